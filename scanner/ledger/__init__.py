@@ -1,0 +1,1 @@
+"""The local SQLite ledger: event policy, trusted keys, tickets, revocations, scans."""

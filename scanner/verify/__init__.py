@@ -1,0 +1,1 @@
+"""Token format, signature and policy checks: pure functions that return a Verdict."""

@@ -1,0 +1,200 @@
+"""Token format v1: an issuer-signed credential plus a holder-signed time step.
+
+The layout is documented byte by byte in docs/token-format.md. This module is
+pure (no I/O): it builds tokens (for the issuer and the simulated wallet),
+parses them into typed values, and checks their two signatures. Every parse
+failure is a `TokenError` with a stable `code`; nothing else escapes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import struct
+from dataclasses import dataclass
+
+import base45
+from nacl.exceptions import BadSignatureError, CryptoError
+from nacl.signing import SigningKey, VerifyKey
+
+VERSION = 1
+CREDENTIAL_DOMAIN = b"GATESCAN/v1/credential"
+STEP_DOMAIN = b"GATESCAN/v1/step"
+
+# version, key id, event id, ticket id, type id, serial, valid_from, valid_until, holder key
+_CRED = struct.Struct(">B4sIQHHII32s")
+_STEP = struct.Struct(">I")
+SIG_LEN = 64
+CREDENTIAL_LEN = _CRED.size + SIG_LEN  # 61 + 64 = 125
+TOKEN_LEN = CREDENTIAL_LEN + _STEP.size + SIG_LEN  # 125 + 4 + 64 = 193
+MAX_TEXT_LEN = 400  # generous bound checked before any decoding work
+MAX_TICKET_ID = 2**63 - 1  # fits a SQLite INTEGER
+
+
+class TokenError(ValueError):
+    """A token text that is not a well-formed v1 GateScan token."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def key_id(public_key: bytes) -> bytes:
+    """The 4-byte key id of an Ed25519 public key: the first bytes of its SHA-256."""
+    return hashlib.sha256(public_key).digest()[:4]
+
+
+def format_ticket_id(ticket_id: int) -> str:
+    """The printed form of a ticket id: 16 lowercase hex digits."""
+    return f"{ticket_id:016x}"
+
+
+def parse_ticket_id(text: str) -> int:
+    """Parse the printed form of a ticket id (hex, spaces and dashes ignored)."""
+    cleaned = text.strip().replace("-", "").replace(" ", "").lower()
+    if not cleaned or len(cleaned) > 16 or any(c not in "0123456789abcdef" for c in cleaned):
+        raise TokenError("bad_ticket_id", f"not a ticket id: {text[:40]!r}")
+    value = int(cleaned, 16)
+    if value > MAX_TICKET_ID:
+        raise TokenError("bad_ticket_id", "ticket id out of range")
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class Credential:
+    """What the issuer signs: which ticket, for whom (holder key), and when it is valid."""
+
+    kid: bytes
+    event_id: int
+    ticket_id: int
+    type_id: int
+    serial: int
+    valid_from: int
+    valid_until: int
+    holder_key: bytes
+
+    def body(self) -> bytes:
+        """The credential bytes the issuer signature covers (after the domain prefix)."""
+        return _CRED.pack(
+            VERSION,
+            self.kid,
+            self.event_id,
+            self.ticket_id,
+            self.type_id,
+            self.serial,
+            self.valid_from,
+            self.valid_until,
+            self.holder_key,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    """A parsed token: the credential, its issuer signature, the time step and holder signature."""
+
+    credential: Credential
+    issuer_sig: bytes
+    step: int
+    holder_sig: bytes
+    raw: bytes
+
+    @property
+    def signed_credential(self) -> bytes:
+        """Credential body followed by the issuer signature (what the holder signature covers)."""
+        return self.raw[:CREDENTIAL_LEN]
+
+    def issuer_signature_ok(self, issuer_key: bytes) -> bool:
+        """True if `issuer_key` (32 raw bytes) signed this credential."""
+        return _verify(issuer_key, CREDENTIAL_DOMAIN + self.raw[: _CRED.size], self.issuer_sig)
+
+    def holder_signature_ok(self) -> bool:
+        """True if the credential's holder key signed this time step over this credential."""
+        message = STEP_DOMAIN + self.raw[: CREDENTIAL_LEN + _STEP.size]
+        return _verify(self.credential.holder_key, message, self.holder_sig)
+
+
+def _verify(public_key: bytes, message: bytes, signature: bytes) -> bool:
+    try:
+        VerifyKey(public_key).verify(message, signature)
+    except (BadSignatureError, CryptoError, ValueError, TypeError):
+        # CryptoError/ValueError: a public key that is not a valid curve point.
+        return False
+    return True
+
+
+def sign_credential(credential: Credential, issuer: SigningKey) -> bytes:
+    """Issuer side: the 125-byte signed credential (body + issuer signature)."""
+    if credential.kid != key_id(bytes(issuer.verify_key)):
+        raise ValueError("credential key id does not match the signing key")
+    if not 0 <= credential.ticket_id <= MAX_TICKET_ID:
+        raise ValueError("ticket id out of range")
+    body = credential.body()
+    return body + issuer.sign(CREDENTIAL_DOMAIN + body).signature
+
+
+def step_for(unix_time: float, period: int) -> int:
+    """The time step a phone shows at `unix_time` for a rotation `period` in seconds."""
+    return int(unix_time // period)
+
+
+def build_token(signed_credential: bytes, holder: SigningKey, step: int) -> str:
+    """Holder side (the phone): the token text for one time step."""
+    if len(signed_credential) != CREDENTIAL_LEN:
+        raise ValueError("signed credential must be 125 bytes")
+    head = signed_credential + _STEP.pack(step)
+    raw = head + holder.sign(STEP_DOMAIN + head).signature
+    return encode_text(raw)
+
+
+def encode_text(raw: bytes) -> str:
+    """Base45 (RFC 9285) text of raw token bytes: QR alphanumeric mode only."""
+    return str(base45.b45encode(raw).decode("ascii"))
+
+
+def parse_token(text: str | bytes) -> Token:
+    """Parse token text into a `Token`; raises only `TokenError` whatever the input."""
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("ascii")
+        except UnicodeDecodeError:
+            raise TokenError("not_text", "code is not ASCII text") from None
+    if not isinstance(text, str):
+        raise TokenError("not_text", "code is not text")
+    text = text.strip()
+    if not text:
+        raise TokenError("empty", "empty code")
+    if len(text) > MAX_TEXT_LEN:
+        raise TokenError("too_long", f"code is {len(text)} characters, too long for a ticket")
+    try:
+        raw = bytes(base45.b45decode(text))
+    except (ValueError, KeyError, TypeError, IndexError, UnicodeError):
+        raise TokenError("not_base45", "not a GateScan ticket code (bad characters)") from None
+    if not raw:
+        raise TokenError("empty", "empty code")
+    if raw[0] != VERSION:
+        raise TokenError("bad_version", f"unknown ticket code version {raw[0]}")
+    if len(raw) != TOKEN_LEN:
+        raise TokenError("bad_length", f"ticket code has {len(raw)} bytes, expected {TOKEN_LEN}")
+    (_, kid, event_id, ticket_id, type_id, serial, valid_from, valid_until, holder_key) = (
+        _CRED.unpack_from(raw, 0)
+    )
+    if ticket_id > MAX_TICKET_ID:
+        raise TokenError("bad_ticket_id", "ticket id out of range")
+    (step,) = _STEP.unpack_from(raw, CREDENTIAL_LEN)
+    credential = Credential(
+        kid=kid,
+        event_id=event_id,
+        ticket_id=ticket_id,
+        type_id=type_id,
+        serial=serial,
+        valid_from=valid_from,
+        valid_until=valid_until,
+        holder_key=holder_key,
+    )
+    return Token(
+        credential=credential,
+        issuer_sig=raw[_CRED.size:CREDENTIAL_LEN],
+        step=step,
+        holder_sig=raw[CREDENTIAL_LEN + _STEP.size:],
+        raw=raw,
+    )

@@ -1,0 +1,105 @@
+"""The result of checking one scan: data, not exceptions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+
+class Level(str, Enum):
+    """What the gate screen shows: green, red, or amber (a person must decide)."""
+
+    ADMIT = "admit"
+    REFUSE = "refuse"
+    CHECK = "check"
+
+
+class Outcome(str, Enum):
+    """Stable snake_case outcome codes (used in JSON, the scan log and sync)."""
+
+    ADMITTED = "admitted"
+    EXIT_RECORDED = "exit_recorded"
+    REPEAT_READ = "repeat_read"
+    ALREADY_USED = "already_used"
+    REENTRY_NOT_ALLOWED = "reentry_not_allowed"
+    STALE_CODE = "stale_code"
+    FUTURE_CODE = "future_code"
+    BAD_SIGNATURE = "bad_signature"
+    UNKNOWN_KEY = "unknown_key"
+    WRONG_EVENT = "wrong_event"
+    UNKNOWN_TICKET_TYPE = "unknown_ticket_type"
+    REVOKED = "revoked"
+    SUPERSEDED = "superseded"
+    NOT_YET_VALID = "not_yet_valid"
+    EXPIRED = "expired"
+    OUTSIDE_TIME_SLOT = "outside_time_slot"
+    WRONG_GATE = "wrong_gate"
+    CLOCK_UNSET = "clock_unset"
+    MALFORMED = "malformed"
+
+    @property
+    def admits(self) -> bool:
+        """True for the outcomes that open the gate."""
+        return self in _ADMITTING
+
+    @property
+    def counts_as_movement(self) -> bool:
+        """True if a scan with this outcome moved a person in or out (for later checks)."""
+        return self in (Outcome.ADMITTED, Outcome.EXIT_RECORDED)
+
+
+_ADMITTING = frozenset({Outcome.ADMITTED, Outcome.EXIT_RECORDED, Outcome.REPEAT_READ})
+
+
+@dataclass(frozen=True, slots=True)
+class TicketFacts:
+    """What the gate shows about the ticket (no personal data)."""
+
+    ticket_id: int
+    serial: int
+    type_id: int
+    type_name: str | None = None
+    seat: str | None = None
+    zone: str | None = None
+    listed: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """One decision: admit or not, a stable outcome code, a plain-words reason, the ticket."""
+
+    outcome: Outcome
+    reason: str
+    ticket: TicketFacts | None = None
+    level: Level | None = None
+    event_id: int | None = None
+    previous_time: float | None = None
+    previous_gate: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.level is None:
+            object.__setattr__(self, "level", Level.ADMIT if self.admit else Level.REFUSE)
+
+    @property
+    def admit(self) -> bool:
+        """True if the gate should open."""
+        return self.outcome.admits
+
+    def to_dict(self) -> dict[str, object]:
+        """A JSON-ready dict (the CLI's --json output)."""
+        t = self.ticket
+        return {
+            "admit": self.admit,
+            "outcome": self.outcome.value,
+            "level": self.level.value if self.level else None,
+            "reason": self.reason,
+            "event_id": self.event_id,
+            "ticket_id": None if t is None else f"{t.ticket_id:016x}",
+            "serial": None if t is None else t.serial,
+            "ticket_type": None if t is None else t.type_name,
+            "seat": None if t is None else t.seat,
+            "zone": None if t is None else t.zone,
+            "listed": None if t is None else t.listed,
+            "previous_time": self.previous_time,
+            "previous_gate": self.previous_gate,
+        }
