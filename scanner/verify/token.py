@@ -160,8 +160,9 @@ def parse_token(text: str | bytes) -> Token:
             raise TokenError("not_text", "code is not ASCII text") from None
     if not isinstance(text, str):
         raise TokenError("not_text", "code is not text")
-    text = text.strip()
-    if not text:
+    # Only line endings are stripped: space is a Base45 digit and may start or end a token.
+    text = text.strip("\r\n\t\x00")
+    if not text.strip():
         raise TokenError("empty", "empty code")
     if len(text) > MAX_TEXT_LEN:
         raise TokenError("too_long", f"code is {len(text)} characters, too long for a ticket")
