@@ -141,7 +141,8 @@ def _parse_header(line: bytes) -> ManifestHeader:
     try:
         data = json.loads(line)
     except (ValueError, UnicodeDecodeError):
-        raise ManifestError("not_manifest", "not a GateScan manifest (first line is not JSON)") from None
+        raise ManifestError("not_manifest",
+                            "not a GateScan manifest (first line is not JSON)") from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise ManifestError("not_manifest", "not a GateScan manifest")
     if data.get("version") != VERSION:
@@ -237,8 +238,8 @@ class ManifestReader:
                 else:
                     raise ValueError("unknown record")
             except (ValueError, TypeError, IndexError, KeyError, UnicodeDecodeError):
-                raise ManifestError("bad_record",
-                                    f"manifest line {self._line_no} is not a valid record") from None
+                message = f"manifest line {self._line_no} is not a valid record"
+                raise ManifestError("bad_record", message) from None
             if len(tickets) + len(revocations) >= self._batch_size:
                 yield Batch(tickets, revocations, read)
                 self.tickets += len(tickets)

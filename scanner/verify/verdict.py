@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 
-class Level(str, Enum):
+class Level(StrEnum):
     """What the gate screen shows: green, red, or amber (a person must decide)."""
 
     ADMIT = "admit"
@@ -14,7 +14,7 @@ class Level(str, Enum):
     CHECK = "check"
 
 
-class Outcome(str, Enum):
+class Outcome(StrEnum):
     """Stable snake_case outcome codes (used in JSON, the scan log and sync)."""
 
     ADMITTED = "admitted"

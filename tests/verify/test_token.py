@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 
@@ -117,18 +118,14 @@ def test_bad_texts_get_typed_errors(text: str, code: str) -> None:
 
 @given(st.text(max_size=600))
 def test_parser_never_raises_anything_else_on_text(text: str) -> None:
-    try:
+    with contextlib.suppress(TokenError):
         parse_token(text)
-    except TokenError:
-        pass
 
 
 @given(st.binary(max_size=600))
 def test_parser_never_raises_anything_else_on_bytes(data: bytes) -> None:
-    try:
+    with contextlib.suppress(TokenError):
         parse_token(data)
-    except TokenError:
-        pass
 
 
 @given(st.binary(min_size=TOKEN_LEN, max_size=TOKEN_LEN))
@@ -151,10 +148,8 @@ def test_ticket_id_text_round_trip(ticket_id: int) -> None:
 
 @given(st.text(max_size=40))
 def test_ticket_id_parser_only_raises_token_error(text: str) -> None:
-    try:
+    with contextlib.suppress(TokenError):
         parse_ticket_id(text)
-    except TokenError:
-        pass
 
 
 def test_signing_with_the_wrong_key_is_refused() -> None:
