@@ -1,0 +1,307 @@
+"""gatescan-server through click's CliRunner: demo, token, revoke, transfer, manifest."""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from scanner.verify.verdict import Outcome
+from scanner.verify.view import Direction
+from tests.server_stub.helpers import (
+    T0,
+    ManifestView,
+    cli,
+    cli_json,
+    leaked,
+    private_seeds,
+    token_at,
+)
+
+HEX16 = re.compile(r"^[0-9a-f]{16}$")
+TYPE_KEYS = ["early_bird", "vip", "group", "time_slot", "multi_day", "reentry"]
+
+Demo = tuple[Path, dict[str, Any]]
+
+
+def test_demo_json_shape(shared_demo: Demo) -> None:
+    data, report = shared_demo
+    assert Path(report["manifest"]) == data / "manifests" / f"{report['event_id']}.gsm"
+    assert Path(report["manifest"]).is_file()
+    assert report["event_name"] == "GateScan Demo Night"
+    assert report["created"] is True and report["rotation_period"] == 30
+    tickets = report["tickets"]
+    assert len(tickets) == 24 == len(set(tickets))
+    assert all(HEX16.match(t) for t in tickets)
+    assert set(report["ticket_types"]) == set(tickets)
+    assert set(report["ticket_types"].values()) == set(TYPE_KEYS)
+    assert set(report["special"]) == {*TYPE_KEYS, "revoked", "transferred"}
+    for key in TYPE_KEYS:
+        assert report["ticket_types"][report["special"][key]] == key
+    assert report["special"]["revoked"] != report["special"]["transferred"]
+    assert {g["name"]: g["zone"] for g in report["gates"]} == {
+        "Gate 1": "main", "Gate 2": "main", "VIP Gate": "vip"}
+    types = {t["key"]: t for t in report["types"]}
+    assert types["vip"]["zones"] == ["vip", "main"]
+    assert types["group"]["max_entries"] == 4
+    assert types["multi_day"]["per_day"] and types["reentry"]["reentry"]
+    slot = types["time_slot"]["slot"]
+    assert slot["start"] < T0 < slot["end"]
+    view = ManifestView.load(Path(report["manifest"]))
+    assert {f"{t:016x}" for t in view.tickets} == set(tickets)
+    assert view.policy.event_id == report["event_id"]
+
+
+def test_demo_human_summary(tmp_path: Path) -> None:
+    result = cli(tmp_path, "demo", "--tickets", "8")
+    assert result.exit_code == 0, result.output
+    assert "GateScan Demo Night" in result.stdout and "created" in result.stdout
+    assert "gatescan import-manifest" in result.stdout and "--old" in result.stdout
+
+
+@pytest.mark.parametrize(("key", "gate"), [
+    ("early_bird", "Gate 1"), ("vip", "VIP Gate"), ("vip", "Gate 2"), ("group", "Gate 2"),
+    ("time_slot", "Gate 1"), ("multi_day", "Gate 1"), ("reentry", "Gate 2")])
+def test_each_type_is_admitted_at_its_gates(shared_demo: Demo, key: str, gate: str) -> None:
+    data, report = shared_demo
+    view = ManifestView.load(Path(report["manifest"]))
+    at = T0 + 5
+    verdict = view.scan(token_at(data, report["special"][key], at), at, gate)
+    assert verdict.outcome is Outcome.ADMITTED, verdict.reason
+
+
+def test_type_rules_hold_on_real_tokens(shared_demo: Demo) -> None:
+    data, report = shared_demo
+    special = report["special"]
+    view = ManifestView.load(Path(report["manifest"]))
+    at = T0
+
+    def scan(key: str, when: float, gate: str = "Gate 1",
+             direction: Direction = "entry") -> Outcome:
+        return view.scan(token_at(data, special[key], when), when, gate, direction).outcome
+
+    assert scan("early_bird", at, "VIP Gate") is Outcome.WRONG_GATE
+    assert scan("early_bird", at) is Outcome.ADMITTED
+    assert scan("early_bird", at + 60) is Outcome.ALREADY_USED
+    assert [scan("group", at + i * 10) for i in range(5)] == [Outcome.ADMITTED] * 4 + [
+        Outcome.ALREADY_USED]
+    assert scan("reentry", at) is Outcome.ADMITTED
+    assert scan("reentry", at + 600, direction="exit") is Outcome.EXIT_RECORDED
+    assert scan("reentry", at + 1200) is Outcome.ADMITTED
+    assert scan("multi_day", at) is Outcome.ADMITTED
+    assert scan("multi_day", at + 60) is Outcome.ALREADY_USED
+    assert scan("multi_day", at + 86400) is Outcome.ADMITTED
+    assert scan("time_slot", at + 4 * 3600) is Outcome.OUTSIDE_TIME_SLOT
+    assert scan("vip", at + 2 * 86400) is Outcome.EXPIRED
+
+
+def test_revoked_ticket_is_refused(shared_demo: Demo) -> None:
+    data, report = shared_demo
+    view = ManifestView.load(Path(report["manifest"]))
+    verdict = view.scan(token_at(data, report["special"]["revoked"], T0), T0)
+    assert verdict.outcome is Outcome.REVOKED
+    assert "refund" in verdict.reason
+
+
+def test_transferred_old_credential_superseded_new_admitted(shared_demo: Demo) -> None:
+    data, report = shared_demo
+    ticket = report["special"]["transferred"]
+    view = ManifestView.load(Path(report["manifest"]))
+    old = token_at(data, ticket, T0, "--old")
+    new = token_at(data, ticket, T0)
+    assert old != new
+    assert view.scan(old, T0).outcome is Outcome.SUPERSEDED
+    assert view.scan(new, T0).outcome is Outcome.ADMITTED
+
+
+def test_old_flag_needs_a_transfer(shared_demo: Demo) -> None:
+    data, report = shared_demo
+    result = cli(data, "token", report["special"]["vip"], "--old")
+    assert result.exit_code == 2
+    assert "never transferred" in result.stderr
+
+
+def test_token_rotates_every_period_and_is_stable_within_one(shared_demo: Demo) -> None:
+    data, report = shared_demo
+    ticket = report["special"]["early_bird"]
+    start = (T0 // 30 + 1) * 30
+    first = token_at(data, ticket, start)
+    assert token_at(data, ticket, start + 29.9) == first
+    assert token_at(data, ticket, start + 15) == first
+    second = token_at(data, ticket, start + 30)
+    assert second != first
+    assert token_at(data, ticket, start - 0.5) not in (first, second)
+    info = cli_json(data, "token", ticket, "--at", str(start + 7))
+    assert info["token"] == first and info["step"] == start // 30
+    assert info["changes_at"] == start + 30 and info["serial"] == 0
+
+
+def test_token_without_at_is_now(tmp_path: Path) -> None:
+    report = cli_json(tmp_path, "demo", "--tickets", "8")
+    result = cli(tmp_path, "token", report["special"]["early_bird"])
+    now = time.time()
+    assert result.exit_code == 0
+    view = ManifestView.load(Path(report["manifest"]))
+    assert view.scan(result.stdout.strip(), now).outcome is Outcome.ADMITTED
+
+
+def test_demo_twice_is_idempotent_and_new_makes_another(tmp_path: Path) -> None:
+    first = cli_json(tmp_path, "demo", "--tickets", "9", "--at", str(T0))
+    again = cli_json(tmp_path, "demo")
+    assert again["created"] is False
+    assert {**again, "created": True} == first
+    clash = cli(tmp_path, "demo", "--tickets", "10")
+    assert clash.exit_code == 2 and "--new" in clash.stderr
+    other = cli_json(tmp_path, "demo", "--tickets", "10", "--new")
+    assert other["event_id"] != first["event_id"] and len(other["tickets"]) == 10
+    assert cli_json(tmp_path, "demo")["event_id"] == other["event_id"]
+    # The first event's tickets still have their phones.
+    assert token_at(tmp_path, first["tickets"][0], T0)
+
+
+def test_demo_reuse_rewrites_a_missing_manifest(tmp_path: Path) -> None:
+    report = cli_json(tmp_path, "demo", "--tickets", "8")
+    Path(report["manifest"]).unlink()
+    again = cli_json(tmp_path, "demo")
+    assert Path(again["manifest"]).is_file() and again["manifest_sequence"] == 2
+
+
+def test_seed_and_at_make_the_demo_reproducible(tmp_path: Path) -> None:
+    a = cli_json(tmp_path / "a", "demo", "--tickets", "12", "--seed", "7", "--at", str(T0))
+    b = cli_json(tmp_path / "b", "demo", "--tickets", "12", "--seed", "7", "--at", str(T0))
+    assert a["tickets"] == b["tickets"] and a["seeded"] is True
+    assert Path(a["manifest"]).read_bytes() == Path(b["manifest"]).read_bytes()
+    assert token_at(tmp_path / "a", a["tickets"][3], T0) == token_at(
+        tmp_path / "b", b["tickets"][3], T0)
+
+
+def test_revoke_and_transfer_commands_republish_the_manifest(tmp_path: Path) -> None:
+    report = cli_json(tmp_path, "demo", "--tickets", "8", "--at", str(T0))
+    ticket = report["special"]["vip"]
+    revoked = cli_json(tmp_path, "revoke", ticket, "--reason", "chargeback")
+    assert revoked["status"] == "revoked" and revoked["already_revoked"] is False
+    assert revoked["manifest"] == report["manifest"] and revoked["manifest_sequence"] == 2
+    view = ManifestView.load(Path(report["manifest"]))
+    verdict = view.scan(token_at(tmp_path, ticket, T0), T0)
+    assert verdict.outcome is Outcome.REVOKED and "chargeback" in verdict.reason
+    assert cli_json(tmp_path, "revoke", ticket)["already_revoked"] is True
+
+    group = report["special"]["group"]
+    old = token_at(tmp_path, group, T0)
+    moved = cli_json(tmp_path, "transfer", group)
+    assert (moved["previous_serial"], moved["serial"]) == (0, 1)
+    view = ManifestView.load(Path(report["manifest"]))
+    assert view.sequence == 4
+    assert view.scan(old, T0).outcome is Outcome.SUPERSEDED
+    assert token_at(tmp_path, group, T0, "--old") == old
+    assert view.scan(token_at(tmp_path, group, T0), T0).outcome is Outcome.ADMITTED
+    twice = cli_json(tmp_path, "transfer", group)
+    assert twice["serial"] == 2
+    assert cli(tmp_path, "transfer", ticket).exit_code == 2  # revoked tickets stay put
+
+
+def test_manifest_command_sequence_and_out(tmp_path: Path) -> None:
+    report = cli_json(tmp_path, "demo", "--tickets", "8")
+    out = tmp_path / "usb" / "event.gsm"
+    info = cli_json(tmp_path, "manifest", "--out", str(out))
+    assert info == {"event_id": report["event_id"], "manifest": str(out), "sequence": 2,
+                    "tickets": 8, "revocations": 1}
+    assert ManifestView.load(out).sequence == 2
+    again = cli_json(tmp_path, "manifest", "--event", str(report["event_id"]))
+    assert again["sequence"] == 3 and again["manifest"] == report["manifest"]
+    human = cli(tmp_path, "manifest")
+    assert human.exit_code == 0 and "sequence 4" in human.stdout
+
+
+def test_private_keys_never_in_manifest_or_output(tmp_path: Path) -> None:
+    outputs = []
+
+    def run(*args: str) -> None:
+        result = cli(tmp_path, "-vv", *args)
+        assert result.exit_code == 0, result.output
+        outputs.append(result.output)
+
+    run("demo", "--tickets", "8", "--json")
+    run("demo")
+    report = cli_json(tmp_path, "demo")
+    special = report["special"]
+    for args in (["token", special["vip"]], ["token", special["vip"], "--json"],
+                 ["token", special["transferred"], "--old", "--json"],
+                 ["transfer", special["vip"]], ["transfer", special["group"], "--json"],
+                 ["revoke", special["reentry"]], ["revoke", special["reentry"], "--json"],
+                 ["manifest"], ["manifest", "--json"]):
+        run(*args)
+    seeds = private_seeds(tmp_path)
+    assert len(seeds) == 1 + 8 + 3  # issuer key, 8 phones, 3 phones after transfers
+    assert "INFO" in "".join(outputs)  # -vv logging was on
+    assert not leaked(seeds, "\n".join(outputs))
+    assert not leaked(seeds, Path(report["manifest"]).read_bytes())
+    assert not leaked(seeds, (tmp_path / "issuer.db").read_bytes())
+
+
+def test_data_dir_from_option_and_environment(tmp_path: Path) -> None:
+    env_dir, opt_dir = tmp_path / "env", tmp_path / "opt"
+    env = {"GATESCAN_SERVER_DATA": str(env_dir)}
+    by_env = cli(None, "demo", "--tickets", "8", "--json", env=env)
+    assert by_env.exit_code == 0, by_env.output
+    assert (env_dir / "issuer.db").is_file()
+    by_opt = cli(opt_dir, "demo", "--tickets", "8", "--json", env=env)
+    assert by_opt.exit_code == 0
+    assert by_opt.stdout != by_env.stdout
+    assert str(opt_dir) in by_opt.stdout and (opt_dir / "wallet.db").is_file()
+    ticket = cli_json(env_dir, "demo")["tickets"][0]
+    assert cli(None, "token", ticket, env=env).exit_code == 0
+    assert cli(opt_dir, "token", ticket, env=env).exit_code == 2  # not in that data dir
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["token", "xyz"], "not a ticket id"),
+    (["token", "0123456789abcdef0"], "not a ticket id"),
+    (["token", "ffffffffffffffff"], "out of range"),
+    (["token", "00000000000000aa"], "unknown ticket id"),
+    (["token", "aa", "--at", "-5"], "out of range"),
+    (["token", "aa", "--at", "nan"], "out of range"),
+    (["token", "aa", "--at", "soon"], "not a unix time"),
+    (["revoke", "00000000000000aa"], "unknown ticket id"),
+    (["revoke", "aa", "--reason", "  "], "reason"),
+    (["transfer", "00000000000000aa"], "unknown ticket id"),
+    (["manifest", "--event", "123"], "no event 123"),
+    (["demo", "--tickets", "3"], "--tickets"),
+    (["demo", "--at", "5"], "--at"),
+    (["frobnicate"], "No such command"),
+])
+def test_wrong_arguments_exit_2(shared_demo: Demo, args: list[str], message: str) -> None:
+    data, _ = shared_demo
+    result = cli(data, *args)
+    assert result.exit_code == 2, result.output
+    assert message in result.stderr
+    assert result.stdout == ""
+
+
+@pytest.mark.parametrize("args", [["token", "0000000000000001"], ["manifest"],
+                                  ["revoke", "01"], ["transfer", "01"]])
+def test_no_demo_yet_exits_2(tmp_path: Path, args: list[str]) -> None:
+    result = cli(tmp_path, *args)
+    assert result.exit_code == 2
+    assert "no event yet" in result.stderr and "gatescan-server demo" in result.stderr
+
+
+def test_unusable_data_dir_exits_2(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    result = cli(blocker / "data", "demo")
+    assert result.exit_code == 2
+    assert "cannot use" in result.stderr
+
+
+@given(text=st.text(max_size=40))
+def test_any_ticket_id_text_is_an_answer_not_a_crash(shared_demo: Demo, text: str) -> None:
+    data, _ = shared_demo
+    result = cli(data, "token", "--", text)
+    assert result.exit_code in (0, 2), (result.output, result.exception)
+    assert result.exception is None or isinstance(result.exception, SystemExit)

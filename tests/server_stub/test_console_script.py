@@ -1,0 +1,49 @@
+"""The installed `gatescan-server` console script, run as a real process."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from scanner.verify.verdict import Outcome
+from tests.server_stub.helpers import T0, ManifestView
+
+SCRIPT = Path(sys.executable).parent / "gatescan-server"
+
+
+def _run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    if not SCRIPT.exists():
+        pytest.fail(f"{SCRIPT} is missing: install the package (pip install -e .)")
+    return subprocess.run([str(SCRIPT), *args], capture_output=True, text=True, timeout=60,
+                          env={**os.environ, **(env or {})})
+
+
+def test_console_script_demo_token_and_usage_error(tmp_path: Path) -> None:
+    env = {"GATESCAN_SERVER_DATA": str(tmp_path)}
+    demo = _run("demo", "--tickets", "8", "--at", str(T0), "--json", env=env)
+    assert demo.returncode == 0, demo.stderr
+    report = json.loads(demo.stdout)
+    assert Path(report["manifest"]).parent == tmp_path / "manifests"
+    token = _run("token", report["special"]["vip"], "--at", str(T0 + 1), env=env)
+    assert token.returncode == 0, token.stderr
+    view = ManifestView.load(Path(report["manifest"]))
+    assert view.scan(token.stdout.strip(), T0 + 1, "VIP Gate").outcome is Outcome.ADMITTED
+    bad = _run("--data", str(tmp_path), "token", "not-hex!", env=env)
+    assert bad.returncode == 2
+    assert "not a ticket id" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_importing_the_cli_does_no_work_and_no_qt(tmp_path: Path) -> None:
+    code = ("import sys, server_stub.cli\n"
+            "print(','.join(sorted(m for m in sys.modules if m.split('.')[0] in "
+            "{'PySide6', 'cv2'})))\n")
+    env = {**os.environ, "GATESCAN_SERVER_DATA": str(tmp_path / "untouched")}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, env=env, cwd=Path(__file__).parents[2])
+    assert out.stdout.strip() == ""
+    assert not (tmp_path / "untouched").exists()

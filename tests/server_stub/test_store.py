@@ -1,0 +1,131 @@
+"""Issuer storage, key files and the simulated wallet, on real files."""
+
+from __future__ import annotations
+
+import sqlite3
+import stat
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from scanner.verify.policy import Gate, TicketType
+from scanner.verify.token import key_id
+from server_stub import issuer
+from server_stub.entropy import SeededEntropy
+from server_stub.errors import IssuerError
+from server_stub.settings import ServerSettings, load_settings
+from server_stub.store import IssuerStore
+from server_stub.wallet import Wallet
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> ServerSettings:
+    return load_settings(tmp_path / "data")
+
+
+@pytest.fixture
+def store(settings: ServerSettings) -> Iterator[IssuerStore]:
+    with IssuerStore.open(settings) as s:
+        yield s
+
+
+def _event(store: IssuerStore, seed: int = 1) -> int:
+    policy = issuer.create_event(store, "Store Test", gates=[Gate("Gate 1")],
+                                 ticket_types=[TicketType(1, "General")],
+                                 entropy=SeededEntropy(seed), now=1_790_000_000)
+    return policy.event_id
+
+
+def test_database_is_wal_and_versioned(store: IssuerStore, settings: ServerSettings) -> None:
+    assert store.db.journal_mode == "wal"
+    assert store.db.execute("PRAGMA user_version").fetchone()[0] == 1
+    event_id = _event(store)
+    store.close()
+    with IssuerStore.open(settings) as again:  # reopening does not migrate twice
+        assert again.event(event_id) is not None
+
+
+def test_newer_schema_is_refused(store: IssuerStore, settings: ServerSettings) -> None:
+    store.db.execute("PRAGMA user_version = 99")
+    with pytest.raises(IssuerError) as err:
+        IssuerStore.open(settings)
+    assert err.value.code == "schema_too_new"
+
+
+def test_issuer_key_lives_in_an_owner_only_file(store: IssuerStore,
+                                                settings: ServerSettings) -> None:
+    event_id = _event(store)
+    files = list(settings.keys_dir.glob("*.key"))
+    assert len(files) == 1
+    assert stat.S_IMODE(files[0].stat().st_mode) == 0o600
+    assert stat.S_IMODE(settings.keys_dir.stat().st_mode) == 0o700
+    assert stat.S_IMODE(settings.database_path.stat().st_mode) == 0o600
+    seed = files[0].read_bytes()
+    store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    assert seed not in settings.database_path.read_bytes()
+    assert bytes(store.signing_key(event_id)) == seed
+
+
+def test_damaged_or_missing_key_file_is_a_clear_error(store: IssuerStore,
+                                                      settings: ServerSettings) -> None:
+    event_id = _event(store)
+    (path,) = settings.keys_dir.glob("*.key")
+    path.write_bytes(b"\x01" * 32)
+    with pytest.raises(IssuerError) as err:
+        store.signing_key(event_id)
+    assert err.value.code == "key_damaged"
+    path.unlink()
+    with pytest.raises(IssuerError) as err:
+        store.signing_key(event_id)
+    assert err.value.code == "key_missing"
+
+
+def test_several_keys_per_event_one_active(store: IssuerStore) -> None:
+    event_id = _event(store)
+    first = store.keys(event_id)[0]
+    second = issuer.rotate_key(store, event_id, entropy=SeededEntropy(2), now=1_790_000_100)
+    keys = store.keys(event_id)
+    assert [k.kid for k in keys] == [first.kid, second.kid]
+    assert [k.state for k in keys] == ["retired", "active"]
+    assert key_id(bytes(store.signing_key(event_id).verify_key)) == second.kid
+
+
+class _RepeatingEntropy(SeededEntropy):
+    """Hands out the same few ticket ids again and again, to force collisions."""
+
+    def __init__(self) -> None:
+        super().__init__(0)
+        self.values = iter([5, 5, 0, 6, 5, 6, 7, 8, 9])
+
+    def randbits(self, k: int) -> int:
+        return next(self.values)
+
+
+def test_new_ticket_ids_are_unique_and_avoid_taken_ones(store: IssuerStore) -> None:
+    event_id = _event(store)
+    holder = bytes(32)
+    store_ids = issuer.issue_tickets(store, event_id, [
+        issuer.TicketRequest(1, holder, 0, 10)], entropy=_RepeatingEntropy())
+    assert [i.ticket_id for i in store_ids] == [5]
+    ids = store.new_ticket_ids(3, _RepeatingEntropy())
+    assert sorted(ids) == [6, 7, 8]
+    fresh = store.new_ticket_ids(500, SeededEntropy(3))
+    assert len(set(fresh)) == 500 and all(0 < i < 2**63 for i in fresh)
+
+
+def test_wallet_keeps_superseded_credentials(tmp_path: Path) -> None:
+    with Wallet(tmp_path / "wallet.db") as wallet:
+        a, b = Wallet.new_holder(SeededEntropy(1)), Wallet.new_holder(SeededEntropy(2))
+        wallet.add([(77, 0, a, b"\x01" * 125)])
+        assert wallet.previous(77) is None
+        wallet.replace(77, 1, b, b"\x02" * 125)
+        current, previous = wallet.current(77), wallet.previous(77)
+        assert current is not None and previous is not None
+        assert (current.serial, current.state, bytes(current.holder)) == (1, "current", bytes(b))
+        assert (previous.serial, previous.state) == (0, "superseded")
+        assert bytes(a).hex() not in repr(previous)
+        assert wallet.current(78) is None
+    conn = sqlite3.connect(tmp_path / "wallet.db")
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    conn.close()
