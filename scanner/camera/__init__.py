@@ -1,0 +1,63 @@
+"""Camera and decode pipeline: frame sources, decoders, ticket debounce, the scan pipeline.
+
+No Qt in this package: the UI wraps `ScanPipeline` and turns its callbacks into signals.
+"""
+
+from scanner.camera.debounce import Debouncer, debounce_key
+from scanner.camera.decoders import (
+    BACKENDS,
+    DEFAULT_BACKEND,
+    DecodedCode,
+    Decoder,
+    MissingDecoderLib,
+    PyzbarDecoder,
+    ZxingDecoder,
+    available_backends,
+    make_decoder,
+)
+from scanner.camera.file_source import FileSource, MemorySource
+from scanner.camera.frames import (
+    Frame,
+    FrameSource,
+    SourceState,
+    SourceUnavailable,
+    SourceUnsupported,
+)
+from scanner.camera.opencv_source import (
+    CameraInfo,
+    CameraSettings,
+    OpenCVSource,
+    list_cameras,
+    parse_source_spec,
+)
+from scanner.camera.pipeline import PipelineSettings, Roi, ScanPipeline, parse_roi
+
+__all__ = [
+    "BACKENDS",
+    "DEFAULT_BACKEND",
+    "CameraInfo",
+    "CameraSettings",
+    "Debouncer",
+    "DecodedCode",
+    "Decoder",
+    "FileSource",
+    "Frame",
+    "FrameSource",
+    "MemorySource",
+    "MissingDecoderLib",
+    "OpenCVSource",
+    "PipelineSettings",
+    "PyzbarDecoder",
+    "Roi",
+    "ScanPipeline",
+    "SourceState",
+    "SourceUnavailable",
+    "SourceUnsupported",
+    "ZxingDecoder",
+    "available_backends",
+    "debounce_key",
+    "list_cameras",
+    "make_decoder",
+    "parse_roi",
+    "parse_source_spec",
+]
