@@ -124,7 +124,8 @@ def _wrong_gate(ttype: TicketType, gate: GateContext, zone: str | None) -> str |
     if ttype.gates and gate.gate.casefold() not in {g.casefold() for g in ttype.gates}:
         return f"{ttype.name}: use {' or '.join(ttype.gates)}"
     if ttype.zones and zone not in ttype.zones:
-        return f"{ttype.name} only: this gate is for {zone or 'another zone'}"
+        return (f"Wrong entrance: {ttype.name} is for {' / '.join(ttype.zones)},"
+                f" this gate is {zone or 'not in the event plan'}")
     return None
 
 
@@ -157,14 +158,17 @@ def _decide_movement(token: Token, now: float, view: LedgerView, gate: GateConte
     last = moves[-1]
     if last.direction == "exit":
         if ttype.reentry:
-            return verdict(Outcome.ADMITTED, f"Re-entry ({ttype.name})")
+            return verdict(Outcome.ADMITTED, f"Welcome back: re-entry ({ttype.name})")
         return verdict(Outcome.REENTRY_NOT_ALLOWED,
                        f"No re-entry: left at {last.gate} at {_clock(last.time, policy)}", last)
     if len(entries) < ttype.max_entries:
         return verdict(Outcome.ADMITTED, _admit_reason(ttype, len(entries) + 1))
     used = entries[-1]
-    return verdict(Outcome.ALREADY_USED,
-                   f"Already used at {used.gate} at {_clock(used.time, policy)}", used)
+    where = f"{used.gate} at {_clock(used.time, policy)}"
+    if ttype.max_entries > 1:
+        return verdict(Outcome.ALREADY_USED,
+                       f"All {ttype.max_entries} already admitted (last at {where})", used)
+    return verdict(Outcome.ALREADY_USED, f"Already used at {where}", used)
 
 
 def _admit_reason(ttype: TicketType, nth: int) -> str:
