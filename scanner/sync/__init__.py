@@ -1,0 +1,1 @@
+"""Enrollment and push/pull with the central server (httpx; no Qt)."""
