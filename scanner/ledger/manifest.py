@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO, Any
@@ -31,6 +32,9 @@ VERSION = 1
 MANIFEST_DOMAIN = b"GATESCAN/v1/manifest"
 MAX_LINE = 64 * 1024
 MAX_HEADER = 4 * 1024 * 1024
+MAX_INT64 = 2**63 - 1  # everything numeric ends up in a SQLite INTEGER
+# json.loads raises RecursionError on deeply nested input: hostile input, not a bug.
+_JSON_ERRORS = (ValueError, RecursionError)
 
 
 class ManifestError(ValueError):
@@ -125,7 +129,17 @@ class ManifestWriter:
         sig = self._signer.sign(MANIFEST_DOMAIN + self._hash.digest()).signature
         trailer = {"end": True, "tickets": self._tickets, "revocations": self._revocations,
                    "sig": sig.hex()}
-        self._out.write(json.dumps(trailer, separators=(",", ":")).encode("utf-8") + b"\n")
+        self._out.write(_trailer_line(trailer))
+
+
+def _trailer_line(trailer: dict[str, Any]) -> bytes:
+    return json.dumps(trailer, separators=(",", ":")).encode("utf-8") + b"\n"
+
+
+def _utf8(value: str) -> str:
+    # JSON can carry lone surrogates ("\ud800") that SQLite cannot store.
+    value.encode("utf-8")
+    return value
 
 
 def _hex(value: Any, size: int, what: str) -> bytes:
@@ -140,7 +154,8 @@ def _hex(value: Any, size: int, what: str) -> bytes:
 def _parse_header(line: bytes) -> ManifestHeader:
     try:
         data = json.loads(line)
-    except (ValueError, UnicodeDecodeError):
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except _JSON_ERRORS:
         raise ManifestError("not_manifest",
                             "not a GateScan manifest (first line is not JSON)") from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
@@ -148,9 +163,9 @@ def _parse_header(line: bytes) -> ManifestHeader:
     if data.get("version") != VERSION:
         raise ManifestError("bad_version", f"unsupported manifest version {data.get('version')!r}")
     seq, gen = data.get("sequence"), data.get("generated_at")
-    if not isinstance(seq, int) or isinstance(seq, bool) or seq < 0:
+    if not isinstance(seq, int) or isinstance(seq, bool) or not 0 <= seq <= MAX_INT64:
         raise ManifestError("bad_header", "sequence must be a non-negative integer")
-    if not isinstance(gen, int) or isinstance(gen, bool) or gen < 0:
+    if not isinstance(gen, int) or isinstance(gen, bool) or not 0 <= gen <= MAX_INT64:
         raise ManifestError("bad_header", "generated_at must be a unix time")
     try:
         policy = EventPolicy.from_dict(data.get("policy"))
@@ -170,6 +185,24 @@ def _parse_header(line: bytes) -> ManifestHeader:
     header = ManifestHeader(seq, gen, _hex(data.get("signer"), 4, "signer"), policy, tuple(keys))
     header.signer_key()
     return header
+
+
+# The writer's canonical ticket line: ASCII digits, `null` or a string without escapes.
+# json.loads costs several microseconds a line; this exact subset is matched first.
+_TICKET_LINE = re.compile(
+    rb'\["t",(0|[1-9][0-9]{0,18}),(0|[1-9][0-9]{0,4}),(0|[1-9][0-9]{0,4}),'
+    rb'(?:null|"([^"\\\x00-\x1f]*)")\]\n')
+
+
+def _load_record(line: bytes, loads: Any = json.loads) -> Any:
+    """One record line as `json.loads(line)` would return it (fast for canonical tickets)."""
+    m = _TICKET_LINE.fullmatch(line)
+    if m is None:
+        return loads(line)
+    tid, type_id, serial, seat = m.groups()
+    # Same decoding as json.loads(bytes): UTF-8 with surrogatepass.
+    return ["t", int(tid), int(type_id), int(serial),
+            None if seat is None else seat.decode("utf-8", "surrogatepass")]
 
 
 def _int_field(value: Any, lo: int, hi: int) -> int:
@@ -207,6 +240,7 @@ class ManifestReader:
         revocations: list[RevocationRow] = []
         read = 0
         loads = json.loads
+        # (a local name: this loop runs a million times for a stadium manifest)
         for line in iter(lambda: self._src.readline(MAX_LINE + 1), b""):
             self._line_no += 1
             read += len(line)
@@ -221,12 +255,14 @@ class ManifestReader:
                 return
             self._hash.update(line)
             try:
-                rec = loads(line)
+                rec = _load_record(line, loads)
                 kind = rec[0]
                 if kind == "t" and len(rec) == 5:
                     seat = rec[4]
                     if seat is not None and (not isinstance(seat, str) or len(seat) > 64):
                         raise ValueError("bad seat")
+                    if seat is not None:
+                        _utf8(seat)
                     tickets.append((_int_field(rec[1], 0, 2**63 - 1),
                                     _int_field(rec[2], 0, 0xFFFF),
                                     _int_field(rec[3], 0, 0xFFFF), seat))
@@ -234,10 +270,10 @@ class ManifestReader:
                     serial = None if rec[2] is None else _int_field(rec[2], 0, 0xFFFF)
                     if not isinstance(rec[3], str) or len(rec[3]) > 200:
                         raise ValueError("bad reason")
-                    revocations.append((_int_field(rec[1], 0, 2**63 - 1), serial, rec[3]))
+                    revocations.append((_int_field(rec[1], 0, 2**63 - 1), serial, _utf8(rec[3])))
                 else:
                     raise ValueError("unknown record")
-            except (ValueError, TypeError, IndexError, KeyError, UnicodeDecodeError):
+            except (*_JSON_ERRORS, TypeError, IndexError, KeyError):
                 message = f"manifest line {self._line_no} is not a valid record"
                 raise ManifestError("bad_record", message) from None
             if len(tickets) + len(revocations) >= self._batch_size:
@@ -252,7 +288,7 @@ class ManifestReader:
             data = json.loads(line)
             sig = bytes.fromhex(data["sig"])
             counts = (data["tickets"], data["revocations"])
-        except (ValueError, TypeError, KeyError, UnicodeDecodeError):
+        except (*_JSON_ERRORS, TypeError, KeyError):
             raise ManifestError("bad_trailer", "manifest trailer is damaged") from None
         if data.get("end") is not True or len(sig) != 64:
             raise ManifestError("bad_trailer", "manifest trailer is damaged")
@@ -264,3 +300,9 @@ class ManifestReader:
                                 "manifest signature does not match: file was altered or damaged")
         if counts != (self.tickets, self.revocations):
             raise ManifestError("bad_trailer", "manifest record counts do not match its trailer")
+        # The trailer is outside the signed hash: accept only the one byte string the
+        # writer produces, so no byte of a manifest can change without rejection.
+        canonical = {"end": True, "tickets": self.tickets, "revocations": self.revocations,
+                     "sig": sig.hex()}
+        if line != _trailer_line(canonical):
+            raise ManifestError("bad_trailer", "manifest trailer is not in canonical form")

@@ -1,0 +1,298 @@
+"""The gate's local ledger: one SQLite file in WAL mode, the verifier's `LedgerView`.
+
+`Ledger.redeem` is the heart of a gate: under one `BEGIN IMMEDIATE`
+transaction it checks the code against the ledger, appends the scan to the
+hash-chained log and commits with `synchronous=FULL`, and only then returns the
+verdict. Two processes sharing the file therefore serialize on the write lock
+and a ticket is admitted once. One `Ledger` object per thread.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+import secrets
+import sqlite3
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any, Literal
+
+from sqlite_utils import Database
+
+from scanner.ledger import chain
+from scanner.ledger.errors import LedgerError, translated
+from scanner.ledger.importer import ImportResult, Progress, import_manifest
+from scanner.ledger.schema import GENESIS_HASH, SchemaTooNewError, migrate, schema_version
+from scanner.verify.policy import EventPolicy, PolicyError
+from scanner.verify.verdict import Outcome, Verdict
+from scanner.verify.verifier import verify
+from scanner.verify.view import GateContext, Movement, TicketRecord
+
+log = logging.getLogger(__name__)
+
+Source = Literal["camera", "wedge", "manual", "cli", "remote"]
+SOURCES: frozenset[str] = frozenset({"camera", "wedge", "manual", "cli", "remote"})
+DEFAULT_BUSY_TIMEOUT = 5.0
+_MOVEMENT_OUTCOMES = tuple(o.value for o in Outcome if o.counts_as_movement)
+_MOVEMENT_SQL = (
+    "SELECT device_time, gate, direction, device_id FROM scans "
+    f"WHERE ticket_id = ? AND outcome IN ({', '.join('?' for _ in _MOVEMENT_OUTCOMES)}) "
+    "AND event_id IN (SELECT event_id FROM events) ORDER BY device_time, seq"
+)
+_INSERT_SCAN_SQL = (
+    f"INSERT INTO scans ({', '.join(chain.HASHED_COLUMNS)}, prev_hash, hash) "
+    f"VALUES ({', '.join('?' for _ in chain.HASHED_COLUMNS)}, ?, ?)"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Redemption:
+    """The verdict of one scan and where it was recorded (`scan_id` is None for a dry run)."""
+
+    verdict: Verdict
+    scan_id: str | None
+    seq: int | None = None
+
+    @property
+    def recorded(self) -> bool:
+        """True if the scan is durably in the log."""
+        return self.scan_id is not None
+
+
+class Ledger:
+    """The local SQLite ledger of one gate device."""
+
+    def __init__(self, path: str | os.PathLike[str], *,
+                 busy_timeout: float = DEFAULT_BUSY_TIMEOUT) -> None:
+        self.path = Path(path)
+        self._policy_cache: tuple[tuple[Any, ...], EventPolicy] | None = None
+        conn: sqlite3.Connection | None = None
+        try:
+            with translated():
+                conn = sqlite3.connect(self.path, isolation_level=None, timeout=busy_timeout)
+                conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000):d}")
+                mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+                if str(mode).lower() != "wal":
+                    raise LedgerError("no_wal", f"the ledger cannot use WAL mode (got {mode})")
+                conn.execute("PRAGMA synchronous = FULL")
+                conn.execute("PRAGMA journal_size_limit = 67108864")
+                migrate(conn)
+        except SchemaTooNewError as exc:
+            assert conn is not None
+            conn.close()
+            raise LedgerError("schema_too_new", str(exc)) from exc
+        except BaseException:
+            if conn is not None:
+                conn.close()
+            raise
+        self.conn: sqlite3.Connection = conn
+        self.db = Database(conn)
+
+    def close(self) -> None:
+        """Close the connection (committed scans are already on disk)."""
+        self.conn.close()
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- LedgerView -----------------------------------------------------------------
+
+    def event(self, event_id: int) -> EventPolicy | None:
+        """The policy of the loaded event if it is `event_id`, else None."""
+        row = self.conn.execute(
+            "SELECT policy, sequence, imported_at FROM events WHERE event_id = ?",
+            (event_id,)).fetchone()
+        if row is None:
+            return None
+        key = (event_id, row[1], row[2])
+        if self._policy_cache is not None and self._policy_cache[0] == key:
+            return self._policy_cache[1]
+        try:
+            policy = EventPolicy.from_dict(json.loads(row[0]))
+        except (PolicyError, ValueError) as exc:
+            raise LedgerError("corrupt", f"stored event policy is damaged: {exc}") from exc
+        self._policy_cache = (key, policy)
+        return policy
+
+    def issuer_keys(self, event_id: int, kid: bytes) -> list[bytes]:
+        """Trusted issuer public keys of the event with this key id."""
+        return [bytes(k) for (k,) in self.conn.execute(
+            "SELECT public_key FROM keys WHERE event_id = ? AND kid = ?", (event_id, kid))]
+
+    def ticket(self, ticket_id: int) -> TicketRecord | None:
+        """The ticket as last imported; an unlisted ticket with a revocation is returned revoked."""
+        row = self.conn.execute(
+            "SELECT type_id, serial, seat, revoked, revoked_reason FROM tickets "
+            "WHERE ticket_id = ?", (ticket_id,)).fetchone()
+        if row is not None:
+            return TicketRecord(ticket_id, row[0], row[1], bool(row[3]), row[4], row[2])
+        rev = self.conn.execute(
+            "SELECT serial, reason FROM revocations WHERE ticket_id = ? "
+            "ORDER BY serial IS NULL DESC, serial DESC LIMIT 1", (ticket_id,)).fetchone()
+        if rev is None:
+            return None
+        # Not on the list but revoked: serial S refuses S and newer, supersedes older.
+        return TicketRecord(ticket_id, type_id=0, serial=rev[0] or 0, revoked=True,
+                            revoked_reason=rev[1])
+
+    def movements(self, ticket_id: int) -> list[Movement]:
+        """Earlier admitted entries and exits of the ticket in the loaded event, oldest first."""
+        return [Movement(t, g, d, dev) for (t, g, d, dev) in
+                self.conn.execute(_MOVEMENT_SQL, (ticket_id, *_MOVEMENT_OUTCOMES))]
+
+    # -- redemption -------------------------------------------------------------------
+
+    def redeem(self, text: str | bytes, now: float, gate: GateContext, *,
+               source: Source = "cli", dry_run: bool = False) -> Redemption:
+        """Verify a scanned code, record the scan durably, then return the verdict.
+
+        Raises `LedgerError` if the scan cannot be recorded: the caller must not
+        show green then. With `dry_run`, verifies only and records nothing.
+        """
+        if source not in SOURCES:
+            raise ValueError(f"unknown scan source {source!r}")
+        if not math.isfinite(now):
+            raise ValueError("now must be a finite unix time")
+        now = float(now)
+        with translated():
+            if dry_run:
+                self.conn.execute("BEGIN")  # one consistent snapshot for all reads
+                try:
+                    return Redemption(verify(text, now, self, gate), None)
+                finally:
+                    self._rollback()
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                verdict = verify(text, now, self, gate)
+                scan_id, seq = self._append_scan(verdict, now, gate, source)
+                self.conn.execute("COMMIT")
+            except BaseException:
+                self._rollback()
+                raise
+        log.debug("scan %s: %s", scan_id, verdict.outcome.value)
+        return Redemption(verdict, scan_id, seq)
+
+    def _append_scan(self, verdict: Verdict, now: float, gate: GateContext,
+                     source: str) -> tuple[str, int]:
+        last = self.conn.execute(
+            "SELECT seq, hash FROM scans ORDER BY seq DESC LIMIT 1").fetchone()
+        seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
+        scan_id = secrets.token_hex(16)
+        t = verdict.ticket
+        values: chain.ScanValues = (
+            seq, scan_id, verdict.event_id, t.ticket_id if t else None,
+            t.serial if t else None, gate.device_id, gate.gate, gate.direction,
+            verdict.outcome.value, int(verdict.admit), verdict.reason, now,
+            float(time.time()), source)
+        self.conn.execute(_INSERT_SCAN_SQL, (*values, prev, chain.row_hash(prev, values)))
+        return scan_id, seq
+
+    def _rollback(self) -> None:
+        # SQLite rolls back by itself on some errors (disk full, I/O error).
+        if self.conn.in_transaction:
+            try:
+                self.conn.execute("ROLLBACK")
+            except sqlite3.Error as exc:
+                log.warning("ledger rollback failed: %s", exc)
+
+    # -- manifest, log, status ------------------------------------------------------
+
+    def import_manifest(self, source: str | os.PathLike[str] | IO[bytes], *,
+                        expect_key: str | None = None, progress: Progress = False,
+                        replace: bool = False) -> ImportResult:
+        """Load a signed event manifest, all or nothing (see `scanner.ledger.importer`)."""
+        with translated():
+            return import_manifest(self.conn, source, expect_key=expect_key,
+                                   progress=progress, replace=replace)
+
+    def verify_chain(self) -> chain.ChainReport:
+        """Re-check the scan log's hash chain (on one consistent snapshot)."""
+        with translated():
+            self.conn.execute("BEGIN")
+            try:
+                return chain.verify_chain(self.conn)
+            finally:
+                self._rollback()
+
+    def mark_uploaded(self, scan_ids: list[str]) -> int:
+        """Flag scans as uploaded to the server; returns how many rows changed."""
+        with translated():
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                changed = 0
+                for sid in scan_ids:
+                    changed += self.conn.execute(
+                        "UPDATE scans SET uploaded = 1 WHERE scan_id = ? AND uploaded = 0",
+                        (sid,)).rowcount
+                self.conn.execute("COMMIT")
+            except BaseException:
+                self._rollback()
+                raise
+        return changed
+
+    def sync_state(self, key: str) -> str | None:
+        """A value the sync client keeps between runs (cursor, server time offset...)."""
+        return self._get("sync_state", key)
+
+    def set_sync_state(self, key: str, value: str | None) -> None:
+        """Store (or with None, remove) a sync state value."""
+        self._set("sync_state", key, value)
+
+    def setting(self, key: str) -> str | None:
+        """A device setting stored in the ledger file."""
+        return self._get("settings", key)
+
+    def set_setting(self, key: str, value: str | None) -> None:
+        """Store (or with None, remove) a device setting."""
+        self._set("settings", key, value)
+
+    def _get(self, table: Literal["sync_state", "settings"], key: str) -> str | None:
+        with translated():
+            row = self.conn.execute(f"SELECT value FROM {table} WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def _set(self, table: Literal["sync_state", "settings"], key: str, value: str | None) -> None:
+        with translated():
+            if value is None:
+                self.conn.execute(f"DELETE FROM {table} WHERE key = ?", (key,))
+            else:
+                self.conn.execute(f"INSERT OR REPLACE INTO {table} (key, value) VALUES (?, ?)",
+                                  (key, value))
+
+    def status(self) -> dict[str, Any]:
+        """Event, ticket and scan counts, last import and pending uploads, for `gatescan status`."""
+        with translated():
+            self.conn.execute("BEGIN")
+            try:
+                return self._status()
+            finally:
+                self._rollback()
+
+    def _status(self) -> dict[str, Any]:
+        q = self.conn.execute
+        ev = q("SELECT event_id, name, sequence, generated_at, imported_at FROM events"
+               ).fetchone()
+        by_outcome = {o: n for (o, n) in q(
+            "SELECT outcome, count(*) FROM scans GROUP BY outcome ORDER BY outcome")}
+        return {
+            "path": str(self.path),
+            "schema_version": schema_version(self.conn),
+            "event": None if ev is None else {"event_id": ev[0], "name": ev[1]},
+            "manifest_sequence": None if ev is None else ev[2],
+            "manifest_generated_at": None if ev is None else ev[3],
+            "last_import": None if ev is None else ev[4],
+            "tickets": q("SELECT count(*) FROM tickets").fetchone()[0],
+            "revoked_tickets": q("SELECT count(*) FROM tickets WHERE revoked = 1").fetchone()[0],
+            "revocations": q("SELECT count(*) FROM revocations").fetchone()[0],
+            "scans": sum(by_outcome.values()),
+            "scans_by_outcome": by_outcome,
+            "admitted": q("SELECT count(*) FROM scans WHERE outcome = ?",
+                          (Outcome.ADMITTED.value,)).fetchone()[0],
+            "pending_uploads": q("SELECT count(*) FROM scans WHERE uploaded = 0").fetchone()[0],
+        }
