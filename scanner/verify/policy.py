@@ -6,6 +6,7 @@ validates every field and raises only `PolicyError` on bad input.
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -94,7 +95,9 @@ class EventPolicy:
         """A JSON-ready dict that `from_dict` reads back."""
         data = asdict(self)
         data.pop("_types_by_id", None)
-        return data
+        # Lists, not tuples: the dict is what a JSON document holds.
+        result: dict[str, Any] = json.loads(json.dumps(data))
+        return result
 
     @classmethod
     def from_dict(cls, data: Any) -> EventPolicy:

@@ -19,6 +19,7 @@ def test_round_trip_through_json() -> None:
     again = EventPolicy.from_dict(json.loads(json.dumps(policy.to_dict())))
     assert again == policy
     assert again.ticket_type(4) is not None and again.ticket_type(4).slot is not None
+    assert EventPolicy.from_dict(policy.to_dict()) == policy
 
 
 def test_defaults() -> None:
