@@ -12,7 +12,7 @@ import sys
 import time
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import click
 
@@ -30,7 +30,36 @@ class EnvironmentProblem(click.ClickException):
     exit_code = EXIT_ERROR
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class LazyGroup(click.Group):
+    """A command group whose heavier commands (camera, UI) import only when used."""
+
+    lazy: ClassVar[dict[str, str]] = {
+        "decode": "scanner.camera.commands:decode",
+        "run": "scanner.ui.commands:run",
+    }
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self._available()})
+
+    def _available(self) -> list[str]:
+        import importlib.util
+
+        return [name for name, target in self.lazy.items()
+                if importlib.util.find_spec(target.split(":")[0]) is not None]
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        command = super().get_command(ctx, cmd_name)
+        if command is not None or cmd_name not in self._available():
+            return command
+        import importlib
+
+        module, attr = self.lazy[cmd_name].split(":")
+        loaded = getattr(importlib.import_module(module), attr)
+        assert isinstance(loaded, click.Command)
+        return loaded
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--data", "data", type=click.Path(file_okay=False, path_type=Path),
               help="Data directory (default: $GATESCAN_DATA, else the user data directory).")
 @click.option("-v", "--verbose", is_flag=True, help="Log to stderr.")
@@ -189,14 +218,3 @@ def status(settings: ScannerSettings, as_json: bool) -> None:
         if isinstance(value, dict):
             value = ", ".join(f"{k}: {v}" for k, v in value.items()) or "-"
         click.echo(f"{key.replace('_', ' '):>20}: {value}")
-
-
-def _register_optional_commands() -> None:
-    try:
-        from scanner.camera.commands import decode
-    except ImportError:  # camera extras not installed: the rest of the CLI still works
-        return
-    main.add_command(decode)
-
-
-_register_optional_commands()
