@@ -79,6 +79,11 @@ run_tests() {
     lint-imports
     log "types: mypy"
     mypy
+    if [[ -x packaging/postgres.sh && -z "${GATESCAN_TEST_PG_URL:-}" ]]; then
+        log "postgresql: starting a throw-away server for the tests"
+        eval "$(packaging/postgres.sh start)"
+        trap 'packaging/postgres.sh stop >/dev/null 2>&1 || true' EXIT
+    fi
     log "tests: pytest"
     pytest "$@"
 }
