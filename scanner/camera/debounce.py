@@ -29,9 +29,9 @@ def debounce_key(text: str) -> str:
     return f"ticket:{cred.event_id}:{format_ticket_id(cred.ticket_id)}"
 
 
-def describe_code(text: str) -> str:
+def describe_code(text: str, key: str | None = None) -> str:
     """A loggable label for a code: its ticket id, or a short prefix of other text."""
-    key = debounce_key(text)
+    key = key or debounce_key(text)
     if key.startswith("ticket:"):
         return key
     return f"text {text[:8]!r}... ({len(text)} chars)"
@@ -46,11 +46,24 @@ class Debouncer:
         self.cooldown = cooldown
         self.max_keys = max_keys
         self._last_seen: dict[str, float] = {}
+        self._keys: dict[str, str] = {}  # text -> key: a code stays in view for many frames
         self._lock = threading.Lock()
+
+    def key(self, text: str) -> str:
+        """`debounce_key(text)`, remembered for the few texts currently in view."""
+        with self._lock:
+            key = self._keys.get(text)
+        if key is None:
+            key = debounce_key(text)
+            with self._lock:
+                if len(self._keys) >= 64:
+                    self._keys.clear()
+                self._keys[text] = key
+        return key
 
     def accept(self, text: str, now: float) -> bool:
         """True if `text` seen at monotonic time `now` is a new scan; every sighting is noted."""
-        key = debounce_key(text)
+        key = self.key(text)
         with self._lock:
             last = self._last_seen.pop(key, None)
             self._last_seen[key] = now if last is None else max(now, last)
@@ -60,8 +73,9 @@ class Debouncer:
 
     def forget(self, text: str) -> None:
         """Let the next sighting of this code's ticket count as a new scan (manual re-scan)."""
+        key = self.key(text)
         with self._lock:
-            self._last_seen.pop(debounce_key(text), None)
+            self._last_seen.pop(key, None)
 
     def _prune(self, now: float) -> None:
         # dict order is insertion order and accept() re-inserts: oldest sightings come first

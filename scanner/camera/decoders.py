@@ -138,6 +138,8 @@ class ZxingDecoder:
         ready = as_decodable(image)
         if ready is None:
             return []
+        if ready.ndim == 3:  # OpenCV converts BGR about 5x faster than zxing-cpp does
+            ready = as_image(cv2.cvtColor(ready, cv2.COLOR_BGR2GRAY))
         try:
             found = self._zx.read_barcodes(
                 ready, formats=self._formats, try_rotate=self._try_rotate,

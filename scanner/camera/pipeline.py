@@ -314,7 +314,8 @@ class ScanPipeline:
         for code in codes:
             if self.debouncer.accept(code.text, frame.mono):
                 emitted += 1
-                log.info("scanned %s (%s)", describe_code(code.text), code.format)
+                log.info("scanned %s (%s)", describe_code(code.text, self.debouncer.key(code.text)),
+                         code.format)
                 try:
                     self._on_decoded(code.text, frame.time)
                 except Exception:  # a listener's bug must not stop scanning; logged in full

@@ -121,3 +121,12 @@ def glare(img: Image, strength: float = 200.0, center: tuple[float, float] = (0.
     if img.ndim == 3:
         spot = spot[:, :, None]
     return as_image(np.clip(img.astype(np.float32) + spot, 0, 255).astype(np.uint8))
+
+
+def mjpeg(img: Image, quality: int = 85) -> Image:
+    """A JPEG round trip, as a USB webcam in MJPG mode delivers frames."""
+    ok, buf = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, quality])
+    if not ok:
+        raise ValueError("JPEG encoding failed")
+    flag = cv2.IMREAD_COLOR if img.ndim == 3 else cv2.IMREAD_GRAYSCALE
+    return as_image(cv2.imdecode(buf, flag))

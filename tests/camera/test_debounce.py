@@ -100,3 +100,12 @@ def test_accepted_sightings_of_one_key_are_separated_by_a_gap(
             assert now - last_seen[text] < cooldown
         last_seen[text] = now
     assert set(accepted) == {t for t, _ in events}  # every code got through at least once
+
+
+def test_key_cache_is_bounded_and_consistent(issuer: Issuer) -> None:
+    deb = Debouncer(cooldown=1.0)
+    for i in range(300):
+        deb.accept(f"code {i}", float(i))
+    assert len(deb._keys) <= 64
+    token = issuer.issue(77).token(T0)
+    assert deb.key(token) == deb.key(token) == debounce_key(token)
