@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from sqlalchemy.exc import SQLAlchemyError
 
 from scanner.verify.token import TokenError, format_ticket_id, parse_ticket_id
 from server_stub import demo as demo_mod
@@ -102,23 +103,29 @@ class _Group(click.Group):
             return super().invoke(ctx)
         except IssuerError as exc:
             raise CliError(exc.message) from None
-        except (OSError, sqlite3.OperationalError) as exc:
+        except (OSError, sqlite3.OperationalError, SQLAlchemyError) as exc:
             where = ctx.obj.data_dir if isinstance(ctx.obj, ServerSettings) else "data directory"
-            log.warning("environment error: %s", exc)
-            raise CliError(f"cannot use {where}: {exc}") from None
+            # SQLAlchemy's own text carries statements and parameters: keep the driver's.
+            detail = getattr(exc, "orig", None) or exc
+            log.warning("environment error: %s", detail)
+            raise CliError(f"cannot use {where}: {detail}") from None
 
 
 @click.group(cls=_Group)
 @click.option("--data", "data_dir", type=click.Path(file_okay=False, path_type=Path),
               default=None, metavar="DIR",
               help="Data directory [default: $GATESCAN_SERVER_DATA, else the user data dir].")
+@click.option("--database-url", default=None, metavar="URL",
+              help="SQLAlchemy URL of the issuer database, e.g. postgresql+psycopg://… "
+                   "[default: $GATESCAN_DATABASE_URL, else DIR/issuer.db].")
 @click.option("-v", "--verbose", count=True, help="Log progress to stderr (-vv: debug).")
 @click.version_option(package_name="gatescan", prog_name="gatescan-server")
 @click.pass_context
-def main(ctx: click.Context, data_dir: Path | None, verbose: int) -> None:
-    """GateScan offline issuer: demo event, rotating phone codes, signed manifests."""
+def main(ctx: click.Context, data_dir: Path | None, database_url: str | None,
+         verbose: int) -> None:
+    """GateScan issuer and sync server: events, tickets, devices, manifests, `serve`."""
     _configure_logging(verbose)
-    ctx.obj = load_settings(data_dir)
+    ctx.obj = load_settings(data_dir, database_url=database_url)
 
 
 @contextmanager
@@ -307,3 +314,14 @@ def manifest(settings: ServerSettings, event_id: int | None, out: Path | None,
           f"Manifest of {event.name} (event {info.event_id}), sequence {info.sequence}: "
           f"{info.tickets} tickets, {info.revocations} revoked\n{info.path}")
 
+
+
+def _register() -> None:
+    from server_stub import cli_devices, cli_server
+
+    main.add_command(cli_server.serve)
+    main.add_command(cli_server.admin_token)
+    main.add_command(cli_devices.device)
+
+
+_register()

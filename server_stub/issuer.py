@@ -13,8 +13,9 @@ import logging
 import os
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import IO
 
 from scanner.ledger.manifest import ManifestWriter
 from scanner.verify.policy import (
@@ -27,7 +28,15 @@ from scanner.verify.policy import (
 from scanner.verify.token import Credential, format_ticket_id, key_id, sign_credential
 from server_stub.entropy import Entropy, SystemEntropy, new_signing_key
 from server_stub.errors import IssuerError
-from server_stub.store import REVOKED, IssuerStore, NewTicket, StoredEvent, StoredKey, StoredTicket
+from server_stub.store import (
+    REVOKED,
+    IssuerStore,
+    NewTicket,
+    StoredEvent,
+    StoredKey,
+    StoredTicket,
+    current_seq,
+)
 
 log = logging.getLogger(__name__)
 
@@ -67,10 +76,12 @@ class ManifestInfo:
     """What `write_manifest` wrote."""
 
     event_id: int
-    path: Path
+    path: Path | None
     sequence: int
     tickets: int
     revocations: int
+    cursor: int = 0
+    generated_at: int = 0
 
 
 def _now(now: int | None) -> int:
@@ -81,7 +92,7 @@ def create_event(store: IssuerStore, name: str, *, gates: Sequence[Gate],
                  ticket_types: Sequence[TicketType],
                  rotation_period: int = DEFAULT_ROTATION_PERIOD, clock_tolerance_steps: int = 1,
                  repeat_read_seconds: int = 3, tz_offset_minutes: int = 0,
-                 kind: str = "event", entropy: Entropy = SYSTEM,
+                 admit_unlisted: bool = True, kind: str = "event", entropy: Entropy = SYSTEM,
                  now: int | None = None) -> EventPolicy:
     """Create an event with its policy and a fresh Ed25519 issuer key."""
     now = _now(now)
@@ -90,7 +101,7 @@ def create_event(store: IssuerStore, name: str, *, gates: Sequence[Gate],
             event_id=store.new_event_id(entropy), name=name, rotation_period=rotation_period,
             clock_tolerance_steps=clock_tolerance_steps,
             repeat_read_seconds=repeat_read_seconds, tz_offset_minutes=tz_offset_minutes,
-            gates=tuple(gates), ticket_types=tuple(ticket_types))
+            admit_unlisted=admit_unlisted, gates=tuple(gates), ticket_types=tuple(ticket_types))
         try:
             # Gates read the policy from JSON: refuse now what a gate would refuse.
             policy = EventPolicy.from_dict(json.loads(json.dumps(draft.to_dict())))
@@ -107,6 +118,21 @@ def rotate_key(store: IssuerStore, event_id: int, *, entropy: Entropy = SYSTEM,
     """Add a new active signing key; earlier keys stay trusted (retired) for their tickets."""
     _event(store, event_id)
     return store.add_key(event_id, new_signing_key(entropy), now=_now(now))
+
+
+def update_policy(store: IssuerStore, policy: EventPolicy, *,
+                  now: int | None = None) -> EventPolicy:
+    """Replace an event's policy; refuses to drop a ticket type that has tickets."""
+    with store.transaction():
+        _event(store, policy.event_id)
+        in_use = store.types_in_use(policy.event_id)
+        missing = sorted(in_use - {t.id for t in policy.ticket_types})
+        if missing:
+            raise IssuerError("type_in_use", f"ticket type {missing[0]} has tickets: it cannot "
+                              "be removed")
+        store.update_policy(policy, now=_now(now))
+    log.info("updated the policy of event %d", policy.event_id)
+    return policy
 
 
 def _event(store: IssuerStore, event_id: int) -> StoredEvent:
@@ -215,33 +241,46 @@ def transfer(store: IssuerStore, ticket_id: int, new_holder_public_key: bytes, *
     return IssuedCredential(cred, signed)
 
 
-def write_manifest(store: IssuerStore, event_id: int, path: Path, *,
+def build_manifest(store: IssuerStore, event_id: int, out: IO[bytes], *,
                    now: int | None = None) -> ManifestInfo:
-    """Write the event's signed manifest atomically; each write takes the next sequence."""
+    """Write the event's signed manifest to `out`, taking the next sequence (one transaction).
+
+    The returned `cursor` is the change-log position the manifest is consistent
+    with: the write transaction keeps every other writer out while it reads.
+    """
     now = _now(now)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with store.transaction():
+    with store.transaction() as conn:
         event = _event(store, event_id)
         signer = store.signing_key(event_id)
         keys = [k.public_key for k in store.keys(event_id)]
         sequence = store.next_manifest_sequence(event_id)
+        cursor = current_seq(conn)
         tickets = revocations = 0
+        writer = ManifestWriter(out, event.policy, keys, signer, sequence=sequence,
+                                generated_at=now)
+        for row in store.manifest_tickets(event_id):
+            writer.ticket(*row)
+            tickets += 1
+        for ticket_id, reason in store.manifest_revocations(event_id):
+            writer.revocation(ticket_id, None, reason)
+            revocations += 1
+        writer.finish()
+    return ManifestInfo(event_id, None, sequence, tickets, revocations, cursor, now)
+
+
+def write_manifest(store: IssuerStore, event_id: int, path: Path, *,
+                   now: int | None = None) -> ManifestInfo:
+    """Write the event's signed manifest file atomically; each write takes the next sequence."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with store.transaction():
         try:
             with open(tmp, "wb", buffering=1 << 20) as out:
-                writer = ManifestWriter(out, event.policy, keys, signer, sequence=sequence,
-                                        generated_at=now)
-                for row in store.manifest_tickets(event_id):
-                    writer.ticket(*row)
-                    tickets += 1
-                for ticket_id, reason in store.manifest_revocations(event_id):
-                    writer.revocation(ticket_id, None, reason)
-                    revocations += 1
-                writer.finish()
+                info = build_manifest(store, event_id, out, now=now)
                 out.flush()
                 os.fsync(out.fileno())
             os.replace(tmp, path)
         finally:
             tmp.unlink(missing_ok=True)
-    log.info("wrote manifest %d of event %d to %s", sequence, event_id, path)
-    return ManifestInfo(event_id, path, sequence, tickets, revocations)
+    log.info("wrote manifest %d of event %d to %s", info.sequence, event_id, path)
+    return replace(info, path=path)

@@ -1,4 +1,4 @@
-"""Issuer settings: one typed object, built by `load_settings` (never at import time)."""
+"""Server settings: one typed object, built by `load_settings` (never at import time)."""
 
 from __future__ import annotations
 
@@ -10,24 +10,42 @@ from pathlib import Path
 import platformdirs
 
 DATA_ENV = "GATESCAN_SERVER_DATA"
+DATABASE_ENV = "GATESCAN_DATABASE_URL"
+PUBLIC_URL_ENV = "GATESCAN_SERVER_URL"
 APP_NAME = "gatescan-server"
 
 
 @dataclass(frozen=True, slots=True)
 class ServerSettings:
-    """Where the issuer keeps its files. Built once by the CLI and passed down.
+    """Where the issuer keeps its files and data, and the limits the HTTP server enforces.
 
-    Layout of `data_dir`:
-    `issuer.db` (events, public keys, tickets), `keys/` (issuer private keys, 0600),
-    `wallet.db` (the simulated phones), `manifests/<event_id>.gsm` (signed manifests).
+    Built once (CLI or `server_stub.api.app.create_app`) and passed down.
+    Layout of `data_dir`: `issuer.db` (SQLite, unless `database_url` names another
+    database), `keys/` (issuer private keys, 0600), `wallet.db` (the simulated
+    phones), `manifests/<event_id>.gsm` (signed manifests), `enroll/` (QR PNGs).
     """
 
     data_dir: Path
+    database_url: str | None = None
+    public_url: str | None = None
+    max_body_bytes: int = 8 * 1024 * 1024
+    max_import_bytes: int = 64 * 1024 * 1024
+    enroll_code_ttl: int = 24 * 3600
+    session_ttl: int = 12 * 3600
+    max_page: int = 5000
+    max_push: int = 1000
+    max_bulk: int = 10_000
+    db_pool_size: int = 8
 
     @property
     def database_path(self) -> Path:
-        """The issuer's SQLite database."""
+        """The issuer's SQLite database (used when no `database_url` is set)."""
         return self.data_dir / "issuer.db"
+
+    @property
+    def db_url(self) -> str:
+        """The SQLAlchemy URL of the issuer database: `database_url`, else the SQLite file."""
+        return self.database_url or f"sqlite+pysqlite:///{self.database_path}"
 
     @property
     def keys_dir(self) -> Path:
@@ -43,6 +61,11 @@ class ServerSettings:
     def manifests_dir(self) -> Path:
         """Where signed event manifests are written by default."""
         return self.data_dir / "manifests"
+
+    @property
+    def enroll_dir(self) -> Path:
+        """Where `device add` writes enrollment QR codes as PNG (owner-only)."""
+        return self.data_dir / "enroll"
 
     def manifest_path(self, event_id: int) -> Path:
         """The default manifest file of an event."""
@@ -66,10 +89,16 @@ def default_data_dir(environ: Mapping[str, str] | None = None) -> Path:
 
 
 def load_settings(data_dir: str | os.PathLike[str] | None = None,
-                  environ: Mapping[str, str] | None = None) -> ServerSettings:
-    """Settings from `--data DIR`, else the environment, else the platform default."""
+                  environ: Mapping[str, str] | None = None, *,
+                  database_url: str | None = None,
+                  public_url: str | None = None) -> ServerSettings:
+    """Settings from options, else the environment (`GATESCAN_*`), else defaults."""
+    env = os.environ if environ is None else environ
     if data_dir is not None and str(data_dir):
         path = Path(data_dir).expanduser()
     else:
-        path = default_data_dir(environ)
-    return ServerSettings(data_dir=path.absolute())
+        path = default_data_dir(env)
+    db_url = database_url or env.get(DATABASE_ENV, "").strip() or None
+    url = public_url or env.get(PUBLIC_URL_ENV, "").strip() or None
+    return ServerSettings(data_dir=path.absolute(), database_url=db_url,
+                          public_url=url.rstrip("/") if url else None)

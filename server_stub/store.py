@@ -1,32 +1,34 @@
-"""Issuer storage: events, public issuer keys, tickets, in one SQLite file (WAL).
+"""Issuer storage: events, public issuer keys, tickets and the change log (SQLAlchemy Core).
 
-Private issuer keys live in `keys/` files (see `server_stub.keys`), never in
-the database. The simulated phones are in a separate file (`server_stub.wallet`).
-Every ticket or key change takes a number from one `change` counter
-(`change_seq`), which is the cursor the sync server will page deltas by; the
-SQL stays plain so a PostgreSQL store can implement the same methods later.
+SQLite file by default, PostgreSQL by URL (`server_stub.storage`). Private issuer
+keys live in `keys/` files (`server_stub.keys`), never in the database; the
+simulated phones are in a separate file (`server_stub.wallet`). Every ticket,
+transfer, revocation, key and policy change appends a numbered row to the change
+log inside the same write transaction; gates page through it by that number.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import threading
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from nacl.signing import SigningKey
-from sqlite_utils import Database
+from sqlalchemy import Connection, and_, func, insert, select, update
 
 from scanner.verify.policy import EventPolicy
 from scanner.verify.token import MAX_TICKET_ID, key_id
-from server_stub.db import immediate, open_database
 from server_stub.entropy import Entropy
 from server_stub.errors import IssuerError
 from server_stub.keys import KeyFiles
 from server_stub.settings import ServerSettings
+from server_stub.storage import schema as s
+from server_stub.storage.engine import Database
+from server_stub.storage.migrations import migrate
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +36,7 @@ VALID = "valid"
 REVOKED = "revoked"
 ACTIVE = "active"
 RETIRED = "retired"
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,59 +93,60 @@ class NewTicket:
     valid_until: int
 
 
-def _v1(db: Database) -> None:
-    db.table("events").create({"event_id": int, "ordinal": int, "name": str, "kind": str,
-                         "policy": str, "demo": str, "created_at": int,
-                         "manifest_sequence": int},
-                        pk="event_id", not_null={"ordinal", "name", "kind", "policy",
-                                                 "created_at", "manifest_sequence"})
-    db.table("issuer_keys").create({"event_id": int, "kid": str, "public_key": bytes, "state": str,
-                              "created_at": int, "retired_at": int, "change_seq": int},
-                             pk=("event_id", "kid"), foreign_keys=[("event_id", "events")],
-                             not_null={"public_key", "state", "created_at", "change_seq"})
-    db.table("tickets").create({"ticket_id": int, "event_id": int, "type_id": int, "serial": int,
-                          "seat": str, "status": str, "holder_key": bytes, "kid": str,
-                          "valid_from": int, "valid_until": int, "issued_at": int,
-                          "issue_seq": int, "revoked_reason": str, "revoked_at": int,
-                          "change_seq": int},
-                         pk="ticket_id", foreign_keys=[("event_id", "events")],
-                         not_null={"event_id", "type_id", "serial", "status", "holder_key",
-                                   "kid", "valid_from", "valid_until", "issued_at",
-                                   "issue_seq", "change_seq"})
-    db.table("tickets").create_index(["event_id", "issue_seq"], unique=True)
-    db.table("tickets").create_index(["event_id", "change_seq"])
-    db.table("transfers").create({"id": int, "ticket_id": int, "from_serial": int, "to_serial": int,
-                            "old_holder_key": bytes, "new_holder_key": bytes, "at": int},
-                           pk="id", foreign_keys=[("ticket_id", "tickets")])
-    db.table("counters").create({"name": str, "value": int}, pk="name", not_null={"value"})
-    db.execute("INSERT INTO counters (name, value) VALUES ('change', 0)")
+def append_changes(conn: Connection, event_id: int, rows: Sequence[tuple[str, int | None,
+                                                                          dict[str, Any]]],
+                   *, now: int) -> int:
+    """Append (kind, ticket_id, data) rows to the change log; returns the first seq.
+
+    Call inside a write transaction: sequence numbers are taken from the one
+    counter there, so they commit in order (see `storage.engine`).
+    """
+    first = next_seqs(conn, len(rows))
+    if rows:
+        conn.execute(insert(s.changes), [
+            {"seq": first + i, "event_id": event_id, "kind": kind, "ticket_id": tid,
+             "data": json.dumps(data, sort_keys=True), "at": now}
+            for i, (kind, tid, data) in enumerate(rows)])
+    return first
 
 
-MIGRATIONS: list[Callable[[Database], None]] = [_v1]
+def next_seqs(conn: Connection, count: int) -> int:
+    """Reserve `count` change numbers in the current write transaction; returns the first."""
+    last = conn.execute(update(s.counters).where(s.counters.c.name == "change")
+                        .values(value=s.counters.c.value + count)
+                        .returning(s.counters.c.value)).scalar_one()
+    return int(last) - count + 1
+
+
+def current_seq(conn: Connection) -> int:
+    """The last change number handed out (committed, or taken by this transaction)."""
+    return int(conn.execute(select(s.counters.c.value)
+                            .where(s.counters.c.name == "change")).scalar_one())
 
 
 class IssuerStore:
-    """The issuer's SQLite database plus its key files; one per data directory."""
+    """The issuer database plus its key files; one per server or CLI process."""
 
-    def __init__(self, path: Path, keys: KeyFiles) -> None:
-        self.path = path
+    def __init__(self, db: Database, keys: KeyFiles) -> None:
+        self.db = db
         self.keys_files = keys
-        self.db = open_database(path)
-        try:
-            self._migrate()
-        except BaseException:
-            self.db.close()
-            raise
+        self._local = threading.local()
+        migrate(db)
 
     @classmethod
     def open(cls, settings: ServerSettings) -> IssuerStore:
-        """Open (creating if needed) the store of a data directory."""
+        """Open (creating and migrating if needed) the store the settings name."""
         settings.ensure_dirs()
-        return cls(settings.database_path, KeyFiles(settings.keys_dir))
+        db = Database(settings.db_url, pool_size=settings.db_pool_size)
+        try:
+            return cls(db, KeyFiles(settings.keys_dir))
+        except BaseException:
+            db.dispose()
+            raise
 
     def close(self) -> None:
-        """Close the database connection."""
-        self.db.close()
+        """Close the database connections."""
+        self.db.dispose()
 
     def __enter__(self) -> IssuerStore:
         return self
@@ -150,30 +154,54 @@ class IssuerStore:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _migrate(self) -> None:
-        with self.transaction():
-            version = self.db.execute("PRAGMA user_version").fetchone()[0]
-            if version > len(MIGRATIONS):
-                raise IssuerError("schema_too_new",
-                                  f"{self.path} was written by a newer gatescan-server")
-            for number, step in enumerate(MIGRATIONS[version:], start=version + 1):
-                log.info("migrating %s to schema %d", self.path.name, number)
-                step(self.db)
-                self.db.execute(f"PRAGMA user_version = {number}")
+    # -- transactions -------------------------------------------------------------------
+
+    @property
+    def current(self) -> Connection | None:
+        """The connection of this thread's open transaction, if any."""
+        conn: Connection | None = getattr(self._local, "conn", None)
+        return conn
 
     @contextmanager
-    def transaction(self) -> Iterator[None]:
-        """One write transaction (`BEGIN IMMEDIATE`); nested calls join the outer one."""
-        with immediate(self.db.conn):
-            yield
+    def transaction(self) -> Iterator[Connection]:
+        """One serialized write transaction; nested calls join the outer one."""
+        if self.current is not None:
+            yield self.current
+            return
+        with self.db.write() as conn:
+            self._local.conn = conn
+            try:
+                yield conn
+            finally:
+                self._local.conn = None
 
-    def _next_changes(self, count: int) -> int:
-        """Reserve `count` change numbers; returns the first."""
-        with self.transaction():
-            row = self.db.execute(
-                "UPDATE counters SET value = value + ? WHERE name = 'change' RETURNING value",
-                [count]).fetchone()
-        return int(row[0]) - count + 1
+    @contextmanager
+    def snapshot(self) -> Iterator[Connection]:
+        """A read transaction (joins an open transaction of this thread)."""
+        if self.current is not None:
+            yield self.current
+            return
+        with self.db.read() as conn:
+            self._local.conn = conn
+            try:
+                yield conn
+            finally:
+                self._local.conn = None
+
+    def _conn(self) -> AbstractContextManager[Connection]:
+        current = self.current
+        return nullcontext(current) if current is not None else self.db.read()
+
+    def _run(self, fn: Callable[[Connection], T]) -> T:
+        with self._conn() as conn:
+            return fn(conn)
+
+    def append_changes(self, event_id: int, rows: Sequence[tuple[str, int | None,
+                                                                   dict[str, Any]]],
+                       *, now: int) -> int:
+        """Append change-log rows in the current (or a new) write transaction."""
+        with self.transaction() as conn:
+            return append_changes(conn, event_id, rows, now=now)
 
     # -- events ---------------------------------------------------------------------
 
@@ -186,69 +214,92 @@ class IssuerStore:
 
     def add_event(self, policy: EventPolicy, *, kind: str, now: int) -> None:
         """Record a new event with its policy."""
-        with self.transaction():
-            ordinal = self.db.execute(
-                "SELECT COALESCE(MAX(ordinal), 0) + 1 FROM events").fetchone()[0]
-            self.db.execute(
-                "INSERT INTO events (event_id, ordinal, name, kind, policy, created_at,"
-                " manifest_sequence) VALUES (?, ?, ?, ?, ?, ?, 0)",
-                [policy.event_id, ordinal, policy.name, kind,
-                 json.dumps(policy.to_dict(), sort_keys=True), now])
+        with self.transaction() as conn:
+            ordinal = conn.execute(select(func.coalesce(func.max(s.events.c.ordinal), 0) + 1)
+                                   ).scalar_one()
+            doc = policy.to_dict()
+            conn.execute(insert(s.events).values(
+                event_id=policy.event_id, ordinal=ordinal, name=policy.name, kind=kind,
+                policy=json.dumps(doc, sort_keys=True), created_at=now, manifest_sequence=0))
+            append_changes(conn, policy.event_id, [("policy", None, {"policy": doc})], now=now)
+
+    def update_policy(self, policy: EventPolicy, *, now: int) -> None:
+        """Replace an event's policy (name, rotation, gates, types); gates learn it on sync."""
+        with self.transaction() as conn:
+            doc = policy.to_dict()
+            done = conn.execute(update(s.events).where(s.events.c.event_id == policy.event_id)
+                                .values(name=policy.name, policy=json.dumps(doc, sort_keys=True)))
+            if done.rowcount != 1:
+                raise IssuerError("unknown_event", f"no event {policy.event_id}")
+            append_changes(conn, policy.event_id, [("policy", None, {"policy": doc})], now=now)
 
     def event(self, event_id: int) -> StoredEvent | None:
         """The event with this id, or None."""
-        row = self.db.execute(
-            "SELECT event_id, name, kind, policy, created_at, manifest_sequence, demo"
-            " FROM events WHERE event_id = ?", [event_id]).fetchone()
+        if not 0 <= event_id <= 0xFFFFFFFF:
+            return None
+        row = self._run(lambda c: c.execute(_EVENT_SELECT.where(
+            s.events.c.event_id == event_id)).first())
         return _event(row) if row else None
+
+    def events(self) -> list[StoredEvent]:
+        """Every event, most recent first."""
+        rows = self._run(lambda c: c.execute(
+            _EVENT_SELECT.order_by(s.events.c.ordinal.desc())).all())
+        return [_event(r) for r in rows]
 
     def latest_event(self, kind: str | None = None) -> StoredEvent | None:
         """The most recently created event (of this kind, if given), or None."""
-        sql = ("SELECT event_id, name, kind, policy, created_at, manifest_sequence, demo"
-               " FROM events")
-        params: list[Any] = []
+        query = _EVENT_SELECT
         if kind is not None:
-            sql += " WHERE kind = ? AND demo IS NOT NULL" if kind == "demo" else " WHERE kind = ?"
-            params.append(kind)
-        row = self.db.execute(sql + " ORDER BY ordinal DESC LIMIT 1", params).fetchone()
+            query = query.where(s.events.c.kind == kind)
+            if kind == "demo":
+                query = query.where(s.events.c.demo.is_not(None))
+        row = self._run(lambda c: c.execute(
+            query.order_by(s.events.c.ordinal.desc()).limit(1)).first())
         return _event(row) if row else None
 
     def set_demo(self, event_id: int, demo: dict[str, Any]) -> None:
         """Attach the demo description (parameters, special tickets) to an event."""
-        self.db.execute("UPDATE events SET demo = ? WHERE event_id = ?",
-                        [json.dumps(demo, sort_keys=True), event_id])
+        with self.transaction() as conn:
+            conn.execute(update(s.events).where(s.events.c.event_id == event_id)
+                         .values(demo=json.dumps(demo, sort_keys=True)))
 
     def next_manifest_sequence(self, event_id: int) -> int:
-        """Increment and return the event's manifest sequence (call inside a transaction)."""
-        row = self.db.execute(
-            "UPDATE events SET manifest_sequence = manifest_sequence + 1 WHERE event_id = ?"
-            " RETURNING manifest_sequence", [event_id]).fetchone()
-        if row is None:
+        """Increment and return the event's manifest sequence (inside a write transaction)."""
+        with self.transaction() as conn:
+            value = conn.execute(
+                update(s.events).where(s.events.c.event_id == event_id)
+                .values(manifest_sequence=s.events.c.manifest_sequence + 1)
+                .returning(s.events.c.manifest_sequence)).scalar()
+        if value is None:
             raise IssuerError("unknown_event", f"no event {event_id}")
-        return int(row[0])
+        return int(value)
 
     # -- keys -----------------------------------------------------------------------
 
     def add_key(self, event_id: int, key: SigningKey, *, now: int) -> StoredKey:
         """Store a new signing key for the event and make it the active one."""
         public = bytes(key.verify_key)
-        with self.transaction():
+        kid = key_id(public)
+        with self.transaction() as conn:
             self.keys_files.save(event_id, key)
-            change = self._next_changes(1)
-            self.db.execute(
-                "UPDATE issuer_keys SET state = ?, retired_at = ?, change_seq = ?"
-                " WHERE event_id = ? AND state = ?", [RETIRED, now, change, event_id, ACTIVE])
-            self.db.execute(
-                "INSERT INTO issuer_keys (event_id, kid, public_key, state, created_at,"
-                " change_seq) VALUES (?, ?, ?, ?, ?, ?)",
-                [event_id, key_id(public).hex(), public, ACTIVE, now, change])
-        return StoredKey(event_id, key_id(public), public, ACTIVE, now)
+            seq = append_changes(conn, event_id, [
+                ("key", None, {"kid": kid.hex(), "public_key": public.hex()})], now=now)
+            k = s.issuer_keys.c
+            conn.execute(update(s.issuer_keys)
+                         .where(and_(k.event_id == event_id, k.state == ACTIVE))
+                         .values(state=RETIRED, retired_at=now, change_seq=seq))
+            conn.execute(insert(s.issuer_keys).values(
+                event_id=event_id, kid=kid.hex(), public_key=public, state=ACTIVE,
+                created_at=now, change_seq=seq))
+        return StoredKey(event_id, kid, public, ACTIVE, now)
 
     def keys(self, event_id: int) -> list[StoredKey]:
         """Every trusted key of the event (active and retired), oldest first."""
-        rows = self.db.execute(
-            "SELECT event_id, kid, public_key, state, created_at FROM issuer_keys"
-            " WHERE event_id = ? ORDER BY created_at, rowid", [event_id]).fetchall()
+        k = s.issuer_keys.c
+        rows = self._run(lambda c: c.execute(
+            select(k.event_id, k.kid, k.public_key, k.state, k.created_at)
+            .where(k.event_id == event_id).order_by(k.created_at, k.change_seq)).all())
         return [StoredKey(r[0], bytes.fromhex(r[1]), bytes(r[2]), r[3], r[4]) for r in rows]
 
     def signing_key(self, event_id: int) -> SigningKey:
@@ -272,36 +323,37 @@ class IssuerStore:
     def _existing(self, ids: set[int]) -> set[int]:
         found: set[int] = set()
         batch = list(ids)
-        for i in range(0, len(batch), 500):
-            chunk = batch[i:i + 500]
-            marks = ",".join("?" * len(chunk))
-            found.update(r[0] for r in self.db.execute(
-                f"SELECT ticket_id FROM tickets WHERE ticket_id IN ({marks})", chunk))
+        with self._conn() as conn:
+            for i in range(0, len(batch), 500):
+                found.update(conn.execute(select(s.tickets.c.ticket_id).where(
+                    s.tickets.c.ticket_id.in_(batch[i:i + 500]))).scalars())
         return found
 
     def add_tickets(self, event_id: int, tickets: Sequence[NewTicket], *, now: int) -> None:
         """Record freshly issued tickets (serial 0, valid) in issue order."""
-        with self.transaction():
-            first_seq = self.db.execute(
-                "SELECT COALESCE(MAX(issue_seq), 0) + 1 FROM tickets WHERE event_id = ?",
-                [event_id]).fetchone()[0]
-            first_change = self._next_changes(len(tickets))
-            self.db.conn.executemany(
-                "INSERT INTO tickets (ticket_id, event_id, type_id, serial, seat, status,"
-                " holder_key, kid, valid_from, valid_until, issued_at, issue_seq, change_seq)"
-                " VALUES (?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                ((t.ticket_id, event_id, t.type_id, t.seat, VALID, t.holder_key, t.kid.hex(),
-                  t.valid_from, t.valid_until, now, first_seq + i, first_change + i)
-                 for i, t in enumerate(tickets)))
+        with self.transaction() as conn:
+            first_issue = conn.execute(
+                select(func.coalesce(func.max(s.tickets.c.issue_seq), 0) + 1)
+                .where(s.tickets.c.event_id == event_id)).scalar_one()
+            first = append_changes(conn, event_id, [
+                ("ticket", t.ticket_id, {"type_id": t.type_id, "serial": 0, "seat": t.seat})
+                for t in tickets], now=now)
+            conn.execute(insert(s.tickets), [
+                {"ticket_id": t.ticket_id, "event_id": event_id, "type_id": t.type_id,
+                 "serial": 0, "seat": t.seat, "status": VALID, "holder_key": t.holder_key,
+                 "kid": t.kid.hex(), "valid_from": t.valid_from, "valid_until": t.valid_until,
+                 "issued_at": now, "issue_seq": first_issue + i, "change_seq": first + i}
+                for i, t in enumerate(tickets)])
 
     def ticket(self, ticket_id: int) -> StoredTicket | None:
         """The ticket with this id, or None."""
         if not 0 <= ticket_id <= MAX_TICKET_ID:
             return None
-        row = self.db.execute(
-            "SELECT ticket_id, event_id, type_id, serial, seat, status, holder_key, kid,"
-            " valid_from, valid_until, revoked_reason FROM tickets WHERE ticket_id = ?",
-            [ticket_id]).fetchone()
+        t = s.tickets.c
+        row = self._run(lambda c: c.execute(select(
+            t.ticket_id, t.event_id, t.type_id, t.serial, t.seat, t.status, t.holder_key, t.kid,
+            t.valid_from, t.valid_until, t.revoked_reason).where(t.ticket_id == ticket_id)
+        ).first())
         if row is None:
             return None
         return StoredTicket(row[0], row[1], row[2], row[3], row[4], row[5], bytes(row[6]),
@@ -309,42 +361,80 @@ class IssuerStore:
 
     def ticket_types(self, event_id: int) -> list[tuple[int, int]]:
         """(ticket_id, type_id) of every ticket of the event, in issue order."""
-        return [(r[0], r[1]) for r in self.db.execute(
-            "SELECT ticket_id, type_id FROM tickets WHERE event_id = ? ORDER BY issue_seq",
-            [event_id])]
+        t = s.tickets.c
+        rows = self._run(lambda c: c.execute(select(t.ticket_id, t.type_id).where(
+            t.event_id == event_id).order_by(t.issue_seq)).all())
+        return [(r[0], r[1]) for r in rows]
+
+    def types_in_use(self, event_id: int) -> set[int]:
+        """The ticket type ids that have tickets in the event."""
+        t = s.tickets.c
+        return set(self._run(lambda c: c.execute(select(t.type_id).distinct().where(
+            t.event_id == event_id)).scalars().all()))
+
+    def tickets_page(self, event_id: int, after: int, limit: int) -> list[StoredTicket]:
+        """Tickets of the event with ids above `after`, by id."""
+        t = s.tickets.c
+        rows = self._run(lambda c: c.execute(select(
+            t.ticket_id, t.event_id, t.type_id, t.serial, t.seat, t.status, t.holder_key, t.kid,
+            t.valid_from, t.valid_until, t.revoked_reason).where(
+                and_(t.event_id == event_id, t.ticket_id > after))
+            .order_by(t.ticket_id).limit(limit)).all())
+        return [StoredTicket(r[0], r[1], r[2], r[3], r[4], r[5], bytes(r[6]),
+                             bytes.fromhex(r[7]), r[8], r[9], r[10]) for r in rows]
 
     def manifest_tickets(self, event_id: int) -> Iterator[tuple[int, int, int, str | None]]:
         """(ticket_id, type_id, serial, seat) of every ticket, sorted by ticket id."""
-        yield from self.db.execute(
-            "SELECT ticket_id, type_id, serial, seat FROM tickets WHERE event_id = ?"
-            " ORDER BY ticket_id", [event_id])
+        t = s.tickets.c
+        with self._conn() as conn:
+            for row in conn.execute(select(t.ticket_id, t.type_id, t.serial, t.seat)
+                                    .where(t.event_id == event_id).order_by(t.ticket_id)):
+                yield row[0], row[1], row[2], row[3]
 
     def manifest_revocations(self, event_id: int) -> Iterator[tuple[int, str]]:
         """(ticket_id, reason) of every revoked ticket, sorted by ticket id."""
-        yield from self.db.execute(
-            "SELECT ticket_id, COALESCE(revoked_reason, '') FROM tickets"
-            " WHERE event_id = ? AND status = ? ORDER BY ticket_id", [event_id, REVOKED])
+        t = s.tickets.c
+        with self._conn() as conn:
+            for row in conn.execute(
+                    select(t.ticket_id, func.coalesce(t.revoked_reason, ""))
+                    .where(and_(t.event_id == event_id, t.status == REVOKED))
+                    .order_by(t.ticket_id)):
+                yield row[0], row[1]
 
     def mark_revoked(self, ticket_id: int, reason: str, *, now: int) -> None:
         """Set a ticket's status to revoked, with the reason."""
-        with self.transaction():
-            self.db.execute(
-                "UPDATE tickets SET status = ?, revoked_reason = ?, revoked_at = ?,"
-                " change_seq = ? WHERE ticket_id = ?",
-                [REVOKED, reason, now, self._next_changes(1), ticket_id])
+        with self.transaction() as conn:
+            event_id = conn.execute(select(s.tickets.c.event_id).where(
+                s.tickets.c.ticket_id == ticket_id)).scalar_one()
+            seq = append_changes(conn, event_id, [
+                ("revocation", ticket_id, {"serial": None, "reason": reason})], now=now)
+            conn.execute(update(s.tickets).where(s.tickets.c.ticket_id == ticket_id).values(
+                status=REVOKED, revoked_reason=reason, revoked_at=now, change_seq=seq))
 
     def mark_transferred(self, ticket: StoredTicket, *, serial: int, holder_key: bytes,
                          kid: bytes, now: int) -> None:
         """Record a transfer: the new serial, holder key and signing key id."""
-        with self.transaction():
-            self.db.execute(
-                "UPDATE tickets SET serial = ?, holder_key = ?, kid = ?, change_seq = ?"
-                " WHERE ticket_id = ?",
-                [serial, holder_key, kid.hex(), self._next_changes(1), ticket.ticket_id])
-            self.db.execute(
-                "INSERT INTO transfers (ticket_id, from_serial, to_serial, old_holder_key,"
-                " new_holder_key, at) VALUES (?, ?, ?, ?, ?, ?)",
-                [ticket.ticket_id, ticket.serial, serial, ticket.holder_key, holder_key, now])
+        with self.transaction() as conn:
+            seq = append_changes(conn, ticket.event_id, [
+                ("transfer", ticket.ticket_id, {"type_id": ticket.type_id, "serial": serial,
+                                                "seat": ticket.seat,
+                                                "previous_serial": ticket.serial})], now=now)
+            conn.execute(update(s.tickets).where(s.tickets.c.ticket_id == ticket.ticket_id)
+                         .values(serial=serial, holder_key=holder_key, kid=kid.hex(),
+                                 change_seq=seq))
+            conn.execute(insert(s.transfers).values(
+                ticket_id=ticket.ticket_id, from_serial=ticket.serial, to_serial=serial,
+                old_holder_key=ticket.holder_key, new_holder_key=holder_key, at=now))
+
+    def last_change(self, event_id: int) -> int:
+        """The highest change-log seq of the event (0 if none)."""
+        return int(self._run(lambda c: c.execute(
+            select(func.coalesce(func.max(s.changes.c.seq), 0))
+            .where(s.changes.c.event_id == event_id)).scalar_one()))
+
+
+_EVENT_SELECT = select(s.events.c.event_id, s.events.c.name, s.events.c.kind, s.events.c.policy,
+                       s.events.c.created_at, s.events.c.manifest_sequence, s.events.c.demo)
 
 
 def _event(row: Sequence[Any]) -> StoredEvent:

@@ -1,8 +1,10 @@
-"""Issuer operations with real keys: issue, revoke, transfer, rotate, write manifests."""
+"""Issuer operations with real keys: issue, revoke, transfer, rotate, write manifests.
+
+Every test runs against SQLite and PostgreSQL (the `store` fixture).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,22 +16,14 @@ from scanner.verify.verdict import Outcome
 from server_stub import issuer
 from server_stub.entropy import SeededEntropy
 from server_stub.errors import IssuerError
-from server_stub.settings import ServerSettings, load_settings
+from server_stub.settings import ServerSettings
 from server_stub.store import IssuerStore
 from tests.server_stub.helpers import ManifestView, leaked
 
 T0 = 1_790_000_000
 
 
-@pytest.fixture
-def settings(tmp_path: Path) -> ServerSettings:
-    return load_settings(tmp_path / "data")
-
-
-@pytest.fixture
-def store(settings: ServerSettings) -> Iterator[IssuerStore]:
-    with IssuerStore.open(settings) as s:
-        yield s
+# `settings` and `store` come from conftest: every test runs on SQLite and PostgreSQL.
 
 
 @pytest.fixture

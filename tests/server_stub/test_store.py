@@ -1,33 +1,26 @@
-"""Issuer storage, key files and the simulated wallet, on real files."""
+"""Issuer storage (SQLite and PostgreSQL), key files and the simulated wallet."""
 
 from __future__ import annotations
 
 import sqlite3
 import stat
-from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from sqlalchemy import insert, update
 
 from scanner.verify.policy import Gate, TicketType
 from scanner.verify.token import key_id
 from server_stub import issuer
 from server_stub.entropy import SeededEntropy
 from server_stub.errors import IssuerError
-from server_stub.settings import ServerSettings, load_settings
+from server_stub.settings import ServerSettings
+from server_stub.storage.engine import Database
+from server_stub.storage.migrations import MIGRATIONS, current_version
+from server_stub.storage.schema import V1_TABLES, counters, schema_version
 from server_stub.store import IssuerStore
 from server_stub.wallet import Wallet
-
-
-@pytest.fixture
-def settings(tmp_path: Path) -> ServerSettings:
-    return load_settings(tmp_path / "data")
-
-
-@pytest.fixture
-def store(settings: ServerSettings) -> Iterator[IssuerStore]:
-    with IssuerStore.open(settings) as s:
-        yield s
 
 
 def _event(store: IssuerStore, seed: int = 1) -> int:
@@ -37,20 +30,59 @@ def _event(store: IssuerStore, seed: int = 1) -> int:
     return policy.event_id
 
 
-def test_database_is_wal_and_versioned(store: IssuerStore, settings: ServerSettings) -> None:
-    assert store.db.journal_mode == "wal"
-    assert store.db.execute("PRAGMA user_version").fetchone()[0] == 1
+def test_database_is_versioned_and_reopens(store: IssuerStore,
+                                           settings: ServerSettings) -> None:
+    with store.db.read() as conn:
+        assert current_version(conn) == len(MIGRATIONS)
     event_id = _event(store)
     store.close()
     with IssuerStore.open(settings) as again:  # reopening does not migrate twice
         assert again.event(event_id) is not None
+        with again.db.read() as conn:
+            assert current_version(conn) == len(MIGRATIONS)
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_sqlite_file_is_wal(store: IssuerStore) -> None:
+    with store.db.read() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
 
 
 def test_newer_schema_is_refused(store: IssuerStore, settings: ServerSettings) -> None:
-    store.db.execute("PRAGMA user_version = 99")
+    with store.db.write() as conn:
+        conn.execute(update(schema_version).values(version=99))
     with pytest.raises(IssuerError) as err:
         IssuerStore.open(settings)
     assert err.value.code == "schema_too_new"
+
+
+def test_concurrent_openers_migrate_once(settings: ServerSettings) -> None:
+    with ThreadPoolExecutor(4) as pool:
+        stores = list(pool.map(lambda _: IssuerStore.open(settings), range(4)))
+    for st in stores:
+        with st.db.read() as conn:
+            assert current_version(conn) == len(MIGRATIONS)
+        st.close()
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_offline_issuer_file_is_migrated_with_its_change_log(settings: ServerSettings) -> None:
+    """A data directory written by the sqlite-utils issuer (schema 1) keeps working."""
+    settings.ensure_dirs()
+    legacy = Database(settings.db_url)
+    with legacy.write() as conn:
+        for table in V1_TABLES:
+            table.create(conn)
+        conn.execute(insert(counters).values(name="change", value=0))
+    legacy.dispose()
+    raw = sqlite3.connect(settings.database_path)
+    raw.execute("PRAGMA user_version = 1")
+    raw.close()
+    with IssuerStore.open(settings) as st:
+        with st.db.read() as conn:
+            assert current_version(conn) == len(MIGRATIONS)
+        event_id = _event(st)
+        assert st.last_change(event_id) > 0
 
 
 def test_issuer_key_lives_in_an_owner_only_file(store: IssuerStore,
@@ -60,10 +92,14 @@ def test_issuer_key_lives_in_an_owner_only_file(store: IssuerStore,
     assert len(files) == 1
     assert stat.S_IMODE(files[0].stat().st_mode) == 0o600
     assert stat.S_IMODE(settings.keys_dir.stat().st_mode) == 0o700
-    assert stat.S_IMODE(settings.database_path.stat().st_mode) == 0o600
     seed = files[0].read_bytes()
-    store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    assert seed not in settings.database_path.read_bytes()
+    if store.db.is_sqlite:
+        assert stat.S_IMODE(settings.database_path.stat().st_mode) == 0o600
+        store.close()  # every connection gone: the checkpoint can empty the WAL
+        raw = sqlite3.connect(settings.database_path)
+        raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        raw.close()
+        assert seed not in settings.database_path.read_bytes()
     assert bytes(store.signing_key(event_id)) == seed
 
 

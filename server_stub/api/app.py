@@ -1,0 +1,89 @@
+"""The ASGI application factory: `create_app(settings)` builds a fresh app (nothing global).
+
+`create_app_from_env` is the factory uvicorn calls in each worker process when
+`gatescan-server serve --workers N` runs several (they share one PostgreSQL).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
+from server_stub.api import models as m
+from server_stub.api.errors import error_responses, install_error_handlers
+from server_stub.api.limits import BodyLimit, ServerTime
+from server_stub.api.routes import dashboard, devices, events, reports, sync, tickets
+from server_stub.api.sync_models import ScanItem
+from server_stub.settings import ServerSettings, load_settings
+from server_stub.store import IssuerStore
+
+log = logging.getLogger(__name__)
+IMPORT_SUFFIX = "/scans/import"
+
+
+def _version() -> str:
+    try:
+        return version("gatescan")
+    except PackageNotFoundError:  # pragma: no cover - running from a plain checkout
+        return "0"
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """The generated document plus the scan item schema push bodies refer to."""
+    if app.openapi_schema is None:
+        doc = get_openapi(title=app.title, version=app.version, description=app.description,
+                          routes=app.routes)
+        schemas = doc.setdefault("components", {}).setdefault("schemas", {})
+        item = ScanItem.model_json_schema(ref_template="#/components/schemas/{model}")
+        schemas.update(item.pop("$defs", {}))
+        schemas["ScanItem"] = item
+        app.openapi_schema = doc
+    return app.openapi_schema
+
+
+def create_app(settings: ServerSettings, *, store: IssuerStore | None = None) -> FastAPI:
+    """Build the app; opens (and migrates) the store unless one is given."""
+    owned = store is None
+    the_store = IssuerStore.open(settings) if store is None else store
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        if owned:
+            the_store.close()
+
+    app = FastAPI(title="GateScan issuing and sync server", version=_version(),
+                  description="Organizer routes need an admin token, gate routes a device "
+                              "token. See docs/sync-protocol.md.", lifespan=lifespan)
+    app.state.settings = settings
+    app.state.store = the_store
+    install_error_handlers(app)
+    for module in (events, tickets, devices, reports, sync, dashboard):
+        app.include_router(module.router(), responses=error_responses(422))
+
+    @app.get("/api/v1/health", response_model=m.HealthOut, tags=["health"])
+    def health() -> m.HealthOut:
+        """Liveness and the server's clock (no authentication)."""
+        return m.HealthOut(status="ok", version=app.version, server_time=time.time())
+
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+
+    def limit_for(path: str) -> int:
+        return settings.max_import_bytes if path.endswith(IMPORT_SUFFIX) else \
+            settings.max_body_bytes
+
+    app.add_middleware(BodyLimit, limit_for=limit_for)
+    app.add_middleware(ServerTime)
+    return app
+
+
+def create_app_from_env() -> FastAPI:
+    """The app for uvicorn worker processes: settings from `GATESCAN_*` variables."""
+    return create_app(load_settings())

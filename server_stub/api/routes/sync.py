@@ -1,0 +1,73 @@
+"""Gate routes: enroll, who am I, the manifest, the change feed, and pushing scans."""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+from fastapi.responses import JSONResponse
+
+from server_stub import devices, feed, ingest
+from server_stub.api import sync_models as sm
+from server_stub.api.deps import DeviceDep, SettingsDep, StoreDep
+from server_stub.api.errors import ApiError, error_responses
+from server_stub.api.routes.events import MANIFEST_DOC, manifest_response
+from server_stub.api.scan_items import ItemChecker
+
+AUTH_ERRORS = error_responses(401, 403)
+
+
+def router() -> APIRouter:
+    """The device-side routes."""
+    r = APIRouter(prefix="/api/v1/device", tags=["gate"])
+    checker = ItemChecker()
+
+    @r.post("/enroll", response_model=sm.EnrollOut,
+            responses=error_responses(403, 404, 409, 410, 422))
+    def enroll(body: sm.EnrollIn, store: StoreDep) -> sm.EnrollOut:
+        """Trade the one-time enrollment code for a device token (returned only here)."""
+        device, token = devices.enroll(store, body.code, now=time.time())
+        event = store.event(device.event_id)
+        return sm.EnrollOut(device_id=device.device_id, device_token=token,
+                            event_id=device.event_id, event_name=event.name if event else "",
+                            gate=device.gate, server_time=time.time())
+
+    @r.get("/me", response_model=sm.MeOut, responses=AUTH_ERRORS)
+    def me(device: DeviceDep) -> sm.MeOut:
+        """The asking device (its gate may have been changed by the organizer)."""
+        return sm.MeOut(device_id=device.device_id, event_id=device.event_id, name=device.name,
+                        gate=device.gate, status="active", server_time=time.time())
+
+    @r.get("/manifest", response_class=Response, responses={**MANIFEST_DOC, **AUTH_ERRORS})
+    def manifest(device: DeviceDep, store: StoreDep) -> Response:
+        """The event's signed manifest; `X-Gatescan-Cursor` is where the feed continues."""
+        return manifest_response(store, device.event_id)
+
+    @r.get("/changes", response_model=None,
+           responses={200: {"model": sm.ChangesOut}, **error_responses(401, 403, 409, 422)})
+    def changes(device: DeviceDep, store: StoreDep, settings: SettingsDep,
+                cursor: Annotated[str, Query(max_length=40, pattern=r"^[0-9]+(\.[0-9]+)?$",
+                                             description="opaque; '0' for everything")] = "0",
+                limit: Annotated[int, Query(ge=1, le=5000)] = 1000) -> JSONResponse:
+        """Changes after `cursor`: tickets, transfers, revocations, keys, policy, other scans."""
+        page = feed.page(store, device.event_id, device.device_id, feed.Cursor.parse(cursor),
+                         min(limit, settings.max_page))
+        return JSONResponse({"changes": page.changes, "cursor": str(page.cursor),
+                             "more": page.more, "server_time": time.time()})
+
+    @r.post("/scans", response_model=None,
+            responses={200: {"model": sm.PushOut}, **error_responses(401, 403, 413, 422)})
+    def push(body: sm.PushIn, device: DeviceDep, store: StoreDep,
+             settings: SettingsDep) -> JSONResponse:
+        """Store a batch of scans: one result per item, idempotent by `scan_id`."""
+        if len(body.scans) > settings.max_push:
+            raise ApiError(413, "too_large", f"at most {settings.max_push} scans per push")
+        items = [checker.check(raw, event_id=device.event_id, device_id=device.device_id)
+                 for raw in body.scans]
+        results = ingest.ingest(store, device.event_id, items, via="push", now=time.time())
+        return JSONResponse({"results": [
+            {"scan_id": x.scan_id, "status": x.status, "conflict": x.conflict, "error": x.error}
+            for x in results], "server_time": time.time()})
+
+    return r

@@ -1,0 +1,128 @@
+"""Request and response bodies of the gate (device) routes."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, WithJsonSchema
+
+from scanner.verify.verdict import Outcome
+from server_stub.api.types import DeviceId, DeviceTime, Name, ScanIdHex, TicketIdHex
+
+RawItem = Annotated[dict[str, Any], WithJsonSchema({"$ref": "#/components/schemas/ScanItem"})]
+
+
+class EnrollIn(BaseModel):
+    """The one-time enrollment code from the handshake QR (case, spaces and dashes ignored)."""
+
+    model_config = ConfigDict(extra="forbid")
+    code: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+
+
+class EnrollOut(BaseModel):
+    """The device token (shown once: store it) and what the device is for."""
+
+    device_id: DeviceId
+    device_token: str
+    event_id: int
+    event_name: str
+    gate: str | None
+    server_time: float
+
+
+class MeOut(BaseModel):
+    """The device as the server knows it."""
+
+    device_id: DeviceId
+    event_id: int
+    name: str
+    gate: str | None
+    status: Literal["active"]
+    server_time: float
+
+
+class ScanItem(BaseModel):
+    """One scan as the gate recorded it (a push item, or a line of an import file)."""
+
+    model_config = ConfigDict(extra="ignore")
+    scan_id: ScanIdHex
+    ticket_id: TicketIdHex
+    serial: int = Field(ge=0, le=0xFFFF)
+    gate: Name
+    direction: Literal["entry", "exit"]
+    outcome: Outcome
+    device_time: DeviceTime
+    source: Annotated[str, StringConstraints(max_length=32,
+                                             pattern=r"^[a-z0-9_.-]*$")] | None = None
+    reason: Annotated[str, StringConstraints(max_length=300)] | None = None
+    event_id: int | None = Field(None, ge=1, le=0xFFFFFFFF,
+                                 description="if given, must be the device's event")
+
+
+class ImportItem(ScanItem):
+    """A line of a scan import file: a scan item, optionally naming the device that made it."""
+
+    device_id: DeviceId | None = None
+
+
+class PushIn(BaseModel):
+    """A batch of scans; each item is checked on its own, so one bad item rejects only itself."""
+
+    model_config = ConfigDict(extra="forbid")
+    scans: list[RawItem] = Field(
+        max_length=1000,
+        description="scan items: see the ScanItem schema; each is validated on its own")
+
+
+class ItemResultOut(BaseModel):
+    """What became of one pushed item."""
+
+    scan_id: str | None
+    status: Literal["stored", "duplicate", "rejected"]
+    conflict: bool
+    error: str | None
+
+
+class PushOut(BaseModel):
+    """One result per pushed item, in order."""
+
+    results: list[ItemResultOut]
+    server_time: float
+
+
+class ImportLineOut(ItemResultOut):
+    """What became of one line of an import file (1-based)."""
+
+    line: int
+
+
+class ImportOut(BaseModel):
+    """Totals and one result per non-empty line of the import file."""
+
+    stored: int
+    duplicate: int
+    rejected: int
+    conflicts: int
+    results: list[ImportLineOut]
+    server_time: float
+
+
+class Change(BaseModel):
+    """One change: `kind` says which fields are present (see docs/sync-protocol.md)."""
+
+    model_config = ConfigDict(extra="allow")
+    seq: int
+    kind: Literal["ticket", "transfer", "revocation", "key", "policy", "scan"]
+
+
+class ChangesOut(BaseModel):
+    """A page of changes after the cursor; store `cursor`, repeat while `more`."""
+
+    changes: list[Change]
+    cursor: str
+    more: bool
+    server_time: float
+
+
+__all__ = ["ChangesOut", "EnrollIn", "EnrollOut", "ImportOut", "MeOut", "PushIn", "PushOut",
+           "ScanItem"]

@@ -1,0 +1,37 @@
+"""Validated field types shared by request and response models."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import AfterValidator, Field, StringConstraints
+
+
+def _printable(value: str) -> str:
+    # JSON may carry NUL, control characters or lone surrogates, which PostgreSQL refuses.
+    if any(ord(c) < 32 or ord(c) == 127 or 0xD800 <= ord(c) <= 0xDFFF for c in value):
+        raise ValueError("must be printable text")
+    if not value.strip():
+        raise ValueError("must not be blank")
+    return value.strip()
+
+
+Name = Annotated[str, StringConstraints(min_length=1, max_length=200),
+                 AfterValidator(_printable)]
+ShortText = Annotated[str, StringConstraints(min_length=1, max_length=64),
+                      AfterValidator(_printable)]
+DeviceName = Annotated[str, StringConstraints(min_length=1, max_length=100),
+                       AfterValidator(_printable)]
+TicketIdHex = Annotated[str, StringConstraints(pattern=r"^[0-7][0-9a-f]{15}$"),
+                        Field(description="ticket id: 16 lowercase hex digits",
+                              examples=["1f2e3d4c5b6a7988"])]
+ScanIdHex = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{32}$"),
+                      Field(description="scan id (idempotency key): 32 lowercase hex digits")]
+PublicKeyHex = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$"),
+                         Field(description="Ed25519 public key, 64 lowercase hex digits")]
+DeviceId = Annotated[str, StringConstraints(pattern=r"^dev_[0-9a-f]{12}$")]
+UnixTime = Annotated[int, Field(ge=0, le=0xFFFFFFFF, description="unix seconds (u32)")]
+DeviceTime = Annotated[float, Field(ge=0, le=0xFFFFFFFF, allow_inf_nan=False,
+                                    description="unix seconds by the gate's clock")]
+EventIdInt = Annotated[int, Field(ge=1, le=0xFFFFFFFF)]
+TypeId = Annotated[int, Field(ge=0, le=0xFFFF)]

@@ -1,0 +1,89 @@
+"""`gatescan-server serve` and `gatescan-server admin-token`."""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from pathlib import Path
+
+import click
+
+from server_stub import admins
+from server_stub.cli import CliError, _emit
+from server_stub.settings import (
+    DATA_ENV,
+    DATABASE_ENV,
+    PUBLIC_URL_ENV,
+    ServerSettings,
+    load_settings,
+)
+from server_stub.storage.engine import redacted
+from server_stub.store import IssuerStore
+
+log = logging.getLogger(__name__)
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on (0.0.0.0: every interface, for gates on the LAN).")
+@click.option("--port", type=click.IntRange(0, 65535), default=8080, show_default=True)
+@click.option("--data", "data_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=None, metavar="DIR", help="Data directory (overrides the global --data).")
+@click.option("--database-url", default=None, metavar="URL",
+              help="PostgreSQL (or SQLite) URL instead of DIR/issuer.db; issuer keys stay in "
+                   "DIR/keys.")
+@click.option("--url", "public_url", default=None, metavar="URL",
+              help="The URL gates reach this server at (put in enrollment QR codes).")
+@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Worker processes (several need a shared PostgreSQL to scale).")
+@click.option("--access-log/--no-access-log", default=False, show_default=True,
+              help="Log every request line (paths only: tokens travel in headers).")
+@click.pass_obj
+def serve(settings: ServerSettings, host: str, port: int, data_dir: Path | None,
+          database_url: str | None, public_url: str | None, workers: int,
+          access_log: bool) -> None:
+    """Run the HTTP server: organizer API, gate sync API, dashboard at /dashboard."""
+    import uvicorn
+
+    from server_stub.api.app import create_app
+
+    settings = load_settings(
+        data_dir if data_dir is not None else settings.data_dir,
+        database_url=database_url or settings.database_url,
+        public_url=public_url or settings.public_url)
+    with IssuerStore.open(settings):
+        pass  # create and migrate once, before any worker starts
+    click.echo(f"GateScan server: http://{host}:{port}/ (dashboard /dashboard, API docs /docs)"
+               f"\n  data {settings.data_dir}\n  database {redacted(settings.db_url)}", err=True)
+    level = logging.getLogger("server_stub").getEffectiveLevel()
+    log_level = "info" if level <= logging.INFO else "warning"
+    if workers == 1:
+        uvicorn.run(create_app(settings), host=host, port=port, log_level=log_level,
+                    access_log=access_log, timeout_graceful_shutdown=5)
+        return
+    os.environ[DATA_ENV] = str(settings.data_dir)
+    if settings.database_url:
+        os.environ[DATABASE_ENV] = settings.database_url
+    if settings.public_url:
+        os.environ[PUBLIC_URL_ENV] = settings.public_url
+    uvicorn.run("server_stub.api.app:create_app_from_env", factory=True, host=host, port=port,
+                workers=workers, log_level=log_level, access_log=access_log,
+                timeout_graceful_shutdown=5)
+
+
+@click.command("admin-token")
+@click.option("--name", default="admin", show_default=True, help="A label for the token.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.pass_obj
+def admin_token(settings: ServerSettings, name: str, as_json: bool) -> None:
+    """Create an organizer (admin) token and print it once: it is stored only hashed."""
+    label = name.strip()
+    if not 0 < len(label) <= 100:
+        raise CliError("--name must be 1 to 100 characters")
+    with IssuerStore.open(settings) as store:
+        token_id, token = admins.create_admin_token(store, label, now=time.time())
+    _emit(as_json, {"token_id": token_id, "name": label, "token": token}, token)
+    if not as_json:
+        click.echo(f"Admin token {token_id} ({label}): shown once, keep it safe. Use it as "
+                   "'Authorization: Bearer TOKEN' or to sign in at /dashboard.", err=True)

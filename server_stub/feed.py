@@ -1,0 +1,105 @@
+"""The change feed a gate pulls: tickets, transfers, revocations, keys, policy, other gates' scans.
+
+A cursor is opaque to gates. Inside, it is two change numbers: `t`, the last
+ticket/key/policy change the gate has, and `s`, the last scan it has. They are
+equal ("1042") except right after a manifest, which carries every ticket but
+no scans ("1042.0": changes after 1042, scans from the start). One numbering
+covers both, so a page is the merge of both streams in seq order, read from one
+snapshot; the cursor after a full page is its last seq, after the last page the
+snapshot's end. Writers commit seqs in order (`storage.engine`), so nothing
+that commits later can land below a cursor already handed out.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import and_, or_, select
+
+from scanner.verify.token import format_ticket_id
+from server_stub.errors import IssuerError
+from server_stub.storage import schema as s
+from server_stub.store import IssuerStore, current_seq
+
+_CURSOR = re.compile(r"(0|[1-9][0-9]{0,17})(?:\.(0|[1-9][0-9]{0,17}))?")
+
+
+@dataclass(frozen=True, slots=True)
+class Cursor:
+    """A position in the feed: ticket-side and scan-side change numbers."""
+
+    tickets: int
+    scans: int
+
+    def __str__(self) -> str:
+        if self.tickets == self.scans:
+            return str(self.tickets)
+        return f"{self.tickets}.{self.scans}"
+
+    @classmethod
+    def parse(cls, text: str) -> Cursor:
+        """Read a cursor a gate sent back; `IssuerError("bad_cursor")` if it is not one."""
+        m = _CURSOR.fullmatch(text)
+        if m is None:
+            raise IssuerError("bad_cursor", "cursor is not one this server handed out")
+        t = int(m.group(1))
+        return cls(t, t if m.group(2) is None else int(m.group(2)))
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One page of the feed."""
+
+    changes: list[dict[str, Any]]
+    cursor: Cursor
+    more: bool
+
+
+def _change(row: Any) -> dict[str, Any]:
+    item: dict[str, Any] = {"seq": row.seq, "kind": row.kind}
+    if row.ticket_id is not None:
+        item["ticket_id"] = format_ticket_id(row.ticket_id)
+    item.update(json.loads(row.data))
+    return item
+
+
+def _scan(row: Any) -> dict[str, Any]:
+    return {"seq": row.seq, "kind": "scan", "scan_id": row.scan_id,
+            "ticket_id": format_ticket_id(row.ticket_id), "serial": row.serial,
+            "gate": row.gate, "direction": row.direction, "outcome": row.outcome,
+            "device_time": row.device_time, "device_id": row.device_id}
+
+
+def page(store: IssuerStore, event_id: int, device_id: str | None, cursor: Cursor,
+         limit: int) -> Page:
+    """Up to `limit` changes after `cursor`, leaving out the asking device's own scans."""
+    ch, sc = s.changes.c, s.scans.c
+    with store.snapshot() as conn:
+        end = current_seq(conn)
+        if max(cursor.tickets, cursor.scans) > end:
+            raise IssuerError("cursor_ahead", "cursor is ahead of this server (was its "
+                              "database replaced?): pull the manifest again")
+        rows = conn.execute(
+            select(ch.seq, ch.kind, ch.ticket_id, ch.data)
+            .where(and_(ch.event_id == event_id, ch.seq > cursor.tickets))
+            .order_by(ch.seq).limit(limit + 1)).all()
+        scan_filter = and_(sc.event_id == event_id, sc.seq > cursor.scans)
+        if device_id is not None:
+            scan_filter = and_(scan_filter, or_(sc.device_id.is_(None), sc.device_id != device_id))
+        scan_rows = conn.execute(
+            select(sc.seq, sc.scan_id, sc.ticket_id, sc.serial, sc.gate, sc.direction,
+                   sc.outcome, sc.device_time, sc.device_id)
+            .where(scan_filter).order_by(sc.seq).limit(limit + 1)).all()
+    merged = sorted([(r.seq, _change, r) for r in rows] + [(r.seq, _scan, r) for r in scan_rows],
+                    key=lambda x: x[0])
+    more = len(merged) > limit
+    merged = merged[:limit]
+    if more:
+        last = merged[-1][0]
+        after = Cursor(max(cursor.tickets, last), max(cursor.scans, last))
+    else:
+        after = Cursor(end, end)
+    return Page([make(row) for _, make, row in merged], after, more)

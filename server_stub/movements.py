@@ -1,0 +1,56 @@
+"""Which admissions of a ticket were more than its type allows: the conflict rule (pure).
+
+Gates decide each scan with `scanner.verify.verifier`; offline gates cannot see
+each other, so the server replays every recorded movement of a ticket in device
+time order with the same rules (entries per type, per local day, re-entry after
+an exit) and names the admitted entries that a gate seeing everything would have
+refused. A ticket with any such entry is a conflict.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from scanner.verify.policy import EventPolicy, TicketType
+
+MOVEMENT_OUTCOMES = ("admitted", "exit_recorded")
+
+
+@dataclass(frozen=True, slots=True)
+class Move:
+    """One recorded movement of a ticket: an admitted entry or a recorded exit."""
+
+    scan_id: str
+    time: float
+    direction: str
+
+
+def over_admitted(moves: Iterable[Move], ttype: TicketType | None,
+                  policy: EventPolicy) -> list[str]:
+    """Scan ids of the admitted entries beyond what the ticket's type allows, in time order."""
+    max_entries = ttype.max_entries if ttype else 1
+    per_day = ttype.per_day if ttype else False
+    reentry = ttype.reentry if ttype else False
+    done: list[Move] = []
+    excess: list[str] = []
+    for move in sorted(moves, key=lambda m: (m.time, m.scan_id)):
+        if move.direction == "entry":
+            scope = done
+            if per_day:
+                day = policy.local_day(move.time)
+                scope = [m for m in done if policy.local_day(m.time) == day]
+            entries = sum(1 for m in scope if m.direction == "entry")
+            if entries and scope[-1].direction == "exit":
+                allowed = reentry
+            else:
+                allowed = entries < max_entries
+            if not allowed:
+                excess.append(move.scan_id)
+        done.append(move)
+    return excess
+
+
+def admitted_entries(moves: Iterable[Move]) -> int:
+    """How many admitted entries there are among `moves`."""
+    return sum(1 for m in moves if m.direction == "entry")

@@ -1,0 +1,1 @@
+"""Issuer storage on SQLAlchemy Core: one schema for SQLite (default) and PostgreSQL."""

@@ -1,0 +1,99 @@
+"""Schema migrations: numbered steps, run once each, in one serialized write transaction.
+
+The version lives in `schema_version` (one row). A SQLite file written by the
+offline issuer before this table existed (sqlite-utils, `PRAGMA user_version`
+1) is recognised as version 1. Concurrent workers starting against one
+PostgreSQL migrate it once: the write transaction holds the advisory lock and
+PostgreSQL DDL is transactional. Never edit a released step; append a new one.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable
+
+from sqlalchemy import Connection, func, insert, inspect, select, update
+
+from server_stub.errors import IssuerError
+from server_stub.storage import schema as s
+from server_stub.storage.engine import Database, redacted
+
+log = logging.getLogger(__name__)
+
+Migration = Callable[[Connection], None]
+
+
+def _v1(conn: Connection) -> None:
+    """The offline issuer: events, public keys, tickets, transfers, the change counter."""
+    for table in s.V1_TABLES:
+        table.create(conn)
+    conn.execute(insert(s.counters).values(name="change", value=0))
+
+
+def _v2(conn: Connection) -> None:
+    """The sync server: change log (backfilled), scans, devices, tokens, manifest cache."""
+    for table in s.V2_TABLES:
+        table.create(conn)
+    now = int(time.time())
+    rows: list[dict[str, object]] = []
+    for ev in conn.execute(select(s.events.c.event_id, s.events.c.policy)
+                           .order_by(s.events.c.ordinal)):
+        rows.append({"event_id": ev.event_id, "kind": "policy", "ticket_id": None,
+                     "data": json.dumps({"policy": json.loads(ev.policy)}, sort_keys=True)})
+        for key in conn.execute(select(s.issuer_keys).where(s.issuer_keys.c.event_id ==
+                                                            ev.event_id)):
+            rows.append({"event_id": ev.event_id, "kind": "key", "ticket_id": None,
+                         "data": json.dumps({"kid": key.kid,
+                                             "public_key": bytes(key.public_key).hex()})})
+        for t in conn.execute(select(s.tickets).where(s.tickets.c.event_id == ev.event_id)
+                              .order_by(s.tickets.c.issue_seq)):
+            rows.append({"event_id": ev.event_id, "kind": "ticket", "ticket_id": t.ticket_id,
+                         "data": json.dumps({"type_id": t.type_id, "serial": t.serial,
+                                             "seat": t.seat})})
+            if t.status == "revoked":
+                rows.append({"event_id": ev.event_id, "kind": "revocation",
+                             "ticket_id": t.ticket_id,
+                             "data": json.dumps({"serial": None,
+                                                 "reason": t.revoked_reason or ""})})
+    if rows:
+        last = conn.execute(update(s.counters).where(s.counters.c.name == "change")
+                            .values(value=s.counters.c.value + len(rows))
+                            .returning(s.counters.c.value)).scalar_one()
+        first = last - len(rows) + 1
+        for i, row in enumerate(rows):
+            row.update(seq=first + i, at=now)
+        conn.execute(insert(s.changes), rows)
+
+
+MIGRATIONS: list[Migration] = [_v1, _v2]
+
+
+def current_version(conn: Connection) -> int:
+    """The schema version of the database (0: empty)."""
+    names = set(inspect(conn).get_table_names())
+    if "schema_version" in names:
+        return int(conn.execute(select(func.max(s.schema_version.c.version))).scalar() or 0)
+    if "events" in names:
+        return 1  # the offline issuer's SQLite file, before schema_version existed
+    return 0
+
+
+def migrate(db: Database) -> int:
+    """Bring the schema up to date; `IssuerError("schema_too_new")` if it is newer."""
+    with db.write() as conn:
+        version = current_version(conn)
+        if version > len(MIGRATIONS):
+            raise IssuerError("schema_too_new", f"{redacted(db.url)} was written by a newer "
+                              f"gatescan-server (schema {version}, this one knows "
+                              f"{len(MIGRATIONS)})")
+        if version == len(MIGRATIONS):
+            return version
+        s.schema_version.create(conn, checkfirst=True)
+        for number, step in enumerate(MIGRATIONS[version:], start=version + 1):
+            log.info("migrating %s to schema %d", redacted(db.url), number)
+            step(conn)
+        conn.execute(s.schema_version.delete())
+        conn.execute(insert(s.schema_version).values(id=1, version=len(MIGRATIONS)))
+    return len(MIGRATIONS)

@@ -1,0 +1,194 @@
+"""The issuer's tables (SQLAlchemy Core), the same on SQLite and PostgreSQL.
+
+Version 1 is the offline issuer's schema (events, public keys, tickets,
+transfers, the change counter); version 2 adds the sync server's tables: the
+change log, scans, conflicts, devices, enrollment codes, admin tokens and
+dashboard sessions, and the manifest cache. See `migrations.py`.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData()
+
+# Seconds and ids are 64-bit on PostgreSQL; SQLite INTEGER is 64-bit anyway.
+# SQLite only auto-numbers a column declared exactly INTEGER PRIMARY KEY.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+events = Table(
+    "events", metadata,
+    Column("event_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("ordinal", BigInteger, nullable=False),
+    Column("name", Text, nullable=False),
+    Column("kind", Text, nullable=False),
+    Column("policy", Text, nullable=False),
+    Column("demo", Text),
+    Column("created_at", BigInteger, nullable=False),
+    Column("manifest_sequence", BigInteger, nullable=False),
+)
+
+issuer_keys = Table(
+    "issuer_keys", metadata,
+    Column("event_id", BigInteger, ForeignKey("events.event_id"), primary_key=True),
+    Column("kid", Text, primary_key=True),
+    Column("public_key", LargeBinary, nullable=False),
+    Column("state", Text, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("retired_at", BigInteger),
+    Column("change_seq", BigInteger, nullable=False),
+)
+
+tickets = Table(
+    "tickets", metadata,
+    Column("ticket_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("event_id", BigInteger, ForeignKey("events.event_id"), nullable=False),
+    Column("type_id", Integer, nullable=False),
+    Column("serial", Integer, nullable=False),
+    Column("seat", Text),
+    Column("status", Text, nullable=False),
+    Column("holder_key", LargeBinary, nullable=False),
+    Column("kid", Text, nullable=False),
+    Column("valid_from", BigInteger, nullable=False),
+    Column("valid_until", BigInteger, nullable=False),
+    Column("issued_at", BigInteger, nullable=False),
+    Column("issue_seq", BigInteger, nullable=False),
+    Column("revoked_reason", Text),
+    Column("revoked_at", BigInteger),
+    Column("change_seq", BigInteger, nullable=False),
+    Index("idx_tickets_event_id_issue_seq", "event_id", "issue_seq", unique=True),
+    Index("idx_tickets_event_id_change_seq", "event_id", "change_seq"),
+)
+
+transfers = Table(
+    "transfers", metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("ticket_id", BigInteger, ForeignKey("tickets.ticket_id")),
+    Column("from_serial", Integer),
+    Column("to_serial", Integer),
+    Column("old_holder_key", LargeBinary),
+    Column("new_holder_key", LargeBinary),
+    Column("at", BigInteger),
+)
+
+counters = Table(
+    "counters", metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", BigInteger, nullable=False),
+)
+
+V1_TABLES = (events, issuer_keys, tickets, transfers, counters)
+
+schema_version = Table(
+    "schema_version", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("version", Integer, nullable=False),
+)
+
+# Ticket, transfer, revocation, key and policy changes, in one numbered log.
+changes = Table(
+    "changes", metadata,
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("event_id", BigInteger, nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("ticket_id", BigInteger),
+    Column("data", Text, nullable=False),
+    Column("at", BigInteger, nullable=False),
+    Index("idx_changes_event_seq", "event_id", "seq"),
+)
+
+scans = Table(
+    "scans", metadata,
+    Column("scan_id", String(32), primary_key=True),
+    Column("seq", BigInteger, nullable=False, unique=True),
+    Column("event_id", BigInteger, nullable=False),
+    Column("ticket_id", BigInteger, nullable=False),
+    Column("serial", Integer, nullable=False),
+    Column("type_id", Integer),
+    Column("gate", Text, nullable=False),
+    Column("direction", String(8), nullable=False),
+    Column("outcome", String(32), nullable=False),
+    Column("device_time", Float(53), nullable=False),
+    Column("received_at", Float(53), nullable=False),
+    Column("device_id", String(32)),
+    Column("source", String(32)),
+    Column("reason", Text),
+    Column("via", String(8), nullable=False),
+    Index("idx_scans_event_seq", "event_id", "seq"),
+    Index("idx_scans_event_ticket", "event_id", "ticket_id"),
+)
+
+conflicts = Table(
+    "conflicts", metadata,
+    Column("event_id", BigInteger, primary_key=True),
+    Column("ticket_id", BigInteger, primary_key=True),
+    Column("entries", Integer, nullable=False),
+    Column("allowed", Integer, nullable=False),
+    Column("detected_at", Float(53), nullable=False),
+    Column("updated_at", Float(53), nullable=False),
+)
+
+devices = Table(
+    "devices", metadata,
+    Column("device_id", String(32), primary_key=True),
+    Column("event_id", BigInteger, ForeignKey("events.event_id"), nullable=False),
+    Column("name", Text, nullable=False),
+    Column("gate", Text),
+    Column("status", String(16), nullable=False),
+    Column("token_hash", String(64), unique=True),
+    Column("created_at", Float(53), nullable=False),
+    Column("enrolled_at", Float(53)),
+    Column("revoked_at", Float(53)),
+    Column("last_seen_at", Float(53)),
+    UniqueConstraint("event_id", "name", name="uq_devices_event_name"),
+)
+
+enrollment_codes = Table(
+    "enrollment_codes", metadata,
+    Column("code_hash", String(64), primary_key=True),
+    Column("device_id", String(32), ForeignKey("devices.device_id"), nullable=False),
+    Column("created_at", Float(53), nullable=False),
+    Column("expires_at", Float(53), nullable=False),
+    Column("used_at", Float(53)),
+)
+
+admin_tokens = Table(
+    "admin_tokens", metadata,
+    Column("token_id", String(32), primary_key=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("name", Text, nullable=False),
+    Column("created_at", Float(53), nullable=False),
+    Column("revoked_at", Float(53)),
+)
+
+admin_sessions = Table(
+    "admin_sessions", metadata,
+    Column("session_hash", String(64), primary_key=True),
+    Column("token_id", String(32), ForeignKey("admin_tokens.token_id"), nullable=False),
+    Column("expires_at", Float(53), nullable=False),
+)
+
+manifest_cache = Table(
+    "manifest_cache", metadata,
+    Column("event_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("cursor", BigInteger, nullable=False),
+    Column("sequence", BigInteger, nullable=False),
+    Column("generated_at", BigInteger, nullable=False),
+    Column("body", LargeBinary, nullable=False),
+)
+
+V2_TABLES = (changes, scans, conflicts, devices, enrollment_codes,
+             admin_tokens, admin_sessions, manifest_cache)
