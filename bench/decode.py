@@ -275,6 +275,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--backend", action="append", choices=BACKENDS,
                         help="backend(s) to measure (default: all)")
     args = parser.parse_args(argv)
+    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)  # two sample files are junk
     machine_info()
     tokens = real_tokens(args.frames)
     print(f"tokens:  {len(tokens)} real v1 tokens, {len(tokens[0])} Base45 characters each\n")

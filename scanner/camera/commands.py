@@ -7,9 +7,16 @@ import time
 from pathlib import Path
 
 import click
+import cv2
 import numpy as np
 
-from scanner.camera.decoders import BACKENDS, DEFAULT_BACKEND, MissingDecoderLib, make_decoder
+from scanner.camera.decoders import (
+    BACKENDS,
+    DEFAULT_BACKEND,
+    Decoder,
+    MissingDecoderLib,
+    make_decoder,
+)
 from scanner.camera.images import load_image
 from scanner.verify.token import TokenError, format_ticket_id, parse_token
 
@@ -33,9 +40,22 @@ def decode(images: tuple[Path, ...], backend: str) -> None:
     {"path": ..., "error": ...} and makes the exit status 1.
     """
     try:
-        decoder = make_decoder(backend)
+        decoder = make_decoder(backend, thorough=True)
     except MissingDecoderLib as exc:
         raise click.ClickException(str(exc)) from None
+    # Unreadable files are reported in the JSON; OpenCV's own C++ log lines would be noise.
+    previous = cv2.utils.logging.getLogLevel()
+    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
+    try:
+        failed = _print_all(images, decoder)
+    finally:
+        cv2.utils.logging.setLogLevel(previous)
+    if failed:
+        raise SystemExit(1)
+
+
+def _print_all(images: tuple[Path, ...], decoder: Decoder) -> bool:
+    """Print one JSON line per image; True if any file could not be read."""
     failed = False
     for path in images:
         record: dict[str, object] = {"path": str(path)}
@@ -49,8 +69,7 @@ def decode(images: tuple[Path, ...], backend: str) -> None:
             record["error"] = image
             failed = True
         click.echo(json.dumps(record, ensure_ascii=False))
-    if failed:
-        raise SystemExit(1)
+    return failed
 
 
 def _code_record(text: str, fmt: str) -> dict[str, str]:

@@ -124,6 +124,19 @@ class OpenCVSource:
             return int(cv2.CAP_V4L2)
         return int(cv2.CAP_ANY)
 
+    def open_params(self) -> list[int]:
+        """Open-time parameters: network timeouts, for FFmpeg streams only.
+
+        Other backends (V4L2, GStreamer, image sequences) refuse to open when
+        handed a parameter they do not know; a stalled V4L2 read gives up after
+        the driver's own 10 s select timeout.
+        """
+        if self.spec.kind != "url":
+            return []
+        s = self.settings
+        return [cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, s.open_timeout_ms,
+                cv2.CAP_PROP_READ_TIMEOUT_MSEC, s.read_timeout_ms]
+
     def open(self) -> None:
         """Open the capture and apply resolution, fps and FOURCC."""
         self.close()
@@ -135,11 +148,8 @@ class OpenCVSource:
                 "or an OpenCV built with GStreamer (Debian: python3-opencv)")
         if kind in ("device", "file") and not os.path.exists(str(target)):
             raise SourceUnavailable(f"{self.description} does not exist (unplugged?)")
-        s = self.settings
-        params = [cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, s.open_timeout_ms,
-                  cv2.CAP_PROP_READ_TIMEOUT_MSEC, s.read_timeout_ms]
         try:
-            cap = cv2.VideoCapture(target, self._api(), params)
+            cap = cv2.VideoCapture(target, self._api(), self.open_params())
         except cv2.error as exc:
             raise SourceUnavailable(f"cannot open {self.description}: {exc}") from None
         if not cap.isOpened():
@@ -176,6 +186,7 @@ class OpenCVSource:
         if self._cap is None:
             raise SourceUnavailable(f"{self.description} is not open")
         while True:
+            started = time.monotonic()
             try:
                 ok, image = self._cap.read()
             except cv2.error as exc:
@@ -185,6 +196,10 @@ class OpenCVSource:
                 self._failures = 0
                 self._index += 1
                 return Frame(image, time.time(), time.monotonic(), self._index)
+            waited = time.monotonic() - started
+            if waited >= 1.0:  # the driver timed out: a stalled camera, say so now
+                raise SourceUnavailable(f"{self.description} delivered no frame for "
+                                        f"{waited:.0f} s")
             self._failures += 1
             if self._failures >= self.settings.max_read_failures:
                 raise SourceUnavailable(f"{self.description} stopped delivering frames")

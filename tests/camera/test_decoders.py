@@ -198,3 +198,10 @@ def test_missing_pyzbar_package(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "pyzbar", None)
     with pytest.raises(MissingDecoderLib, match="pip install pyzbar"):
         PyzbarDecoder()
+
+
+def test_thorough_mode_reads_inverted_codes(issuer: Issuer) -> None:
+    token = issuer.issue(21).token(T0)
+    inverted = 255 - synth.render_code(token, module_px=4, border=8)  # light on dark
+    assert make_decoder().decode(inverted) == []  # camera default: skip the inverted pass
+    assert [c.text for c in make_decoder(thorough=True).decode(inverted)] == [token]

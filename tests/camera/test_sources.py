@@ -200,3 +200,12 @@ def test_list_cameras_from_sysfs(tmp_path: Path) -> None:
         (0, "/dev/video0", "HD Pro Webcam C920"), (2, "/dev/video2", "USB2.0 PC CAMERA")]
     assert [c.capture for c in list_cameras(tmp_path, include_all=True)] == [True, False, True]
     assert list_cameras(tmp_path / "absent") == []  # this machine: no cameras, no probing
+
+
+def test_timeouts_go_only_to_network_streams() -> None:
+    # V4L2 and the other backends refuse to open when given parameters they do not know
+    assert OpenCVSource(0).open_params() == []
+    assert OpenCVSource("/dev/video0").open_params() == []
+    assert OpenCVSource("clip.avi").open_params() == []
+    params = OpenCVSource("rtsp://cam/live", CameraSettings(read_timeout_ms=1500)).open_params()
+    assert params == [cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, 5000, cv2.CAP_PROP_READ_TIMEOUT_MSEC, 1500]
