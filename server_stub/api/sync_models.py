@@ -7,7 +7,14 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, WithJsonSchema
 
 from scanner.verify.verdict import Outcome
-from server_stub.api.types import DeviceId, DeviceTime, Name, ScanIdHex, TicketIdHex
+from server_stub.api.types import (
+    DeviceId,
+    DeviceTime,
+    FreeText,
+    Name,
+    ScanIdHex,
+    TicketIdHex,
+)
 
 RawItem = Annotated[dict[str, Any], WithJsonSchema({"$ref": "#/components/schemas/ScanItem"})]
 
@@ -54,7 +61,7 @@ class ScanItem(BaseModel):
     device_time: DeviceTime
     source: Annotated[str, StringConstraints(max_length=32,
                                              pattern=r"^[a-z0-9_.-]*$")] | None = None
-    reason: Annotated[str, StringConstraints(max_length=300)] | None = None
+    reason: FreeText | None = None
     event_id: int | None = Field(None, ge=1, le=0xFFFFFFFF,
                                  description="if given, must be the device's event")
 

@@ -7,13 +7,18 @@ from typing import Annotated
 from pydantic import AfterValidator, Field, StringConstraints
 
 
-def _printable(value: str) -> str:
+def _text(value: str) -> str:
     # JSON may carry NUL, control characters or lone surrogates, which PostgreSQL refuses.
     if any(ord(c) < 32 or ord(c) == 127 or 0xD800 <= ord(c) <= 0xDFFF for c in value):
         raise ValueError("must be printable text")
-    if not value.strip():
-        raise ValueError("must not be blank")
     return value.strip()
+
+
+def _printable(value: str) -> str:
+    value = _text(value)
+    if not value:
+        raise ValueError("must not be blank")
+    return value
 
 
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200),
@@ -22,6 +27,7 @@ ShortText = Annotated[str, StringConstraints(min_length=1, max_length=64),
                       AfterValidator(_printable)]
 DeviceName = Annotated[str, StringConstraints(min_length=1, max_length=100),
                        AfterValidator(_printable)]
+FreeText = Annotated[str, StringConstraints(max_length=300), AfterValidator(_text)]
 TicketIdHex = Annotated[str, StringConstraints(pattern=r"^[0-7][0-9a-f]{15}$"),
                         Field(description="ticket id: 16 lowercase hex digits",
                               examples=["1f2e3d4c5b6a7988"])]

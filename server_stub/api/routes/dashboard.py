@@ -87,7 +87,10 @@ def router() -> APIRouter:
     async def login(request: Request, store: StoreDep, settings: SettingsDep) -> Response:
         """Sign in with the admin token; sets an HttpOnly session cookie."""
         raw = await request.body()
-        form = parse_qs(raw[:MAX_FORM].decode("utf-8", "replace"), max_num_fields=5)
+        try:
+            form = parse_qs(raw[:MAX_FORM].decode("utf-8", "replace"), max_num_fields=5)
+        except ValueError:  # too many fields: not our form
+            form = {}
         token = (form.get("token") or [""])[0].strip()
         token_id = None
         if token and token.isascii() and len(token) <= 200:
