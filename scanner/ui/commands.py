@@ -1,0 +1,103 @@
+"""`gatescan run`: the gate window (kiosk, camera or video, demo), as a click command.
+
+The tech lead registers `run` on the `gatescan` group; `python -m scanner.ui run`
+works on its own meanwhile.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from scanner.settings import ScannerSettings
+from scanner.ui.translations import LANGUAGES
+
+log = logging.getLogger(__name__)
+STALE_DEMO_S = 25.0  # codes rotate every 30 s with one step of tolerance
+
+
+def _settings(ctx: click.Context) -> ScannerSettings:
+    found = ctx.find_object(ScannerSettings)
+    return found if found is not None else ScannerSettings.build(None)
+
+
+@click.command("run")
+@click.option("--kiosk", is_flag=True,
+              help="Full screen, no window frame, no cursor; closing needs the manager PIN.")
+@click.option("--camera", metavar="INDEX|PATH",
+              help="Camera index, /dev/video path, stream URL or GStreamer pipeline.")
+@click.option("--video", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Play this video file as the camera.")
+@click.option("--loop", is_flag=True, help="Replay --video from the start when it ends.")
+@click.option("--gate", metavar="NAME", help="Gate name (default: the one chosen in set-up).")
+@click.option("--direction", type=click.Choice(["entry", "exit"]),
+              help="Scan people in or out (default: the one chosen in set-up).")
+@click.option("--lang", type=click.Choice(LANGUAGES),
+              help="Interface language (default: from the system locale).")
+@click.option("--demo", is_flag=True,
+              help="Demo: with --video, play a video made by scanner.ui.demo_video against "
+                   "this gate's ledger; alone, build a throw-away demo event, gate and video.")
+@click.option("--no-sound", is_flag=True, help="No verdict sounds.")
+@click.option("--preview-fps", type=click.FloatRange(0, 60), default=30.0, show_default=True,
+              help="Camera preview frame rate (lower it on slow devices).")
+@click.option("--set-pin", is_flag=True, help="Set the manager PIN on the terminal, then exit.")
+@click.option("--announce-ready", is_flag=True, hidden=True,
+              help="Print 'READY <seconds>' when ready to scan (the bench uses it).")
+@click.pass_context
+def run(ctx: click.Context, kiosk: bool, camera: str | None, video: Path | None, loop: bool,
+        gate: str | None, direction: str | None, lang: str | None, demo: bool, no_sound: bool,
+        preview_fps: float, set_pin: bool, announce_ready: bool) -> None:
+    """Open the gate scanner window."""
+    started = time.perf_counter()
+    settings = _settings(ctx)
+    if set_pin:
+        _set_pin(settings)
+        return
+    if demo:
+        settings, video, gate = _demo(settings, video, gate)
+    from scanner.ui.options import UiOptions  # Qt loads here, not for `gatescan --help`
+    from scanner.ui.run import run_app
+    from scanner.ui.sync_link import find_sync
+
+    options = UiOptions(kiosk=kiosk, camera=camera, video=video, loop=loop, gate=gate,
+                        direction=direction, language=lang, demo=demo, sound=not no_sound,
+                        preview_fps=preview_fps, announce_ready=announce_ready)
+    service, enroller = (None, None) if demo else find_sync(settings)
+    sys.exit(run_app(settings, options, sync_service=service, enroller=enroller,
+                     started=started))
+
+
+def _set_pin(settings: ScannerSettings) -> None:
+    from scanner.ui.ui_settings import UiSettings
+
+    pin = click.prompt("New manager PIN", hide_input=True, confirmation_prompt=True)
+    ui = UiSettings.load(settings.data_dir)
+    try:
+        ui.set_pin(pin)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="PIN") from None
+    ui.save()
+    click.echo(f"Manager PIN saved in {ui.path}")
+
+
+def _demo(settings: ScannerSettings, video: Path | None,
+          gate: str | None) -> tuple[ScannerSettings, Path, str | None]:
+    from scanner.ui import demo_setup, demo_video
+
+    if video is None:
+        click.echo("Preparing the demo: issuer, gate ledger and phone video…", err=True)
+        plan = demo_setup.prepare_demo()
+        click.echo(f"Demo data in {plan.gate_dir.parent}", err=True)
+        return ScannerSettings.build(plan.gate_dir), plan.video, gate or plan.gate
+    info = demo_video.read_sidecar(video)
+    if info is None:
+        return settings, video, gate
+    late = time.time() - float(info.get("start_at", 0))
+    if late > STALE_DEMO_S:
+        click.echo(f"warning: {video.name} was made {late:.0f} s ago; its codes have expired "
+                   "(make a fresh one with python -m scanner.ui.demo_video)", err=True)
+    return settings, video, gate or str(info.get("gate") or "") or None

@@ -1,0 +1,46 @@
+"""Kiosk mode: one instance per data directory, full screen, frameless, no cursor."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import QLockFile, Qt
+from PySide6.QtGui import QCursor
+from PySide6.QtWidgets import QApplication, QWidget
+
+log = logging.getLogger(__name__)
+
+LOCK_NAME = "gatescan-ui.lock"
+
+
+class AlreadyRunning(RuntimeError):
+    """Another GateScan window already runs on this data directory."""
+
+
+def single_instance(data_dir: Path) -> QLockFile:
+    """Hold the data directory's lock for the app's lifetime; raises `AlreadyRunning`.
+
+    A lock left by a crashed instance is stale (its process is gone) and is taken over.
+    """
+    data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    lock = QLockFile(str(data_dir / LOCK_NAME))
+    lock.setStaleLockTime(0)  # only a dead owner makes a lock stale, never its age
+    if not lock.tryLock(200):
+        pid, host, _app = lock.getLockInfo()
+        owner = f" (process {pid} on {host})" if pid else ""
+        raise AlreadyRunning(f"GateScan is already running on {data_dir}{owner}")
+    return lock
+
+
+def enter_kiosk(window: QWidget) -> None:
+    """Full screen, no decorations, no cursor."""
+    window.setWindowFlags(window.windowFlags() | Qt.WindowType.FramelessWindowHint)
+    QApplication.setOverrideCursor(QCursor(Qt.CursorShape.BlankCursor))
+    window.showFullScreen()
+
+
+def leave_kiosk() -> None:
+    """Give the cursor back (the window is closing)."""
+    while QApplication.overrideCursor() is not None:
+        QApplication.restoreOverrideCursor()

@@ -1,0 +1,265 @@
+"""The ledger on its own thread: redeem scans, look tickets up, import manifests, export.
+
+The UI never touches the database. It sends requests by signal; the worker
+answers with past-tense signals. A redeem is answered only after the scan is
+durably recorded (`scan_decided`), or with `scan_failed` when it could not be:
+the UI then shows NOT RECORDED, never green.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Signal, Slot
+
+from scanner.ledger.errors import LedgerError
+from scanner.ledger.ledger import Ledger, Source
+from scanner.ledger.manifest import ManifestError
+from scanner.ui import queries
+from scanner.ui.lookup import lookup_ticket
+from scanner.verify.policy import EventPolicy
+from scanner.verify.verdict import Outcome, Verdict
+from scanner.verify.view import Direction, GateContext
+
+log = logging.getLogger(__name__)
+
+LedgerFactory = Callable[[], Ledger]
+Clock = Callable[[], float]
+CLOCK_SLACK = 300.0  # a gate clock this far behind the issuer's manifest time is "unset"
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerInfo:
+    """The loaded event and the gate's counters, as the UI shows them."""
+
+    event_id: int | None = None
+    event_name: str | None = None
+    gates: tuple[tuple[str, str], ...] = ()  # (name, zone)
+    tickets: int = 0
+    admitted: int = 0
+    pending_uploads: int = 0
+    tz_minutes: int = 0
+    generated_at: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ScanResult:
+    """A verdict the ledger has durably recorded."""
+
+    verdict: Verdict
+    source: str
+    scan_id: str
+    decoded_at: float  # time.perf_counter() when the code was read
+    admitted: int
+    pending_uploads: int
+    tz_minutes: int
+
+
+@dataclass(frozen=True, slots=True)
+class ScanFailure:
+    """A scan the ledger could not record (`code` from `LedgerError`, or 'internal')."""
+
+    code: str
+    message: str
+    source: str
+    decoded_at: float
+
+
+class LedgerWorker(QObject):
+    """Owns the gate's `Ledger` on the ledger thread."""
+
+    opened = Signal(object)  # LedgerInfo
+    open_failed = Signal(str, str)  # code, message
+    scan_decided = Signal(object)  # ScanResult
+    scan_failed = Signal(object)  # ScanFailure
+    lookup_finished = Signal(object)  # LookupResult
+    counts_changed = Signal(int, int)  # admitted, pending uploads
+    stats_loaded = Signal(object)  # queries.ManagerStats
+    manifest_imported = Signal(object)  # LedgerInfo
+    manifest_failed = Signal(str)
+    scans_exported = Signal(str, int)
+    export_failed = Signal(str)
+
+    def __init__(self, factory: LedgerFactory, gate: GateContext, *,
+                 clock: Clock = time.time) -> None:
+        super().__init__()
+        self._factory = factory
+        self._gate = gate
+        self._clock = clock
+        self._offset = 0.0
+        self._sync_trusts_clock = True
+        self._ledger: Ledger | None = None
+        self._info = LedgerInfo()
+        self._policy: EventPolicy | None = None
+
+    # -- life cycle (on the worker thread) ------------------------------------------
+    @Slot()
+    def start(self) -> None:
+        """Open the ledger and report what it holds."""
+        try:
+            self._ledger = self._factory()
+            self._info = self._read_info()
+        except LedgerError as exc:
+            log.error("ledger cannot be opened: %s", exc.message)
+            self.open_failed.emit(exc.code, exc.message)
+            return
+        self.opened.emit(self._info)
+
+    @Slot()
+    def shutdown(self) -> None:
+        """Close the ledger (committed scans are already on disk)."""
+        ledger, self._ledger = self._ledger, None
+        if ledger is not None:
+            ledger.close()
+
+    def _read_info(self) -> LedgerInfo:
+        assert self._ledger is not None
+        status = self._ledger.status()
+        event = status["event"]
+        policy = self._ledger.event(event["event_id"]) if event else None
+        self._policy = policy
+        generated = status.get("manifest_generated_at")
+        return LedgerInfo(
+            event_id=policy.event_id if policy else None,
+            event_name=policy.name if policy else None,
+            gates=tuple((g.name, g.zone) for g in policy.gates) if policy else (),
+            tickets=int(status["tickets"]), admitted=int(status["admitted"]),
+            pending_uploads=int(status["pending_uploads"]),
+            tz_minutes=policy.tz_offset_minutes if policy else 0,
+            generated_at=float(generated) if generated is not None else None)
+
+    @Slot()
+    def reload_info(self) -> None:
+        """Re-read the event (after enrollment or a sync pulled a manifest) and report it."""
+        if self._ledger is None:
+            return
+        try:
+            self._info = self._read_info()
+        except LedgerError as exc:
+            self.open_failed.emit(exc.code, exc.message)
+            return
+        self.opened.emit(self._info)
+
+    # -- settings ---------------------------------------------------------------------
+    @Slot(str, str)
+    def set_gate(self, gate: str, direction: str) -> None:
+        """Scan as this gate and direction from now on."""
+        checked: Direction = "exit" if direction == "exit" else "entry"
+        self._gate = replace(self._gate, gate=gate, direction=checked)
+
+    @Slot(float, bool)
+    def set_clock(self, offset: float, trusted: bool) -> None:
+        """Apply the sync engine's clock offset (server minus device) and its trust."""
+        self._offset = offset
+        self._sync_trusts_clock = trusted
+
+    def now(self) -> float:
+        """The gate's best idea of the time."""
+        return self._clock() + self._offset
+
+    def _context(self, now: float) -> GateContext:
+        generated = self._info.generated_at
+        plausible = generated is None or now >= generated - CLOCK_SLACK
+        return replace(self._gate, clock_trusted=self._sync_trusts_clock and plausible)
+
+    # -- scanning ---------------------------------------------------------------------
+    @Slot(str, str, float)
+    def redeem(self, text: str, source: str, decoded_at: float) -> None:
+        """Verify and durably record one scan, then report it."""
+        if self._ledger is None:
+            self.scan_failed.emit(ScanFailure("not_open", "the ledger is not open", source,
+                                              decoded_at))
+            return
+        now = self.now()
+        checked: Source = "wedge" if source == "wedge" else "camera"
+        try:
+            result = self._ledger.redeem(text, now, self._context(now), source=checked)
+        except LedgerError as exc:
+            log.error("scan NOT recorded (%s): %s", exc.code, exc.message)
+            self.scan_failed.emit(ScanFailure(exc.code, exc.message, source, decoded_at))
+            return
+        except Exception as exc:  # a bug: logged in full, and the gate must not show green
+            log.exception("redeem failed unexpectedly")
+            self.scan_failed.emit(ScanFailure("internal", str(exc), source, decoded_at))
+            return
+        assert result.scan_id is not None
+        admitted = self._info.admitted + (result.verdict.outcome is Outcome.ADMITTED)
+        self._info = replace(self._info, admitted=admitted,
+                             pending_uploads=self._info.pending_uploads + 1)
+        self.scan_decided.emit(ScanResult(result.verdict, source, result.scan_id, decoded_at,
+                                          admitted, self._info.pending_uploads,
+                                          self._info.tz_minutes))
+
+    @Slot(str)
+    def lookup(self, text: str) -> None:
+        """Look a typed ticket id up (read-only) and report what the ledger knows."""
+        if self._ledger is None:
+            return
+        self.lookup_finished.emit(lookup_ticket(text, self._ledger, self._policy, self._gate))
+
+    # -- manager ----------------------------------------------------------------------
+    @Slot()
+    def refresh_counts(self) -> None:
+        """Re-read the counters (after a sync marked scans uploaded)."""
+        if self._ledger is None:
+            return
+        try:
+            admitted, pending = queries.gate_counts(self._ledger.conn)
+        except sqlite3.Error as exc:
+            log.error("reading the gate counters failed: %s", exc)
+            return
+        self._info = replace(self._info, admitted=admitted, pending_uploads=pending)
+        self.counts_changed.emit(admitted, pending)
+
+    @Slot()
+    def load_stats(self) -> None:
+        """Report counts, five-minute buckets and recent scans for the manager view."""
+        if self._ledger is None:
+            return
+        try:
+            stats = queries.load_stats(self._ledger.conn, self._policy, self.now())
+        except sqlite3.Error as exc:
+            log.error("reading the manager statistics failed: %s", exc)
+            return
+        self.stats_loaded.emit(stats)
+
+    @Slot(str, bool)
+    def import_manifest(self, path: str, replace_event: bool) -> None:
+        """Load a manifest file (a USB stick); `replace_event` switches to another event."""
+        if self._ledger is None:
+            self.manifest_failed.emit("the ledger is not open")
+            return
+        try:
+            result = self._ledger.import_manifest(path, replace=replace_event)
+            self._info = self._read_info()
+        except ManifestError as exc:
+            self.manifest_failed.emit(f"{exc.message} ({exc.code})")
+            return
+        except LedgerError as exc:
+            self.manifest_failed.emit(exc.message)
+            return
+        except OSError as exc:
+            self.manifest_failed.emit(exc.strerror or str(exc))
+            return
+        log.info("imported manifest #%d of event %d: %d tickets", result.sequence,
+                 result.event.event_id, result.tickets)
+        self.manifest_imported.emit(self._info)
+
+    @Slot(str)
+    def export_scans(self, path: str) -> None:
+        """Write the scan log as CSV to `path`."""
+        if self._ledger is None:
+            self.export_failed.emit("the ledger is not open")
+            return
+        try:
+            count = queries.export_scans(self._ledger.conn, self._policy, Path(path))
+        except (OSError, sqlite3.Error) as exc:
+            log.error("exporting scans failed: %s", exc)
+            self.export_failed.emit(getattr(exc, "strerror", None) or str(exc))
+            return
+        self.scans_exported.emit(path, count)

@@ -1,0 +1,184 @@
+"""Turning verdicts, lookups and recording failures into the words on the verdict panel.
+
+English shows the verifier's own plain-words reason ("Already used at Gate 3 at
+19:02"); other languages get a translated sentence per outcome, filled in from
+the verdict's structured fields where it has them.
+"""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import QCoreApplication
+
+from scanner.ui.display import Tone, VerdictDisplay
+from scanner.ui.lookup import LookupResult
+from scanner.verify.verdict import Level, Outcome, TicketFacts, Verdict
+
+translate = QCoreApplication.translate
+SEP = "  ·  "
+
+
+def _headlines() -> dict[Outcome, str]:
+    return {
+        Outcome.ADMITTED: translate("Verdict", "Ticket valid"),
+        Outcome.EXIT_RECORDED: translate("Verdict", "Exit recorded"),
+        Outcome.REPEAT_READ: translate("Verdict", "Just admitted"),
+        Outcome.ALREADY_USED: translate("Verdict", "Already used"),
+        Outcome.REENTRY_NOT_ALLOWED: translate("Verdict", "No re-entry"),
+        Outcome.STALE_CODE: translate("Verdict", "Screenshot or old code"),
+        Outcome.FUTURE_CODE: translate("Verdict", "Code from the future"),
+        Outcome.BAD_SIGNATURE: translate("Verdict", "Forged or altered code"),
+        Outcome.UNKNOWN_KEY: translate("Verdict", "Unknown issuer key"),
+        Outcome.WRONG_EVENT: translate("Verdict", "Different event"),
+        Outcome.UNKNOWN_TICKET_TYPE: translate("Verdict", "Not on this gate's list"),
+        Outcome.REVOKED: translate("Verdict", "Ticket cancelled"),
+        Outcome.SUPERSEDED: translate("Verdict", "Old ticket: transferred"),
+        Outcome.NOT_YET_VALID: translate("Verdict", "Not valid yet"),
+        Outcome.EXPIRED: translate("Verdict", "Ticket expired"),
+        Outcome.OUTSIDE_TIME_SLOT: translate("Verdict", "Outside time slot"),
+        Outcome.WRONG_GATE: translate("Verdict", "Wrong entrance"),
+        Outcome.CLOCK_UNSET: translate("Verdict", "Gate clock not set"),
+        Outcome.MALFORMED: translate("Verdict", "Not a ticket code"),
+    }
+
+
+def _explanations() -> dict[Outcome, str]:
+    return {
+        Outcome.EXIT_RECORDED: translate("Verdict", "Exit recorded"),
+        Outcome.REPEAT_READ: translate("Verdict", "Just admitted here: let them through"),
+        Outcome.STALE_CODE: translate(
+            "Verdict", "The code has expired: ask for the live code in the ticket app"),
+        Outcome.FUTURE_CODE: translate(
+            "Verdict", "Check the phone's clock or this gate's clock"),
+        Outcome.BAD_SIGNATURE: translate("Verdict", "This code was forged or altered"),
+        Outcome.UNKNOWN_KEY: translate(
+            "Verdict", "Signed by a key this gate does not trust: sync needed?"),
+        Outcome.WRONG_EVENT: translate("Verdict", "This ticket is for a different event"),
+        Outcome.UNKNOWN_TICKET_TYPE: translate(
+            "Verdict", "Not on this gate's list: sync, then try again"),
+        Outcome.REVOKED: translate("Verdict", "This ticket was cancelled (refund)"),
+        Outcome.SUPERSEDED: translate(
+            "Verdict", "It was transferred to someone else: ask for the new ticket"),
+        Outcome.NOT_YET_VALID: translate("Verdict", "This ticket is not valid yet"),
+        Outcome.EXPIRED: translate("Verdict", "This ticket has expired"),
+        Outcome.OUTSIDE_TIME_SLOT: translate("Verdict", "Outside this ticket's time slot"),
+        Outcome.WRONG_GATE: translate("Verdict", "This ticket is for another entrance"),
+        Outcome.CLOCK_UNSET: translate("Verdict", "Sync with the server or set the time"),
+        Outcome.MALFORMED: translate("Verdict", "Not a valid ticket code"),
+    }
+
+
+def level_word(tone: Tone) -> str:
+    """The big word of a panel: ADMIT, REFUSED, CHECK or NOT RECORDED."""
+    words = {
+        Tone.ADMIT: translate("Verdict", "ADMIT"),
+        Tone.REFUSE: translate("Verdict", "REFUSED"),
+        Tone.CHECK: translate("Verdict", "CHECK"),
+        Tone.ERROR: translate("Verdict", "NOT RECORDED"),
+    }
+    return words[tone]
+
+
+def _clock(t: float, tz_minutes: int) -> str:
+    return time.strftime("%H:%M", time.gmtime(t + tz_minutes * 60))
+
+
+def _used_at(gate: str, at: str) -> str:
+    return translate("Verdict", "Already used at {gate} at {time}").format(gate=gate, time=at)
+
+
+def _facts_line(facts: TicketFacts | None, with_type: bool) -> str:
+    if facts is None:
+        return ""
+    parts = []
+    if with_type and facts.type_name:
+        parts.append(facts.type_name)
+    if facts.seat:
+        parts.append(facts.seat)
+    if facts.zone:
+        parts.append(translate("Verdict", "zone {zone}").format(zone=facts.zone))
+    if not facts.listed:
+        parts.append(translate("Verdict", "not on this gate's list"))
+    return SEP.join(parts)
+
+
+def describe_verdict(verdict: Verdict, *, english: bool, tz_minutes: int = 0,
+                     source: str = "camera") -> VerdictDisplay:
+    """The panel for a recorded verdict."""
+    level = verdict.level or (Level.ADMIT if verdict.admit else Level.REFUSE)
+    tone = Tone(level.value)
+    outcome = verdict.outcome
+    facts = verdict.ticket
+    exit_ok = outcome is Outcome.EXIT_RECORDED
+    word = translate("Verdict", "EXIT OK") if exit_ok else level_word(tone)
+    if tone is Tone.ADMIT:
+        named = facts.type_name if facts is not None else None
+        title = named or _headlines()[outcome]
+        detail = _facts_line(facts, with_type=False)
+    else:
+        title = _headlines()[outcome]
+        detail = _facts_line(facts, with_type=True)
+    reason = _reason(verdict, title, english, tz_minutes)
+    return VerdictDisplay(tone, word, title, detail, reason, source)
+
+
+def _reason(verdict: Verdict, title: str, english: bool, tz_minutes: int) -> str:
+    outcome = verdict.outcome
+    if english:
+        return "" if verdict.reason.strip() == title else verdict.reason
+    prev_gate, prev_time = verdict.previous_gate, verdict.previous_time
+    if prev_gate is not None and prev_time is not None:
+        at = _clock(prev_time, tz_minutes)
+        if outcome is Outcome.ALREADY_USED:
+            return _used_at(prev_gate, at)
+        if outcome is Outcome.REENTRY_NOT_ALLOWED:
+            return translate("Verdict", "No re-entry: left at {gate} at {time}").format(
+                gate=prev_gate, time=at)
+    return _explanations().get(outcome, "")
+
+
+def describe_failure(code: str, message: str) -> VerdictDisplay:
+    """The panel for a scan the ledger could not record: never green."""
+    reasons = {
+        "disk_full": translate("Verdict", "The disk is full: scans cannot be recorded"),
+        "locked": translate("Verdict", "The ledger is busy: try again"),
+        "read_only": translate("Verdict", "The ledger cannot be written"),
+        "io_error": translate("Verdict", "Disk error while recording"),
+        "corrupt": translate("Verdict", "The ledger file is damaged"),
+        "no_event": translate("Verdict", "No event loaded: import a manifest first"),
+    }
+    return VerdictDisplay(Tone.ERROR, level_word(Tone.ERROR),
+                          translate("Verdict", "Do not admit: call a manager"), "",
+                          reasons.get(code, message))
+
+
+def describe_lookup(result: LookupResult) -> VerdictDisplay:
+    """The panel for a manual lookup (nothing is recorded)."""
+    tone = Tone(result.level.value)
+    ticket = ""
+    if result.ticket:
+        ticket = translate("Verdict", "Ticket {ticket}").format(ticket=result.ticket)
+    if result.kind == "found":
+        detail = SEP.join(p for p in (result.seat or "", ticket) if p)
+        return VerdictDisplay(
+            tone, level_word(tone),
+            result.type_name or translate("Verdict", "Ticket found"), detail,
+            translate("Verdict", "Phone not shown: check photo ID, then let them in by hand."
+                                 " Not recorded."), "manual")
+    detail = SEP.join(p for p in (result.type_name or "", result.seat or "", ticket) if p)
+    titles = {
+        "bad_id": (translate("Verdict", "Not a ticket number"),
+                   translate("Verdict", "Type the 16-character ticket number")),
+        "no_event": (translate("Verdict", "No event loaded"),
+                     translate("Verdict", "Import a manifest first")),
+        "unknown": (translate("Verdict", "Not on this gate's list"),
+                    translate("Verdict", "Check the number, or sync and try again")),
+        "revoked": (translate("Verdict", "Ticket cancelled"), result.reason or ""),
+        "wrong_gate": (translate("Verdict", "Wrong entrance"),
+                       translate("Verdict", "This ticket is for another entrance")),
+        "used": (translate("Verdict", "Already used"),
+                 _used_at(result.previous_gate or "?", result.previous_time or "?")),
+    }
+    title, reason = titles[result.kind]
+    return VerdictDisplay(tone, level_word(tone), title, detail, reason, "manual")

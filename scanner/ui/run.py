@@ -1,0 +1,61 @@
+"""Starting the gate app: the QApplication, the single-instance lock, signals, the event loop."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+import time
+from types import TracebackType
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+
+from scanner.settings import ScannerSettings
+from scanner.sync.status import SyncService
+from scanner.ui.app import AppDeps, GateApp
+from scanner.ui.enrollment import Enroller
+from scanner.ui.kiosk import AlreadyRunning, single_instance
+from scanner.ui.options import UiOptions
+
+log = logging.getLogger(__name__)
+
+
+def _crash_handler(kind: type[BaseException], value: BaseException,
+                   tb: TracebackType | None) -> None:
+    """A bug: log it in full (journald keeps it); the gate keeps running if it can."""
+    log.critical("unexpected error", exc_info=(kind, value, tb))
+
+
+def run_app(settings: ScannerSettings, options: UiOptions, *,
+            sync_service: SyncService | None = None, enroller: Enroller | None = None,
+            started: float | None = None) -> int:
+    """Run the gate window until it is closed; returns the process exit status."""
+    t0 = started if started is not None else time.perf_counter()
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    app.setApplicationName("GateScan")
+    app.setOrganizationName("GateScan")
+    try:
+        lock = single_instance(settings.data_dir)
+    except AlreadyRunning as exc:
+        print(f"gatescan: {exc}", file=sys.stderr)
+        return 2
+    sys.excepthook = _crash_handler
+    gate = GateApp(AppDeps(settings, options, sync_service=sync_service, enroller=enroller))
+    if options.announce_ready:
+        gate.ready_to_scan.connect(
+            lambda: print(f"READY {time.perf_counter() - t0:.3f}", flush=True))
+    app.aboutToQuit.connect(gate.stop)
+    # systemd stops the kiosk with SIGTERM: close cleanly (the PIN guard does not apply).
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: gate.window.allow_close())
+    wake = QTimer()
+    wake.timeout.connect(lambda: None)  # lets Python run its signal handlers
+    wake.start(250)
+    gate.start()
+    try:
+        return int(app.exec())
+    finally:
+        wake.stop()
+        lock.unlock()

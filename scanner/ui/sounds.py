@@ -1,0 +1,128 @@
+"""Distinct sounds for admit, refuse, check and 'not recorded', made here as small WAV files.
+
+PySide6-Essentials has no QtMultimedia, so sounds play through QSoundEffect when
+PySide6-Addons is installed, else through the system's player (`pw-play`,
+`paplay` or ALSA's `aplay`) started without waiting, else not at all (logged
+once, and shown in the manager's status).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import shutil
+import struct
+import wave
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QProcess
+
+from scanner.ui.display import Tone
+
+log = logging.getLogger(__name__)
+
+RATE = 22050
+PLAYERS: tuple[tuple[str, ...], ...] = (("pw-play",), ("paplay",), ("aplay", "-q"))
+
+# (frequency Hz, seconds) notes; 0 Hz is a pause. Rising = yes, low buzz = no.
+MELODIES: dict[Tone, list[tuple[float, float]]] = {
+    Tone.ADMIT: [(880, 0.09), (0, 0.02), (1320, 0.16)],
+    Tone.REFUSE: [(196, 0.22), (0, 0.06), (196, 0.32)],
+    Tone.CHECK: [(660, 0.1), (0, 0.06), (660, 0.1), (0, 0.06), (660, 0.1)],
+    Tone.ERROR: [(147, 0.7)],
+}
+
+
+def synthesize(notes: Sequence[tuple[float, float]], *, square: bool = False) -> bytes:
+    """16-bit mono PCM of the notes, with short fades so nothing clicks."""
+    frames = bytearray()
+    for freq, seconds in notes:
+        count = int(RATE * seconds)
+        fade = max(1, int(RATE * 0.008))
+        for i in range(count):
+            if freq <= 0:
+                sample = 0.0
+            else:
+                phase = math.sin(2 * math.pi * freq * i / RATE)
+                sample = (1.0 if phase >= 0 else -1.0) * 0.35 if square else phase * 0.6
+                sample *= min(1.0, i / fade, (count - i) / fade)
+            frames += struct.pack("<h", int(sample * 32767))
+    return bytes(frames)
+
+
+def write_sounds(folder: Path) -> dict[Tone, Path]:
+    """Write one WAV per tone into `folder` (skipped when already there); returns the paths."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = {}
+    for tone, notes in MELODIES.items():
+        path = folder / f"{tone.value}.wav"
+        if not path.exists():
+            tmp = path.with_suffix(".tmp")
+            with wave.open(str(tmp), "wb") as out:
+                out.setnchannels(1)
+                out.setsampwidth(2)
+                out.setframerate(RATE)
+                out.writeframes(synthesize(notes, square=tone in (Tone.REFUSE, Tone.ERROR)))
+            tmp.replace(path)
+        paths[tone] = path
+    return paths
+
+
+Launcher = Callable[[str, list[str]], bool]
+
+
+def _start_detached(program: str, args: list[str]) -> bool:
+    ok, _pid = QProcess.startDetached(program, args)
+    return bool(ok)
+
+
+class SoundPlayer:
+    """Plays the tone's sound without blocking; `backend` says how (or 'none')."""
+
+    def __init__(self, folder: Path, *, enabled: bool = True,
+                 launcher: Launcher = _start_detached,
+                 which: Callable[[str], str | None] = shutil.which,
+                 try_qt: bool = True) -> None:
+        self.paths = write_sounds(folder)
+        self._launcher = launcher
+        self._effects: dict[Tone, Any] = {}
+        self._command: tuple[str, ...] | None = None
+        self.backend = "none"
+        if not enabled:
+            self.backend = "off"
+            return
+        if try_qt and self._load_qt():
+            self.backend = "qtmultimedia"
+            return
+        for command in PLAYERS:
+            found = which(command[0])
+            if found:
+                self._command = (found, *command[1:])
+                self.backend = command[0]
+                return
+        log.warning("no sound output: install PySide6-Addons, pipewire or alsa-utils")
+
+    def _load_qt(self) -> bool:
+        try:
+            from PySide6.QtCore import QUrl
+            from PySide6.QtMultimedia import QSoundEffect  # type: ignore[import-not-found,unused-ignore]
+        except ImportError:
+            return False
+        for tone, path in self.paths.items():
+            effect = QSoundEffect()
+            effect.setSource(QUrl.fromLocalFile(str(path)))
+            self._effects[tone] = effect
+        return True
+
+    def play(self, tone: Tone) -> None:
+        """Start the tone's sound and return at once."""
+        effect = self._effects.get(tone)
+        if effect is not None:
+            effect.play()
+            return
+        if self._command is not None:
+            program, *args = self._command
+            if not self._launcher(program, [*args, str(self.paths[tone])]):
+                log.warning("sound player %s failed to start", program)

@@ -1,0 +1,143 @@
+"""The status strip: gate, server link, uploads, last sync, clock, camera, admitted count."""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QWidget
+
+from scanner.camera.frames import SourceState
+from scanner.sync.status import ClockState, SyncStatus
+from scanner.ui import theme
+
+_STATE_COLORS = {"ok": theme.OK, "warn": theme.WARN, "bad": theme.BAD, "info": theme.TEXT}
+
+
+def hhmm(t: float | None) -> str:
+    """Local HH:MM of a unix time ('--:--' for none)."""
+    return "--:--" if t is None else time.strftime("%H:%M", time.localtime(t))
+
+
+class StatusChip(QLabel):
+    """One field of the strip: a coloured dot and a short text."""
+
+    def __init__(self, name: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName(name)
+        self.state = "info"
+        self.setTextFormat(Qt.TextFormat.RichText)
+        self.setFont(theme.font(16))
+
+    def set(self, text: str, state: str = "info") -> None:
+        """Show `text` with the dot coloured by `state` (ok, warn, bad, info)."""
+        self.state = state
+        self.setProperty("plain", text)
+        dot = _STATE_COLORS.get(state, theme.TEXT)
+        escaped = text.replace("&", "&amp;").replace("<", "&lt;")
+        self.setText(f'<span style="color:{dot}">●</span>&nbsp;{escaped}')
+
+    def plain(self) -> str:
+        """The text without the dot (tests read this)."""
+        return str(self.property("plain") or "")
+
+
+class StatusStrip(QFrame):
+    """Always visible at the top of the gate screen."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("status_strip")
+        self.setStyleSheet(f"QFrame#status_strip {{ background: {theme.SURFACE}; }}"
+                           " QLabel { background: transparent; }")
+        self.gate = StatusChip("gate", self)
+        self.link = StatusChip("link", self)
+        self.uploads = StatusChip("uploads", self)
+        self.synced = StatusChip("synced", self)
+        self.clock = StatusChip("clock", self)
+        self.camera = StatusChip("camera", self)
+        self.admitted = StatusChip("admitted", self)
+        self.time = QLabel(self)
+        self.time.setObjectName("time")
+        self.time.setFont(theme.font(22, bold=True))
+        self.gate.setFont(theme.font(18, bold=True))
+        row = QHBoxLayout(self)
+        row.setContentsMargins(14, 8, 14, 8)
+        row.setSpacing(16)
+        for chip in (self.gate, self.link, self.uploads, self.synced, self.clock, self.camera,
+                     self.admitted):
+            row.addWidget(chip)
+        row.addStretch(1)
+        row.addWidget(self.time)
+        self._camera_state = SourceState.IDLE.value
+        self._camera_detail = ""
+        self._fps = 0.0
+        self.set_sync(None)
+        self.set_counts(0, 0)
+        self.set_camera(SourceState.IDLE.value, "")
+        self.tick()
+
+    def set_gate(self, gate: str, direction: str) -> None:
+        """Gate name and direction."""
+        way = self.tr("Exit") if direction == "exit" else self.tr("Entry")
+        self.gate.set(f"{gate} · {way}", "info")
+
+    def set_sync(self, status: SyncStatus | None) -> None:
+        """Server link, last sync and clock from a `SyncStatus` (None: no sync service)."""
+        if status is None:
+            self.link.set(self.tr("No server: manifest file"), "info")
+            self.synced.set(self.tr("Sync off"), "info")
+            self.clock.set(self.tr("Clock not synced"), "warn")
+            return
+        if status.device_revoked:
+            self.link.set(self.tr("Device revoked"), "bad")
+        elif status.online:
+            self.link.set(self.tr("Online"), "ok")
+        elif status.offline_since is not None:
+            self.link.set(self.tr("Offline since {time}").format(
+                time=hhmm(status.offline_since)), "bad")
+        else:
+            self.link.set(self.tr("Offline"), "bad")
+        if status.last_sync is None:
+            self.synced.set(self.tr("Never synced"), "warn")
+        else:
+            self.synced.set(self.tr("Synced {time}").format(time=hhmm(status.last_sync)), "ok")
+        clocks = {ClockState.SYNCED: (self.tr("Clock OK"), "ok"),
+                  ClockState.UNSYNCED: (self.tr("Clock not synced"), "warn"),
+                  ClockState.UNSET: (self.tr("Clock NOT SET"), "bad")}
+        self.clock.set(*clocks[status.clock_state])
+
+    def set_counts(self, admitted: int, pending: int) -> None:
+        """People admitted here and scans not yet uploaded."""
+        self.admitted.set(self.tr("Admitted {count}").format(count=f"{admitted:,}"), "info")
+        self.uploads.set(self.tr("{count} to upload").format(count=f"{pending:,}"),
+                         "ok" if pending == 0 else "warn")
+
+    def set_camera(self, state: str, detail: str) -> None:
+        """The camera's state (a `SourceState` value)."""
+        self._camera_state, self._camera_detail = state, detail
+        self._show_camera()
+
+    def set_fps(self, fps: float) -> None:
+        """The measured frame rate."""
+        self._fps = fps
+        self._show_camera()
+
+    def _show_camera(self) -> None:
+        state = self._camera_state
+        if state == SourceState.LIVE.value:
+            self.camera.set(self.tr("Camera {fps} fps").format(fps=f"{self._fps:.0f}"), "ok")
+        elif state == SourceState.OPENING.value:
+            self.camera.set(self.tr("Camera starting"), "warn")
+        elif state == SourceState.UNAVAILABLE.value:
+            self.camera.set(self.tr("Camera lost: retrying"), "bad")
+        elif state == SourceState.ENDED.value:
+            self.camera.set(self.tr("Video ended"), "warn")
+        elif state == SourceState.FAILED.value:
+            self.camera.set(self.tr("Camera failed"), "bad")
+        else:
+            self.camera.set(self.tr("Camera off"), "warn")
+
+    def tick(self) -> None:
+        """Refresh the wall clock."""
+        self.time.setText(time.strftime("%H:%M"))

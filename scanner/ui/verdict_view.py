@@ -1,0 +1,116 @@
+"""The verdict panel: fills the screen in the verdict's colour with icon, word, type, reason."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QPainter, QPaintEvent, QResizeEvent
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+
+from scanner.ui import theme
+from scanner.ui.display import Tone, VerdictDisplay
+from scanner.ui.level_icon import LevelIcon
+from scanner.ui.preview import CameraPreview
+
+
+def _label(parent: QWidget, name: str) -> QLabel:
+    label = QLabel(parent)
+    label.setObjectName(name)
+    label.setWordWrap(True)
+    label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+    label.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+    label.setAttribute(Qt.WidgetAttribute.WA_TranslucentBackground)
+    return label
+
+
+class VerdictView(QWidget):
+    """Shows one `VerdictDisplay`, readable from two metres; a bar counts down to ready."""
+
+    painted = Signal()  # after each paint: the bench measures "verdict shown" with it
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("verdict")
+        self._display: VerdictDisplay | None = None
+        self._remaining = 0.0
+        self.icon = LevelIcon(self)
+        self.word = _label(self, "word")
+        self.title = _label(self, "title")
+        self.detail = _label(self, "detail")
+        self.reason = _label(self, "reason")
+        self.source = _label(self, "source")
+        self.inset = CameraPreview(self, guides=False)
+        self.inset.setFixedSize(224, 126)
+        text = QVBoxLayout()
+        text.setSpacing(6)
+        text.addStretch(1)
+        for label in (self.word, self.title, self.detail, self.reason):
+            text.addWidget(label)
+        text.addStretch(1)
+        row = QHBoxLayout(self)
+        self._row = row
+        row.addWidget(self.icon, 4)
+        row.addLayout(text, 7)
+        self.setAutoFillBackground(False)
+
+    def display(self) -> VerdictDisplay | None:
+        """What is shown now."""
+        return self._display
+
+    def show_display(self, display: VerdictDisplay) -> None:
+        """Fill the panel with `display`."""
+        self._display = display
+        style = theme.TONES[display.tone]
+        fg = QColor(style.foreground)
+        self.icon.set_tone(display.tone, fg)
+        self.word.setText(display.word)
+        self.title.setText(display.title)
+        self.detail.setText(display.detail)
+        self.detail.setVisible(bool(display.detail))
+        self.reason.setText(display.reason)
+        self.reason.setVisible(bool(display.reason))
+        sources = {"manual": self.tr("Manual lookup"), "wedge": self.tr("Handheld scanner")}
+        self.source.setText(sources.get(display.source, ""))
+        for label in (self.word, self.title, self.detail, self.reason, self.source):
+            label.setStyleSheet(f"color: {style.foreground}; background: transparent;")
+        self._fit_fonts()
+        self.update()
+
+    def set_remaining(self, fraction: float) -> None:
+        """The countdown bar: 1.0 just shown, 0.0 back to ready."""
+        self._remaining = max(0.0, min(1.0, fraction))
+        self.update(0, self.height() - 16, self.width(), 16)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        """Scale the fonts with the panel."""
+        super().resizeEvent(event)
+        self._fit_fonts()
+
+    def _fit_fonts(self) -> None:
+        h, w = self.height(), self.width()
+        unit = min(h, int(w * 0.62))
+        margin = max(16, unit // 14)
+        self._row.setContentsMargins(margin, margin, margin, margin + 16)
+        self._row.setSpacing(margin)
+        long_word = self._display is not None and len(self._display.word) > 8
+        self.word.setFont(theme.font(int(unit * (0.13 if long_word else 0.19)), bold=True))
+        self.title.setFont(theme.font(int(unit * 0.085), bold=True))
+        self.detail.setFont(theme.font(int(unit * 0.048)))
+        self.reason.setFont(theme.font(int(unit * 0.058), bold=True))
+        self.source.setFont(theme.font(int(unit * 0.035)))
+        self.source.adjustSize()
+        self.source.move(margin, h - margin - self.source.height())
+        self.inset.move(w - self.inset.width() - 16, 16)
+
+    def paintEvent(self, _event: QPaintEvent) -> None:
+        """The tone's background and the countdown bar."""
+        p = QPainter(self)
+        tone = self._display.tone if self._display else Tone.CHECK
+        style = theme.TONES[tone]
+        p.fillRect(self.rect(), QColor(style.background))
+        if self._remaining > 0:
+            bar = QRectF(0, self.height() - 10, self.width() * self._remaining, 10)
+            fg = QColor(style.foreground)
+            fg.setAlpha(150)
+            p.fillRect(bar, fg)
+        p.end()
+        self.painted.emit()

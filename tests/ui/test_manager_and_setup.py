@@ -1,0 +1,109 @@
+"""Manager view figures and actions; the first-run set-up screen."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from scanner.ui.ui_settings import UiSettings
+from tests.factories import Issuer
+from tests.ui.conftest import AppMaker, FakeClock
+from tests.ui.test_gate_app import scan
+
+pytestmark = pytest.mark.timeout(60)
+
+
+def test_manager_counts_chart_recent_and_export(qtbot: QtBot, make_app: AppMaker,
+                                               data_dir: Path, issuer: Issuer,
+                                               clock: FakeClock, tmp_path: Path) -> None:
+    app = make_app(data_dir)
+    for ticket, type_id in ((0x1001, 1), (0x2001, 2), (0x1002, 1)):
+        scan(qtbot, app, issuer.issue(ticket, type_id=type_id).token(clock.now))
+    clock.advance(60)
+    scan(qtbot, app, issuer.issue(0x1001).token(clock.now))  # already used
+    scan(qtbot, app, "not a ticket at all")
+    app.window.show_manager()
+    manager = app.window.manager
+    qtbot.waitUntil(lambda: manager.total.value.text() == "5", timeout=5000)
+    assert manager.admitted.value.text() == "3"
+    assert manager.refused.value.text() == "2"
+    by_type = {manager.by_type.item(r, 0).text(): manager.by_type.item(r, 1).text()
+               for r in range(manager.by_type.rowCount())}
+    assert by_type == {"General": "2", "VIP": "1"}
+    assert manager.recent.rowCount() == 5
+    assert manager.recent.item(0, 3).text() == "malformed"
+    buckets = manager.chart.buckets()
+    assert sum(b.admitted for b in buckets) == 3 and buckets[-1].start <= clock.now
+    out = tmp_path / "scans.csv"
+    manager.export_requested.emit(str(out))
+    qtbot.waitUntil(lambda: "Exported 5 scans" in app.window.gate.message.text(), timeout=5000)
+    with out.open(encoding="utf-8") as exported:
+        rows = list(csv.DictReader(exported))
+    assert [r["outcome"] for r in rows] == ["admitted", "admitted", "admitted",
+                                           "already_used", "malformed"]
+    assert rows[1]["type"] == "VIP" and rows[0]["ticket_id"] == "0000000000001001"
+
+
+def test_switch_event_from_the_manager_view(qtbot: QtBot, make_app: AppMaker, data_dir: Path,
+                                           tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from tests.factories import seeded_key
+
+    other = Issuer(policy=replace(Issuer().policy, event_id=99, name="Other Night"),
+                   key=seeded_key("other"))
+    manifest = other.write_manifest(tmp_path / "other.gsm", [(1, 1, 0, None)])
+    app = make_app(data_dir)
+    app.window.show_manager()
+    app.window.manager.switch_event_requested.emit(str(manifest))
+    qtbot.waitUntil(lambda: app.window.gate.event_label.text() == "Other Night", timeout=5000)
+
+
+def test_first_run_set_up_from_a_manifest_file(qtbot: QtBot, make_app: AppMaker,
+                                              tmp_path: Path, issuer: Issuer,
+                                              clock: FakeClock) -> None:
+    data = tmp_path / "fresh"
+    app = make_app(data, wait_ready=False)
+    qtbot.waitUntil(lambda: app.window.current_screen() == "setup", timeout=5000)
+    setup = app.setup
+    setup.start_button.click()
+    assert "Load the event first" in setup.error.text()
+    manifest = issuer.write_manifest(tmp_path / "usb.gsm", [(0x1001, 1, 0, None)])
+    setup.manifest_chosen.emit(str(manifest))
+    qtbot.waitUntil(lambda: "Test Festival" in setup.event_status.text(), timeout=5000)
+    assert setup.gate_combo.count() == 3
+    setup.gate_combo.setCurrentIndex(setup.gate_combo.findData("Gate 2"))
+    setup.exit_radio.setChecked(True)
+    setup.pin1.setText("12")
+    setup.start_button.click()
+    assert "at least 4 digits" in setup.error.text()
+    setup.pin1.setText("5555")
+    setup.pin2.setText("5556")
+    setup.start_button.click()
+    assert "differ" in setup.error.text()
+    setup.pin2.setText("5555")
+    with qtbot.waitSignal(app.ready_to_scan, timeout=5000):
+        setup.start_button.click()
+    assert app.window.current_screen() == "gate"
+    assert app.window.gate.strip.gate.plain() == "Gate 2 · Exit"
+    saved = UiSettings.load(data)
+    assert saved.gate == "Gate 2" and saved.direction == "exit" and saved.check_pin("5555")
+    assert "5555" not in (data / "ui.json").read_text()
+    display = scan(qtbot, app, issuer.issue(0x1001).token(clock.now))
+    assert display.word == "EXIT OK"
+
+
+def test_set_up_takes_an_enrollment_code_from_the_camera(qtbot: QtBot, make_app: AppMaker,
+                                                        tmp_path: Path) -> None:
+    app = make_app(tmp_path / "fresh", wait_ready=False)
+    qtbot.waitUntil(lambda: app.window.current_screen() == "setup", timeout=5000)
+    handshake = ('{"type": "gatescan-enroll", "v": 1, "url": "http://10.0.0.2:8080", '
+                 '"code": "ABCD-EFGH-JKLM"}')
+    app.camera.code_decoded.emit(handshake, 0.0)
+    qtbot.waitUntil(lambda: app.setup.handshake.text() == handshake, timeout=3000)
+    assert not app.setup.enroll_button.isEnabled()  # no sync engine in this build
+    app.camera.code_decoded.emit("a concert ticket from another system", 0.0)
+    qtbot.waitUntil(lambda: "not an enrollment code" in app.setup.error.text(), timeout=3000)
