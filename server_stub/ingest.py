@@ -70,8 +70,11 @@ def _types(conn: Connection, event_id: int, ticket_ids: Sequence[int]) -> dict[i
     found: dict[int, int] = {}
     t = s.tickets.c
     for i in range(0, len(ticket_ids), CHUNK):
-        found.update((r[0], r[1]) for r in conn.execute(select(t.ticket_id, t.type_id).where(
-            and_(t.event_id == event_id, t.ticket_id.in_(ticket_ids[i:i + CHUNK])))))
+        # By primary key only: with `event_id` in the WHERE, SQLite may walk the event index.
+        for tid, type_id, ev in conn.execute(select(t.ticket_id, t.type_id, t.event_id).where(
+                t.ticket_id.in_(ticket_ids[i:i + CHUNK]))):
+            if ev == event_id:
+                found[tid] = type_id
     return found
 
 

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 from pydantic import AfterValidator, Field, StringConstraints
 
 
+# JSON may carry NUL, control characters or lone surrogates, which PostgreSQL refuses.
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f\ud800-\udfff]")
+
+
 def _text(value: str) -> str:
-    # JSON may carry NUL, control characters or lone surrogates, which PostgreSQL refuses.
-    if any(ord(c) < 32 or ord(c) == 127 or 0xD800 <= ord(c) <= 0xDFFF for c in value):
+    if _UNPRINTABLE.search(value):
         raise ValueError("must be printable text")
     return value.strip()
 
