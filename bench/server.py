@@ -66,7 +66,8 @@ def machine(database_url: str | None) -> None:
     print(f"  Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, "
           f"fastapi {version('fastapi')}, uvicorn {version('uvicorn')}, "
           f"SQLAlchemy {version('sqlalchemy')}")
-    print(f"  store: {redacted(database_url) if database_url else 'SQLite file (WAL, synchronous=FULL)'}")
+    store = redacted(database_url) if database_url else "SQLite file (WAL, synchronous=FULL)"
+    print(f"  store: {store}")
     print("  server: 1 uvicorn worker in its own process; clients: asyncio + httpx in this one")
 
 
@@ -134,8 +135,9 @@ def enroll(base: str, org: httpx.Client, event_id: int, n: int) -> list[str]:
     """Add and enroll `n` devices; their tokens."""
     tokens = []
     for i in range(n):
-        code = ok(org.post(f"/api/v1/admin/events/{event_id}/devices",
-                           json={"name": f"gate {i:03d}", "gate": f"Gate {1 + i % 4}"}), 201)["code"]
+        added = ok(org.post(f"/api/v1/admin/events/{event_id}/devices",
+                            json={"name": f"gate {i:03d}", "gate": f"Gate {1 + i % 4}"}), 201)
+        code = added["code"]
         tokens.append(ok(httpx.post(f"{base}/api/v1/device/enroll", json={"code": code}))
                       ["device_token"])
     return tokens

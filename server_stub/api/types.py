@@ -7,7 +7,6 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field, StringConstraints
 
-
 # JSON may carry NUL, control characters or lone surrogates, which PostgreSQL refuses.
 _UNPRINTABLE = re.compile("[\x00-\x1f\x7f\ud800-\udfff]")
 
