@@ -247,10 +247,12 @@ def read_sidecar(video: Path) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
-def server_report(server_data: Path, binary: str | None = None) -> dict[str, Any]:
+def server_report(server_data: Path, binary: str | None = None, *,
+                  tickets: int | None = None) -> dict[str, Any]:
     """`gatescan-server demo --json` (creates the demo event once, then reuses it)."""
     exe = binary or str(Path(sys.executable).with_name("gatescan-server"))
-    out = subprocess.run([exe, "--data", str(server_data), "demo", "--json"],
+    extra = [] if tickets is None else ["--tickets", str(tickets)]
+    out = subprocess.run([exe, "--data", str(server_data), "demo", "--json", *extra],
                          capture_output=True, text=True, check=True, timeout=300)
     report: dict[str, Any] = json.loads(out.stdout)
     for ticket in report["special"].values():

@@ -25,6 +25,7 @@ from scanner.ui import theme
 from scanner.ui.chart import ScanChart
 from scanner.ui.paths import usb_dir
 from scanner.ui.queries import ManagerStats
+from scanner.ui.reasons import outcome_label
 from scanner.ui.status_strip import hhmm
 
 
@@ -168,10 +169,16 @@ class ManagerView(QWidget):
         self.pending.value.setText(f"{stats.pending_uploads:,}")
         self.chart.set_buckets(stats.buckets)
         _fill(self.by_type, [[name, f"{ok:,}", f"{bad:,}"] for name, ok, bad in stats.by_type])
-        _fill(self.by_outcome, [[o.replace("_", " "), f"{n:,}"] for o, n in stats.by_outcome])
+        _fill(self.by_outcome, [[outcome_label(o), f"{n:,}"] for o, n in stats.by_outcome])
         _fill(self.recent, [[time.strftime("%H:%M:%S", time.localtime(s.time)),
                              s.ticket or "—", s.type_name or "—",
-                             s.outcome.replace("_", " "), s.source] for s in stats.recent])
+                             outcome_label(s.outcome), self._source(s.source)]
+                            for s in stats.recent])
+
+    def _source(self, source: str) -> str:
+        names = {"camera": self.tr("camera"), "wedge": self.tr("handheld"),
+                 "manual": self.tr("manual"), "cli": self.tr("command line")}
+        return names.get(source, source)
 
     def set_sync(self, status: SyncStatus | None) -> None:
         """Sync figures, or 'no server' when the gate runs from a manifest file."""

@@ -69,6 +69,14 @@ def _explanations() -> dict[Outcome, str]:
     }
 
 
+def outcome_label(code: str) -> str:
+    """A short translated label for a stored outcome code ('already_used' -> 'Already used')."""
+    try:
+        return _headlines()[Outcome(code)]
+    except ValueError:
+        return code.replace("_", " ")
+
+
 def level_word(tone: Tone) -> str:
     """The big word of a panel: ADMIT, REFUSED, CHECK or NOT RECORDED."""
     words = {

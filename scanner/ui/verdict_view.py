@@ -95,7 +95,7 @@ class VerdictView(QWidget):
         self.word.setFont(theme.font(int(unit * (0.13 if long_word else 0.19)), bold=True))
         self.title.setFont(theme.font(int(unit * 0.085), bold=True))
         self.detail.setFont(theme.font(int(unit * 0.048)))
-        self.reason.setFont(theme.font(int(unit * 0.058), bold=True))
+        self.reason.setFont(theme.font(int(unit * 0.054), bold=True))
         self.source.setFont(theme.font(int(unit * 0.035)))
         self.source.adjustSize()
         self.source.move(margin, h - margin - self.source.height())

@@ -34,7 +34,7 @@ def test_manager_counts_chart_recent_and_export(qtbot: QtBot, make_app: AppMaker
                for r in range(manager.by_type.rowCount())}
     assert by_type == {"General": "2", "VIP": "1"}
     assert manager.recent.rowCount() == 5
-    assert manager.recent.item(0, 3).text() == "malformed"
+    assert manager.recent.item(0, 3).text() == "Not a ticket code"
     buckets = manager.chart.buckets()
     assert sum(b.admitted for b in buckets) == 3 and buckets[-1].start <= clock.now
     out = tmp_path / "scans.csv"

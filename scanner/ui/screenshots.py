@@ -1,0 +1,181 @@
+"""Screenshots of every verdict and of the manager view, for the docs.
+
+Runs the real app against a throw-away demo event (real issuer, real ledger,
+real tokens) with a still camera picture, and saves PNGs of the whole screen:
+
+    xvfb-run -s "-screen 0 1280x800x24" python -m scanner.ui.screenshots docs/screenshots
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtWidgets import QApplication
+
+from scanner.camera import synth
+from scanner.camera.file_source import MemorySource
+from scanner.camera.frames import FrameSource
+from scanner.ledger.ledger import Ledger
+from scanner.settings import ScannerSettings
+from scanner.ui import demo_video
+from scanner.ui.app import AppDeps, GateApp
+from scanner.ui.ledger_worker import ScanFailure
+from scanner.ui.options import UiOptions
+from scanner.ui.ui_settings import UiSettings
+from scanner.verify.view import GateContext
+
+log = logging.getLogger(__name__)
+
+GATE = "Gate 1"
+HISTORY_S = 2.5 * 3600
+
+
+class ShiftedClock:
+    """Wall time plus an offset the script moves (to show "already used" minutes later)."""
+
+    def __init__(self) -> None:
+        self.offset = 0.0
+
+    def __call__(self) -> float:
+        return time.time() + self.offset
+
+
+def _wait(predicate: Callable[[], bool], timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise TimeoutError("the app did not get there in time")
+        QApplication.processEvents()
+        time.sleep(0.01)
+
+
+def _settle(seconds: float = 0.4) -> None:
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        QApplication.processEvents()
+        time.sleep(0.01)
+
+
+def _prefill(gate_dir: Path, report: dict[str, object], tokens: demo_video.TokenSource,
+             count: int) -> None:
+    """A busy evening so far: scans spread over the last hours, admitted and refused."""
+    tickets = list(report["tickets"])  # type: ignore[call-overload]
+    rng = np.random.default_rng(7)
+    now = time.time()
+    times = np.sort(now - HISTORY_S * rng.power(1.6, count))
+    with Ledger(gate_dir / "ledger.db") as ledger:
+        context = GateContext(GATE, "entry", "demo-gate")
+        for n, at in enumerate(times):
+            ticket = str(tickets[8 + n % (len(tickets) - 8)])
+            ledger.redeem(tokens.token(ticket, float(at)), float(at), context, source="camera")
+
+
+def take(out: Path, *, language: str = "en", base: Path | None = None) -> list[Path]:
+    """Write the screenshots into `out`; returns their paths."""
+    out.mkdir(parents=True, exist_ok=True)
+    root = base or Path(tempfile.mkdtemp(prefix="gatescan-shots-"))
+    issuer_dir, gate_dir = root / "issuer", root / "gate"
+    gate_dir.mkdir(parents=True, exist_ok=True)
+    report = demo_video.server_report(issuer_dir, tickets=600)
+    tokens = demo_video.phone_simulator(issuer_dir, int(report["rotation_period"]))
+    with Ledger(gate_dir / "ledger.db") as ledger:
+        ledger.import_manifest(str(report["manifest"]))
+    _prefill(gate_dir, report, tokens, 420)
+    ui = UiSettings.load(gate_dir)
+    ui.gate, ui.language = GATE, language
+    ui.set_pin("2468")
+    ui.save()
+    special: dict[str, str] = dict(report["special"])  # type: ignore[call-overload]
+    scene = synth.scene(1280, 720, seed=11)
+
+    def camera(_spec: str) -> FrameSource:
+        return MemorySource([scene], fps=15.0, loop=True)
+
+    clock = ShiftedClock()
+    if QApplication.instance() is None:
+        QApplication(sys.argv[:1])
+    options = UiOptions(kiosk=True, sound=False, language=language, camera="demo")
+    gate = GateApp(AppDeps(ScannerSettings.build(gate_dir), options, source_factory=camera,
+                           clock=clock))
+    shots: list[Path] = []
+    suffix = "" if language == "en" else f"-{language}"
+
+    def shot(name: str) -> None:
+        _settle()
+        screen = QApplication.primaryScreen()
+        if QApplication.platformName() == "xcb" and screen is not None:
+            image = screen.grabWindow(0)
+        else:
+            image = gate.window.grab()
+        path = out / f"{name}{suffix}.png"
+        image.save(str(path))
+        shots.append(path)
+        log.info("saved %s", path)
+
+    def scan(text: str) -> None:
+        shown = len(seen)
+        gate.redeem_requested.emit(text, "camera", time.perf_counter())
+        _wait(lambda: len(seen) > shown)
+
+    seen: list[object] = []
+    gate.verdict_displayed.connect(seen.append)
+    gate.window.gate._hold_ms = {tone: 600_000 for tone in gate.window.gate._hold_ms}
+    ready: list[bool] = []
+    gate.ready_to_scan.connect(lambda: ready.append(True))
+    gate.start()
+    try:
+        _wait(lambda: bool(ready))
+        _settle(1.6)  # one frame-rate report
+        shot("ready")
+        scan(tokens.token(special["vip"], clock()))
+        shot("admit")
+        clock.offset += 7 * 60
+        scan(tokens.token(special["vip"], clock()))
+        shot("refused-already-used")
+        scan(tokens.token(special["early_bird"], clock() - 150))
+        shot("refused-screenshot")
+        gate.window.gate.show_ready()
+        gate.window.gate.open_lookup()
+        gate.window.gate.lookup.field.setText(special["multi_day"])
+        shot("manual-lookup")
+        gate.window.gate.lookup._submit()
+        _wait(lambda: gate.window.gate.verdict.display() is not None
+              and gate.window.gate.verdict.display().source == "manual")  # type: ignore[union-attr]
+        shot("check-manual")
+        gate.ledger.scan_failed.emit(ScanFailure(
+            "disk_full", "the disk is full", "camera", time.perf_counter()))
+        _wait(lambda: len(seen) >= 4)
+        shot("not-recorded")
+        gate.window.show_manager()
+        _wait(lambda: gate.window.manager.stats is not None)
+        shot("manager")
+    finally:
+        gate.window.allow_close()
+        gate.stop()
+    close = getattr(tokens, "close", None)
+    if close is not None:
+        close()
+    return shots
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Command line: screenshots into a folder."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("out", type=Path)
+    parser.add_argument("--lang", default="en")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    for path in take(args.out, language=args.lang):
+        print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
