@@ -29,7 +29,7 @@ from server_stub.store import IssuerStore
 from tests.server_stub.backends import BACKENDS, database_url
 from tests.server_stub.live import serving
 
-EXAMPLES = {"sqlite": 25, "postgresql": 10}
+EXAMPLES = {"sqlite": 20, "postgresql": 8}
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
