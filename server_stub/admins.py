@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import and_, delete, insert, select
+from sqlalchemy import and_, delete, insert, select, update
 
 from server_stub import authtokens
 from server_stub.storage import schema as s
@@ -23,6 +23,16 @@ def create_admin_token(store: IssuerStore, name: str, *, now: float) -> tuple[st
             created_at=now))
     log.info("created admin token %s", token_id)
     return token_id, token
+
+
+def revoke_admin_token(store: IssuerStore, token_id: str, *, now: float) -> bool:
+    """Revoke an admin token (and its dashboard sessions); False if there is no such token."""
+    with store.transaction() as conn:
+        done = conn.execute(update(s.admin_tokens).where(and_(
+            s.admin_tokens.c.token_id == token_id, s.admin_tokens.c.revoked_at.is_(None)))
+            .values(revoked_at=now))
+        conn.execute(delete(s.admin_sessions).where(s.admin_sessions.c.token_id == token_id))
+    return bool(done.rowcount)
 
 
 def admin_for_token(store: IssuerStore, token: str) -> str | None:

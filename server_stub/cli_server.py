@@ -74,10 +74,19 @@ def serve(settings: ServerSettings, host: str, port: int, data_dir: Path | None,
 
 @click.command("admin-token")
 @click.option("--name", default="admin", show_default=True, help="A label for the token.")
+@click.option("--revoke", "revoke_id", default=None, metavar="TOKEN_ID",
+              help="Revoke the admin token with this id (adm_…) instead.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @click.pass_obj
-def admin_token(settings: ServerSettings, name: str, as_json: bool) -> None:
+def admin_token(settings: ServerSettings, name: str, revoke_id: str | None,
+                as_json: bool) -> None:
     """Create an organizer (admin) token and print it once: it is stored only hashed."""
+    if revoke_id is not None:
+        with IssuerStore.open(settings) as store:
+            if not admins.revoke_admin_token(store, revoke_id.strip(), now=time.time()):
+                raise CliError(f"no live admin token {revoke_id[:40]}")
+        _emit(as_json, {"token_id": revoke_id, "revoked": True}, f"Revoked {revoke_id}")
+        return
     label = name.strip()
     if not 0 < len(label) <= 100:
         raise CliError("--name must be 1 to 100 characters")

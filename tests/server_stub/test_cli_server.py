@@ -27,6 +27,11 @@ def test_admin_token_is_printed_once_and_stored_hashed(tmp_path: Path) -> None:
     plain = cli(tmp_path, "admin-token")
     assert plain.exit_code == 0 and plain.stdout.strip().startswith("gsa_")
     assert "shown once" in plain.stderr
+    gone = cli_json(tmp_path, "admin-token", "--revoke", str(made["token_id"]))
+    assert gone["revoked"] is True
+    with IssuerStore.open(load_settings(tmp_path, {})) as store:
+        assert admins.admin_for_token(store, token) is None
+    assert cli(tmp_path, "admin-token", "--revoke", str(made["token_id"])).exit_code == 2
 
 
 def test_device_add_prints_code_qr_png_and_handshake(tmp_path: Path) -> None:
