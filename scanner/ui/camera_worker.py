@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 
 SourceFactory = Callable[[str], FrameSource]
 DecoderFactory = Callable[[], Decoder]
-PREVIEW_WIDTH = 960
+PREVIEW_WIDTH = 800  # about the preview's size on a 1280x800 screen
 
 
 def to_qimage(image: Image, max_width: int = PREVIEW_WIDTH) -> QImage:

@@ -32,6 +32,7 @@ class VerdictView(QWidget):
         self.setObjectName("verdict")
         self._display: VerdictDisplay | None = None
         self._remaining = 0.0
+        self._fitted: tuple[int, int, bool] | None = None
         self.icon = LevelIcon(self)
         self.word = _label(self, "word")
         self.title = _label(self, "title")
@@ -87,11 +88,14 @@ class VerdictView(QWidget):
 
     def _fit_fonts(self) -> None:
         h, w = self.height(), self.width()
+        long_word = self._display is not None and len(self._display.word) > 8
+        if self._fitted == (w, h, long_word):
+            return  # re-setting fonts re-lays out every label: skip it on each verdict
+        self._fitted = (w, h, long_word)
         unit = min(h, int(w * 0.62))
         margin = max(16, unit // 14)
         self._row.setContentsMargins(margin, margin, margin, margin + 16)
         self._row.setSpacing(margin)
-        long_word = self._display is not None and len(self._display.word) > 8
         self.word.setFont(theme.font(int(unit * (0.13 if long_word else 0.19)), bold=True))
         self.title.setFont(theme.font(int(unit * 0.085), bold=True))
         self.detail.setFont(theme.font(int(unit * 0.048)))

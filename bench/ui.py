@@ -1,0 +1,212 @@
+"""Gate app benchmark: decoded frame -> verdict shown, UI-thread stalls, memory, start-up time.
+
+Runs the real app (real ledger with durable commits, real decoder, real demo
+tokens) with a 1280x720, 30 fps phone video as the camera and the preview at
+30 fps, then starts the app again in a fresh process to time start -> ready.
+
+    .venv/bin/python bench/ui.py [--scans 40]
+Uses the X display if $DISPLAY is set (e.g. under xvfb-run), else Qt offscreen.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import platform
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+if not os.environ.get("DISPLAY"):
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import PySide6
+from PySide6.QtCore import QElapsedTimer, QTimer
+from PySide6.QtWidgets import QApplication
+
+from scanner.ledger.ledger import Ledger
+from scanner.settings import ScannerSettings
+from scanner.ui import demo_video
+from scanner.ui.app import AppDeps, GateApp
+from scanner.ui.display import Tone
+from scanner.ui.options import UiOptions
+from scanner.ui.ui_settings import UiSettings
+
+GATE = "Gate 1"
+STALL_TICK_MS = 5
+
+
+def rss_mb() -> tuple[float, float]:
+    """(current, peak) resident memory of this process in MB."""
+    values = {}
+    for line in Path("/proc/self/status").read_text().splitlines():
+        key, _, rest = line.partition(":")
+        if key in ("VmRSS", "VmHWM"):
+            values[key] = int(rest.split()[0]) / 1024
+    return values.get("VmRSS", 0.0), values.get("VmHWM", 0.0)
+
+
+def machine() -> str:
+    """CPU, cores, Python and Qt versions."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    load = os.getloadavg()[0]
+    return (f"{cpu}, {os.cpu_count()} cores (load average {load:.1f} at the end), "
+            f"Python {platform.python_version()}, PySide6 {PySide6.__version__}")
+
+
+def prepare(root: Path, scans: int) -> tuple[Path, Path]:
+    """A gate loaded from the demo manifest, and a 720p video of `scans` phones."""
+    issuer, gate = root / "issuer", root / "gate"
+    gate.mkdir(parents=True)
+    report = demo_video.server_report(issuer, tickets=max(200, scans * 2))
+    with Ledger(gate / "ledger.db") as ledger:
+        ledger.import_manifest(str(report["manifest"]))
+    ui = UiSettings.load(gate)
+    ui.gate = GATE
+    ui.set_pin("2468")
+    ui.save()
+    tokens = demo_video.phone_simulator(issuer, int(report["rotation_period"]))
+    tickets = [t for t in report["tickets"] if t not in report["special"].values()]
+    scenes = [demo_video.Scene(f"ticket {n}", t, "admitted")
+              for n, t in enumerate(tickets[:scans])]
+    video = root / "phones-720p.avi"
+    demo_video.write_video(video, scenes, tokens, time.time() + 3.0, fps=30,
+                           size=(1280, 720), phone_s=0.4, gap_s=0.3)
+    return gate, video
+
+
+def run_in_process(gate: Path, video: Path, scans: int) -> dict[str, float]:
+    """Play the video through the app; measure latency, stalls and memory."""
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    options = UiOptions(video=video, sound=False, preview_fps=30.0, language="en")
+    gate_app = GateApp(AppDeps(ScannerSettings.build(gate), options))
+    gate_app.window.gate._hold_ms = {tone: 300 for tone in Tone}
+    shown: list[Tone] = []
+    gate_app.verdict_displayed.connect(lambda d: shown.append(d.tone))
+    gaps: list[float] = []
+    tick = QElapsedTimer()
+    ticker = QTimer()
+    ticker.setInterval(STALL_TICK_MS)
+
+    def on_tick() -> None:
+        gaps.append(tick.nsecsElapsed() / 1e6)
+        tick.restart()
+
+    ticker.timeout.connect(on_tick)
+    memory: list[tuple[float, float]] = []
+    sampler = QTimer()
+    sampler.timeout.connect(lambda: memory.append(rss_mb()))
+    sampler.start(500)
+    gate_app.start()
+    sys.setswitchinterval(0.001)  # as run_app does
+    gc.collect()
+    gc.freeze()
+    tick.start()
+    ticker.start()
+    deadline = time.monotonic() + scans * 0.7 + 30
+    while len(shown) < scans and time.monotonic() < deadline:
+        app.processEvents()
+        time.sleep(0.001)
+        if gate_app.window.gate.strip.camera.plain() == "Video ended":
+            break
+    ticker.stop()
+    sampler.stop()
+    painted = gate_app.window.gate.preview.frames_painted + \
+        gate_app.window.gate.verdict.inset.frames_painted
+    gate_app.window.allow_close()
+    gate_app.stop()
+    latencies = sorted(x * 1000 for x in gate_app.latencies)
+    steady = gaps[20:] or gaps
+    return {
+        "verdicts": len(shown), "admitted": shown.count(Tone.ADMIT),
+        "median_ms": statistics.median(latencies) if latencies else float("nan"),
+        "p95_ms": latencies[int(0.95 * (len(latencies) - 1))] if latencies else float("nan"),
+        "max_ms": latencies[-1] if latencies else float("nan"),
+        "stall_ms": max(steady) - STALL_TICK_MS if steady else float("nan"),
+        "tick_p99_ms": sorted(steady)[int(0.99 * (len(steady) - 1))] if steady else 0.0,
+        "bench_rss_mb": max((m[0] for m in memory), default=rss_mb()[0]),
+        "preview_frames": float(painted),
+    }
+
+
+def proc_rss_mb(pid: int) -> float:
+    """Resident memory of another process in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def start_to_ready(gate: Path, video: Path, runs: int = 3,
+                   settle_s: float = 8.0) -> tuple[list[float], float]:
+    """Seconds from spawning `python -m scanner.ui run` to its READY line, and its RSS (MB).
+
+    The first run keeps playing the 720p video for `settle_s` before its memory is read.
+    """
+    times: list[float] = []
+    rss = 0.0
+    for run in range(runs):
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "scanner.ui", "--data", str(gate), "run", "--video",
+             str(video), "--no-sound", "--announce-ready", "--lang", "en"],
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            if line.startswith("READY"):
+                times.append(time.perf_counter() - t0)
+                break
+        if run == 0:
+            time.sleep(settle_s)
+            rss = proc_rss_mb(proc.pid)
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    return times, rss
+
+
+def main() -> int:
+    """Run the benchmark and print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scans", type=int, default=40)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="gatescan-bench-ui-") as tmp:
+        gate, video = prepare(Path(tmp), args.scans)
+        r = run_in_process(gate, video, args.scans)
+        ready, app_rss = start_to_ready(gate, video)
+    qpa = os.environ.get("QT_QPA_PLATFORM") or "xcb"
+    print(f"machine: {machine()}, Qt platform {qpa}")
+    print(f"camera: 1280x720 video at 30 fps, preview 30 fps; {int(r['verdicts'])} verdicts "
+          f"({int(r['admitted'])} admitted), {int(r['preview_frames'])} preview frames painted")
+    print(f"decoded frame -> verdict shown: median {r['median_ms']:.1f} ms, "
+          f"p95 {r['p95_ms']:.1f} ms, max {r['max_ms']:.1f} ms (incl. durable ledger commit)")
+    print(f"longest UI-thread stall: {r['stall_ms']:.1f} ms (target < 16); "
+          f"{STALL_TICK_MS} ms timer p99 interval {r['tick_p99_ms']:.1f} ms")
+    print(f"resident memory of the app (own process, 720p video camera, 8 s in): "
+          f"{app_rss:.0f} MB (target < 250); this bench process, which also made the "
+          f"video: {r['bench_rss_mb']:.0f} MB")
+    if ready:
+        print(f"start -> ready to scan: median {statistics.median(ready):.2f} s, "
+              f"max {max(ready):.2f} s over {len(ready)} runs (target < 3 s)")
+    else:
+        print("start -> ready to scan: the app never reported ready")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
