@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import logging
 import sys
-import time
 from datetime import datetime
 from pathlib import Path
 from typing import Any, ClassVar
@@ -139,12 +138,15 @@ def check(settings: ScannerSettings, text: str, at: float | None, gate: str | No
         text = sys.stdin.readline()
     ledger = _open_ledger(settings)
     try:
-        gate_name = gate or _default_gate(ledger)
+        gate_name = gate or _default_gate(ledger, settings)
         if gate_name is None:
             raise EnvironmentProblem("no event loaded: run `gatescan import-manifest FILE` first")
+        if at is None:
+            now, trusted = _gate_time(ledger)
+        else:
+            now, trusted = at, True  # the operator said what time it is
         context = GateContext(gate_name, direction,  # type: ignore[arg-type]
-                              settings.device_id())
-        now = time.time() if at is None else at
+                              settings.device_id(), clock_trusted=trusted)
         result = ledger.redeem(text, now, context, source="cli", dry_run=dry_run)
     except LedgerError as exc:
         raise EnvironmentProblem(f"scan NOT recorded: {exc.message}") from None
@@ -163,16 +165,38 @@ def check(settings: ScannerSettings, text: str, at: float | None, gate: str | No
     sys.exit(0 if verdict.admit else EXIT_REFUSED)
 
 
-def _default_gate(ledger: Any) -> str | None:
-    """The loaded event's first gate (or a generic name if the event lists none)."""
+def _gate_time(ledger: Any) -> tuple[float, bool]:
+    """Now by the server's clock if this boot has synced, and whether the clock is trusted.
+
+    Before the first sync of this boot, a wall clock clearly earlier than the
+    newest time the ledger has seen is "unset" (docs/sync-client.md).
+    """
+    from scanner.sync.clock import CLOCK_KEY, GateClock
+
+    clock = GateClock()
+    clock.restore(ledger.sync_state(CLOCK_KEY))
+    return clock.now(), clock.trusted(ledger.newest_time_seen())
+
+
+def _default_gate(ledger: Any, settings: ScannerSettings | None = None) -> str | None:
+    """The gate this device was enrolled for, else the event's first gate (or a generic name)."""
     event = ledger.status()["event"]
     if event is None:
         return None
+    if settings is not None:
+        from scanner.sync.credentials import Credentials, CredentialsError
+
+        try:
+            creds = Credentials.load(settings.data_dir)
+        except CredentialsError:
+            creds = None
+        if creds is not None and creds.gate and creds.event_id == event["event_id"]:
+            return creds.gate
     policy = ledger.event(event["event_id"])
     return policy.gates[0].name if policy is not None and policy.gates else "Gate"
 
 
-_TIME_KEYS = {"last_import", "manifest_generated_at", "last_sync", "last_pull"}
+_TIME_KEYS = {"last_import", "manifest_generated_at", "last_sync", "last_pull", "offline_since"}
 
 _BANNER = {"admit": ("ADMIT", "green"), "refuse": ("REFUSED", "red"), "check": ("CHECK", "yellow")}
 
@@ -209,6 +233,7 @@ def status(settings: ScannerSettings, as_json: bool) -> None:
         finally:
             ledger.close()
         info["data_dir"] = str(settings.data_dir)
+    info.update(_sync_info(settings))
     if as_json:
         click.echo(json.dumps(info, default=str))
         return
@@ -218,3 +243,179 @@ def status(settings: ScannerSettings, as_json: bool) -> None:
         if isinstance(value, dict):
             value = ", ".join(f"{k}: {v}" for k, v in value.items()) or "-"
         click.echo(f"{key.replace('_', ' '):>20}: {value}")
+
+
+def _sync_info(settings: ScannerSettings) -> dict[str, Any]:
+    """The sync state for `gatescan status` (read from the ledger; no network)."""
+    from scanner.sync.credentials import Credentials, CredentialsError
+    from scanner.sync.engine import SyncEngine
+
+    try:
+        creds = Credentials.load(settings.data_dir)
+    except CredentialsError as exc:
+        raise EnvironmentProblem(str(exc)) from None
+    st = SyncEngine(settings, None).status()
+    info: dict[str, Any] = {
+        "enrolled": st.enrolled,
+        "device_id": creds.device_id if creds else None,
+        "server_url": creds.url if creds else None,
+        "gate": creds.gate if creds else None,
+        "online": st.online,
+        "offline_since": st.offline_since,
+        "last_sync": st.last_sync,
+        "last_pull": st.last_pull,
+        "clock_state": st.clock_state.value,
+        "clock_offset": st.clock_offset,
+        "device_revoked": st.device_revoked,
+        "conflicts": st.conflicts,
+        "rejected_uploads": st.rejected_uploads,
+        "sync_error": st.error,
+    }
+    if settings.ledger_path.exists():
+        info["pending_uploads"] = st.pending_uploads
+    else:
+        info["pending_uploads"] = 0
+    return info
+
+
+@main.command()
+@click.argument("text")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.pass_obj
+def enroll(settings: ScannerSettings, text: str, as_json: bool) -> None:
+    """Enroll this gate with the handshake TEXT of the organizer's QR code ('-': stdin)."""
+    from scanner.sync.client import make_http_client
+    from scanner.sync.enroll import GateEnroller
+    from scanner.sync.errors import EnrollError
+
+    if text == "-":
+        text = sys.stdin.read()
+    try:
+        settings.ensure_dir()
+    except OSError as exc:
+        raise EnvironmentProblem(f"cannot use {settings.data_dir}: {exc.strerror}") from None
+    with make_http_client() as http:
+        try:
+            done = GateEnroller(settings, http).enroll(text)
+        except EnrollError as exc:
+            raise EnvironmentProblem(f"enrollment failed: {exc.message}") from None
+    if as_json:
+        click.echo(json.dumps({"device_id": done.device_id, "event_id": done.event_id,
+                               "event_name": done.event_name, "gate": done.gate,
+                               "tickets": done.tickets, "warning": done.warning}))
+        return
+    click.echo(f"Enrolled as {done.device_id} for {done.event_name or done.event_id}"
+               f" at {done.gate or 'no fixed gate'}.")
+    if done.tickets is not None:
+        click.echo(f"Event loaded: {done.tickets:,} tickets.")
+    if done.warning:
+        click.echo(f"warning: {done.warning}", err=True)
+
+
+def _describe(st: Any) -> str:
+    """One line for a sync status."""
+    if st.device_revoked:
+        return st.error or "device revoked"
+    if not st.enrolled:
+        return "not enrolled"
+    parts = ["online" if st.online else "OFFLINE", f"{st.pending_uploads} pending",
+             f"clock {st.clock_state.value}"]
+    if st.rejected_uploads:
+        parts.append(f"{st.rejected_uploads} rejected")
+    if st.conflicts:
+        parts.append(f"{st.conflicts} conflicts")
+    if st.error:
+        parts.append(st.error)
+    return ", ".join(parts)
+
+
+@main.command()
+@click.option("--once", is_flag=True, help="Run one round and exit (status 2 if it failed).")
+@click.option("--interval", type=click.FloatRange(1, 3600), default=15.0, show_default=True,
+              help="Seconds between rounds while online.")
+@click.option("--retry-rejected", is_flag=True,
+              help="Send the scans the server rejected once more.")
+@click.option("--json", "as_json", is_flag=True, help="With --once: print one JSON object.")
+@click.pass_obj
+def sync(settings: ScannerSettings, once: bool, interval: float, retry_rejected: bool,
+         as_json: bool) -> None:
+    """Push scans to the server and pull changes: once, or on until interrupted."""
+    import signal
+    import threading
+
+    from scanner.sync.client import make_http_client
+    from scanner.sync.credentials import Credentials, CredentialsError
+    from scanner.sync.engine import SyncConfig, SyncEngine
+    from scanner.sync.runner import SyncRunner
+
+    try:
+        creds = Credentials.load(settings.data_dir)
+    except CredentialsError as exc:
+        raise EnvironmentProblem(str(exc)) from None
+    with make_http_client() as http:
+        engine = SyncEngine(settings, http, config=SyncConfig(interval=interval))
+        if creds is None:
+            st = engine.status()
+            raise EnvironmentProblem(st.error or "device revoked" if st.device_revoked else
+                                     "this gate is not enrolled: run `gatescan enroll TEXT` with "
+                                     "the text of the organizer's enrollment QR code")
+        if retry_rejected:
+            click.echo(f"{engine.retry_rejected()} rejected scans queued again", err=True)
+        if once:
+            st = engine.sync_once()
+            if as_json:
+                click.echo(json.dumps(st.to_dict()))
+            else:
+                click.echo(_describe(st))
+            if st.error or not st.online:
+                sys.exit(EXIT_ERROR)
+            return
+        stop = threading.Event()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, lambda *_: stop.set())
+        last: list[str] = []
+
+        def show(st: Any) -> None:
+            line = _describe(st)
+            if not last or last[-1] != line:
+                click.echo(f"{datetime.now().strftime('%H:%M:%S')} {line}")
+                last[:] = [line]
+
+        runner = SyncRunner(engine, on_status=show)
+        runner.start()
+        click.echo(f"Syncing with {creds.url} (Ctrl-C stops)", err=True)
+        stop.wait()
+        runner.stop()
+
+
+@main.command("export-scans")
+@click.argument("file", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path))
+@click.pass_obj
+def export_scans(settings: ScannerSettings, file: Path) -> None:
+    """Write the scans not yet sent to the server to FILE (JSON Lines; '-': stdout)."""
+    from scanner.ledger.errors import LedgerError
+    from scanner.sync.credentials import Credentials, CredentialsError
+    from scanner.sync.export import export_scans as export
+    from scanner.sync.export import write_scans
+
+    try:
+        creds = Credentials.load(settings.data_dir)
+    except CredentialsError:
+        creds = None
+    device = creds.device_id if creds else settings.device_id()
+    ledger = _open_ledger(settings)
+    try:
+        if str(file) == "-":
+            result = write_scans(ledger, sys.stdout, device)
+        else:
+            result = export(ledger, file, device)
+    except OSError as exc:
+        raise EnvironmentProblem(f"cannot write {file}: {exc.strerror}") from None
+    except LedgerError as exc:
+        raise EnvironmentProblem(exc.message) from None
+    finally:
+        ledger.close()
+    events = ", ".join(str(e) for e in result.event_ids) or "EVENT"
+    click.echo(f"Wrote {result.scans:,} unsent scans to {file}. Import on the server with "
+               f"POST /api/v1/admin/events/{events}/scans/import (importing twice is harmless).",
+               err=True)

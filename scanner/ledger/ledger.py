@@ -16,13 +16,15 @@ import os
 import secrets
 import sqlite3
 import time
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Literal
 
 from sqlite_utils import Database
 
-from scanner.ledger import chain
+from scanner.ledger import chain, replica
 from scanner.ledger.errors import LedgerError, translated
 from scanner.ledger.importer import ImportResult, Progress, import_manifest
 from scanner.ledger.schema import GENESIS_HASH, SchemaTooNewError, migrate, schema_version
@@ -106,11 +108,11 @@ class Ledger:
     def event(self, event_id: int) -> EventPolicy | None:
         """The policy of the loaded event if it is `event_id`, else None."""
         row = self.conn.execute(
-            "SELECT policy, sequence, imported_at FROM events WHERE event_id = ?",
-            (event_id,)).fetchone()
+            "SELECT policy FROM events WHERE event_id = ?", (event_id,)).fetchone()
         if row is None:
             return None
-        key = (event_id, row[1], row[2])
+        # Keyed by the stored text: a policy change synced by another connection shows at once.
+        key = (event_id, row[0])
         if self._policy_cache is not None and self._policy_cache[0] == key:
             return self._policy_cache[1]
         try:
@@ -222,19 +224,104 @@ class Ledger:
 
     def mark_uploaded(self, scan_ids: list[str]) -> int:
         """Flag scans as uploaded to the server; returns how many rows changed."""
+        with self._write():
+            return replica.record_upload_results(self.conn, scan_ids, (), (), time.time())
+
+    @contextmanager
+    def _write(self) -> Iterator[None]:
+        """One `BEGIN IMMEDIATE` transaction, committed on success, rolled back otherwise."""
         with translated():
             self.conn.execute("BEGIN IMMEDIATE")
             try:
-                changed = 0
-                for sid in scan_ids:
-                    changed += self.conn.execute(
-                        "UPDATE scans SET uploaded = 1 WHERE scan_id = ? AND uploaded = 0",
-                        (sid,)).rowcount
+                yield
                 self.conn.execute("COMMIT")
             except BaseException:
                 self._rollback()
                 raise
-        return changed
+
+    # -- sync (scanner.ledger.replica) ------------------------------------------------------
+
+    def unsent_scans(self, *, after_seq: int = 0, limit: int = 1000) -> list[replica.UnsentScan]:
+        """The next scans to upload, in log order (not rejected, not unparseable codes)."""
+        with translated():
+            return replica.unsent_scans(self.conn, after_seq=after_seq, limit=limit)
+
+    def iter_unsent(self) -> Iterator[replica.UnsentScan]:
+        """Every scan not acknowledged by the server (rejected ones too), for an export file."""
+        with translated():
+            self.conn.execute("BEGIN")  # one consistent snapshot
+            try:
+                yield from replica.iter_unsent(self.conn)
+            finally:
+                self._rollback()
+
+    def record_upload_results(self, acknowledged: Iterable[str],
+                              rejected: Iterable[tuple[str, str]] = (),
+                              conflicts: Iterable[str] = (), *,
+                              at: float | None = None) -> int:
+        """Apply a push's per-item results in one transaction; returns scans newly marked sent."""
+        when = time.time() if at is None else at
+        with self._write():
+            return replica.record_upload_results(self.conn, acknowledged, rejected, conflicts,
+                                                 when)
+
+    def retry_rejected(self) -> int:
+        """Queue the scans the server rejected for upload again; returns how many."""
+        with self._write():
+            return replica.retry_rejected(self.conn)
+
+    def upload_counts(self) -> replica.UploadCounts:
+        """Pending, rejected and conflicting uploads."""
+        with translated():
+            return replica.upload_counts(self.conn)
+
+    def apply_changes(self, event_id: int, changes: Sequence[Mapping[str, Any]], cursor: str, *,
+                      server_time: float | None = None) -> replica.AppliedChanges:
+        """Apply one pulled page of changes and store its cursor, all in one transaction."""
+        with self._write():
+            result = replica.apply_changes(self.conn, event_id, changes, cursor)
+            if server_time is not None:
+                replica.note_time_seen(self.conn, server_time)
+        self._policy_cache = None
+        return result
+
+    def update_sync_state(self, values: Mapping[str, str | None], *,
+                          time_seen: float | None = None) -> None:
+        """Store (None: remove) several sync state values and a server time, in one transaction."""
+        with self._write():
+            for key, value in values.items():
+                if value is None:
+                    self.conn.execute("DELETE FROM sync_state WHERE key = ?", (key,))
+                else:
+                    self.conn.execute("INSERT OR REPLACE INTO sync_state (key, value) "
+                                      "VALUES (?, ?)", (key, value))
+            if time_seen is not None:
+                replica.note_time_seen(self.conn, time_seen)
+
+    def newest_time_seen(self) -> float | None:
+        """The latest trustworthy time this ledger has seen (for the gate's clock check)."""
+        with translated():
+            return replica.newest_time_seen(self.conn)
+
+    def wipe_event(self) -> None:
+        """Forget the event (tickets, keys, policy) and sync state; the scan log stays."""
+        with self._write():
+            replica.wipe_event(self.conn)
+        self._policy_cache = None
+        log.warning("event data wiped from the ledger")
+
+    def loaded_event_id(self) -> int | None:
+        """The id of the event this ledger holds, or None."""
+        with translated():
+            row = self.conn.execute("SELECT event_id FROM events").fetchone()
+        return None if row is None else int(row[0])
+
+    def newest_unsent_seq(self) -> int:
+        """The log position of the newest unsent scan, 0 if none (cheap: for polling)."""
+        with translated():
+            row = self.conn.execute("SELECT max(seq) FROM scans INDEXED BY scans_pending "
+                                    "WHERE uploaded = 0").fetchone()
+        return int(row[0] or 0)
 
     def sync_state(self, key: str) -> str | None:
         """A value the sync client keeps between runs (cursor, server time offset...)."""
@@ -294,5 +381,10 @@ class Ledger:
             "scans_by_outcome": by_outcome,
             "admitted": q("SELECT count(*) FROM scans WHERE outcome = ?",
                           (Outcome.ADMITTED.value,)).fetchone()[0],
-            "pending_uploads": q("SELECT count(*) FROM scans WHERE uploaded = 0").fetchone()[0],
+            **self._upload_status(),
         }
+
+    def _upload_status(self) -> dict[str, int]:
+        counts = replica.upload_counts(self.conn)
+        return {"pending_uploads": counts.pending, "rejected_uploads": counts.rejected,
+                "upload_conflicts": counts.conflicts, "local_only_scans": counts.local_only}

@@ -99,7 +99,20 @@ def _v1_initial(conn: sqlite3.Connection) -> None:
         conn.execute(sql)
 
 
-MIGRATIONS: tuple[Migration, ...] = (_v1_initial,)
+def _v2_sync(conn: sqlite3.Connection) -> None:
+    """Upload outcomes the server reported (rejections, conflicts) and an index of unsent scans."""
+    conn.execute("""CREATE TABLE upload_results (
+        scan_id TEXT PRIMARY KEY,              -- a scan of this gate's log
+        status  TEXT NOT NULL CHECK (status IN ('rejected', 'conflict')),
+        error   TEXT,                          -- the server's reason for a rejection
+        at      REAL NOT NULL                  -- when the server said so (server time)
+    )""")
+    # Partial: only unsent rows, in log order, so finding the next batch stays cheap
+    # however long the log grows.
+    conn.execute("CREATE INDEX scans_pending ON scans(seq) WHERE uploaded = 0")
+
+
+MIGRATIONS: tuple[Migration, ...] = (_v1_initial, _v2_sync)
 
 
 def schema_version(conn: sqlite3.Connection) -> int:

@@ -8,11 +8,11 @@ the UI's sync worker drives, so the UI does not depend on how sync works.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from enum import Enum
+from enum import StrEnum
 from typing import Any, Protocol
 
 
-class ClockState(str, Enum):
+class ClockState(StrEnum):
     """How far the gate trusts its own clock (a Raspberry Pi has no RTC)."""
 
     SYNCED = "synced"      # offset to server time known from a recent sync
@@ -35,6 +35,7 @@ class SyncStatus:
     device_revoked: bool = False
     conflicts: int = 0
     error: str | None = None
+    rejected_uploads: int = 0  # scans the server refused: kept in the log, not re-sent
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (used by `gatescan status --json`)."""

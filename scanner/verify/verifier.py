@@ -164,10 +164,14 @@ def _decide_movement(token: Token, now: float, view: LedgerView, gate: GateConte
     if len(entries) < ttype.max_entries:
         return verdict(Outcome.ADMITTED, _admit_reason(ttype, len(entries) + 1))
     used = entries[-1]
-    where = f"{used.gate} at {_clock(used.time, policy)}"
     if ttype.max_entries > 1:
+        where = f"{used.gate} at {_clock(used.time, policy)}"
         return verdict(Outcome.ALREADY_USED,
                        f"All {ttype.max_entries} already admitted (last at {where})", used)
+    # Two admissions of a single-entry ticket happen when gates were offline at once; this
+    # gate knows its own, so name the other gate's (the news for the person at this one).
+    used = next((m for m in reversed(entries) if m.device_id != gate.device_id), used)
+    where = f"{used.gate} at {_clock(used.time, policy)}"
     return verdict(Outcome.ALREADY_USED, f"Already used at {where}", used)
 
 

@@ -57,7 +57,8 @@ def test_every_scan_is_logged_refusals_and_garbage_too(loaded: Ledger,
     assert rows[2]["ticket_id"] is None and rows[2]["event_id"] is None
     assert rows[1]["ticket_id"] == 0x1001
     status = loaded.status()
-    assert status["scans"] == 5 and status["pending_uploads"] == 5
+    assert status["scans"] == 5 and status["pending_uploads"] == 3  # unparseable codes stay
+    assert status["local_only_scans"] == 2
     assert status["scans_by_outcome"] == {"admitted": 1, "already_used": 1, "malformed": 2,
                                           "stale_code": 1}
 
