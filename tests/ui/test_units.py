@@ -1,0 +1,184 @@
+"""The small pieces: verdict words, handshake parsing, PIN storage, sounds, wedge timing."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import time
+import wave
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLineEdit, QWidget
+from pytestqt.qtbot import QtBot
+
+from scanner.ui import reasons
+from scanner.ui.display import Tone
+from scanner.ui.enrollment import HandshakeError, parse_handshake
+from scanner.ui.paths import usb_dir
+from scanner.ui.sounds import MELODIES, SoundPlayer, write_sounds
+from scanner.ui.ui_settings import UiSettings, hash_pin, pin_matches
+from scanner.ui.wedge import KeyboardWedge
+from scanner.verify.verdict import Level, Outcome, TicketFacts, Verdict
+
+HANDSHAKE = {"type": "gatescan-enroll", "v": 1, "url": "http://10.0.0.2:8080",
+             "code": "ABCD-EFGH-JKLM"}
+
+
+@pytest.mark.parametrize("outcome", list(Outcome))
+def test_every_outcome_has_words_in_both_languages(outcome: Outcome) -> None:
+    verdict = Verdict(outcome, "the verifier's reason", TicketFacts(5, 0, 1, "General"))
+    english = reasons.describe_verdict(verdict, english=True)
+    other = reasons.describe_verdict(verdict, english=False)
+    assert english.word in ("ADMIT", "REFUSED", "CHECK", "EXIT OK")
+    assert english.title and other.title
+    assert english.reason == "the verifier's reason"
+    assert (english.tone is Tone.ADMIT) == outcome.admits
+    assert reasons.outcome_label(outcome.value)
+
+
+def test_clock_unset_is_amber_and_admit_shows_the_type_big() -> None:
+    unset = Verdict(Outcome.CLOCK_UNSET, "Gate clock is not set", level=Level.CHECK)
+    assert reasons.describe_verdict(unset, english=True).tone is Tone.CHECK
+    admit = reasons.describe_verdict(Verdict(Outcome.ADMITTED, "Group of 4: person 2 of 4",
+                                             TicketFacts(1, 0, 3, "Group of 4", seat="B12")),
+                                     english=True)
+    assert (admit.title, admit.detail) == ("Group of 4", "B12")
+    assert admit.reason == "Group of 4: person 2 of 4"
+
+
+def test_failures_are_never_green() -> None:
+    for code in ("disk_full", "locked", "read_only", "io_error", "corrupt", "internal"):
+        display = reasons.describe_failure(code, "raw message")
+        assert display.tone is Tone.ERROR and display.word == "NOT RECORDED"
+
+
+def test_handshake_parsing() -> None:
+    assert parse_handshake(json.dumps(HANDSHAKE)).code == "ABCD-EFGH-JKLM"
+    for broken in ({**HANDSHAKE, "v": 2}, {**HANDSHAKE, "url": "ftp://x"},
+                   {**HANDSHAKE, "code": ""}, {**HANDSHAKE, "type": "other"}, [1, 2]):
+        with pytest.raises(HandshakeError):
+            parse_handshake(json.dumps(broken))
+    with pytest.raises(HandshakeError, match="newer server"):
+        parse_handshake(json.dumps({**HANDSHAKE, "v": 9}))
+
+
+@given(st.text(max_size=300) | st.builds(json.dumps, st.dictionaries(
+    st.sampled_from(["type", "v", "url", "code", "x"]),
+    st.none() | st.integers() | st.text(max_size=40))))
+def test_handshake_parser_only_raises_its_own_error(text: str) -> None:
+    with contextlib.suppress(HandshakeError):
+        parse_handshake(text)
+
+
+def test_pin_is_stored_hashed_and_checked(tmp_path: Path) -> None:
+    ui = UiSettings.load(tmp_path)
+    assert not ui.pin_set and not ui.configured
+    with pytest.raises(ValueError):
+        ui.set_pin("12a4")
+    ui.gate = "Gate 1"
+    ui.set_pin("902114")
+    ui.save()
+    assert (tmp_path / "ui.json").stat().st_mode & 0o777 == 0o600
+    assert "902114" not in (tmp_path / "ui.json").read_text()
+    again = UiSettings.load(tmp_path)
+    assert again.configured and again.check_pin("902114") and not again.check_pin("902115")
+    assert not pin_matches("1", None) and not pin_matches("1", "garbage$x")
+    assert hash_pin("1234", salt=b"s" * 16) == hash_pin("1234", salt=b"s" * 16)
+
+
+def test_damaged_settings_file_means_set_up_again(tmp_path: Path) -> None:
+    (tmp_path / "ui.json").write_text("{not json")
+    assert not UiSettings.load(tmp_path).configured
+    (tmp_path / "ui.json").write_text(json.dumps({"gate": 5, "direction": "sideways"}))
+    loaded = UiSettings.load(tmp_path)
+    assert loaded.gate is None and loaded.direction == "entry"
+
+
+def test_sounds_are_distinct_wav_files(tmp_path: Path) -> None:
+    paths = write_sounds(tmp_path)
+    assert set(paths) == set(MELODIES)
+    contents = set()
+    for path in paths.values():
+        with wave.open(str(path)) as wav:
+            assert wav.getframerate() == 22050 and wav.getnframes() > 2000
+            contents.add(wav.readframes(wav.getnframes()))
+    assert len(contents) == len(paths)
+
+
+def test_sound_player_uses_the_system_player_without_waiting(tmp_path: Path) -> None:
+    started: list[tuple[str, list[str]]] = []
+
+    def launcher(program: str, args: list[str]) -> bool:
+        started.append((program, args))
+        return True
+
+    player = SoundPlayer(tmp_path, launcher=launcher, try_qt=False,
+                         which=lambda name: f"/usr/bin/{name}" if name == "aplay" else None)
+    assert player.backend == "aplay"
+    player.play(Tone.REFUSE)
+    assert started == [("/usr/bin/aplay", ["-q", str(tmp_path / "refuse.wav")])]
+    silent = SoundPlayer(tmp_path, try_qt=False, which=lambda _name: None)
+    assert silent.backend == "none"
+    silent.play(Tone.ADMIT)  # no player: nothing happens, nothing raises
+
+
+def test_wedge_commits_bursts_and_ignores_text_fields(qtbot: QtBot) -> None:
+    wedge = KeyboardWedge(idle_ms=60)
+    target = QWidget()
+    field = QLineEdit(target)
+    qtbot.addWidget(target)
+    target.show()
+    from PySide6.QtWidgets import QApplication
+
+    wedge.install(QApplication.instance())  # type: ignore[arg-type]
+    try:
+        got: list[str] = []
+        wedge.text_scanned.connect(lambda text, _t: got.append(text))
+        qtbot.keyClicks(target, "HC1:ABCDEFG")
+        qtbot.keyClick(target, Qt.Key.Key_Tab)
+        assert got == ["HC1:ABCDEFG"]
+        qtbot.keyClicks(target, "NOENTER12345")
+        qtbot.waitUntil(lambda: got == ["HC1:ABCDEFG", "NOENTER12345"], timeout=2000)
+        field.setFocus()
+        qtbot.keyClicks(field, "0123456789abcdef")
+        qtbot.wait(150)
+        assert field.text() == "0123456789abcdef" and len(got) == 2
+        wedge.enabled = False
+        target.setFocus()
+        qtbot.keyClicks(target, "DISABLED-CODE")
+        qtbot.wait(150)
+        assert len(got) == 2
+    finally:
+        wedge.remove(QApplication.instance())  # type: ignore[arg-type]
+
+
+def test_a_slow_typist_starts_a_new_burst(qtbot: QtBot, monkeypatch: pytest.MonkeyPatch) -> None:
+    wedge = KeyboardWedge(idle_ms=10_000)
+    got: list[str] = []
+    wedge.text_scanned.connect(lambda text, _t: got.append(text))
+    clock = [100.0]
+    monkeypatch.setattr(time, "monotonic", lambda: clock[0])
+    target = QWidget()
+    qtbot.addWidget(target)
+    for char in "ABCD":
+        clock[0] += 1.0  # a person: one key a second
+        wedge.eventFilter(target, _key(char))
+    wedge.commit()
+    assert got == []
+
+
+def _key(char: str) -> object:
+    from PySide6.QtCore import QEvent
+    from PySide6.QtGui import QKeyEvent
+
+    return QKeyEvent(QEvent.Type.KeyPress, ord(char), Qt.KeyboardModifier.NoModifier, char)
+
+
+def test_usb_dir_prefers_a_mounted_stick(tmp_path: Path) -> None:
+    assert usb_dir(tmp_path / "nothing") == Path.home()
+    (tmp_path / "gatescan" / "usb").mkdir(parents=True)
+    assert usb_dir(tmp_path) == tmp_path / "gatescan" / "usb"
