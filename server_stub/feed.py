@@ -22,7 +22,8 @@ from sqlalchemy import and_, or_, select
 from scanner.verify.token import format_ticket_id
 from server_stub.errors import IssuerError
 from server_stub.storage import schema as s
-from server_stub.store import IssuerStore, current_seq
+from server_stub.storage.changelog import current_seq
+from server_stub.store import IssuerStore
 
 _CURSOR = re.compile(r"(0|[1-9][0-9]{0,17})(?:\.(0|[1-9][0-9]{0,17}))?")
 

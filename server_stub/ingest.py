@@ -22,7 +22,8 @@ from scanner.verify.policy import EventPolicy
 from server_stub.errors import IssuerError
 from server_stub.movements import MOVEMENT_OUTCOMES, Move, admitted_entries, over_admitted
 from server_stub.storage import schema as s
-from server_stub.store import IssuerStore, next_seqs
+from server_stub.storage.changelog import next_seqs
+from server_stub.store import IssuerStore
 
 log = logging.getLogger(__name__)
 

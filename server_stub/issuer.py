@@ -28,6 +28,7 @@ from scanner.verify.policy import (
 from scanner.verify.token import Credential, format_ticket_id, key_id, sign_credential
 from server_stub.entropy import Entropy, SystemEntropy, new_signing_key
 from server_stub.errors import IssuerError
+from server_stub.storage.changelog import current_seq
 from server_stub.store import (
     REVOKED,
     IssuerStore,
@@ -35,7 +36,6 @@ from server_stub.store import (
     StoredEvent,
     StoredKey,
     StoredTicket,
-    current_seq,
 )
 
 log = logging.getLogger(__name__)

@@ -27,6 +27,7 @@ from server_stub.errors import IssuerError
 from server_stub.keys import KeyFiles
 from server_stub.settings import ServerSettings
 from server_stub.storage import schema as s
+from server_stub.storage.changelog import append_changes
 from server_stub.storage.engine import Database
 from server_stub.storage.migrations import migrate
 
@@ -91,37 +92,6 @@ class NewTicket:
     kid: bytes
     valid_from: int
     valid_until: int
-
-
-def append_changes(conn: Connection, event_id: int, rows: Sequence[tuple[str, int | None,
-                                                                          dict[str, Any]]],
-                   *, now: int) -> int:
-    """Append (kind, ticket_id, data) rows to the change log; returns the first seq.
-
-    Call inside a write transaction: sequence numbers are taken from the one
-    counter there, so they commit in order (see `storage.engine`).
-    """
-    first = next_seqs(conn, len(rows))
-    if rows:
-        conn.execute(insert(s.changes), [
-            {"seq": first + i, "event_id": event_id, "kind": kind, "ticket_id": tid,
-             "data": json.dumps(data, sort_keys=True), "at": now}
-            for i, (kind, tid, data) in enumerate(rows)])
-    return first
-
-
-def next_seqs(conn: Connection, count: int) -> int:
-    """Reserve `count` change numbers in the current write transaction; returns the first."""
-    last = conn.execute(update(s.counters).where(s.counters.c.name == "change")
-                        .values(value=s.counters.c.value + count)
-                        .returning(s.counters.c.value)).scalar_one()
-    return int(last) - count + 1
-
-
-def current_seq(conn: Connection) -> int:
-    """The last change number handed out (committed, or taken by this transaction)."""
-    return int(conn.execute(select(s.counters.c.value)
-                            .where(s.counters.c.name == "change")).scalar_one())
 
 
 class IssuerStore:

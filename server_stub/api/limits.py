@@ -8,6 +8,8 @@ from collections.abc import Callable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+DRAIN_MAX = 256 * 1024 * 1024
+
 
 class BodyLimit:
     """Refuses bodies over the limit with 413 before the app reads them.
@@ -28,7 +30,7 @@ class BodyLimit:
         limit = self.limit_for(scope["path"])
         declared = dict(scope.get("headers") or []).get(b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > limit):
-            await _too_large(send, limit)
+            await _refuse(receive, send, limit)
             return
         chunks: list[bytes] = []
         size = 0
@@ -39,7 +41,7 @@ class BodyLimit:
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > limit:
-                await _too_large(send, limit)
+                await _refuse(receive, send, limit, more=message.get("more_body", False))
                 return
             chunks.append(chunk)
             if not message.get("more_body", False):
@@ -55,6 +57,22 @@ class BodyLimit:
             return await receive()
 
         await self.app(scope, replay, send)
+
+
+async def _refuse(receive: Receive, send: Send, limit: int, *, more: bool = True) -> None:
+    """Read and drop what the client is still sending (bounded), then answer 413.
+
+    Closing a connection with unread data makes the kernel reset it, and the
+    client may lose the 413 it was about to read; draining first avoids that.
+    """
+    dropped = 0
+    while more and dropped <= DRAIN_MAX:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return
+        dropped += len(message.get("body", b""))
+        more = message.get("more_body", False)
+    await _too_large(send, limit)
 
 
 async def _too_large(send: Send, limit: int) -> None:
