@@ -275,6 +275,7 @@ class GateApp(QObject):
         self.redeem_requested.emit(text, source, decoded_at)
 
     def _scan_decided(self, result: ScanResult) -> None:
+        log.info("verdict %s (%s)", result.verdict.outcome.value, result.source)
         display = reasons.describe_verdict(result.verdict, english=self.language == "en",
                                            tz_minutes=result.tz_minutes, source=result.source)
         self._pending_latency = result.decoded_at

@@ -11,7 +11,7 @@ import logging
 
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
-from scanner.sync.status import SyncService, SyncStatus
+from scanner.sync.status import SyncService
 
 log = logging.getLogger(__name__)
 
@@ -67,10 +67,3 @@ class SyncWorker(QObject):
             self.sync_failed.emit(status.error)
         self.status_changed.emit(status)
 
-
-def describe_status(status: SyncStatus | None) -> str:
-    """A log-friendly one-liner of a sync status (no secrets in it)."""
-    if status is None:
-        return "no sync service"
-    state = "online" if status.online else "offline"
-    return f"{state}, {status.pending_uploads} pending, clock {status.clock_state.value}"
