@@ -28,11 +28,15 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
 import httpx
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -43,6 +47,25 @@ from server_stub.storage.engine import redacted  # noqa: E402
 from server_stub.store import IssuerStore  # noqa: E402
 
 BULK = 10_000
+
+
+@contextmanager
+def fresh_schema(url: str | None) -> Iterator[str | None]:
+    """On PostgreSQL, a new empty schema for this run (dropped afterwards)."""
+    if url is None:
+        yield None
+        return
+    name = f"bench_{secrets.token_hex(4)}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE SCHEMA {name}"))
+    try:
+        yield make_url(url).update_query_dict(
+            {"options": f"-csearch_path={name}"}).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f"DROP SCHEMA {name} CASCADE"))
+        admin.dispose()
 
 
 def machine(database_url: str | None) -> None:
@@ -252,12 +275,13 @@ def main() -> None:
     ap.add_argument("--batch", type=int, default=250, help="scans per push")
     args = ap.parse_args()
     machine(args.database_url)
-    with tempfile.TemporaryDirectory(prefix="gatescan-bench-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="gatescan-bench-") as tmp, \
+            fresh_schema(args.database_url) as database_url:
         data = Path(tmp) / "data"
-        settings = load_settings(data, {}, database_url=args.database_url)
+        settings = load_settings(data, {}, database_url=database_url)
         with IssuerStore.open(settings) as store:
             _, admin = admins.create_admin_token(store, "bench", now=time.time())
-        base, proc = start_server(data, args.database_url)
+        base, proc = start_server(data, database_url)
         try:
             with httpx.Client(base_url=base, timeout=300,
                               headers={"Authorization": f"Bearer {admin}"}) as org:
