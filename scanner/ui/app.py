@@ -85,6 +85,7 @@ class GateApp(QObject):
     counts_requested = Signal()
     info_requested = Signal()
     source_requested = Signal(str)
+    preview_resized = Signal(int, int)
     sync_requested = Signal()
     enroll_requested = Signal(str)
     # events for tests and the bench
@@ -167,6 +168,7 @@ class GateApp(QObject):
         self.camera.state_changed.connect(self._camera_state)
         self.camera.fps_measured.connect(self._camera_fps)
         self.source_requested.connect(self.camera.open_source)
+        self.preview_resized.connect(self.camera.set_preview_size)
         self._threads.append(WorkerThread(self.camera, "gatescan-camera"))
 
         self.sync: SyncWorker | None = None
@@ -194,6 +196,7 @@ class GateApp(QObject):
         window.set_setup(self._build_setup())
         gate.lookup_requested.connect(self.lookup_requested.emit)
         gate.verdict.painted.connect(self._verdict_painted)
+        gate.preview.resized.connect(self.preview_resized.emit)
         gate.strip.set_gate(self.gate_name or "—", self.direction)
         gate.strip.set_sync(self.sync_status)
         gate.strip.set_counts(self.info.admitted, self.info.pending_uploads)

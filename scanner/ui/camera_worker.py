@@ -26,11 +26,17 @@ DecoderFactory = Callable[[], Decoder]
 PREVIEW_WIDTH = 800  # about the preview's size on a 1280x800 screen
 
 
-def to_qimage(image: Image, max_width: int = PREVIEW_WIDTH) -> QImage:
-    """A deep-copied QImage of a BGR or grayscale frame, downscaled to `max_width`."""
-    if image.shape[1] > max_width:
-        height = max(1, round(image.shape[0] * max_width / image.shape[1]))
-        image = as_image(cv2.resize(image, (max_width, height), interpolation=cv2.INTER_LINEAR))
+def to_qimage(image: Image, max_width: int = PREVIEW_WIDTH, max_height: int = 0) -> QImage:
+    """A deep-copied QImage of a BGR or grayscale frame, shrunk to fit the preview box.
+
+    Scaling here, on the camera thread, leaves the UI thread a 1:1 copy to paint.
+    """
+    scale = max_width / image.shape[1]
+    if max_height > 0:
+        scale = min(scale, max_height / image.shape[0])
+    if scale < 1.0:
+        size = (max(1, round(image.shape[1] * scale)), max(1, round(image.shape[0] * scale)))
+        image = as_image(cv2.resize(image, size, interpolation=cv2.INTER_AREA))
     height, width = image.shape[:2]
     fmt = QImage.Format.Format_Grayscale8 if image.ndim == 2 else QImage.Format.Format_BGR888
     if not image.flags["C_CONTIGUOUS"]:
@@ -54,6 +60,7 @@ class CameraWorker(QObject):
         self._decoder_factory = decoder_factory
         self._settings = settings or PipelineSettings(preview_fps=30.0)
         self._preview_width = preview_width
+        self._preview_height = 0
         self._pipeline: ScanPipeline | None = None
         self._decoder: Decoder | None = None
         self._timer: QTimer | None = None
@@ -100,6 +107,12 @@ class CameraWorker(QObject):
         if pipeline is not None:
             pipeline.stop()
 
+    @Slot(int, int)
+    def set_preview_size(self, width: int, height: int) -> None:
+        """The preview's size on screen: frames are scaled to fit it before they are sent."""
+        self._preview_width = max(64, width)
+        self._preview_height = max(36, height)
+
     def pipeline(self) -> ScanPipeline | None:
         """The running pipeline (for the bench's statistics)."""
         return self._pipeline
@@ -109,7 +122,7 @@ class CameraWorker(QObject):
         self.code_decoded.emit(text, time.perf_counter())
 
     def _preview(self, image: Image, _frame_time: float) -> None:
-        self.frame_ready.emit(to_qimage(image, self._preview_width))
+        self.frame_ready.emit(to_qimage(image, self._preview_width, self._preview_height))
 
     def _state(self, state: SourceState, detail: str) -> None:
         self.state_changed.emit(state.value, detail)

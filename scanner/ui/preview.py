@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QImage, QPainter, QPaintEvent, QPen
+from PySide6.QtCore import QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QImage, QPainter, QPaintEvent, QPen, QResizeEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from scanner.ui import theme
@@ -11,6 +11,8 @@ from scanner.ui import theme
 
 class CameraPreview(QWidget):
     """Shows frames handed to `show_frame`; shows `message` when there is no live picture."""
+
+    resized = Signal(int, int)  # the camera worker scales frames to this size
 
     def __init__(self, parent: QWidget | None = None, *, guides: bool = True) -> None:
         super().__init__(parent)
@@ -42,6 +44,11 @@ class CameraPreview(QWidget):
         self._image = None
         self.update()
 
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        """Tell whoever scales the frames how big they should be."""
+        super().resizeEvent(event)
+        self.resized.emit(self.width(), self.height())
+
     def paintEvent(self, _event: QPaintEvent) -> None:
         """Letterbox the frame; draw corner guides and any message."""
         p = QPainter(self)
@@ -52,7 +59,12 @@ class CameraPreview(QWidget):
             scale = min(self.width() / image.width(), self.height() / image.height())
             w, h = image.width() * scale, image.height() * scale
             target = QRectF((self.width() - w) / 2, (self.height() - h) / 2, w, h)
-            p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+            if abs(scale - 1.0) < 0.02:  # already scaled on the camera thread: a plain copy
+                target = QRectF((self.width() - image.width()) // 2,
+                                (self.height() - image.height()) // 2,
+                                image.width(), image.height())
+            elif scale > 0.5:
+                p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
             p.drawImage(target, image)
             self.frames_painted += 1
         if self._guides:
