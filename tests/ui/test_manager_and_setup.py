@@ -107,3 +107,28 @@ def test_set_up_takes_an_enrollment_code_from_the_camera(qtbot: QtBot, make_app:
     assert not app.setup.enroll_button.isEnabled()  # no sync engine in this build
     app.camera.code_decoded.emit("a concert ticket from another system", 0.0)
     qtbot.waitUntil(lambda: "not an enrollment code" in app.setup.error.text(), timeout=3000)
+
+
+def test_choosing_chinese_in_set_up_rebuilds_the_window(qtbot: QtBot, make_app: AppMaker,
+                                                       data_dir: Path, issuer: Issuer,
+                                                       clock: FakeClock) -> None:
+    app = make_app(data_dir)
+    old = app.window
+    app.window.show_setup()
+    setup = app.setup
+    setup.language_combo.setCurrentIndex(setup.language_combo.findData("zh_CN"))
+    setup.start_button.click()
+    try:
+        assert app.window is not old and app.language == "zh_CN"
+        qtbot.addWidget(app.window)
+        assert app.window.current_screen() == "gate"
+        assert app.window.gate.strip.gate.plain() == "Gate 1 · 入场"
+        display = scan(qtbot, app, issuer.issue(0x1001).token(clock.now))
+        assert display.word == "通过" and app.window.gate.verdict.word.text() == "通过"
+        assert UiSettings.load(data_dir).language == "zh_CN"
+    finally:
+        from PySide6.QtWidgets import QApplication
+
+        from scanner.ui import translations
+
+        translations.uninstall(QApplication.instance(), app._translator)  # type: ignore[arg-type]
