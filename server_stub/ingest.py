@@ -59,6 +59,19 @@ class ItemResult:
     error: str | None = None
 
 
+_SCAN_COLUMNS = ("scan_id", "seq", "event_id", "ticket_id", "serial", "type_id", "gate",
+                 "direction", "outcome", "device_time", "received_at", "device_id", "source",
+                 "reason", "via")
+
+
+def _insert_scans(conn: Connection, rows: list[tuple[object, ...]]) -> None:
+    """One driver-level executemany: the ingest hot path skips per-row statement processing."""
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    conn.exec_driver_sql(
+        f"INSERT INTO scans ({', '.join(_SCAN_COLUMNS)}) "
+        f"VALUES ({', '.join([mark] * len(_SCAN_COLUMNS))})", rows)
+
+
 def _existing(conn: Connection, scan_ids: Sequence[str]) -> set[str]:
     found: set[str] = set()
     for i in range(0, len(scan_ids), CHUNK):
@@ -96,13 +109,10 @@ def ingest(store: IssuerStore, event_id: int, items: Sequence[ScanIn | ItemResul
         if fresh:
             types = _types(conn, event_id, sorted({sc.ticket_id for sc in fresh}))
             first = next_seqs(conn, len(fresh))
-            conn.execute(insert(s.scans), [
-                {"scan_id": sc.scan_id, "seq": first + i, "event_id": event_id,
-                 "ticket_id": sc.ticket_id, "serial": sc.serial,
-                 "type_id": types.get(sc.ticket_id), "gate": sc.gate,
-                 "direction": sc.direction, "outcome": sc.outcome,
-                 "device_time": sc.device_time, "received_at": now, "device_id": sc.device_id,
-                 "source": sc.source, "reason": sc.reason, "via": via}
+            _insert_scans(conn, [
+                (sc.scan_id, first + i, event_id, sc.ticket_id, sc.serial,
+                 types.get(sc.ticket_id), sc.gate, sc.direction, sc.outcome, sc.device_time,
+                 now, sc.device_id, sc.source, sc.reason, via)
                 for i, sc in enumerate(fresh)])
         moved = sorted({sc.ticket_id for sc in scans if sc.outcome in MOVEMENT_OUTCOMES})
         conflicted = _recheck(conn, event_id, event.policy, moved, now)
