@@ -87,6 +87,7 @@ class GateApp(QObject):
     source_requested = Signal(str)
     preview_resized = Signal(int, int)
     sync_requested = Signal()
+    sync_soon_requested = Signal()
     enroll_requested = Signal(str)
     # events for tests and the bench
     ready_to_scan = Signal()
@@ -177,6 +178,7 @@ class GateApp(QObject):
             self.sync.status_changed.connect(self._sync_status)
             self.sync.sync_failed.connect(self._sync_failed)
             self.sync_requested.connect(self.sync.sync_now)
+            self.sync_soon_requested.connect(self.sync.sync_soon)
             self._threads.append(WorkerThread(self.sync, "gatescan-sync"))
         self.enroll: EnrollWorker | None = None
         if deps.enroller is not None:
@@ -284,6 +286,8 @@ class GateApp(QObject):
         self._pending_latency = result.decoded_at
         self._show(display)
         self._counts_changed(result.admitted, result.pending_uploads)
+        if self.sync_status is not None and self.sync_status.online:
+            self.sync_soon_requested.emit()  # push the scan up while the link is there
 
     def _scan_failed(self, failure: ScanFailure) -> None:
         self._pending_latency = failure.decoded_at
@@ -421,7 +425,12 @@ class GateApp(QObject):
     def _enrolled(self, outcome: EnrollOutcome) -> None:
         if outcome.gate and not self.gate_name:
             self.gate_name = outcome.gate
-        self.messages.post(self.tr("Enrolled with the server"), "info")
+            self.setup.preset(outcome.gate, self.direction, None)
+        warning = getattr(outcome, "warning", None)
+        if warning:
+            self.messages.post(self.tr("Enrolled; {warning}").format(warning=warning), "warn")
+        else:
+            self.messages.post(self.tr("Enrolled with the server"), "info")
         self.info_requested.emit()
 
     def _enroll_failed(self, message: str) -> None:

@@ -15,6 +15,8 @@ from urllib.parse import urlsplit
 
 from PySide6.QtCore import QCoreApplication, QObject, Signal, Slot
 
+from scanner.sync.errors import SyncError
+
 log = logging.getLogger(__name__)
 translate = QCoreApplication.translate
 
@@ -41,10 +43,11 @@ class Handshake:
 
 @dataclass(frozen=True, slots=True)
 class EnrollOutcome:
-    """What the server assigned: the gate name and event, if it said."""
+    """What the server assigned: the gate name and event, and any warning for the operator."""
 
     gate: str | None = None
     event_id: int | None = None
+    warning: str | None = None
 
 
 class Enroller(Protocol):
@@ -105,7 +108,7 @@ class EnrollWorker(QObject):
         except HandshakeError as exc:
             self.enroll_failed.emit(exc.message)
             return
-        except EnrollError as exc:
+        except (EnrollError, SyncError) as exc:
             log.warning("enrollment refused: %s", exc.message)
             self.enroll_failed.emit(exc.message)
             return

@@ -89,7 +89,9 @@ class StatusStrip(QFrame):
             self.synced.set(self.tr("Sync off"), "info")
             self.clock.set(self.tr("Clock not synced"), "warn")
             return
-        if status.device_revoked:
+        if not status.enrolled and not status.device_revoked:
+            self.link.set(self.tr("Not enrolled: manifest file"), "info")
+        elif status.device_revoked:
             self.link.set(self.tr("Device revoked"), "bad")
         elif status.online:
             self.link.set(self.tr("Online"), "ok")

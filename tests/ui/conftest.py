@@ -122,11 +122,13 @@ def make_app(qtbot: QtBot, clock: FakeClock) -> Iterator[AppMaker]:
     def make(data: Path, *, source: Callable[[str], FrameSource] = blank_source,
              sync: SyncService | None = None, kiosk: bool = False,
              ledger_factory: Any = None, language: str | None = "en",
-             wait_ready: bool = True) -> GateApp:
+             wait_ready: bool = True, enroller: Any = None,
+             clock_fn: Callable[[], float] | None = None) -> GateApp:
         options = UiOptions(kiosk=kiosk, sound=False, language=language, camera="test",
                             preview_fps=10.0, width=1280, height=800)
         deps = AppDeps(ScannerSettings.build(data), options, source_factory=source,
-                       sync_service=sync, clock=clock, ledger_factory=ledger_factory,
+                       sync_service=sync, clock=clock_fn or clock,
+                       ledger_factory=ledger_factory, enroller=enroller,
                        sound=SoundLog())  # type: ignore[arg-type]
         app = GateApp(deps)
         apps.append(app)

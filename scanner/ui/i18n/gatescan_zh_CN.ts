@@ -4,24 +4,24 @@
 <context>
     <name>Enrollment</name>
     <message>
-        <location filename="../enrollment.py" line="69" />
-        <location filename="../enrollment.py" line="73" />
-        <location filename="../enrollment.py" line="75" />
+        <location filename="../enrollment.py" line="72" />
+        <location filename="../enrollment.py" line="76" />
+        <location filename="../enrollment.py" line="78" />
         <source>Not an enrollment code</source>
         <translation>不是设备注册码</translation>
     </message>
     <message>
-        <location filename="../enrollment.py" line="77" />
+        <location filename="../enrollment.py" line="80" />
         <source>Enrollment code from a newer server: update this gate</source>
         <translation>注册码来自更新版本的服务器：请升级本闸机</translation>
     </message>
     <message>
-        <location filename="../enrollment.py" line="82" />
+        <location filename="../enrollment.py" line="85" />
         <source>Enrollment code has no usable server address</source>
         <translation>注册码中没有可用的服务器地址</translation>
     </message>
     <message>
-        <location filename="../enrollment.py" line="85" />
+        <location filename="../enrollment.py" line="88" />
         <source>Enrollment code is damaged</source>
         <translation>注册码已损坏</translation>
     </message>
@@ -29,82 +29,87 @@
 <context>
     <name>GateApp</name>
     <message>
-        <location filename="../app.py" line="202" />
+        <location filename="../app.py" line="207" />
         <source>DEMO</source>
         <translation>演示</translation>
     </message>
     <message>
-        <location filename="../app.py" line="270" />
+        <location filename="../app.py" line="275" />
         <source>That code is not an enrollment code.</source>
         <translation>该二维码不是设备注册码。</translation>
     </message>
     <message>
-        <location filename="../app.py" line="287" />
+        <location filename="../app.py" line="295" />
         <source>Scans are NOT being recorded: {reason}</source>
         <translation>扫码记录失败：{reason}</translation>
     </message>
     <message>
-        <location filename="../app.py" line="317" />
+        <location filename="../app.py" line="325" />
         <source>Starting the camera…</source>
         <translation>正在启动摄像头…</translation>
     </message>
     <message>
-        <location filename="../app.py" line="318" />
+        <location filename="../app.py" line="326" />
         <source>Camera lost: plug it back in (retrying)</source>
         <translation>摄像头已断开：请重新插好（正在重试）</translation>
     </message>
     <message>
-        <location filename="../app.py" line="319" />
+        <location filename="../app.py" line="327" />
         <source>Camera failed: {detail}</source>
         <translation>摄像头故障：{detail}</translation>
     </message>
     <message>
-        <location filename="../app.py" line="320" />
+        <location filename="../app.py" line="328" />
         <source>The video has ended</source>
         <translation>视频已播放完毕</translation>
     </message>
     <message>
-        <location filename="../app.py" line="358" />
+        <location filename="../app.py" line="366" />
         <source>The ledger cannot be opened: {reason}</source>
         <translation>无法打开本地票据库：{reason}</translation>
     </message>
     <message>
-        <location filename="../app.py" line="369" />
+        <location filename="../app.py" line="377" />
         <source>Loaded {event}: {tickets} tickets</source>
         <translation>已载入 {event}：{tickets} 张票</translation>
     </message>
     <message>
-        <location filename="../app.py" line="378" />
+        <location filename="../app.py" line="386" />
         <source>Manifest refused: {reason}</source>
         <translation>票据清单被拒绝：{reason}</translation>
     </message>
     <message>
-        <location filename="../app.py" line="383" />
+        <location filename="../app.py" line="391" />
         <source>Exported {count} scans to {path}</source>
         <translation>已导出 {count} 条扫码记录到 {path}</translation>
     </message>
     <message>
-        <location filename="../app.py" line="387" />
+        <location filename="../app.py" line="395" />
         <source>Export failed: {reason}</source>
         <translation>导出失败：{reason}</translation>
     </message>
     <message>
-        <location filename="../app.py" line="412" />
+        <location filename="../app.py" line="420" />
         <source>This device was revoked by the server</source>
         <translation>本设备已被服务器停用</translation>
     </message>
     <message>
-        <location filename="../app.py" line="420" />
+        <location filename="../app.py" line="431" />
+        <source>Enrolled; {warning}</source>
+        <translation>已注册；{warning}</translation>
+    </message>
+    <message>
+        <location filename="../app.py" line="433" />
         <source>Enrolled with the server</source>
         <translation>已在服务器注册</translation>
     </message>
     <message>
-        <location filename="../app.py" line="424" />
+        <location filename="../app.py" line="437" />
         <source>Enrollment failed: {reason}</source>
         <translation>注册失败：{reason}</translation>
     </message>
     <message>
-        <location filename="../app.py" line="437" />
+        <location filename="../app.py" line="450" />
         <source>Cannot save the settings: {reason}</source>
         <translation>无法保存设置：{reason}</translation>
     </message>
@@ -553,87 +558,92 @@
     </message>
     <message>
         <location filename="../status_strip.py" line="90" />
-        <location filename="../status_strip.py" line="106" />
+        <location filename="../status_strip.py" line="108" />
         <source>Clock not synced</source>
         <translation>时钟未同步</translation>
     </message>
     <message>
         <location filename="../status_strip.py" line="93" />
+        <source>Not enrolled: manifest file</source>
+        <translation>未注册：使用清单文件</translation>
+    </message>
+    <message>
+        <location filename="../status_strip.py" line="95" />
         <source>Device revoked</source>
         <translation>设备已停用</translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="95" />
+        <location filename="../status_strip.py" line="97" />
         <source>Online</source>
         <translation>在线</translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="97" />
+        <location filename="../status_strip.py" line="99" />
         <source>Offline since {time}</source>
         <translation>自 {time} 起离线</translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="100" />
+        <location filename="../status_strip.py" line="102" />
         <source>Offline</source>
         <translation>离线</translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="102" />
+        <location filename="../status_strip.py" line="104" />
         <source>Never synced</source>
         <translation>从未同步</translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="104" />
+        <location filename="../status_strip.py" line="106" />
         <source>Synced {time}</source>
         <translation>已同步 {time}</translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="105" />
+        <location filename="../status_strip.py" line="107" />
         <source>Clock OK</source>
         <translation>时钟正常</translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="107" />
+        <location filename="../status_strip.py" line="109" />
         <source>Clock NOT SET</source>
         <translation>时钟未设置</translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="112" />
+        <location filename="../status_strip.py" line="114" />
         <source>Admitted {count}</source>
         <translation>已入场 {count}</translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="113" />
+        <location filename="../status_strip.py" line="115" />
         <source>{count} to upload</source>
         <translation>待上传 {count}</translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="129" />
+        <location filename="../status_strip.py" line="131" />
         <source>Camera {fps} fps</source>
         <translation>摄像头 {fps} 帧/秒</translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="131" />
+        <location filename="../status_strip.py" line="133" />
         <source>Camera starting</source>
         <translation>摄像头启动中</translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="133" />
+        <location filename="../status_strip.py" line="135" />
         <source>Camera lost: retrying</source>
         <translation>摄像头断开：重试中</translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="135" />
+        <location filename="../status_strip.py" line="137" />
         <source>Video ended</source>
         <translation>视频已结束</translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="137" />
+        <location filename="../status_strip.py" line="139" />
         <source>Camera failed</source>
         <translation>摄像头故障</translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="139" />
+        <location filename="../status_strip.py" line="141" />
         <source>Camera off</source>
         <translation>摄像头关闭</translation>
     </message>
@@ -940,12 +950,12 @@
 <context>
     <name>VerdictView</name>
     <message>
-        <location filename="../verdict_view.py" line="71" />
+        <location filename="../verdict_view.py" line="72" />
         <source>Manual lookup</source>
         <translation>手动查询</translation>
     </message>
     <message>
-        <location filename="../verdict_view.py" line="71" />
+        <location filename="../verdict_view.py" line="72" />
         <source>Handheld scanner</source>
         <translation>手持扫码枪</translation>
     </message>
