@@ -258,7 +258,7 @@ class IssuerStore:
             k = s.issuer_keys.c
             conn.execute(update(s.issuer_keys)
                          .where(and_(k.event_id == event_id, k.state == ACTIVE))
-                         .values(state=RETIRED, retired_at=now, change_seq=seq))
+                         .values(state=RETIRED, retired_at=now))  # keeps its seq: key order
             conn.execute(insert(s.issuer_keys).values(
                 event_id=event_id, kid=kid.hex(), public_key=public, state=ACTIVE,
                 created_at=now, change_seq=seq))
