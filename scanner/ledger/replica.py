@@ -35,7 +35,7 @@ NEWEST_TIME_KEY = "newest_time_seen"
 _PENDING_WHERE = ("uploaded = 0 AND ticket_id IS NOT NULL AND scan_id NOT IN "
                   "(SELECT scan_id FROM upload_results WHERE status = 'rejected')")
 _SCAN_COLUMNS = ("seq, scan_id, event_id, ticket_id, serial, device_id, gate, direction, "
-                 "outcome, reason, device_time, source")
+                 "outcome, reason, device_time, source, hash")
 _INSERT_SCAN_SQL = (
     f"INSERT INTO scans ({', '.join(chain.HASHED_COLUMNS)}, uploaded, prev_hash, hash) "
     f"VALUES ({', '.join('?' for _ in chain.HASHED_COLUMNS)}, 1, ?, ?)"
@@ -59,14 +59,19 @@ class UnsentScan:
     reason: str
     device_time: float
     source: str
+    hash: str
 
     def as_item(self) -> dict[str, Any]:
-        """The scan as a push item (docs/sync-protocol.md), with the gate's own device time."""
+        """The scan as a push item (docs/sync-protocol.md), with the gate's own device time.
+
+        `seq` and `hash` place the scan in the gate's hash chain: a server that
+        keeps them holds checkpoints a rewritten or shortened log no longer matches.
+        """
         item: dict[str, Any] = {
             "scan_id": self.scan_id, "ticket_id": format_ticket_id(self.ticket_id),
             "serial": self.serial or 0, "gate": self.gate, "direction": self.direction,
             "outcome": self.outcome, "device_time": self.device_time, "source": self.source,
-            "reason": self.reason[:MAX_REASON],
+            "reason": self.reason[:MAX_REASON], "seq": self.seq, "hash": self.hash,
         }
         if self.event_id is not None:
             item["event_id"] = self.event_id
@@ -106,7 +111,7 @@ class UploadCounts:
 
 def _unsent(row: Sequence[Any]) -> UnsentScan:
     return UnsentScan(row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7], row[8],
-                      row[9], float(row[10]), row[11])
+                      row[9], float(row[10]), row[11], row[12])
 
 
 def unsent_scans(conn: sqlite3.Connection, *, after_seq: int = 0, limit: int = 1000,

@@ -14,7 +14,8 @@ from scanner.sync.status import SyncStatus
 from tests.sync.conftest import Gate, Venue
 from tests.sync.faults import CUT, DELAY, DROP, PASS, REFUSE, TWICE, FaultProxy, FlakyServer
 
-SCANS = 230  # five batches of 50
+SCANS = 115  # four batches of 30
+BATCH = 30
 READ_TIMEOUT = 0.8
 
 
@@ -55,7 +56,7 @@ def _exactly_once(venue: Venue, local: set[str]) -> None:
 @pytest.fixture
 def proxied(venue: Venue, make_gate: Any) -> Any:
     proxy = FaultProxy(venue.server.port, delay=READ_TIMEOUT + 1.0).start()
-    gate = make_gate("gate", http=_flaky_http(), config=SyncConfig(batch_size=50))
+    gate = make_gate("gate", http=_flaky_http(), config=SyncConfig(batch_size=BATCH))
     gate.enroll(venue.handshake("Behind a bad network", "Gate 1", url=proxy.url))
     yield proxy, gate
     proxy.stop()
@@ -72,7 +73,7 @@ def test_each_network_fault_leaves_every_scan_stored_once(venue: Venue, proxied:
     if fault != TWICE:  # a duplicated delivery is answered: the round goes on
         assert sum(not st.online for st in rounds) == 3
         assert rounds[0].offline_since is not None and rounds[0].pending_uploads == SCANS
-        assert rounds[1].pending_uploads == SCANS - 50  # batch 1 went through, batch 2 not
+        assert rounds[1].pending_uploads == SCANS - BATCH  # batch 1 went through, batch 2 not
     _exactly_once(venue, local)
 
 
@@ -91,7 +92,7 @@ def test_server_500s_before_or_after_storing(venue: Venue, make_gate: Any, mode:
     venue.server.stop()
     venue.server.wrap = flaky.wrap
     venue.server.start()
-    gate = make_gate("gate", config=SyncConfig(batch_size=50))
+    gate = make_gate("gate", config=SyncConfig(batch_size=BATCH))
     gate.enroll(venue.handshake("Flaky", "Gate 1"))
     local = _scan_offline(venue, gate, SCANS)
     flaky.fail_next(mode, mode, mode)
@@ -106,7 +107,7 @@ class Crash(BaseException):
 
 
 def test_gate_crash_between_send_and_acknowledgement(venue: Venue, make_gate: Any) -> None:
-    gate = make_gate("gate", config=SyncConfig(batch_size=50))
+    gate = make_gate("gate", config=SyncConfig(batch_size=BATCH))
     gate.enroll(venue.handshake("Crashy", "Gate 1"))
     local = _scan_offline(venue, gate, SCANS)
 
@@ -117,9 +118,9 @@ def test_gate_crash_between_send_and_acknowledgement(venue: Venue, make_gate: An
     gate.engine.crash_hook = die
     with pytest.raises(Crash):
         gate.engine.sync_once()
-    assert len(venue.scans()) == 50  # the server stored the batch; the gate never heard
+    assert len(venue.scans()) == BATCH  # the server stored the batch; the gate never heard
     # A new process: nothing in memory, everything from the ledger.
-    reborn = SyncEngine(gate.settings, gate.http, config=SyncConfig(batch_size=50))
+    reborn = SyncEngine(gate.settings, gate.http, config=SyncConfig(batch_size=BATCH))
     assert reborn.status().pending_uploads == SCANS
     _drain(reborn)
     _exactly_once(venue, local)

@@ -38,8 +38,8 @@ def test_a_new_scan_is_pushed_at_once_while_online(tmp_path: Path) -> None:
         # Another process (the UI, `gatescan check`) records a scan: it goes up within moments.
         with Ledger(engine.settings.ledger_path) as ledger:
             sid = ledger.redeem(server.issuer.issue(0x1001).token(T0), T0, GATE).scan_id
-        wait_for(lambda: sid in server.stored, timeout=5)
-        assert runner.rounds == 2  # not the hour-long interval
+        wait_for(lambda: runner.rounds == 2, timeout=5)  # not the hour-long interval
+        assert sid in server.stored
         runner.request_sync()
         wait_for(lambda: runner.rounds == 3, timeout=5)
     finally:

@@ -1,0 +1,206 @@
+"""Benchmark the sync client against the real server (gatescan-server serve, SQLite).
+
+    .venv/bin/python bench/sync.py                     # 80,000 tickets, 100,000 offline scans
+    .venv/bin/python bench/sync.py --tickets 5000 --scans 10000     # quick run
+
+Prints the time for:
+  * a gate to pull an 80,000-ticket event from scratch (enrollment: code exchange,
+    manifest download and import, first change pull), on a cold server (the server
+    builds and caches the manifest) and on a warm one;
+  * one gate to reconcile 100,000 offline scans (push in batches of 1,000 with
+    per-item results, then pull); target < 20 s;
+  * delta pulls on another gate: a handful of ticket changes (revocations and
+    transfers), and the 100,000 scans of the first gate as remote scans.
+
+The server runs as a subprocess on a free loopback port with its data on the
+same filesystem as --dir. The offline scans are appended to the gate's ledger
+directly (hash-chained rows exactly as `Ledger.redeem` writes them, one
+transaction) because signing and verifying 100,000 codes would only measure the
+verifier, which bench/verify.py already does. Setting up the 80,000-ticket demo
+takes about 15 s and is not timed; --server-data DIR keeps it for later runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from verify import machine_info  # bench/verify.py, next to this file
+
+from scanner.ledger.ledger import Ledger
+from scanner.settings import ScannerSettings
+from scanner.sync.client import make_http_client
+from scanner.sync.engine import SyncEngine
+from scanner.sync.enroll import GateEnroller
+from scanner.verify.token import parse_ticket_id
+from scanner.verify.verdict import Outcome, TicketFacts, Verdict
+from scanner.verify.view import GateContext
+
+BIN = Path(sys.executable).parent
+TIMEOUT = httpx.Timeout(60.0, connect=5.0)
+
+
+def server_cli(data: Path, *args: str) -> dict[str, Any]:
+    """`gatescan-server --data DATA ARGS --json` as a subprocess; its JSON."""
+    out = subprocess.run([str(BIN / "gatescan-server"), "--data", str(data), *args, "--json"],
+                         capture_output=True, text=True, check=True)
+    obj = json.loads(out.stdout)
+    assert isinstance(obj, dict)
+    return obj
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def serve(data: Path) -> tuple[subprocess.Popen[bytes], str]:
+    """Start the real server; its process and URL once it answers."""
+    port = free_port()
+    proc = subprocess.Popen([str(BIN / "gatescan-server"), "--data", str(data), "serve",
+                             "--port", str(port)], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{url}/api/v1/health", timeout=1).status_code == 200:
+                return proc, url
+        except httpx.TransportError:
+            time.sleep(0.1)
+    proc.kill()
+    raise SystemExit("the server did not start")
+
+
+def offline_scans(settings: ScannerSettings, tickets: list[str], count: int,
+                  event_id: int) -> float:
+    """Append `count` scans to the gate's log as an offline gate would; seconds taken."""
+    started = time.perf_counter()
+    device = settings.device_id()
+    gate = GateContext("Gate 1", "entry", device)
+    now = time.time()
+    with Ledger(settings.ledger_path) as ledger:
+        ledger.conn.execute("BEGIN IMMEDIATE")
+        for i in range(count):
+            tid = parse_ticket_id(tickets[i % len(tickets)])
+            first = i < len(tickets)
+            outcome = Outcome.ADMITTED if first else Outcome.ALREADY_USED
+            verdict = Verdict(outcome, "Early Bird" if first else "Already used at Gate 1",
+                              TicketFacts(tid, 0, 1), event_id=event_id)
+            ledger._append_scan(verdict, now - count + i, gate, "camera")
+        ledger.conn.execute("COMMIT")
+    return time.perf_counter() - started
+
+
+def timed(label: str, fn: Any) -> Any:
+    started = time.perf_counter()
+    result = fn()
+    took = time.perf_counter() - started
+    print(f"  {label:<52} {took:8.2f} s")
+    return result, took
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--tickets", type=int, default=80_000)
+    parser.add_argument("--scans", type=int, default=100_000)
+    parser.add_argument("--dir", type=Path, default=Path(tempfile.gettempdir()))
+    parser.add_argument("--server-data", type=Path, default=None,
+                        help="keep the demo server data here and reuse it on later runs")
+    args = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="gatescan-bench-sync-", dir=args.dir))
+    print("machine:")
+    for key, value in machine_info(work):
+        print(f"  {key:<12} {value}")
+    template = args.server_data or work / "template"
+    marker = template / "bench-demo.json"
+    if not marker.exists() or json.loads(marker.read_text())["tickets_count"] != args.tickets:
+        shutil.rmtree(template, ignore_errors=True)
+        print(f"setting up a {args.tickets:,}-ticket demo event (not timed)...", flush=True)
+        demo = server_cli(template, "demo", "--tickets", str(args.tickets), "--seed", "7")
+        marker.write_text(json.dumps({"tickets_count": args.tickets, "demo": demo}))
+    demo = json.loads(marker.read_text())["demo"]
+    data = work / "server"
+    shutil.copytree(template, data)
+    proc, url = serve(data)
+    try:
+        run(data, url, work, demo, args.scans)
+    finally:
+        proc.terminate()
+        proc.wait(10)
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def run(data: Path, url: str, work: Path, demo: dict[str, Any], scans: int) -> None:
+    tickets: list[str] = demo["tickets"]
+    event_id = int(demo["event_id"])
+    print(f"server: gatescan-server serve (SQLite), {len(tickets):,} tickets")
+
+    def enroll(name: str, gate: str) -> tuple[ScannerSettings, SyncEngine, httpx.Client]:
+        settings = ScannerSettings(work / name)
+        http = make_http_client(TIMEOUT)
+        handshake = server_cli(data, "device", "add", name, "--gate", gate, "--url", url)
+        engine = SyncEngine(settings, http)
+        (done, _) = timed(f"pull the event from scratch ({name})",
+                          lambda: GateEnroller(settings, http, engine=engine)
+                          .enroll(handshake["handshake"]))
+        assert done.tickets == len(tickets) and done.warning is None, done
+        return settings, engine, http
+
+    print("pull:")
+    a, engine_a, http_a = enroll("gate-a", "Gate 1")  # cold: the server builds the manifest
+    b, engine_b, http_b = enroll("gate-b", "Gate 2")  # warm: served from the cache
+
+    print("reconcile:")
+    took = offline_scans(a, tickets, scans, event_id)
+    print(f"  ({scans:,} offline scans written to gate-a's log in {took:.1f} s, not timed)")
+    status, took = timed(f"reconcile {scans:,} offline scans (push + pull)", engine_a.sync_once)
+    assert status.online and status.pending_uploads == 0 and status.error is None, status
+    print(f"  {'':<52} {scans / took:8.0f} scans/s "
+          f"({engine_a.last_report.pushed:,} pushed)")
+
+    print("delta pull (gate-b):")
+    changed = tickets[10:20]
+    for tid in changed[:5]:
+        server_cli(data, "revoke", tid)
+    for tid in changed[5:]:
+        server_cli(data, "transfer", tid)
+    # gate-b has not pulled since it enrolled: it now gets the ticket changes and
+    # every one of gate-a's scans. First the changes alone, on a third gate's view:
+    status, took = timed("10 ticket changes + the scans of another gate", engine_b.sync_once)
+    assert status.online and status.error is None, status
+    report = engine_b.last_report
+    print(f"  {'':<52} {report.pulled:,} changes, {report.remote_scans:,} remote scans")
+    for tid in tickets[20:25]:
+        server_cli(data, "revoke", tid)
+    status, took = timed("5 revocations (delta after a full catch-up)", engine_b.sync_once)
+    assert engine_b.last_report.pulled == 5, engine_b.last_report
+    with Ledger(b.ledger_path) as ledger:
+        remote = ledger.conn.execute("SELECT count(*) FROM scans WHERE source = 'remote'"
+                                     ).fetchone()[0]
+    assert remote == scans, remote
+    for http in (http_a, http_b):
+        http.close()
+    print(f"gate-a ledger {os.path.getsize(a.ledger_path) / 1e6:.1f} MB, "
+          f"gate-b ledger {os.path.getsize(b.ledger_path) / 1e6:.1f} MB")
+
+
+if __name__ == "__main__":
+    main()
