@@ -41,6 +41,11 @@ def _settings(ctx: click.Context) -> ScannerSettings:
 @click.option("--demo", is_flag=True,
               help="Demo: with --video, play a video made by scanner.ui.demo_video against "
                    "this gate's ledger; alone, build a throw-away demo event, gate and video.")
+@click.option("--demo-issuer", type=click.Path(file_okay=False, path_type=Path),
+              help="With --demo: the data directory of a running `gatescan-server serve`.")
+@click.option("--demo-server", metavar="URL",
+              help="With --demo and --demo-issuer: enroll the demo gate with this server "
+                   "(e.g. http://127.0.0.1:8080), so it syncs.")
 @click.option("--no-sound", is_flag=True, help="No verdict sounds.")
 @click.option("--preview-fps", type=click.FloatRange(0, 60), default=30.0, show_default=True,
               help="Camera preview frame rate (lower it on slow devices).")
@@ -49,7 +54,8 @@ def _settings(ctx: click.Context) -> ScannerSettings:
               help="Print 'READY <seconds>' when ready to scan (the bench uses it).")
 @click.pass_context
 def run(ctx: click.Context, kiosk: bool, camera: str | None, video: Path | None, loop: bool,
-        gate: str | None, direction: str | None, lang: str | None, demo: bool, no_sound: bool,
+        gate: str | None, direction: str | None, lang: str | None, demo: bool,
+        demo_issuer: Path | None, demo_server: str | None, no_sound: bool,
         preview_fps: float, set_pin: bool, announce_ready: bool) -> None:
     """Open the gate scanner window."""
     started = time.perf_counter()
@@ -57,7 +63,16 @@ def run(ctx: click.Context, kiosk: bool, camera: str | None, video: Path | None,
     if set_pin:
         _set_pin(settings)
         return
-    if demo:
+    enrolled_demo = demo and demo_issuer is not None and demo_server is not None
+    if enrolled_demo:
+        from scanner.ui import demo_setup
+
+        assert demo_issuer is not None and demo_server is not None
+        click.echo(f"Enrolling a demo gate with {demo_server}…", err=True)
+        plan = demo_setup.prepare_enrolled_demo(demo_issuer, demo_server)
+        settings, video, gate = ScannerSettings.build(plan.gate_dir), plan.video, \
+            gate or plan.gate
+    elif demo:
         settings, video, gate = _demo(settings, video, gate)
     from scanner.ui.options import UiOptions  # Qt loads here, not for `gatescan --help`
     from scanner.ui.run import run_app
@@ -66,7 +81,7 @@ def run(ctx: click.Context, kiosk: bool, camera: str | None, video: Path | None,
     options = UiOptions(kiosk=kiosk, camera=camera, video=video, loop=loop, gate=gate,
                         direction=direction, language=lang, demo=demo, sound=not no_sound,
                         preview_fps=preview_fps, announce_ready=announce_ready)
-    service, enroller = (None, None) if demo else find_sync(settings)
+    service, enroller = (None, None) if demo and not enrolled_demo else find_sync(settings)
     sys.exit(run_app(settings, options, sync_service=service, enroller=enroller,
                      started=started))
 

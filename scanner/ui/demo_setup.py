@@ -1,13 +1,18 @@
-"""`gatescan run --demo`: a throw-away issuer, a gate ledger loaded from its manifest, a video.
+"""`gatescan run --demo`: a throw-away gate with the demo event, and a video of phones.
 
-Everything lives in one temporary folder, so the operator's real gate data is
-never touched. Uses the real `gatescan-server` issuer and the real manifest
-import, as an operator would with a USB stick.
+Two ways to get the event onto the gate, as an operator would: preload the
+issuer's signed manifest (`prepare_demo`, no server needed), or enroll with a
+running `gatescan-server serve` (`prepare_enrolled_demo`), which then keeps the
+gate in sync. The gate's data lives in a temporary folder, so the operator's
+real gate data is never touched.
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import subprocess
+import sys
 import tempfile
 import time
 from dataclasses import dataclass
@@ -15,7 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from scanner.ledger.ledger import Ledger
+from scanner.settings import ScannerSettings
 from scanner.ui import demo_video
+from scanner.ui.enrollment import Enroller, parse_handshake
 
 log = logging.getLogger(__name__)
 
@@ -48,3 +55,42 @@ def prepare_demo(base: Path | None = None) -> DemoPlan:
         close()
     log.info("demo prepared in %s (%.1f s)", root, time.perf_counter() - t0)
     return DemoPlan(gate_dir, video, str(info["gate"]), float(info["start_at"]))
+
+
+def prepare_enrolled_demo(issuer_dir: Path, server_url: str, enroller_for: object = None,
+                          base: Path | None = None) -> DemoPlan:
+    """Enroll a fresh gate with the running server of `issuer_dir`, then make the video.
+
+    `enroller_for(settings)` builds the enroller (default: the sync engine's).
+    """
+    root = base or Path(tempfile.mkdtemp(prefix="gatescan-demo-"))
+    gate_dir = root / "gate"
+    gate_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    report: dict[str, Any] = demo_video.server_report(issuer_dir)
+    exe = str(Path(sys.executable).with_name("gatescan-server"))
+    added = subprocess.run(
+        [exe, "--data", str(issuer_dir), "device", "add", f"demo-{gate_dir.parent.name}",
+         "--gate", demo_video.DEMO_GATE, "--url", server_url, "--json"],
+        capture_output=True, text=True, check=True, timeout=120)
+    handshake = parse_handshake(json.loads(added.stdout)["handshake"])
+    enroller = _enroller(ScannerSettings.build(gate_dir), enroller_for)
+    enroller.enroll(handshake)
+    tokens = demo_video.phone_simulator(issuer_dir, int(report["rotation_period"]))
+    video = root / "demo-phones.mp4"
+    info = demo_video.make_demo_video(report, tokens, video)
+    close = getattr(tokens, "close", None)
+    if close is not None:
+        close()
+    return DemoPlan(gate_dir, video, str(info["gate"]), float(info["start_at"]))
+
+
+def _enroller(settings: ScannerSettings, factory: object) -> Enroller:
+    if callable(factory):
+        made: Enroller = factory(settings)
+        return made
+    from scanner.ui.sync_link import find_sync
+
+    _service, enroller = find_sync(settings)
+    if enroller is None:
+        raise RuntimeError("this build has no sync engine: use the manifest demo instead")
+    return enroller
