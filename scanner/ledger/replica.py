@@ -218,7 +218,8 @@ class _Page:
         self.scans: list[Mapping[str, Any]] = []
 
     def skip(self, change: Mapping[str, Any], why: str) -> None:
-        self.result.skipped.append(f"change {change.get('seq')!r} ({change.get('kind')!r}): {why}")
+        self.result.skipped.append(
+            f"change {change.get('seq')!r:.20} ({change.get('kind')!r:.20}): {why:.160}")
 
     def apply(self, change: Mapping[str, Any]) -> None:
         kind = change.get("kind")
@@ -235,7 +236,7 @@ class _Page:
                 self.scans.append(change)
             else:
                 self.skip(change, "unknown kind")
-        except (KeyError, TypeError, ValueError, TokenError, PolicyError) as exc:
+        except (KeyError, TypeError, ValueError, OverflowError, TokenError, PolicyError) as exc:
             self.skip(change, f"{type(exc).__name__}: {exc}")
 
     def ticket(self, ch: Mapping[str, Any]) -> None:
@@ -305,7 +306,7 @@ class _Page:
         for ch in self.scans:
             try:
                 row = self._scan_row(ch)
-            except (KeyError, TypeError, ValueError, TokenError) as exc:
+            except (KeyError, TypeError, ValueError, OverflowError, TokenError) as exc:
                 self.skip(ch, f"{type(exc).__name__}: {exc}")
                 continue
             rows.setdefault(row[0], row)
@@ -354,9 +355,12 @@ class _Page:
                 admit, reason, device_time)
 
 
-def _int(value: Any) -> int:
+def _int(value: Any, hi: int = 0xFFFF) -> int:
+    """A type id or serial from the feed: an integer in 0..hi (u16 in the token format)."""
     if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"expected an integer, got {value!r}")
+        raise TypeError(f"expected an integer, got {value!r}"[:100])
+    if not 0 <= value <= hi:
+        raise ValueError(f"{value} is out of range"[:100])
     return value
 
 

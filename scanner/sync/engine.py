@@ -85,6 +85,7 @@ class SyncEngine:
         self.config = config or SyncConfig()
         self.clock = clock or GateClock()
         self._lock = threading.RLock()
+        self._interrupted = threading.Event()
         self._failures = 0
         self._online = False
         self.last_report = RoundReport()
@@ -96,8 +97,13 @@ class SyncEngine:
     def sync_once(self) -> SyncStatus:
         """Push pending scans, pull changes; never raises for network or server trouble."""
         with self._lock:
+            self._interrupted.clear()
             self._round()
         return self.status()
+
+    def interrupt(self) -> None:
+        """Ask a running round to stop after its current batch or page (for shutdown)."""
+        self._interrupted.set()
 
     def status(self) -> SyncStatus:
         """The current state, read from the ledger (no network)."""
@@ -214,6 +220,8 @@ class SyncEngine:
             for i, n in enumerate(self._send(api, ledger, batch)):
                 totals[i] += n
             after = batch[-1].seq
+            if self._interrupted.is_set():
+                break
         return RoundReport(pushed=totals[0], rejected=totals[1], conflicts=totals[2])
 
     def _send(self, api: SyncClient, ledger: Ledger, batch: list[UnsentScan]) -> tuple[int, ...]:
@@ -267,7 +275,7 @@ class SyncEngine:
             pulled += len(page.changes)
             remote += applied.scans
             cursor = page.cursor
-            if not page.more:
+            if not page.more or self._interrupted.is_set():
                 break
         return RoundReport(report.pushed, report.rejected, report.conflicts, pulled, remote,
                            manifest)
@@ -371,7 +379,7 @@ def _results(batch: list[UnsentScan], results: list[Any]
         if not isinstance(res, dict):
             continue
         scan_id = res.get("scan_id")
-        if scan_id is None and positional:
+        if scan_id is None and positional and res.get("status") == "rejected":
             scan_id = batch[i].scan_id  # an item too broken to name itself
         if scan_id not in sent:
             if scan_id is not None:

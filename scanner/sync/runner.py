@@ -47,6 +47,7 @@ class SyncRunner:
         """Ask the thread to finish its round and end; returns whether it ended in time."""
         self._stop.set()
         self._wake.set()
+        self.engine.interrupt()
         if self._thread is None:
             return True
         self._thread.join(timeout)
@@ -81,6 +82,8 @@ class SyncRunner:
                 watcher.close()
 
     def _round(self) -> None:
+        if self._stop.is_set():
+            return
         try:
             status = self.engine.sync_once()
         except Exception:  # a bug in the engine: log it in full, keep the gate running

@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from scanner.ledger.errors import LedgerError
 from scanner.ledger.ledger import Ledger
@@ -189,3 +191,24 @@ def test_newer_manifest_updates_in_place_keeping_local_and_remote_scans(
         v = loaded.redeem(issuer.issue(tid).token(T0 + 60), T0 + 60, GATE).verdict
         assert v.outcome is Outcome.ALREADY_USED
     assert loaded.upload_counts().pending == 3  # the first admit and both refusals
+
+
+_values = st.one_of(st.none(), st.booleans(), st.integers(-2, 2**64), st.floats(),
+                    st.sampled_from([2**63, 2**70, 0xFFFF, 0x10000, -1]),
+                    st.text(max_size=40), st.sampled_from(["0000000000001001", "entry", "exit",
+                                                           "admitted", "Gate 2", "ab" * 16]))
+_changes = st.lists(st.fixed_dictionaries(
+    {"seq": st.integers(0, 99), "kind": st.sampled_from(
+        ["ticket", "transfer", "revocation", "key", "policy", "scan", "other"])},
+    optional={k: _values for k in ("ticket_id", "type_id", "serial", "seat", "reason", "kid",
+                                   "public_key", "policy", "scan_id", "gate", "direction",
+                                   "outcome", "device_time", "device_id")}), max_size=8)
+
+
+@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(page=_changes)
+def test_hostile_change_pages_are_skipped_never_crash(loaded: Ledger, page: list[Any]) -> None:
+    result = loaded.apply_changes(EVENT, page, "77")
+    assert result.tickets + result.revocations + result.keys + result.policies + \
+        result.scans + len(result.skipped) >= len([c for c in page if c["kind"] != "scan"])
+    assert loaded.sync_state(CURSOR_KEY) == "77" and loaded.verify_chain().ok

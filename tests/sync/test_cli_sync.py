@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -140,3 +141,27 @@ def test_check_before_the_first_sync_refuses_on_an_unset_clock(venue: Venue, tmp
     assert status(data)["clock_state"] == "synced"
     again = gatescan(data, "check", venue.token(ticket, time.time()), "--json")
     assert again.returncode == 0 and json.loads(again.stdout)["outcome"] == "admitted"
+
+
+def test_sync_runs_on_and_pushes_a_scan_right_after_it(venue: Venue, tmp_path: Path) -> None:
+    data = tmp_path / "gate"
+    assert gatescan(data, "enroll", venue.handshake("Always on", "Gate 1")).returncode == 0
+    enrolled_sync = status(data)["last_sync"]
+    proc = subprocess.Popen([str(BIN / "gatescan"), "--data", str(data), "sync", "--interval",
+                             "600"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 20
+        while status(data)["last_sync"] == enrolled_sync:  # its first round is done
+            assert time.monotonic() < deadline and proc.poll() is None
+            time.sleep(0.1)
+        ticket = venue.demo["special"]["group"]
+        assert gatescan(data, "check", venue.token(ticket, time.time())).returncode == 0
+        scanned = time.monotonic()
+        while not venue.scans():  # far sooner than the 10-minute interval
+            assert time.monotonic() - scanned < 10, "the scan was not pushed"
+            time.sleep(0.05)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    assert "online" in out and "Traceback" not in err

@@ -9,11 +9,14 @@ from typing import Any
 
 import httpx
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 from scanner.ledger.ledger import Ledger
+from scanner.ledger.replica import UnsentScan
 from scanner.sync.clock import GateClock
 from scanner.sync.credentials import Credentials
-from scanner.sync.engine import SyncConfig, SyncEngine
+from scanner.sync.engine import SyncConfig, SyncEngine, _results
 from scanner.sync.status import ClockState
 from scanner.verify.token import format_ticket_id
 from scanner.verify.view import GateContext
@@ -261,3 +264,27 @@ def test_status_reports_counts_without_network(engine: SyncEngine, server: FakeS
     assert st.enrolled and st.pending_uploads == 3 and len(server.requests) == asked
     data: dict[str, Any] = st.to_dict()
     assert data["clock_state"] in {"synced", "unsynced", "unset"}
+
+
+_SENT = [f"{i:032x}" for i in range(1, 5)]
+_result = st.one_of(
+    st.fixed_dictionaries({"scan_id": st.sampled_from([*_SENT, "f" * 32, None, 7]),
+                           "status": st.sampled_from(["stored", "duplicate", "rejected", "x",
+                                                      None]),
+                           "conflict": st.sampled_from([True, False, "yes", None]),
+                           "error": st.one_of(st.none(), st.text(max_size=500))}),
+    st.none(), st.integers(), st.text(max_size=5))
+
+
+@example(results=[{"scan_id": None, "status": "stored", "conflict": False, "error": None}] * 4)
+@given(results=st.lists(_result, max_size=12))
+def test_only_a_named_stored_or_duplicate_result_acknowledges_a_scan(results: list[Any]) -> None:
+    batch = [UnsentScan(i, sid, 7, 0x1001, 0, DEVICE, "Gate 1", "entry", "admitted", "ok",
+                        T0, "camera", "0" * 64) for i, sid in enumerate(_SENT, 1)]
+    acked, rejected, conflicts = _results(batch, results)
+    named_ok = {r["scan_id"] for r in results if isinstance(r, dict)
+                and r["status"] in ("stored", "duplicate") and r["scan_id"] in _SENT}
+    assert set(acked) == named_ok
+    assert not set(acked) & {sid for sid, _ in rejected}  # acknowledged wins over rejected
+    assert set(conflicts) <= set(acked) and all(len(err) <= 300 for _, err in rejected)
+    assert {sid for sid, _ in rejected} <= set(_SENT)
