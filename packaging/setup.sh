@@ -19,6 +19,7 @@ PYTHON="${PYTHON:-python3}"
 # libzbar0: pyzbar's native decoder. libgl1 ... libxcb-*: Qt 6 (PySide6) runtime,
 # offscreen and on X. xvfb: a virtual screen for UI screenshots. postgresql:
 # the server's optional database (tests run against it when present).
+# chromium, chromium-driver, nodejs: the wallet page's real-browser and JS tests.
 APT_PACKAGES=(
     python3 python3-venv python3-dev gcc
     libzbar0
@@ -27,6 +28,7 @@ APT_PACKAGES=(
     libxcb-render-util0 libxcb-xinerama0 libxcb-image0 libxcb-xkb1
     xvfb xauth
     postgresql
+    chromium chromium-driver nodejs
 )
 
 log() { printf '\033[1m[setup]\033[0m %s\n' "$*" >&2; }
