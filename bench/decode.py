@@ -33,6 +33,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+from machine import cpu_model
 from nacl.signing import SigningKey
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -251,14 +252,7 @@ def bench_photos(decoder: Decoder, repeat: int) -> Row:
 
 
 def machine_info() -> None:
-    cpu = platform.processor() or "?"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    cpu = cpu_model()
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     print(f"machine: {platform.machine()} {cpu}, {cores} usable cores, "
           f"load {' '.join(f'{x:.2f}' for x in os.getloadavg())}")

@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from machine import cpu_model, memory
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -70,20 +71,7 @@ def fresh_schema(url: str | None) -> Iterator[str | None]:
 
 def machine(database_url: str | None) -> None:
     """Print what this ran on."""
-    cpu = "?"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    mem = "?"
-    try:
-        kib = int(Path("/proc/meminfo").read_text().split()[1])
-        mem = f"{kib / 1024 / 1024:.1f} GiB"
-    except (OSError, ValueError, IndexError):
-        pass
+    cpu, mem = cpu_model(), memory()
     print("== machine")
     print(f"  {platform.platform()}, {os.cpu_count()} cores ({cpu}), {mem} RAM")
     print(f"  Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, "

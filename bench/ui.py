@@ -22,6 +22,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from machine import cpu_model
+
 if not os.environ.get("DISPLAY"):
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -53,14 +55,7 @@ def rss_mb() -> tuple[float, float]:
 
 def machine() -> str:
     """CPU, cores, Python and Qt versions."""
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    cpu = cpu_model()
     load = os.getloadavg()[0]
     return (f"{cpu}, {os.cpu_count()} cores (load average {load:.1f} at the end), "
             f"Python {platform.python_version()}, PySide6 {PySide6.__version__}")

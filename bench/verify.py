@@ -26,6 +26,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from machine import cpu_model
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from nacl.signing import SigningKey
@@ -51,14 +53,7 @@ GATE = GateContext("Gate 1", device_id="bench")
 
 def machine_info(where: Path) -> list[tuple[str, str]]:
     """Platform, CPU model, cores, Python and SQLite versions, and the ledger's filesystem."""
-    cpu = platform.processor() or "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    cpu = cpu_model()
     return [
         ("platform", platform.platform()),
         ("cpu", cpu),

@@ -19,6 +19,7 @@ PYTHON="${PYTHON:-python3}"
 # libzbar0: pyzbar's native decoder. libgl1 ... libxcb-*: Qt 6 (PySide6) runtime,
 # offscreen and on X. xvfb: a virtual screen for UI screenshots. postgresql:
 # the server's optional database (tests run against it when present).
+# fonts-noto-cjk: the Simplified Chinese interface. alsa-utils: verdict sounds (aplay).
 # chromium, chromium-driver, nodejs: the wallet page's real-browser and JS tests.
 APT_PACKAGES=(
     python3 python3-venv python3-dev gcc
@@ -26,7 +27,7 @@ APT_PACKAGES=(
     libgl1 libegl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 libglib2.0-0
     libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-randr0
     libxcb-render-util0 libxcb-xinerama0 libxcb-image0 libxcb-xkb1
-    xvfb xauth
+    xvfb xauth fonts-noto-cjk alsa-utils
     postgresql
     chromium chromium-driver nodejs
 )
