@@ -86,6 +86,7 @@ class SyncEngine:
         self.clock = clock or GateClock()
         self._lock = threading.RLock()
         self._interrupted = threading.Event()
+        self.wanted = threading.Event()  # set by request_sync(); a runner waits on it
         self._failures = 0
         self._online = False
         self.last_report = RoundReport()
@@ -100,6 +101,11 @@ class SyncEngine:
             self._interrupted.clear()
             self._round()
         return self.status()
+
+    def request_sync(self, *, force: bool = False) -> None:
+        """Ask for a round soon: call it right after a scan. Heeded while online (or forced)."""
+        if force or self._online:
+            self.wanted.set()
 
     def interrupt(self) -> None:
         """Ask a running round to stop after its current batch or page (for shutdown)."""

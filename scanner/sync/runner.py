@@ -4,6 +4,7 @@ It runs a round at once, then every `interval` while online and with growing,
 jittered backoff while offline. While online it also runs a round right after a
 new scan: `request_sync()` is the in-process hook, and it watches the ledger for
 unsent scans written by other processes (`gatescan check`, the UI) too.
+`SyncEngine.request_sync()` wakes it as well, for code that holds only the engine.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ class SyncRunner:
         self.on_status = on_status
         self.watch = watch
         self.rounds = 0
-        self._wake = threading.Event()
+        self._wake = engine.wanted  # engine.request_sync() wakes this runner
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -55,8 +56,7 @@ class SyncRunner:
 
     def request_sync(self, *, force: bool = False) -> None:
         """Sync soon: at once when online (after a scan, say), or at once anyway with `force`."""
-        if force or self.engine.online:
-            self._wake.set()
+        self.engine.request_sync(force=force)
 
     def _run(self) -> None:
         watcher: Ledger | None = None
