@@ -99,7 +99,11 @@ class SyncEngine:
         """Push pending scans, pull changes; never raises for network or server trouble."""
         with self._lock:
             self._interrupted.clear()
-            self._round()
+            try:
+                self._round()
+            except (LedgerError, OSError) as exc:  # the ledger itself cannot be opened or written
+                self._failures += 1
+                log.error("sync: %s", exc.message if isinstance(exc, LedgerError) else exc)
         return self.status()
 
     def request_sync(self, *, force: bool = False) -> None:
@@ -193,7 +197,6 @@ class SyncEngine:
                 return
             api = SyncClient(self.http, creds.url, creds.token, on_time=self.clock.learn,
                              boot=self.clock.boot)
-            pushed = RoundReport()
             try:
                 pushed = self._push(api, ledger)
                 report = self._pull(api, ledger, creds, pushed)
@@ -213,6 +216,11 @@ class SyncEngine:
             except LedgerError as exc:
                 log.error("sync: ledger: %s", exc.message)
                 self._failed(ledger, exc.message)
+                return
+            except OSError as exc:  # e.g. no room for the downloaded manifest
+                log.error("sync: %s", exc)
+                self._failed(ledger, f"cannot write in {self.settings.data_dir}: "
+                                     f"{exc.strerror or exc}")
                 return
             self._succeeded(ledger, report)
 

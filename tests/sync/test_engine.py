@@ -288,3 +288,20 @@ def test_only_a_named_stored_or_duplicate_result_acknowledges_a_scan(results: li
     assert not set(acked) & {sid for sid, _ in rejected}  # acknowledged wins over rejected
     assert set(conflicts) <= set(acked) and all(len(err) <= 300 for _, err in rejected)
     assert {sid for sid, _ in rejected} <= set(_SENT)
+
+
+def test_a_full_disk_is_a_reported_failure_not_a_crash(tmp_path: Path, server: FakeServer,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    import errno
+    import tempfile
+
+    engine = enrolled_gate(tmp_path / "g", server, cursor=None)
+
+    def full(*args: Any, **kwargs: Any) -> Any:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(tempfile, "mkstemp", full)
+    st = engine.sync_once()
+    assert st.error is not None and "No space left" in st.error
+    monkeypatch.undo()
+    assert engine.sync_once().error is None
