@@ -39,7 +39,8 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from verify import machine_info  # bench/verify.py, next to this file
+from machine import summary  # bench/machine.py, next to this file
+from verify import machine_info
 
 from scanner.ledger.ledger import Ledger
 from scanner.settings import ScannerSettings
@@ -126,9 +127,9 @@ def main() -> None:
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="gatescan-bench-sync-", dir=args.dir))
-    print("machine:")
-    for key, value in machine_info(work):
-        print(f"  {key:<12} {value}")
+    print(f"machine: {summary()}")
+    print(f"  {dict(machine_info(work))['filesystem']}, SQLite "
+          f"{dict(machine_info(work))['sqlite']}")
     template = args.server_data or work / "template"
     marker = template / "bench-demo.json"
     if not marker.exists() or json.loads(marker.read_text())["tickets_count"] != args.tickets:
