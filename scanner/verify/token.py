@@ -17,6 +17,7 @@ from nacl.exceptions import BadSignatureError, CryptoError
 from nacl.signing import SigningKey, VerifyKey
 
 VERSION = 1
+TEXT_PREFIX = "GS1:"  # marks a GateScan v1 code; also keeps Base45's space digit off the front
 CREDENTIAL_DOMAIN = b"GATESCAN/v1/credential"
 STEP_DOMAIN = b"GATESCAN/v1/step"
 
@@ -147,8 +148,21 @@ def build_token(signed_credential: bytes, holder: SigningKey, step: int) -> str:
 
 
 def encode_text(raw: bytes) -> str:
-    """Base45 (RFC 9285) text of raw token bytes: QR alphanumeric mode only."""
-    return str(base45.b45encode(raw).decode("ascii"))
+    """Token text: the `GS1:` prefix and the Base45 (RFC 9285) of the raw bytes.
+
+    Every character is in QR alphanumeric mode.
+    """
+    return TEXT_PREFIX + str(base45.b45encode(raw).decode("ascii"))
+
+
+def decode_text(text: str) -> bytes:
+    """Raw bytes of a token text (prefix checked); raises `TokenError` only."""
+    if not text.startswith(TEXT_PREFIX):
+        raise TokenError("not_gatescan", "not a GateScan ticket code")
+    try:
+        return bytes(base45.b45decode(text[len(TEXT_PREFIX):]))
+    except (ValueError, KeyError, TypeError, IndexError, UnicodeError):
+        raise TokenError("not_base45", "damaged GateScan ticket code (bad characters)") from None
 
 
 def parse_token(text: str | bytes) -> Token:
@@ -160,16 +174,14 @@ def parse_token(text: str | bytes) -> Token:
             raise TokenError("not_text", "code is not ASCII text") from None
     if not isinstance(text, str):
         raise TokenError("not_text", "code is not text")
-    # Only line endings are stripped: space is a Base45 digit and may start or end a token.
-    text = text.strip("\r\n\t\x00")
-    if not text.strip():
+    # Whitespace around the code (a wedge scanner's Enter, a pasted newline) is not part of
+    # it; inside, space is a Base45 digit and is kept.
+    text = text.strip(" \r\n\t\x00")
+    if not text:
         raise TokenError("empty", "empty code")
     if len(text) > MAX_TEXT_LEN:
         raise TokenError("too_long", f"code is {len(text)} characters, too long for a ticket")
-    try:
-        raw = bytes(base45.b45decode(text))
-    except (ValueError, KeyError, TypeError, IndexError, UnicodeError):
-        raise TokenError("not_base45", "not a GateScan ticket code (bad characters)") from None
+    raw = decode_text(text)
     if not raw:
         raise TokenError("empty", "empty code")
     if raw[0] != VERSION:

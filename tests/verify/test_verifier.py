@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import base45
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from scanner.verify.token import TOKEN_LEN
+from scanner.verify.token import TOKEN_LEN, decode_text, encode_text
 from scanner.verify.verdict import Level, Outcome
 from scanner.verify.verifier import verify
 from scanner.verify.view import GateContext, Movement, TicketRecord
@@ -87,9 +86,9 @@ def test_forged_issuer_signature(issuer: Issuer, view: DictView) -> None:
     impostor = Issuer(policy=issuer.policy, key=seeded_key("impostor"))
     # Same key id as the real issuer, different key: the signature must fail.
     phone = impostor.issue(3)
-    raw = bytearray(base45.b45decode(phone.token(T0)))
+    raw = bytearray(decode_text(phone.token(T0)))
     raw[1:5] = issuer.kid
-    v = verify(base45.b45encode(bytes(raw)).decode(), T0, view, GATE1)
+    v = verify(encode_text(bytes(raw)), T0, view, GATE1)
     assert v.outcome is Outcome.BAD_SIGNATURE
 
 
@@ -216,7 +215,7 @@ def test_malformed(view: DictView, text: str) -> None:
 
 
 _VALID = Issuer().issue(3)
-_RAW = base45.b45decode(_VALID.token(T0))
+_RAW = decode_text(_VALID.token(T0))
 
 
 @given(st.integers(min_value=0, max_value=TOKEN_LEN - 1), st.integers(min_value=1, max_value=255))
@@ -224,7 +223,7 @@ def test_tampering_any_single_byte_never_admits(position: int, flip: int) -> Non
     view = DictView(Issuer())
     raw = bytearray(_RAW)
     raw[position] ^= flip
-    v = verify(base45.b45encode(bytes(raw)).decode(), T0, view, GATE1)
+    v = verify(encode_text(bytes(raw)), T0, view, GATE1)
     assert not v.admit, (position, flip, v.outcome)
 
 
@@ -235,7 +234,7 @@ def test_tampering_every_position_never_admits() -> None:
         for flip in (0x01, 0x80, 0xFF):
             raw = bytearray(_RAW)
             raw[position] ^= flip
-            v = verify(base45.b45encode(bytes(raw)).decode(), T0, view, GATE1)
+            v = verify(encode_text(bytes(raw)), T0, view, GATE1)
             assert not v.admit, (position, flip, v.outcome)
 
 
