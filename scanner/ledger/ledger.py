@@ -29,8 +29,9 @@ from scanner.ledger.errors import LedgerError, translated
 from scanner.ledger.importer import ImportResult, Progress, import_manifest
 from scanner.ledger.schema import GENESIS_HASH, SchemaTooNewError, migrate, schema_version
 from scanner.verify.policy import EventPolicy, PolicyError
+from scanner.verify.token import MAX_TICKET_ID
 from scanner.verify.verdict import Outcome, Verdict
-from scanner.verify.verifier import verify
+from scanner.verify.verifier import verify, verify_manual
 from scanner.verify.view import GateContext, Movement, TicketRecord
 
 log = logging.getLogger(__name__)
@@ -178,6 +179,37 @@ class Ledger:
                 self._rollback()
                 raise
         log.debug("scan %s: %s", scan_id, verdict.outcome.value)
+        return Redemption(verdict, scan_id, seq)
+
+    def redeem_manual(self, ticket_id: int, now: float, gate: GateContext) -> Redemption:
+        """Decide an admission by typed ticket id (a dead phone), record it as `manual`, return it.
+
+        The same transaction as `redeem`: the ticket-level checks (known, not
+        cancelled, type, slot, gate, earlier use) run under `BEGIN IMMEDIATE` and
+        the scan is committed, hash-chained, before the verdict is returned.
+        Raises `LedgerError` if the scan cannot be recorded, or with code
+        `no_event` when no event is loaded.
+        """
+        if isinstance(ticket_id, bool) or not isinstance(ticket_id, int) \
+                or not 0 <= ticket_id <= MAX_TICKET_ID:
+            raise ValueError(f"not a ticket id: {ticket_id!r}")
+        if not math.isfinite(now):
+            raise ValueError("now must be a finite unix time")
+        now = float(now)
+        with translated():
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                row = self.conn.execute("SELECT event_id FROM events").fetchone()
+                policy = None if row is None else self.event(int(row[0]))
+                if policy is None:
+                    raise LedgerError("no_event", "no event loaded: import a manifest first")
+                verdict = verify_manual(ticket_id, now, self, gate, policy)
+                scan_id, seq = self._append_scan(verdict, now, gate, "manual")
+                self.conn.execute("COMMIT")
+            except BaseException:
+                self._rollback()
+                raise
+        log.debug("manual scan %s: %s", scan_id, verdict.outcome.value)
         return Redemption(verdict, scan_id, seq)
 
     def _append_scan(self, verdict: Verdict, now: float, gate: GateContext,

@@ -22,6 +22,7 @@ from scanner.camera.decoders import DEFAULT_BACKEND, Decoder, make_decoder
 from scanner.camera.frames import SourceState
 from scanner.camera.pipeline import PipelineSettings
 from scanner.ledger.ledger import Ledger
+from scanner.ledger.reports import GateReport
 from scanner.settings import ScannerSettings
 from scanner.sync.status import ClockState, SyncService, SyncStatus
 from scanner.ui import kiosk, reasons, sources, theme, translations
@@ -36,18 +37,17 @@ from scanner.ui.ledger_worker import (
     ScanFailure,
     ScanResult,
 )
-from scanner.ui.lookup import LookupResult
 from scanner.ui.main_window import MainWindow
 from scanner.ui.manager_view import ManagerView
 from scanner.ui.messages import MessageBridge
 from scanner.ui.options import UiOptions
-from scanner.ui.queries import ManagerStats
 from scanner.ui.setup_screen import SetupChoice, SetupScreen
 from scanner.ui.sounds import SoundPlayer
 from scanner.ui.sync_worker import SyncWorker
 from scanner.ui.threads import WorkerThread
 from scanner.ui.ui_settings import UiSettings
 from scanner.ui.wedge import KeyboardWedge
+from scanner.verify.token import TokenError, format_ticket_id, parse_ticket_id
 from scanner.verify.view import GateContext
 
 log = logging.getLogger(__name__)
@@ -76,7 +76,8 @@ class GateApp(QObject):
 
     # requests to the workers (queued across threads)
     redeem_requested = Signal(str, str, float)
-    lookup_requested = Signal(str)
+    manual_requested = Signal(str, float)  # ticket id (printed form), perf_counter at entry
+    device_changed = Signal(str)
     stats_requested = Signal()
     import_requested = Signal(str, bool)
     export_requested = Signal(str)
@@ -141,7 +142,6 @@ class GateApp(QObject):
         self.ledger.open_failed.connect(self._ledger_failed)
         self.ledger.scan_decided.connect(self._scan_decided)
         self.ledger.scan_failed.connect(self._scan_failed)
-        self.ledger.lookup_finished.connect(self._lookup_finished)
         self.ledger.counts_changed.connect(self._counts_changed)
         self.ledger.stats_loaded.connect(self._stats_loaded)
         self.ledger.manifest_imported.connect(self._manifest_imported)
@@ -149,7 +149,8 @@ class GateApp(QObject):
         self.ledger.scans_exported.connect(self._scans_exported)
         self.ledger.export_failed.connect(self._export_failed)
         self.redeem_requested.connect(self.ledger.redeem)
-        self.lookup_requested.connect(self.ledger.lookup)
+        self.manual_requested.connect(self.ledger.redeem_manual)
+        self.device_changed.connect(self.ledger.set_device)
         self.stats_requested.connect(self.ledger.load_stats)
         self.import_requested.connect(self.ledger.import_manifest)
         self.export_requested.connect(self.ledger.export_scans)
@@ -196,12 +197,13 @@ class GateApp(QObject):
         manager = ManagerView()
         window = MainWindow(gate, manager, check_pin=self.check_pin, kiosk=self.options.kiosk)
         window.set_setup(self._build_setup())
-        gate.lookup_requested.connect(self.lookup_requested.emit)
+        gate.manual_requested.connect(self._manual_typed)
         gate.verdict.painted.connect(self._verdict_painted)
         gate.preview.resized.connect(self.preview_resized.emit)
         gate.strip.set_gate(self.gate_name or "—", self.direction)
         gate.strip.set_sync(self.sync_status)
         gate.strip.set_counts(self.info.admitted, self.info.pending_uploads)
+        gate.set_warning(self._warning_text())
         gate.set_event(self.info.event_name)
         if self.options.demo:
             gate.badge.setText(self.tr("DEMO"))
@@ -243,6 +245,9 @@ class GateApp(QObject):
     def stop(self) -> bool:
         """Stop every worker thread (camera, ledger, sync) and wait for them."""
         self._stats_timer.stop()
+        interrupt = getattr(self.deps.sync_service, "interrupt", None)
+        if callable(interrupt):
+            interrupt()  # a sync round in progress ends after its current batch
         self.wedge.remove(self._qapp())
         ok = True
         for thread in reversed(self._threads):
@@ -279,6 +284,18 @@ class GateApp(QObject):
             return
         self.redeem_requested.emit(text, source, decoded_at)
 
+    def _manual_typed(self, text: str) -> None:
+        """A ticket number typed for a dead phone: checked and recorded by the ledger."""
+        entered = time.perf_counter()
+        if self.window.current_screen() != "gate" or not self._ledger_open:
+            return
+        try:
+            ticket_id = parse_ticket_id(text)
+        except TokenError:
+            self._show(reasons.describe_bad_ticket_number())
+            return
+        self.manual_requested.emit(format_ticket_id(ticket_id), entered)
+
     def _scan_decided(self, result: ScanResult) -> None:
         log.info("verdict %s (%s)", result.verdict.outcome.value, result.source)
         display = reasons.describe_verdict(result.verdict, english=self.language == "en",
@@ -287,16 +304,13 @@ class GateApp(QObject):
         self._show(display)
         self._counts_changed(result.admitted, result.pending_uploads)
         if self.sync_status is not None and self.sync_status.online:
-            self.sync_soon_requested.emit()  # push the scan up while the link is there
+            self.sync_soon_requested.emit()  # push the scan up within moments, while online
 
     def _scan_failed(self, failure: ScanFailure) -> None:
         self._pending_latency = failure.decoded_at
         self._show(reasons.describe_failure(failure.code, failure.message))
         self.messages.post(self.tr("Scans are NOT being recorded: {reason}").format(
             reason=failure.message), "error")
-
-    def _lookup_finished(self, result: LookupResult) -> None:
-        self._show(reasons.describe_lookup(result))
 
     def _show(self, display: VerdictDisplay) -> None:
         if self.window.current_screen() != "gate":
@@ -405,24 +419,46 @@ class GateApp(QObject):
             self._stats_timer.stop()
         self._check_ready()
 
-    def _stats_loaded(self, stats: ManagerStats) -> None:
+    def _stats_loaded(self, stats: GateReport) -> None:
         self.window.manager.set_stats(stats)
 
     # -- sync and enrollment ------------------------------------------------------------------
     def _sync_status(self, status: SyncStatus) -> None:
+        revoked_now = status.device_revoked and not (self.sync_status is not None
+                                                     and self.sync_status.device_revoked)
         self.sync_status = status
         self.window.gate.strip.set_sync(status)
         self.window.manager.set_sync(status)
+        self.window.gate.set_warning(self._warning_text())
         self.clock_changed.emit(status.clock_offset or 0.0,
                                 status.clock_state is not ClockState.UNSET)
         self.counts_requested.emit()
+        if revoked_now:
+            text = self.tr("This device was revoked by the server")
+            self.messages.post(text, "error")
+            self.setup.show_error(text)
+            self.info_requested.emit()  # its event data is gone
+
+    def _warning_text(self) -> str:
+        """What the banner under the status strip says while it applies ('' for nothing)."""
+        status = self.sync_status
+        if status is None:
+            return ""
         if status.device_revoked:
-            self.messages.post(self.tr("This device was revoked by the server"), "error")
+            return self.tr("This gate was revoked by the organizer: it admits nobody. "
+                           "Ask a manager.")
+        if status.clock_state is ClockState.UNSET:
+            return self.tr("The gate clock is not set: tickets cannot be checked against the "
+                           "time (amber CHECK). Connect to the server, or set the clock.")
+        return ""
 
     def _sync_failed(self, message: str) -> None:
         log.warning("sync failed: %s", message)
 
     def _enrolled(self, outcome: EnrollOutcome) -> None:
+        self.setup.set_enrolling(False)
+        # Enrollment made the server's device id this gate's: scans from now on carry it.
+        self.device_changed.emit(self.settings.device_id())
         if outcome.gate and not self.gate_name:
             self.gate_name = outcome.gate
             self.setup.preset(outcome.gate, self.direction, None)
@@ -432,8 +468,10 @@ class GateApp(QObject):
         else:
             self.messages.post(self.tr("Enrolled with the server"), "info")
         self.info_requested.emit()
+        self.sync_requested.emit()  # the status strip learns the link at once
 
     def _enroll_failed(self, message: str) -> None:
+        self.setup.set_enrolling(False)
         self.setup.show_error(self.tr("Enrollment failed: {reason}").format(reason=message))
 
     # -- set-up ---------------------------------------------------------------------------------

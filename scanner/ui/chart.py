@@ -8,8 +8,8 @@ from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from scanner.ledger.reports import Bucket
 from scanner.ui import theme
-from scanner.ui.queries import Bucket
 
 
 class ScanChart(QWidget):

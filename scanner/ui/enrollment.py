@@ -15,7 +15,8 @@ from urllib.parse import urlsplit
 
 from PySide6.QtCore import QCoreApplication, QObject, Signal, Slot
 
-from scanner.sync.errors import SyncError
+from scanner.ledger.errors import LedgerError
+from scanner.sync.errors import EnrollError
 
 log = logging.getLogger(__name__)
 translate = QCoreApplication.translate
@@ -51,19 +52,15 @@ class EnrollOutcome:
 
 
 class Enroller(Protocol):
-    """The sync engine's enrollment, as the UI uses it; raises `EnrollError` on refusal."""
+    """The sync engine's enrollment, as the UI uses it (`scanner.sync.enroll.GateEnroller`).
+
+    Raises `scanner.sync.errors.EnrollError` (with a `message` for the operator)
+    when the server refuses the code or cannot be reached.
+    """
 
     def enroll(self, handshake: Handshake) -> EnrollOutcome:
         """Exchange the one-time code for a device token and fetch the manifest."""
         ...
-
-
-class EnrollError(Exception):
-    """An enrollment the server refused or could not complete; `message` is for people."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 def parse_handshake(text: str) -> Handshake:
@@ -90,9 +87,14 @@ def parse_handshake(text: str) -> Handshake:
 
 
 class EnrollWorker(QObject):
-    """Runs `Enroller.enroll` off the UI thread."""
+    """Runs `Enroller.enroll` off the UI thread; reports `enrolled` or `enroll_failed(text)`.
 
-    enrolled = Signal(object)  # EnrollOutcome
+    A refusal, an unreachable server or a disk the token cannot be written to is
+    the operator's to fix: its message goes to the set-up screen. Anything else
+    is a bug: the operator gets a short notice and the crash handler the traceback.
+    """
+
+    enrolled = Signal(object)  # EnrollOutcome (or the engine's Enrolled)
     enroll_failed = Signal(str)
 
     def __init__(self, enroller: Enroller) -> None:
@@ -103,18 +105,20 @@ class EnrollWorker(QObject):
     def enroll(self, text: str) -> None:
         """Parse the handshake and enroll; report the outcome."""
         try:
-            handshake = parse_handshake(text)
-            outcome = self._enroller.enroll(handshake)
+            outcome = self._enroller.enroll(parse_handshake(text))
         except HandshakeError as exc:
             self.enroll_failed.emit(exc.message)
-            return
-        except (EnrollError, SyncError) as exc:
-            log.warning("enrollment refused: %s", exc.message)
+        except EnrollError as exc:
+            log.warning("enrollment refused (%s): %s", exc.code, exc.message)
             self.enroll_failed.emit(exc.message)
-            return
-        except Exception as exc:  # the engine's bug: logged in full, shown to the operator
-            log.exception("enrollment failed unexpectedly")
-            self.enroll_failed.emit(str(exc))
-            return
-        log.info("enrolled (gate %s)", outcome.gate)
-        self.enrolled.emit(outcome)
+        except LedgerError as exc:  # enrolled, but the ledger could not be read afterwards
+            log.error("enrollment: ledger: %s", exc.message)
+            self.enroll_failed.emit(exc.message)
+        except Exception:
+            self.enroll_failed.emit(translate(
+                "Enrollment", "an unexpected error in this program (it is logged): "
+                              "restart the gate and try again"))
+            raise  # a bug: to the crash handler, with its traceback
+        else:
+            log.info("enrolled (gate %s)", outcome.gate)
+            self.enrolled.emit(outcome)

@@ -1,4 +1,5 @@
-"""The gate screen: status strip, camera preview with a 'ready' prompt, and the verdict panel."""
+"""The gate screen: status strip, a warning banner, camera preview with a 'ready' prompt,
+and the verdict panel."""
 
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ HOLD_MS = {Tone.ADMIT: 2500, Tone.REFUSE: 5000, Tone.CHECK: 8000, Tone.ERROR: 10
 class GateScreen(QWidget):
     """What gate staff look at; verdicts come in through `show_display`."""
 
-    lookup_requested = Signal(str)
+    manual_requested = Signal(str)  # a ticket number typed in for a visitor with a dead phone
     manager_requested = Signal()
     verdict_shown = Signal(object)  # VerdictDisplay, after it is on screen
     ready_shown = Signal()
@@ -40,18 +41,26 @@ class GateScreen(QWidget):
         self.setObjectName("gate_screen")
         self._hold_ms = dict(HOLD_MS if hold_ms is None else hold_ms)
         self.strip = StatusStrip(self)
+        self.warning = QLabel(self)
+        self.warning.setObjectName("warning_banner")
+        self.warning.setFont(theme.font(22, bold=True))
+        self.warning.setWordWrap(True)
+        self.warning.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.warning.setStyleSheet(f"background: {theme.WARN}; color: #111111; padding: 10px;")
+        self.warning.hide()
         self.preview = CameraPreview(self)
         self.verdict = VerdictView(self)
         self.pages = QStackedWidget(self)
         self.pages.addWidget(self._ready_page())
         self.pages.addWidget(self.verdict)
         self.lookup = ManualLookupPanel(self)
-        self.lookup.lookup_requested.connect(self.lookup_requested)
+        self.lookup.lookup_requested.connect(self.manual_requested)
         self.lookup.setFixedWidth(560)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addWidget(self.strip)
+        layout.addWidget(self.warning)
         layout.addWidget(self.pages, 1)
         layout.addWidget(self._bottom_bar())
         self._return = QTimer(self)
@@ -181,6 +190,11 @@ class GateScreen(QWidget):
         colors = {"info": theme.TEXT, "warn": theme.WARN, "error": theme.BAD}
         self.message.setStyleSheet(f"color: {colors.get(level, theme.TEXT)};")
         self.message.setText(text)
+
+    def set_warning(self, text: str) -> None:
+        """A condition staff must know about while it lasts (clock not set...); '' hides it."""
+        self.warning.setText(text)
+        self.warning.setVisible(bool(text))
 
     def open_lookup(self) -> None:
         """Show the manual lookup panel."""

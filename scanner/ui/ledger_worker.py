@@ -1,4 +1,4 @@
-"""The ledger on its own thread: redeem scans, look tickets up, import manifests, export.
+"""The ledger on its own thread: redeem scans and typed ticket ids, import manifests, export.
 
 The UI never touches the database. It sends requests by signal; the worker
 answers with past-tense signals. A redeem is answered only after the scan is
@@ -9,7 +9,6 @@ the UI then shows NOT RECORDED, never green.
 from __future__ import annotations
 
 import logging
-import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -17,12 +16,11 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal, Slot
 
+from scanner.ledger import reports
 from scanner.ledger.errors import LedgerError
-from scanner.ledger.ledger import Ledger, Source
+from scanner.ledger.ledger import Ledger, Redemption, Source
 from scanner.ledger.manifest import ManifestError
-from scanner.ui import queries
-from scanner.ui.lookup import lookup_ticket
-from scanner.verify.policy import EventPolicy
+from scanner.verify.token import TokenError, parse_ticket_id
 from scanner.verify.verdict import Outcome, Verdict
 from scanner.verify.view import Direction, GateContext
 
@@ -77,9 +75,8 @@ class LedgerWorker(QObject):
     open_failed = Signal(str, str)  # code, message
     scan_decided = Signal(object)  # ScanResult
     scan_failed = Signal(object)  # ScanFailure
-    lookup_finished = Signal(object)  # LookupResult
     counts_changed = Signal(int, int)  # admitted, pending uploads
-    stats_loaded = Signal(object)  # queries.ManagerStats
+    stats_loaded = Signal(object)  # reports.GateReport
     manifest_imported = Signal(object)  # LedgerInfo
     manifest_failed = Signal(str)
     scans_exported = Signal(str, int)
@@ -95,7 +92,6 @@ class LedgerWorker(QObject):
         self._sync_trusts_clock = True
         self._ledger: Ledger | None = None
         self._info = LedgerInfo()
-        self._policy: EventPolicy | None = None
 
     # -- life cycle (on the worker thread) ------------------------------------------
     @Slot()
@@ -122,14 +118,13 @@ class LedgerWorker(QObject):
         status = self._ledger.status()
         event = status["event"]
         policy = self._ledger.event(event["event_id"]) if event else None
-        self._policy = policy
         generated = status.get("manifest_generated_at")
+        admitted, pending = reports.gate_counts(self._ledger)  # this gate's own scans
         return LedgerInfo(
             event_id=policy.event_id if policy else None,
             event_name=policy.name if policy else None,
             gates=tuple((g.name, g.zone) for g in policy.gates) if policy else (),
-            tickets=int(status["tickets"]), admitted=int(status["admitted"]),
-            pending_uploads=int(status["pending_uploads"]),
+            tickets=int(status["tickets"]), admitted=admitted, pending_uploads=pending,
             tz_minutes=policy.tz_offset_minutes if policy else 0,
             generated_at=float(generated) if generated is not None else None)
 
@@ -152,6 +147,11 @@ class LedgerWorker(QObject):
         checked: Direction = "exit" if direction == "exit" else "entry"
         self._gate = replace(self._gate, gate=gate, direction=checked)
 
+    @Slot(str)
+    def set_device(self, device_id: str) -> None:
+        """Record scans under this device id from now on (enrollment assigns the server's)."""
+        self._gate = replace(self._gate, device_id=device_id)
+
     @Slot(float, bool)
     def set_clock(self, offset: float, trusted: bool) -> None:
         """Apply the sync engine's clock offset (server minus device) and its trust."""
@@ -170,15 +170,31 @@ class LedgerWorker(QObject):
     # -- scanning ---------------------------------------------------------------------
     @Slot(str, str, float)
     def redeem(self, text: str, source: str, decoded_at: float) -> None:
-        """Verify and durably record one scan, then report it."""
+        """Verify and durably record one scanned code, then report it."""
+        checked: Source = "wedge" if source == "wedge" else "camera"
+        self._record(source, decoded_at,
+                     lambda ledger, now, gate: ledger.redeem(text, now, gate, source=checked))
+
+    @Slot(str, float)
+    def redeem_manual(self, ticket: str, decoded_at: float) -> None:
+        """Admit a typed ticket id (a dead phone): checked, recorded as 'manual', reported."""
+        try:
+            ticket_id = parse_ticket_id(ticket)
+        except TokenError as exc:  # the UI parses first: reaching here is a bug
+            self.scan_failed.emit(ScanFailure("internal", exc.message, "manual", decoded_at))
+            return
+        self._record("manual", decoded_at,
+                     lambda ledger, now, gate: ledger.redeem_manual(ticket_id, now, gate))
+
+    def _record(self, source: str, decoded_at: float,
+                redeem: Callable[[Ledger, float, GateContext], Redemption]) -> None:
         if self._ledger is None:
             self.scan_failed.emit(ScanFailure("not_open", "the ledger is not open", source,
                                               decoded_at))
             return
         now = self.now()
-        checked: Source = "wedge" if source == "wedge" else "camera"
         try:
-            result = self._ledger.redeem(text, now, self._context(now), source=checked)
+            result = redeem(self._ledger, now, self._context(now))
         except LedgerError as exc:
             log.error("scan NOT recorded (%s): %s", exc.code, exc.message)
             self.scan_failed.emit(ScanFailure(exc.code, exc.message, source, decoded_at))
@@ -188,19 +204,13 @@ class LedgerWorker(QObject):
             self.scan_failed.emit(ScanFailure("internal", str(exc), source, decoded_at))
             return
         assert result.scan_id is not None
-        admitted = self._info.admitted + (result.verdict.outcome is Outcome.ADMITTED)
-        self._info = replace(self._info, admitted=admitted,
-                             pending_uploads=self._info.pending_uploads + 1)
-        self.scan_decided.emit(ScanResult(result.verdict, source, result.scan_id, decoded_at,
-                                          admitted, self._info.pending_uploads,
-                                          self._info.tz_minutes))
-
-    @Slot(str)
-    def lookup(self, text: str) -> None:
-        """Look a typed ticket id up (read-only) and report what the ledger knows."""
-        if self._ledger is None:
-            return
-        self.lookup_finished.emit(lookup_ticket(text, self._ledger, self._policy, self._gate))
+        verdict = result.verdict
+        admitted = self._info.admitted + (verdict.outcome is Outcome.ADMITTED)
+        # Codes that did not parse never leave the gate (docs/sync-client.md).
+        pending = self._info.pending_uploads + (verdict.ticket is not None)
+        self._info = replace(self._info, admitted=admitted, pending_uploads=pending)
+        self.scan_decided.emit(ScanResult(verdict, source, result.scan_id, decoded_at,
+                                          admitted, pending, self._info.tz_minutes))
 
     # -- manager ----------------------------------------------------------------------
     @Slot()
@@ -209,22 +219,22 @@ class LedgerWorker(QObject):
         if self._ledger is None:
             return
         try:
-            admitted, pending = queries.gate_counts(self._ledger.conn)
-        except sqlite3.Error as exc:
-            log.error("reading the gate counters failed: %s", exc)
+            admitted, pending = reports.gate_counts(self._ledger)
+        except LedgerError as exc:
+            log.error("reading the gate counters failed: %s", exc.message)
             return
         self._info = replace(self._info, admitted=admitted, pending_uploads=pending)
         self.counts_changed.emit(admitted, pending)
 
     @Slot()
     def load_stats(self) -> None:
-        """Report counts, five-minute buckets and recent scans for the manager view."""
+        """Report counts, five-minute buckets, recent scans and conflicts for the manager view."""
         if self._ledger is None:
             return
         try:
-            stats = queries.load_stats(self._ledger.conn, self._policy, self.now())
-        except sqlite3.Error as exc:
-            log.error("reading the manager statistics failed: %s", exc)
+            stats = reports.gate_report(self._ledger, self.now())
+        except LedgerError as exc:
+            log.error("reading the manager statistics failed: %s", exc.message)
             return
         self.stats_loaded.emit(stats)
 
@@ -257,9 +267,13 @@ class LedgerWorker(QObject):
             self.export_failed.emit("the ledger is not open")
             return
         try:
-            count = queries.export_scans(self._ledger.conn, self._policy, Path(path))
-        except (OSError, sqlite3.Error) as exc:
+            count = reports.export_scans(self._ledger, Path(path))
+        except LedgerError as exc:
+            log.error("exporting scans failed: %s", exc.message)
+            self.export_failed.emit(exc.message)
+            return
+        except OSError as exc:
             log.error("exporting scans failed: %s", exc)
-            self.export_failed.emit(getattr(exc, "strerror", None) or str(exc))
+            self.export_failed.emit(exc.strerror or str(exc))
             return
         self.scans_exported.emit(path, count)

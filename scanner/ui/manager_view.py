@@ -1,4 +1,5 @@
-"""The manager view (behind the PIN): counts, the five-minute chart, recent scans, actions."""
+"""The manager view (behind the PIN): counts, the five-minute chart, recent scans, conflicts,
+actions."""
 
 from __future__ import annotations
 
@@ -20,11 +21,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from scanner.ledger.reports import Conflict, GateReport
 from scanner.sync.status import SyncStatus
 from scanner.ui import theme
 from scanner.ui.chart import ScanChart
 from scanner.ui.paths import usb_dir
-from scanner.ui.queries import ManagerStats
 from scanner.ui.reasons import outcome_label
 from scanner.ui.status_strip import hhmm
 
@@ -58,6 +59,10 @@ def _table(parent: QWidget, name: str, headers: list[str]) -> QTableWidget:
     return table
 
 
+def _hms(t: float) -> str:
+    return time.strftime("%H:%M:%S", time.localtime(t))
+
+
 def _fill(table: QTableWidget, rows: list[list[str]]) -> None:
     table.setRowCount(len(rows))
     for r, row in enumerate(rows):
@@ -79,7 +84,7 @@ class ManagerView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("manager_view")
-        self.stats: ManagerStats | None = None
+        self.stats: GateReport | None = None
         heading = QLabel(self.tr("Manager"), self)
         heading.setProperty("role", "heading")
         self.event_label = QLabel(self)
@@ -105,15 +110,21 @@ class ManagerView(QWidget):
         self.by_type = _table(self, "by_type", [self.tr("Ticket type"), self.tr("Admitted"),
                                                 self.tr("Refused")])
         self.recent = _table(self, "recent", [self.tr("Time"), self.tr("Ticket"),
-                                              self.tr("Type"), self.tr("Outcome"),
+                                                  self.tr("Type"), self.tr("Outcome"),
                                               self.tr("Source")])
         self.by_outcome = _table(self, "by_outcome", [self.tr("Outcome"), self.tr("Scans")])
+        self.conflict_table = _table(self, "conflict_table", [
+            self.tr("Ticket"), self.tr("Type"), self.tr("Here"), self.tr("Also admitted at")])
+        self.conflict_box = self._titled(
+            self.tr("Conflicts: admitted here and elsewhere while offline"), self.conflict_table)
+        self.conflict_box.hide()
         grid = QGridLayout()
         grid.setSpacing(12)
         grid.addWidget(self._titled(self.tr("Admissions per 5 minutes"), self.chart), 0, 0)
         grid.addWidget(self._titled(self.tr("By ticket type"), self.by_type), 0, 1)
         grid.addWidget(self._titled(self.tr("Recent scans"), self.recent), 1, 0)
         grid.addWidget(self._titled(self.tr("By outcome"), self.by_outcome), 1, 1)
+        grid.addWidget(self.conflict_box, 2, 0, 1, 2)
         grid.setColumnStretch(0, 3)
         grid.setColumnStretch(1, 2)
         self.sync_label = QLabel(self)
@@ -159,7 +170,7 @@ class ManagerView(QWidget):
         col.addWidget(body, 1)
         return box
 
-    def set_stats(self, stats: ManagerStats) -> None:
+    def set_stats(self, stats: GateReport) -> None:
         """Show a fresh snapshot from the ledger."""
         self.stats = stats
         self.event_label.setText(stats.event_name or self.tr("No event loaded"))
@@ -170,10 +181,18 @@ class ManagerView(QWidget):
         self.chart.set_buckets(stats.buckets)
         _fill(self.by_type, [[name, f"{ok:,}", f"{bad:,}"] for name, ok, bad in stats.by_type])
         _fill(self.by_outcome, [[outcome_label(o), f"{n:,}"] for o, n in stats.by_outcome])
-        _fill(self.recent, [[time.strftime("%H:%M:%S", time.localtime(s.time)),
+        _fill(self.recent, [[_hms(s.time),
                              s.ticket or "—", s.type_name or "—",
                              outcome_label(s.outcome), self._source(s.source)]
                             for s in stats.recent])
+        _fill(self.conflict_table, [self._conflict_row(c) for c in stats.conflicts])
+        self.conflict_box.setVisible(bool(stats.conflicts))
+
+    def _conflict_row(self, c: Conflict) -> list[str]:
+        here = self.tr("{gate} at {time}").format(gate=c.gate, time=_hms(c.time))
+        others = "; ".join(self.tr("{gate} at {time}").format(gate=o.gate, time=_hms(o.time))
+                           for o in c.others)
+        return [c.ticket, c.type_name or "—", here, others or self.tr("(not synced yet)")]
 
     def _source(self, source: str) -> str:
         names = {"camera": self.tr("camera"), "wedge": self.tr("handheld"),

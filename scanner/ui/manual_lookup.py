@@ -1,4 +1,5 @@
-"""Manual lookup: type the ticket number of a visitor whose phone is dead."""
+"""Manual lookup: type the ticket number of a visitor whose phone is dead; the gate checks it
+and records the admission as manual."""
 
 from __future__ import annotations
 
@@ -27,8 +28,9 @@ class ManualLookupPanel(QFrame):
         self.setProperty("role", "card")
         heading = QLabel(self.tr("Manual lookup"), self)
         heading.setProperty("role", "heading")
-        hint = QLabel(self.tr("Phone dead? Type the ticket number from the e-mail or the "
-                              "app (16 characters, dashes optional)."), self)
+        hint = QLabel(self.tr("Phone dead? Check photo ID first, then type the ticket number "
+                              "from the e-mail or the app (16 characters, dashes optional). "
+                              "A valid ticket is admitted and recorded."), self)
         hint.setProperty("role", "dim")
         hint.setWordWrap(True)
         self.field = QLineEdit(self)
@@ -36,7 +38,7 @@ class ManualLookupPanel(QFrame):
         self.field.setPlaceholderText("0123-4567-89ab-cdef")
         self.field.setMaxLength(40)
         self.field.returnPressed.connect(self._submit)
-        go = QPushButton(self.tr("Look up"), self)
+        go = QPushButton(self.tr("Check and admit"), self)
         go.setObjectName("lookup_go")
         go.setProperty("primary", True)
         go.clicked.connect(self._submit)

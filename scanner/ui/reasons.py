@@ -1,4 +1,4 @@
-"""Turning verdicts, lookups and recording failures into the words on the verdict panel.
+"""Turning verdicts and recording failures into the words on the verdict panel.
 
 English shows the verifier's own plain-words reason ("Already used at Gate 3 at
 19:02"); other languages get a translated sentence per outcome, filled in from
@@ -12,7 +12,7 @@ import time
 from PySide6.QtCore import QCoreApplication
 
 from scanner.ui.display import Tone, VerdictDisplay
-from scanner.ui.lookup import LookupResult
+from scanner.verify.token import format_ticket_id
 from scanner.verify.verdict import Level, Outcome, TicketFacts, Verdict
 
 translate = QCoreApplication.translate
@@ -128,6 +128,13 @@ def describe_verdict(verdict: Verdict, *, english: bool, tz_minutes: int = 0,
         title = _headlines()[outcome]
         detail = _facts_line(facts, with_type=True)
     reason = _reason(verdict, title, english, tz_minutes)
+    if source == "manual":
+        if facts is not None:  # staff check they typed the number they meant
+            number = translate("Verdict", "Ticket {ticket}").format(
+                ticket=format_ticket_id(facts.ticket_id))
+            detail = SEP.join(p for p in (detail, number) if p)
+        if verdict.admit and not english:
+            reason = translate("Verdict", "Admitted by ticket number (no phone)")
     return VerdictDisplay(tone, word, title, detail, reason, source)
 
 
@@ -161,32 +168,8 @@ def describe_failure(code: str, message: str) -> VerdictDisplay:
                           reasons.get(code, message))
 
 
-def describe_lookup(result: LookupResult) -> VerdictDisplay:
-    """The panel for a manual lookup (nothing is recorded)."""
-    tone = Tone(result.level.value)
-    ticket = ""
-    if result.ticket:
-        ticket = translate("Verdict", "Ticket {ticket}").format(ticket=result.ticket)
-    if result.kind == "found":
-        detail = SEP.join(p for p in (result.seat or "", ticket) if p)
-        return VerdictDisplay(
-            tone, level_word(tone),
-            result.type_name or translate("Verdict", "Ticket found"), detail,
-            translate("Verdict", "Phone not shown: check photo ID, then let them in by hand."
-                                 " Not recorded."), "manual")
-    detail = SEP.join(p for p in (result.type_name or "", result.seat or "", ticket) if p)
-    titles = {
-        "bad_id": (translate("Verdict", "Not a ticket number"),
-                   translate("Verdict", "Type the 16-character ticket number")),
-        "no_event": (translate("Verdict", "No event loaded"),
-                     translate("Verdict", "Import a manifest first")),
-        "unknown": (translate("Verdict", "Not on this gate's list"),
-                    translate("Verdict", "Check the number, or sync and try again")),
-        "revoked": (translate("Verdict", "Ticket cancelled"), result.reason or ""),
-        "wrong_gate": (translate("Verdict", "Wrong entrance"),
-                       translate("Verdict", "This ticket is for another entrance")),
-        "used": (translate("Verdict", "Already used"),
-                 _used_at(result.previous_gate or "?", result.previous_time or "?")),
-    }
-    title, reason = titles[result.kind]
-    return VerdictDisplay(tone, level_word(tone), title, detail, reason, "manual")
+def describe_bad_ticket_number() -> VerdictDisplay:
+    """The panel for a typed ticket number that is not one (nothing is recorded)."""
+    return VerdictDisplay(Tone.REFUSE, level_word(Tone.REFUSE),
+                          translate("Verdict", "Not a ticket number"), "",
+                          translate("Verdict", "Type the 16-character ticket number"), "manual")

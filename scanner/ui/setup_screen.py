@@ -55,6 +55,7 @@ class SetupScreen(QWidget):
         self.setObjectName("setup_screen")
         self._info = LedgerInfo()
         self._pin_set = pin_set
+        self._enroll_available = enroll_available
         heading = QLabel(self.tr("Set up this gate"), self)
         heading.setProperty("role", "heading")
         heading.setFont(theme.font(30, bold=True))
@@ -216,6 +217,11 @@ class SetupScreen(QWidget):
                 self.camera_combo.addItem(camera, camera)
             self.camera_combo.setCurrentIndex(self.camera_combo.findData(camera))
 
+    def set_enrolling(self, busy: bool) -> None:
+        """While an enrollment runs the button says so and takes no second code."""
+        self.enroll_button.setEnabled(self._enroll_available and not busy)
+        self.enroll_button.setText(self.tr("Enrolling…") if busy else self.tr("Enroll"))
+
     def show_error(self, text: str) -> None:
         """A problem the operator must fix ('' clears it)."""
         self.error.setText(text)
@@ -248,6 +254,7 @@ class SetupScreen(QWidget):
             self.show_error(exc.message)
             return
         self.show_error("")
+        self.set_enrolling(True)
         self.enroll_requested.emit(text)
 
     def _camera_changed(self, _index: int) -> None:

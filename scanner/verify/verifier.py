@@ -4,11 +4,16 @@ Checks run from the cheapest-to-forge to the most specific: format, event,
 issuer key and signature, holder signature and time step, then the ticket's
 status, validity, slot, gate, and its earlier movements. The first failing
 check decides; every path returns a `Verdict`, none raises.
+
+The ticket-level half (status, validity, slot, gate, movements) works from a
+`TicketClaim`, so `verify_manual` runs it for a ticket id typed in by staff
+(a dead phone): the same rules, minus what only a signed code can prove.
 """
 
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass, replace
 
 from scanner.verify.policy import EventPolicy, TicketType
 from scanner.verify.token import Token, TokenError, parse_token
@@ -23,6 +28,24 @@ def _clock(t: float, policy: EventPolicy) -> str:
 
 def _day_clock(t: float, policy: EventPolicy) -> str:
     return time.strftime("%d %b %H:%M", time.gmtime(t + policy.tz_offset_minutes * 60))
+
+
+@dataclass(frozen=True, slots=True)
+class TicketClaim:
+    """Which ticket a scan is about: from a verified credential, or the ledger for a typed id.
+
+    `valid_from`/`valid_until` come from the credential; None means not known
+    (the ledger does not keep them), so that check is skipped.
+    """
+
+    ticket_id: int
+    type_id: int
+    serial: int
+    valid_from: int | None = None
+    valid_until: int | None = None
+
+
+MANUAL_PREFIX = "Manual"  # an admit from a typed ticket id says so in its reason
 
 
 def verify(text: str | bytes, now: float, view: LedgerView, gate: GateContext) -> Verdict:
@@ -42,18 +65,10 @@ def verify(text: str | bytes, now: float, view: LedgerView, gate: GateContext) -
 def _verify_for_event(token: Token, now: float, view: LedgerView, gate: GateContext,
                       policy: EventPolicy) -> Verdict:
     cred = token.credential
+    claim = TicketClaim(cred.ticket_id, cred.type_id, cred.serial, cred.valid_from,
+                        cred.valid_until)
     record = view.ticket(cred.ticket_id)
-    ttype = policy.ticket_type(cred.type_id)
-    gate_info = policy.gate(gate.gate)
-    facts = TicketFacts(
-        ticket_id=cred.ticket_id,
-        serial=cred.serial,
-        type_id=cred.type_id,
-        type_name=ttype.name if ttype else None,
-        seat=record.seat if record else None,
-        zone=gate_info.zone if gate_info else None,
-        listed=record is not None,
-    )
+    facts = _facts(claim, record, policy, gate)
 
     def refuse(outcome: Outcome, reason: str, level: Level | None = None) -> Verdict:
         return Verdict(outcome, reason, facts, level=level, event_id=policy.event_id)
@@ -68,9 +83,7 @@ def _verify_for_event(token: Token, now: float, view: LedgerView, gate: GateCont
         return refuse(Outcome.BAD_SIGNATURE, "Forged or altered code (phone signature)")
 
     if not gate.clock_trusted:
-        return refuse(Outcome.CLOCK_UNSET,
-                      "Gate clock is not set: sync with the server or set the time",
-                      Level.CHECK)
+        return _clock_unset(facts, policy)
     now_step = int(now // policy.rotation_period)
     tolerance = policy.clock_tolerance_steps
     if token.step < now_step - tolerance:
@@ -80,25 +93,88 @@ def _verify_for_event(token: Token, now: float, view: LedgerView, gate: GateCont
     if token.step > now_step + tolerance:
         return refuse(Outcome.FUTURE_CODE,
                       "Code is from the future: check the phone's clock or this gate's clock")
+    return _check_ticket(claim, record, facts, now, view, gate, policy)
 
+
+def verify_manual(ticket_id: int, now: float, view: LedgerView, gate: GateContext,
+                  policy: EventPolicy) -> Verdict:
+    """Decide an admission by typed ticket id (no phone). Pure: reads `view`, writes nothing.
+
+    Without a code there is no signature to check, so the ticket must be on
+    this gate's list; then the ticket-level rules apply as for a scan. An admit
+    is green and its reason starts with "Manual".
+    """
+    record = view.ticket(ticket_id)
+    if record is None:
+        facts = TicketFacts(ticket_id, serial=0, type_id=0, listed=False)
+        return Verdict(Outcome.UNKNOWN_TICKET_TYPE,
+                       "Ticket number not on this gate's list: check it, or sync and try again",
+                       facts, level=Level.CHECK, event_id=policy.event_id)
+    claim = TicketClaim(record.ticket_id, record.type_id, record.serial)
+    facts = _facts(claim, record, policy, gate)
+    if record.revoked:  # before the clock: a cancelled ticket is refused whatever the time
+        return Verdict(Outcome.REVOKED, _revoked_reason(record), facts,
+                       event_id=policy.event_id)
+    if not gate.clock_trusted:
+        return _clock_unset(facts, policy)
+    verdict = _check_ticket(claim, record, facts, now, view, gate, policy)
+    if verdict.admit:
+        return replace(verdict, reason=f"{MANUAL_PREFIX}: {verdict.reason}")
+    return verdict
+
+
+def _facts(claim: TicketClaim, record: TicketRecord | None, policy: EventPolicy,
+           gate: GateContext) -> TicketFacts:
+    ttype = policy.ticket_type(claim.type_id)
+    gate_info = policy.gate(gate.gate)
+    return TicketFacts(
+        ticket_id=claim.ticket_id,
+        serial=claim.serial,
+        type_id=claim.type_id,
+        type_name=ttype.name if ttype else None,
+        seat=record.seat if record else None,
+        zone=gate_info.zone if gate_info else None,
+        listed=record is not None,
+    )
+
+
+def _clock_unset(facts: TicketFacts, policy: EventPolicy) -> Verdict:
+    return Verdict(Outcome.CLOCK_UNSET,
+                   "Gate clock is not set: sync with the server or set the time", facts,
+                   level=Level.CHECK, event_id=policy.event_id)
+
+
+def _revoked_reason(record: TicketRecord) -> str:
+    why = f" ({record.revoked_reason})" if record.revoked_reason else ""
+    return f"Ticket cancelled{why}"
+
+
+def _check_ticket(claim: TicketClaim, record: TicketRecord | None, facts: TicketFacts,
+                  now: float, view: LedgerView, gate: GateContext,
+                  policy: EventPolicy) -> Verdict:
+    """The ticket-level checks: type, status, validity, slot, gate, then earlier movements."""
+
+    def refuse(outcome: Outcome, reason: str, level: Level | None = None) -> Verdict:
+        return Verdict(outcome, reason, facts, level=level, event_id=policy.event_id)
+
+    ttype = policy.ticket_type(claim.type_id)
     if ttype is None:
         return refuse(Outcome.UNKNOWN_TICKET_TYPE,
-                      f"Unknown ticket type {cred.type_id} (sync needed?)")
-    if record is not None and record.revoked and record.serial <= cred.serial:
-        why = f" ({record.revoked_reason})" if record.revoked_reason else ""
-        return refuse(Outcome.REVOKED, f"Ticket cancelled{why}")
-    if record is not None and record.serial > cred.serial:
+                      f"Unknown ticket type {claim.type_id} (sync needed?)")
+    if record is not None and record.revoked and record.serial <= claim.serial:
+        return refuse(Outcome.REVOKED, _revoked_reason(record))
+    if record is not None and record.serial > claim.serial:
         return refuse(Outcome.SUPERSEDED,
                       "Old ticket: it was transferred to someone else")
     if record is None and not policy.admit_unlisted:
         return refuse(Outcome.UNKNOWN_TICKET_TYPE,
                       "Ticket not on this gate's list: sync, then try again", Level.CHECK)
-    if now < cred.valid_from:
+    if claim.valid_from is not None and now < claim.valid_from:
         return refuse(Outcome.NOT_YET_VALID,
-                      f"Not valid yet: valid from {_day_clock(cred.valid_from, policy)}")
-    if now > cred.valid_until:
+                      f"Not valid yet: valid from {_day_clock(claim.valid_from, policy)}")
+    if claim.valid_until is not None and now > claim.valid_until:
         return refuse(Outcome.EXPIRED,
-                      f"Ticket expired {_day_clock(cred.valid_until, policy)}")
+                      f"Ticket expired {_day_clock(claim.valid_until, policy)}")
     if ttype.slot is not None and not ttype.slot.contains(now):
         slot = ttype.slot
         when = "starts" if now < slot.start else "ended"
@@ -106,10 +182,11 @@ def _verify_for_event(token: Token, now: float, view: LedgerView, gate: GateCont
         return refuse(Outcome.OUTSIDE_TIME_SLOT,
                       f"Outside time slot {_clock(slot.start, policy)}–{_clock(slot.end, policy)}"
                       f" ({when} {_clock(at, policy)})")
+    gate_info = policy.gate(gate.gate)
     wrong = _wrong_gate(ttype, gate, gate_info.zone if gate_info else None)
     if wrong:
         return refuse(Outcome.WRONG_GATE, wrong)
-    return _decide_movement(token, now, view, gate, policy, ttype, record, facts)
+    return _decide_movement(claim.ticket_id, now, view, gate, policy, ttype, facts)
 
 
 def _age(seconds: int) -> str:
@@ -129,10 +206,9 @@ def _wrong_gate(ttype: TicketType, gate: GateContext, zone: str | None) -> str |
     return None
 
 
-def _decide_movement(token: Token, now: float, view: LedgerView, gate: GateContext,
-                     policy: EventPolicy, ttype: TicketType, record: TicketRecord | None,
-                     facts: TicketFacts) -> Verdict:
-    moves = view.movements(token.credential.ticket_id)
+def _decide_movement(ticket_id: int, now: float, view: LedgerView, gate: GateContext,
+                     policy: EventPolicy, ttype: TicketType, facts: TicketFacts) -> Verdict:
+    moves = view.movements(ticket_id)
 
     def verdict(outcome: Outcome, reason: str, prev: Movement | None = None) -> Verdict:
         return Verdict(outcome, reason, facts, event_id=policy.event_id,

@@ -2,11 +2,12 @@
 
     python -m tests.ledger.worker LEDGER JOBS.json [START_AT]
 
-JOBS.json is a list of {"text", "now", "gate", "device"} with an optional "at"
+JOBS.json is a list of {"text", "now", "gate", "device"} (or "manual", a typed
+ticket id for `Ledger.redeem_manual`, instead of "text") with an optional "at"
 (a unix time to wait for, so several workers hit the same ticket at the same
 instant). The worker opens the ledger, waits until START_AT, then for each job
-calls `Ledger.redeem` and prints {"scan_id", "outcome", "ticket_id"} only after
-it returned, flushing each line: what a gate screen would show.
+redeems and prints {"scan_id", "outcome", "ticket_id"} only after it returned,
+flushing each line: what a gate screen would show.
 """
 
 from __future__ import annotations
@@ -36,7 +37,10 @@ def main(argv: list[str]) -> int:
                 time.sleep(wait)
             gate = GateContext(job["gate"], device_id=job["device"])
             try:
-                r = ledger.redeem(job["text"], job["now"], gate)
+                if "manual" in job:
+                    r = ledger.redeem_manual(job["manual"], job["now"], gate)
+                else:
+                    r = ledger.redeem(job["text"], job["now"], gate)
             except LedgerError as exc:
                 print(json.dumps({"error": exc.code}), flush=True)
                 return 3

@@ -111,23 +111,46 @@ def test_a_person_typing_is_not_a_scan(qtbot: QtBot, make_app: AppMaker,
         qtbot.keyClick(app.window.gate, Qt.Key.Key_Return)
 
 
-def test_manual_lookup_of_a_dead_phone(qtbot: QtBot, make_app: AppMaker, data_dir: Path,
-                                       issuer: Issuer, clock: FakeClock) -> None:
+def manual_scans(data_dir: Path) -> list[sqlite3.Row]:
+    """The gate's manual scans, as another process reads them."""
+    conn = sqlite3.connect(data_dir / "ledger.db")
+    conn.row_factory = sqlite3.Row
+    try:
+        return conn.execute("SELECT * FROM scans WHERE source = 'manual' ORDER BY seq").fetchall()
+    finally:
+        conn.close()
+
+
+def test_manual_lookup_of_a_dead_phone_records_a_manual_admission(
+        qtbot: QtBot, make_app: AppMaker, data_dir: Path, issuer: Issuer,
+        clock: FakeClock) -> None:
     app = make_app(data_dir)
     gate = app.window.gate
     gate.lookup_button.click()
     assert gate.lookup.isVisible()
     gate.lookup.field.setText("0000-0000-0000-2001")
     found = shown(qtbot, app, lambda: qtbot.keyClick(gate.lookup.field, Qt.Key.Key_Return))
-    assert found.tone is Tone.CHECK and found.word == "CHECK"
+    assert found.tone is Tone.ADMIT and found.word == "ADMIT" and found.source == "manual"
     assert found.title == "VIP" and "Row A seat 7" in found.detail
-    assert "photo ID" in found.reason and found.source == "manual"
+    assert "Ticket 0000000000002001" in found.detail and found.reason == "Manual: VIP"
     assert gate.verdict.source.text() == "Manual lookup"
-    # Typing in the lookup field never reached the keyboard wedge.
+    assert not gate.lookup.isVisible()
+    assert app.window.gate.strip.admitted.plain() == "Admitted 1"
+    assert app.window.gate.strip.uploads.plain() == "1 to upload"
+    # Recorded durably as manual, in the hash chain; typing never reached the keyboard wedge.
+    [row] = manual_scans(data_dir)
+    assert (row["ticket_id"], row["outcome"], row["admit"], row["gate"]) == (
+        0x2001, "admitted", 1, "Gate 1")
+    assert row["device_time"] == clock.now
     with Ledger(data_dir / "ledger.db") as ledger:
-        assert ledger.status()["scans"] == 0
-    # A ticket already used is refused, with where and when.
+        assert ledger.status()["scans"] == 1 and ledger.verify_chain().ok
+    # The phone turns up after all: the code is now already used.
+    clock.advance(60)
+    again = scan(qtbot, app, issuer.issue(0x2001, type_id=2).token(clock.now))
+    assert again.tone is Tone.REFUSE and again.title == "Already used"
+    # A ticket already used is refused, with where and when, and the refusal is logged.
     scan(qtbot, app, issuer.issue(0x1001).token(clock.now))
+    clock.advance(60)
     gate.open_lookup()
     gate.lookup.field.setText("1001")
     used = shown(qtbot, app, gate.lookup._submit)
@@ -136,6 +159,16 @@ def test_manual_lookup_of_a_dead_phone(qtbot: QtBot, make_app: AppMaker, data_di
     gate.open_lookup()
     gate.lookup.field.setText("4001")
     assert shown(qtbot, app, gate.lookup._submit).title == "Ticket cancelled"
+    gate.open_lookup()
+    gate.lookup.field.setText("beef")
+    unknown = shown(qtbot, app, gate.lookup._submit)
+    assert unknown.tone is Tone.CHECK and unknown.title == "Not on this gate's list"
+    gate.open_lookup()
+    gate.lookup.field.setText("not a number")
+    bad = shown(qtbot, app, gate.lookup._submit)
+    assert bad.tone is Tone.REFUSE and bad.title == "Not a ticket number"
+    assert [r["outcome"] for r in manual_scans(data_dir)] == [
+        "admitted", "already_used", "revoked", "unknown_ticket_type"]  # nothing for "bad"
 
 
 def test_a_scan_the_ledger_cannot_record_never_shows_green(

@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 from pytestqt.qtbot import QtBot
 
+from scanner.ledger.ledger import Ledger
+from scanner.sync.errors import EnrollError
 from scanner.ui.ui_settings import UiSettings
 from tests.factories import Issuer
 from tests.ui.conftest import AppMaker, FakeClock
@@ -132,3 +134,73 @@ def test_choosing_chinese_in_set_up_rebuilds_the_window(qtbot: QtBot, make_app: 
         from scanner.ui import translations
 
         translations.uninstall(QApplication.instance(), app._translator)  # type: ignore[arg-type]
+
+
+class RefusingEnroller:
+    """The engine's enroller as it fails: `error` is raised from `enroll`."""
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+        self.calls = 0
+
+    def enroll(self, handshake: object) -> object:
+        self.calls += 1
+        raise self.error
+
+
+HANDSHAKE = ('{"type": "gatescan-enroll", "v": 1, "url": "http://10.0.0.2:8080", '
+             '"code": "ABCD-EFGH"}')
+
+
+def test_a_refused_enrollment_shows_the_engines_words_in_set_up(
+        qtbot: QtBot, make_app: AppMaker, tmp_path: Path,
+        caplog: pytest.LogCaptureFixture) -> None:
+    enroller = RefusingEnroller(EnrollError(
+        "code_used", "This enrollment code was already used: ask the organizer for a new one."))
+    app = make_app(tmp_path / "fresh", wait_ready=False, enroller=enroller)
+    qtbot.waitUntil(lambda: app.window.current_screen() == "setup", timeout=5000)
+    setup = app.setup
+    setup.handshake.setText(HANDSHAKE)
+    setup.enroll_button.click()
+    assert not setup.enroll_button.isEnabled()
+    qtbot.waitUntil(lambda: setup.enroll_button.isEnabled(), timeout=5000)
+    assert setup.error.text() == ("Enrollment failed: This enrollment code was already used: "
+                                  "ask the organizer for a new one.")
+    assert enroller.calls == 1 and app.window.current_screen() == "setup"
+    assert not [r for r in caplog.records if r.exc_info], "a refusal is not a crash"
+
+
+def test_a_bug_in_enrollment_goes_to_the_crash_handler(qtbot: QtBot, make_app: AppMaker,
+                                                       tmp_path: Path) -> None:
+    app = make_app(tmp_path / "fresh", wait_ready=False,
+                   enroller=RefusingEnroller(KeyError("device_token")))
+    qtbot.waitUntil(lambda: app.window.current_screen() == "setup", timeout=5000)
+    setup = app.setup
+    setup.handshake.setText(HANDSHAKE)
+    with qtbot.capture_exceptions() as crashes:
+        setup.enroll_button.click()
+        qtbot.waitUntil(lambda: setup.enroll_button.isEnabled(), timeout=5000)
+    assert "unexpected error in this program" in setup.error.text()
+    assert [type(e[1]) for e in crashes] == [KeyError]
+
+
+def test_manager_lists_conflicts_the_server_reported(qtbot: QtBot, make_app: AppMaker,
+                                                    data_dir: Path, issuer: Issuer,
+                                                    clock: FakeClock) -> None:
+    app = make_app(data_dir)
+    scan(qtbot, app, issuer.issue(0x1001).token(clock.now))
+    with Ledger(data_dir / "ledger.db") as ledger:
+        [ours] = [s.scan_id for s in ledger.unsent_scans()]
+        ledger.apply_changes(7, [{  # the same ticket at Gate 2, while both were offline
+            "seq": 1, "kind": "scan", "scan_id": "ab" * 16, "ticket_id": "0000000000001001",
+            "serial": 0, "gate": "Gate 2", "direction": "entry", "outcome": "admitted",
+            "device_time": clock.now - 120, "device_id": "dev_00000000000b"}], "1")
+        ledger.record_upload_results([ours], conflicts=[ours], at=clock.now + 5)
+    app.window.show_manager()
+    manager = app.window.manager
+    qtbot.waitUntil(lambda: manager.conflict_table.rowCount() == 1, timeout=5000)
+    assert manager.conflict_box.isVisible()
+    row = [manager.conflict_table.item(0, c).text() for c in range(4)]
+    assert row[:2] == ["0000000000001001", "General"]
+    assert row[2].startswith("Gate 1 at ") and row[3].startswith("Gate 2 at ")
+    assert manager.total.value.text() == "1"  # Gate 2's scan is not this gate's

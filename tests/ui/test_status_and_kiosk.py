@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -123,3 +124,42 @@ def test_one_instance_per_data_directory(tmp_path: Path) -> None:
     finally:
         lock.unlock()
     single_instance(tmp_path).unlock()
+
+
+class UnsetClockSync(FakeSync):
+    """A gate that booted with a clock behind what its ledger has seen, then syncs."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.clock = ClockState.UNSET
+
+    def status(self) -> SyncStatus:
+        return replace(super().status(), clock_state=self.clock)
+
+
+def test_an_unset_clock_is_on_screen_until_the_sync_fixes_it(qtbot: QtBot, make_app: AppMaker,
+                                                             data_dir: Path) -> None:
+    sync = UnsetClockSync()
+    app = make_app(data_dir, sync=sync)
+    gate = app.window.gate
+    qtbot.waitUntil(lambda: gate.strip.clock.plain() == "Clock NOT SET", timeout=5000)
+    assert gate.strip.clock.state == "bad"
+    assert gate.warning.isVisible() and "clock is not set" in gate.warning.text()
+    sync.clock = ClockState.SYNCED
+    app.sync_requested.emit()
+    qtbot.waitUntil(lambda: gate.strip.clock.plain() == "Clock OK", timeout=5000)
+    assert not gate.warning.isVisible()
+
+
+def test_a_revoked_gate_says_so_on_the_screen(qtbot: QtBot, make_app: AppMaker,
+                                              data_dir: Path) -> None:
+    sync = FakeSync()
+    app = make_app(data_dir, sync=sync)
+    gate = app.window.gate
+    qtbot.waitUntil(lambda: gate.strip.link.plain() == "Online", timeout=5000)
+    assert not gate.warning.isVisible()
+    sync.status = lambda: SyncStatus(device_revoked=True)  # type: ignore[method-assign]
+    app.sync_requested.emit()
+    qtbot.waitUntil(lambda: gate.strip.link.plain() == "Device revoked", timeout=5000)
+    assert gate.warning.isVisible() and "revoked" in gate.warning.text()
+    assert "revoked" in gate.message.text()

@@ -88,6 +88,11 @@ def test_chinese_verdicts_and_status(qtbot: QtBot) -> None:
         admit = reasons.describe_verdict(Verdict(Outcome.ADMITTED, "VIP",
                                                  TicketFacts(1, 0, 2, "VIP")), english=False)
         assert admit.tone is Tone.ADMIT and admit.word == "通过"
+        manual = reasons.describe_verdict(Verdict(Outcome.ADMITTED, "Manual: VIP",
+                                                  TicketFacts(0x2001, 0, 2, "VIP")),
+                                          english=False, source="manual")
+        assert manual.reason == "凭票号入场（未出示手机）"
+        assert manual.detail == "票号 0000000000002001"
         strip = StatusStrip()
         qtbot.addWidget(strip)
         strip.set_sync(None)
