@@ -318,10 +318,12 @@ def manifest(settings: ServerSettings, event_id: int | None, out: Path | None,
 
 def _register() -> None:
     from server_stub import cli_devices, cli_server
+    from server_stub.wallet import cli as cli_wallet
 
     main.add_command(cli_server.serve)
     main.add_command(cli_server.admin_token)
     main.add_command(cli_devices.device)
+    main.add_command(cli_wallet.ticket)
 
 
 _register()

@@ -23,6 +23,7 @@ from server_stub.api.routes import dashboard, devices, events, reports, sync, ti
 from server_stub.api.sync_models import ScanItem
 from server_stub.settings import ServerSettings, load_settings
 from server_stub.store import IssuerStore
+from server_stub.wallet import routes as wallet
 
 log = logging.getLogger(__name__)
 IMPORT_SUFFIX = "/scans/import"
@@ -65,7 +66,7 @@ def create_app(settings: ServerSettings, *, store: IssuerStore | None = None) ->
     app.state.settings = settings
     app.state.store = the_store
     install_error_handlers(app)
-    for module in (events, tickets, devices, reports, sync, dashboard):
+    for module in (events, tickets, devices, reports, sync, dashboard, wallet):
         app.include_router(module.router(), responses=error_responses(422))
 
     @app.get("/api/v1/health", response_model=m.HealthOut, tags=["health"])

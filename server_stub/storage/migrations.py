@@ -67,7 +67,13 @@ def _v2(conn: Connection) -> None:
         conn.execute(insert(s.changes), rows)
 
 
-MIGRATIONS: list[Migration] = [_v1, _v2]
+def _v3(conn: Connection) -> None:
+    """The wallet page: one-time claim and transfer links."""
+    for table in s.V3_TABLES:
+        table.create(conn)
+
+
+MIGRATIONS: list[Migration] = [_v1, _v2, _v3]
 
 
 def current_version(conn: Connection) -> int:

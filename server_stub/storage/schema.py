@@ -3,7 +3,8 @@
 Version 1 is the offline issuer's schema (events, public keys, tickets,
 transfers, the change counter); version 2 adds the sync server's tables: the
 change log, scans, conflicts, devices, enrollment codes, admin tokens and
-dashboard sessions, and the manifest cache. See `migrations.py`.
+dashboard sessions, and the manifest cache; version 3 the wallet's one-time
+claim links. See `migrations.py`.
 """
 
 from __future__ import annotations
@@ -192,3 +193,21 @@ manifest_cache = Table(
 
 V2_TABLES = (changes, scans, conflicts, devices, enrollment_codes,
              admin_tokens, admin_sessions, manifest_cache)
+
+# One-time wallet links (server_stub/wallet/links.py): a phone claims a ticket with one.
+wallet_links = Table(
+    "wallet_links", metadata,
+    Column("link_hash", String(64), primary_key=True),
+    Column("ticket_id", BigInteger, ForeignKey("tickets.ticket_id"), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("serial", Integer, nullable=False),
+    Column("auth_at", BigInteger),
+    Column("created_at", Float(53), nullable=False),
+    Column("expires_at", Float(53), nullable=False),
+    Column("used_at", Float(53)),
+    Column("claimed_key", LargeBinary),
+    Column("claimed_serial", Integer),
+    Index("idx_wallet_links_ticket", "ticket_id"),
+)
+
+V3_TABLES = (wallet_links,)

@@ -1,0 +1,240 @@
+"""The wallet in a real browser: headless Debian Chromium (Playwright) against the real server.
+
+A phone claims a ticket, its screenshot is decoded by the scanner's own decoder and
+admitted by a gate's ledger; a screenshot two periods old is refused as stale; the
+page works offline; after a transfer the first phone's code is refused as superseded
+once the gate has synced, and the friend's phone is admitted. The event rotates every
+3 s, so two periods pass in seconds. Set GATESCAN_WALLET_SHOTS=DIR to keep the
+screenshots.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import shutil
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from scanner.camera.decoders import make_decoder
+from scanner.camera.images import load_image
+from scanner.ledger.ledger import Ledger
+from scanner.verify.policy import Gate, TicketType, TimeSlot
+from scanner.verify.token import Token, parse_token
+from scanner.verify.verdict import Outcome
+from scanner.verify.view import GateContext
+from server_stub import devices, issuer
+from server_stub.settings import load_settings
+from server_stub.store import IssuerStore
+from server_stub.wallet import links
+from tests.server_stub.backends import in_ci
+from tests.server_stub.client import Gate as GateClient
+from tests.server_stub.live import serving
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM = Path("/usr/bin/chromium")
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+PERIOD = 3
+VECTORS = Path(__file__).parents[1] / "verify" / "vectors.json"
+GATE = GateContext("Gate 1", device_id="gate-1")
+
+
+def _playwright() -> Any:
+    problem = None
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        problem = "playwright is not installed (pip install -e '.[dev]')"
+    if problem is None and not CHROMIUM.exists():
+        problem = f"{CHROMIUM} is missing (apt-get install chromium)"
+    if problem is not None:
+        if in_ci():
+            pytest.fail(problem, pytrace=False)
+        pytest.skip(problem)
+    return sync_playwright
+
+
+@dataclass
+class Venue:
+    """The live server, its event, two claim links and an enrolled gate with its ledger."""
+
+    url: str
+    store: IssuerStore
+    event_id: int
+    link: str
+    gate: GateClient
+    ledger: Ledger
+    shots: Path
+
+
+@pytest.fixture
+def venue(tmp_path: Path) -> Iterator[Venue]:
+    """A fresh server with a 3-second rotation event; the gate has loaded its manifest."""
+    settings = load_settings(tmp_path / "data", {})
+    now = int(time.time())
+    with IssuerStore.open(settings) as store, serving(settings, store) as url:
+        event_id = issuer.create_event(
+            store, "Spring Concert 春季音乐会", gates=[Gate("Gate 1")],
+            ticket_types=[TicketType(1, "Pair", max_entries=2,
+                                     slot=TimeSlot(now - 3600, now + 3 * 3600, 600))],
+            rotation_period=PERIOD, tz_offset_minutes=480).event_id
+        _, link = links.issue_with_link(store, event_id, 1, now - 86400, now + 86400, "C-12",
+                                        now=now)
+        device = devices.add_device(store, event_id, "north", "Gate 1", ttl=600, now=now)
+        with GateClient(url, device.code) as gate, Ledger(tmp_path / "gate.db") as ledger:
+            ledger.import_manifest(io.BytesIO(gate.manifest()))
+            yield Venue(url, store, event_id, links.link_url(url, link.token), gate, ledger,
+                        tmp_path / "shots")
+    keep = os.environ.get("GATESCAN_WALLET_SHOTS")
+    if keep and (tmp_path / "shots").is_dir():
+        shutil.copytree(tmp_path / "shots", keep, dirs_exist_ok=True)
+
+
+@pytest.fixture
+def chromium(tmp_path: Path) -> Iterator[Any]:
+    """A function that starts a fresh headless Chromium profile (a phone); all are closed."""
+    sync_playwright = _playwright()
+    opened: list[Any] = []
+    with sync_playwright() as pw:
+        def phone(name: str, locale: str = "en-US") -> Any:
+            context = pw.chromium.launch_persistent_context(
+                str(tmp_path / f"profile-{name}"), executable_path=str(CHROMIUM),
+                headless=True, args=FLAGS, viewport={"width": 390, "height": 844},
+                device_scale_factor=2, locale=locale, service_workers="allow")
+            opened.append(context)
+            return context
+        try:
+            yield phone
+        finally:
+            for context in opened:
+                context.close()
+
+
+def _page_step(page: Any) -> int:
+    page.wait_for_selector("#qr svg", timeout=20_000)
+    return int(page.get_attribute("#qr", "data-step"))
+
+
+def _shot(page: Any, venue: Venue, name: str) -> tuple[Token, str]:
+    """Screenshot the page, decode it with the scanner's decoder; the token and its text."""
+    step = _page_step(page)
+    venue.shots.mkdir(exist_ok=True)
+    path = venue.shots / f"{name}.png"
+    page.screenshot(path=str(path))
+    image = load_image(path)
+    assert not isinstance(image, str), image
+    texts = [c.text for c in make_decoder().decode(image)]
+    assert len(texts) == 1, f"{name}: decoded {len(texts)} codes"
+    token = parse_token(texts[0])
+    assert token.step in (step, step + 1)  # the page may re-sign between attribute and shot
+    return token, texts[0]
+
+
+def _redeem(venue: Venue, text: str, *, dry_run: bool = False) -> Outcome:
+    return venue.ledger.redeem(text, time.time(), GATE, source="camera",
+                               dry_run=dry_run).verdict.outcome
+
+
+def _wait_step(page: Any, at_least: int) -> None:
+    page.wait_for_function(
+        "(n) => Number(document.querySelector('#qr')?.dataset.step) >= n", arg=at_least,
+        timeout=(PERIOD * 4 + 10) * 1000)
+
+
+def test_claim_admit_stale_offline_transfer(venue: Venue, chromium: Any) -> None:
+    alice = chromium("alice").new_page()
+    alice.goto(venue.link)
+    first, first_text = _shot(alice, venue, "1-claimed")
+    assert "#claim" not in alice.url  # the token left the address bar
+    assert first.credential.serial == 1 and first.credential.event_id == venue.event_id
+    assert alice.inner_text("#event-name") == "Spring Concert 春季音乐会"
+    assert alice.inner_text("#seat") == "C-12" and alice.inner_text("#type-name") == "Pair"
+    assert "New code in" in alice.inner_text("#countdown")
+    assert _redeem(venue, first_text) is Outcome.ADMITTED
+
+    # Two periods later the page shows a new code; the old screenshot is refused as stale.
+    _wait_step(alice, first.step + 2)
+    later, later_text = _shot(alice, venue, "2-two-periods-later")
+    assert later.step >= first.step + 2 and later.credential == first.credential
+    assert _redeem(venue, first_text) is Outcome.STALE_CODE
+    assert _redeem(venue, later_text, dry_run=True) is Outcome.ADMITTED
+
+    # No network at all: the page comes back from its service worker and still signs.
+    alice.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    alice.context.set_offline(True)
+    alice.reload()
+    offline, offline_text = _shot(alice, venue, "3-offline")
+    assert offline.credential == first.credential
+    assert not alice.is_hidden("#net")
+    assert _redeem(venue, offline_text, dry_run=True) is Outcome.ADMITTED
+    alice.context.set_offline(False)
+
+    # Alice hands the ticket to Bob, then loses her data connection (as at a gate).
+    alice.click("#transfer")
+    alice.click("#confirm-yes")
+    alice.wait_for_selector("#transfer-dialog[open] #link-qr svg")
+    alice.screenshot(path=str(venue.shots / "4-transfer-link.png"))
+    gift = alice.input_value("#link-text")
+    assert gift.startswith(venue.url + "/wallet/#claim=gsw_")
+    alice.click("#link-close")
+    alice.context.set_offline(True)
+    bob = chromium("bob", locale="zh-CN").new_page()
+    bob.goto(gift)
+    bobs, bobs_text = _shot(bob, venue, "5-bob-zh")
+    assert bobs.credential.serial == 2 and bobs.credential.holder_key != first.credential.holder_key
+    assert "秒后更新二维码" in bob.inner_text("#countdown")
+
+    # Before the gate syncs it still admits Alice's code; after syncing it refuses it.
+    before_sync, alice_text = _shot(alice, venue, "6-alice-after-transfer")
+    assert before_sync.credential.serial == 1
+    assert _redeem(venue, alice_text, dry_run=True) is Outcome.ADMITTED
+    venue.ledger.apply_changes(venue.event_id, venue.gate.pull(), venue.gate.cursor)
+    _, alice_text = _shot(alice, venue, "7-alice-after-sync")
+    assert _redeem(venue, alice_text) is Outcome.SUPERSEDED
+    assert _redeem(venue, bobs_text) is Outcome.ADMITTED
+
+    # Back online, Alice's page learns the ticket moved and stops showing a code.
+    alice.context.set_offline(False)
+    alice.wait_for_selector("#gone:not([hidden])", timeout=15_000)
+    assert alice.query_selector("#qr svg") is None
+    alice.screenshot(path=str(venue.shots / "8-alice-superseded.png"))
+
+    # A third phone opening Alice's original link cannot claim the ticket.
+    carol = chromium("carol").new_page()
+    carol.goto(venue.link)
+    carol.wait_for_selector("#screen-message:not([hidden])", timeout=15_000)
+    assert "already added to another phone" in carol.inner_text("#msg-text")
+    carol.screenshot(path=str(venue.shots / "9-carol-refused.png"))
+
+
+def test_webcrypto_reproduces_the_vectors(venue: Venue, chromium: Any) -> None:
+    """Chromium's Ed25519 (seeds imported as PKCS#8) signs the shared vectors byte for byte."""
+    page = chromium("vectors").new_page()
+    page.goto(venue.url + "/wallet/")
+    page.wait_for_selector("#screen-message:not([hidden])")  # no ticket yet
+    vectors = json.loads(VECTORS.read_text())
+    results = page.evaluate("""async (vectors) => {
+      const tok = await import("/wallet/token.js");
+      const pkcs8 = (seed) => tok.hexToBytes("302e020100300506032b657004220420" + seed);
+      const key = (seed) => crypto.subtle.importKey("pkcs8", pkcs8(seed), {name: "Ed25519"},
+                                                    false, ["sign"]);
+      const out = [];
+      for (const v of vectors) {
+        const credential = tok.hexToBytes(v.token_hex.slice(0, 250));
+        const holder = await key(v.holder_seed);
+        out.push(await tok.buildToken(credential, tok.stepFor(v.unix_time, v.period),
+                                      tok.webCryptoSigner(crypto.subtle, holder)));
+      }
+      const made = await crypto.subtle.generateKey({name: "Ed25519"}, false, ["sign", "verify"]);
+      return {texts: out, extractable: made.privateKey.extractable};
+    }""", vectors)
+    assert results["texts"] == [v["token_text"] for v in vectors]
+    assert results["extractable"] is False
