@@ -96,7 +96,7 @@ def _used_at(gate: str, at: str) -> str:
     return translate("Verdict", "Already used at {gate} at {time}").format(gate=gate, time=at)
 
 
-def _facts_line(facts: TicketFacts | None, with_type: bool) -> str:
+def _facts_line(facts: TicketFacts | None, with_type: bool, listed_note: bool = True) -> str:
     if facts is None:
         return ""
     parts = []
@@ -106,7 +106,7 @@ def _facts_line(facts: TicketFacts | None, with_type: bool) -> str:
         parts.append(facts.seat)
     if facts.zone:
         parts.append(translate("Verdict", "zone {zone}").format(zone=facts.zone))
-    if not facts.listed:
+    if not facts.listed and listed_note:
         parts.append(translate("Verdict", "not on this gate's list"))
     return SEP.join(parts)
 
@@ -126,7 +126,9 @@ def describe_verdict(verdict: Verdict, *, english: bool, tz_minutes: int = 0,
         detail = _facts_line(facts, with_type=False)
     else:
         title = _headlines()[outcome]
-        detail = _facts_line(facts, with_type=True)
+        # "Not on this gate's list" is the title already: not again in the line below it.
+        detail = _facts_line(facts, with_type=True,
+                             listed_note=outcome is not Outcome.UNKNOWN_TICKET_TYPE)
     reason = _reason(verdict, title, english, tz_minutes)
     if source == "manual":
         if facts is not None:  # staff check they typed the number they meant

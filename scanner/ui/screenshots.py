@@ -124,6 +124,11 @@ def take(out: Path, *, language: str = "en", base: Path | None = None) -> list[P
         gate.redeem_requested.emit(text, "camera", time.perf_counter())
         _wait(lambda: len(seen) > shown)
 
+    def typed(action: Callable[[], None]) -> None:
+        shown = len(seen)
+        action()
+        _wait(lambda: len(seen) > shown)
+
     seen: list[object] = []
     gate.verdict_displayed.connect(seen.append)
     gate.window.gate._hold_ms = {tone: 600_000 for tone in gate.window.gate._hold_ms}
@@ -145,13 +150,14 @@ def take(out: Path, *, language: str = "en", base: Path | None = None) -> list[P
         gate.window.gate.open_lookup()
         gate.window.gate.lookup.field.setText(special["multi_day"])
         shot("manual-lookup")
-        gate.window.gate.lookup._submit()
-        _wait(lambda: gate.window.gate.verdict.display() is not None
-              and gate.window.gate.verdict.display().source == "manual")  # type: ignore[union-attr]
+        typed(gate.window.gate.lookup._submit)
+        shot("admit-manual")  # recorded as a manual admission
+        gate.window.gate.open_lookup()
+        gate.window.gate.lookup.field.setText("0000-0000-00c0-ffee")  # not on the list
+        typed(gate.window.gate.lookup._submit)
         shot("check-manual")
-        gate.ledger.scan_failed.emit(ScanFailure(
-            "disk_full", "the disk is full", "camera", time.perf_counter()))
-        _wait(lambda: len(seen) >= 4)
+        typed(lambda: gate.ledger.scan_failed.emit(ScanFailure(
+            "disk_full", "the disk is full", "camera", time.perf_counter())))
         shot("not-recorded")
         gate.window.show_manager()
         _wait(lambda: gate.window.manager.stats is not None)

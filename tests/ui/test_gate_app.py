@@ -163,6 +163,7 @@ def test_manual_lookup_of_a_dead_phone_records_a_manual_admission(
     gate.lookup.field.setText("beef")
     unknown = shown(qtbot, app, gate.lookup._submit)
     assert unknown.tone is Tone.CHECK and unknown.title == "Not on this gate's list"
+    assert unknown.detail == "Ticket 000000000000beef"  # the title says the rest
     gate.open_lookup()
     gate.lookup.field.setText("not a number")
     bad = shown(qtbot, app, gate.lookup._submit)
