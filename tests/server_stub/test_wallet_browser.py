@@ -159,6 +159,10 @@ def test_claim_admit_stale_offline_transfer(venue: Venue, chromium: Any) -> None
     assert alice.inner_text("#seat") == "C-12" and alice.inner_text("#type-name") == "Pair"
     assert "New code in" in alice.inner_text("#countdown")
     assert _redeem(venue, first_text) is Outcome.ADMITTED
+    again = alice.context.new_page()  # her own link again, on her phone: still her ticket
+    again.goto(venue.link)
+    assert _page_step(again) >= first.step and again.is_hidden("#screen-message")
+    again.close()
 
     # Two periods later the page shows a new code; the old screenshot is refused as stale.
     _wait_step(alice, first.step + 2)

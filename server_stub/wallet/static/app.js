@@ -172,6 +172,11 @@ function claimErrorText(code) {
 }
 
 async function claim(token) {
+  const mine = state.tickets.find((x) => x.claim === token);
+  if (mine) { // this phone opened its own (used) link again: just show the ticket
+    state.currentId = mine.id;
+    return true;
+  }
   show("screen-loading");
   $("loading-text").textContent = t("claiming");
   let pending = await db.get(db.PENDING, token);
@@ -197,7 +202,7 @@ async function claim(token) {
   const ticket = {
     id: res.data.ticket.ticket_id, credential: res.data.credential, facts: res.data.ticket,
     privateKey: pending.privateKey, publicKey: pending.publicKey, state: "current",
-    transferPending: false, claimedAt: Date.now(),
+    transferPending: false, claimedAt: Date.now(), claim: token,
   };
   await db.put(db.TICKETS, ticket);
   await db.remove(db.PENDING, token);
