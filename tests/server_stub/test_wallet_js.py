@@ -41,8 +41,8 @@ def test_node_test_suite() -> None:
     """The JS unit tests pass under node's built-in runner."""
     files = sorted(str(p) for p in JS_DIR.glob("*.test.mjs"))
     assert len(files) >= 3
-    run = subprocess.run([_node(), "--test", *files], capture_output=True, text=True,
-                         timeout=120, cwd=JS_DIR)
+    run = subprocess.run([_node(), "--test", "--test-reporter=tap", *files],
+                         capture_output=True, text=True, timeout=120, cwd=JS_DIR)
     assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-2000:]
     assert "# fail 0" in run.stdout
 
