@@ -219,11 +219,16 @@ def test_claim_admit_stale_offline_transfer(venue: Venue, chromium: Any) -> None
     carol.screenshot(path=str(venue.shots / "9-carol-refused.png"))
 
 
-def test_webcrypto_reproduces_the_vectors(venue: Venue, chromium: Any) -> None:
-    """Chromium's Ed25519 (seeds imported as PKCS#8) signs the shared vectors byte for byte."""
+def test_webcrypto_vectors_and_installable(venue: Venue, chromium: Any) -> None:
+    """Chromium's Ed25519 (seeds imported as PKCS#8) signs the shared vectors byte for byte,
+    and Chromium finds the page installable (manifest, icon, service worker)."""
     page = chromium("vectors").new_page()
     page.goto(venue.url + "/wallet/")
     page.wait_for_selector("#screen-message:not([hidden])")  # no ticket yet
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    cdp = page.context.new_cdp_session(page)
+    assert cdp.send("Page.getInstallabilityErrors")["installabilityErrors"] == []
+    assert cdp.send("Page.getAppManifest")["errors"] == []
     vectors = json.loads(VECTORS.read_text())
     results = page.evaluate("""async (vectors) => {
       const tok = await import("/wallet/token.js");
