@@ -31,7 +31,7 @@ def _when(t: float | None) -> str:
 def _info(d: devices.DeviceInfo) -> dict[str, object]:
     return {"device_id": d.device_id, "event_id": d.event_id, "name": d.name, "gate": d.gate,
             "status": d.status, "created_at": d.created_at, "enrolled_at": d.enrolled_at,
-            "revoked_at": d.revoked_at, "last_seen_at": d.last_seen_at}
+            "revoked_at": d.revoked_at, "last_seen_at": d.last_seen_at, **d.chain_fields()}
 
 
 def _show_enrollment(settings: ServerSettings, e: devices.Enrollment, url: str | None,
@@ -101,7 +101,10 @@ def list_(settings: ServerSettings, event_id: int | None, as_json: bool) -> None
         eid = _event_id(store, event_id)
         found = devices.list_devices(store, eid)
     lines = [f"{d.device_id}  {d.status:<8} {d.gate or '-':<16} {d.name}  "
-             f"(last seen {_when(d.last_seen_at)})" for d in found]
+             f"(last seen {_when(d.last_seen_at)}"
+             f"{f', log checkpoint {d.checkpoint.seq}' if d.checkpoint else ''})"
+             f"{'  CHAIN MISMATCH: its scan log was rewritten' if d.chain_mismatch else ''}"
+             for d in found]
     _emit(as_json, {"event_id": eid, "devices": [_info(d) for d in found]},
           "\n".join(lines) or "no devices")
 

@@ -4,7 +4,9 @@ A device belongs to one event and (optionally) one gate. `add_device` makes it
 with status `pending` and an enrollment code (shown once); `enroll` trades the
 code for a device token (shown once) and makes it `active`; `revoke` makes it
 `revoked` for good: its token is refused with `device_revoked`, so the gate
-knows to wipe its event data. Only hashes of codes and tokens are stored.
+knows to wipe its event data. Only hashes of codes and tokens are stored. Each
+device carries the checkpoint of its gate's scan chain and any chain mismatch
+(`server_stub.checkpoints`).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from sqlalchemy import Connection, and_, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from server_stub import authtokens
+from server_stub.checkpoints import Checkpoint, checkpoint_of, mismatch_of
 from server_stub.errors import IssuerError
 from server_stub.storage import schema as s
 from server_stub.store import IssuerStore
@@ -43,6 +46,15 @@ class DeviceInfo:
     enrolled_at: float | None
     revoked_at: float | None
     last_seen_at: float | None
+    checkpoint: Checkpoint | None = None
+    chain_mismatch: dict[str, Any] | None = None
+    chain_mismatches: int = 0
+
+    def chain_fields(self) -> dict[str, Any]:
+        """Its scan-chain checkpoint and first mismatch, as the API and CLI show them."""
+        cp = self.checkpoint
+        return {"chain": None if cp is None else {"seq": cp.seq, "hash": cp.hash, "at": cp.at},
+                "chain_mismatch": self.chain_mismatch, "chain_mismatches": self.chain_mismatches}
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +68,8 @@ class Enrollment:
 
 def _device(row: Any) -> DeviceInfo:
     return DeviceInfo(row.device_id, row.event_id, row.name, row.gate, row.status,
-                      row.created_at, row.enrolled_at, row.revoked_at, row.last_seen_at)
+                      row.created_at, row.enrolled_at, row.revoked_at, row.last_seen_at,
+                      checkpoint_of(row), mismatch_of(row), row.chain_mismatches or 0)
 
 
 def check_name(name: str) -> str:
@@ -152,9 +165,11 @@ def enroll(store: IssuerStore, code: str, *, now: float) -> tuple[DeviceInfo, st
         token = authtokens.new_token(authtokens.DEVICE_PREFIX)
         conn.execute(update(s.enrollment_codes).where(s.enrollment_codes.c.code_hash == wanted)
                      .values(used_at=now))
+        # A new enrollment may come with a new scan log (a replaced SD card): its chain
+        # is compared from here on (server_stub/checkpoints.py); a mismatch stays flagged.
         conn.execute(update(s.devices).where(s.devices.c.device_id == device.device_id).values(
             status=ACTIVE, token_hash=authtokens.token_hash(token), enrolled_at=now,
-            last_seen_at=now))
+            last_seen_at=now, chain_seq=None, chain_hash=None, chain_at=None))
         info = _device(_row(conn, device.device_id))
     log.info("device %s enrolled", info.device_id)
     return info, token

@@ -1,4 +1,5 @@
-"""The change feed a gate pulls: tickets, transfers, revocations, keys, policy, other gates' scans.
+"""The change feed a gate pulls: tickets, transfers, revocations, keys, policy, other gates'
+scans, and conflicts.
 
 A cursor is opaque to gates. Inside, it is two change numbers: `t`, the last
 ticket/key/policy change the gate has, and `s`, the last scan it has. They are
@@ -7,7 +8,9 @@ no scans ("1042.0": changes after 1042, scans from the start). One numbering
 covers both, so a page is the merge of both streams in seq order, read from one
 snapshot; the cursor after a full page is its last seq, after the last page the
 snapshot's end. Writers commit seqs in order (`storage.engine`), so nothing
-that commits later can land below a cursor already handed out.
+that commits later can land below a cursor already handed out. Conflict
+changes are about scans, so they ride with the scan side: after a manifest a
+gate gets every conflict so far, along with every scan.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, literal_column, or_, select
 
 from scanner.verify.token import format_ticket_id
 from server_stub.errors import IssuerError
@@ -87,6 +90,14 @@ def page(store: IssuerStore, event_id: int, device_id: str | None, cursor: Curso
             select(ch.seq, ch.kind, ch.ticket_id, ch.data)
             .where(and_(ch.event_id == event_id, ch.seq > cursor.tickets))
             .order_by(ch.seq).limit(limit + 1)).all()
+        if cursor.scans < cursor.tickets:
+            # A literal kind, so SQLite can use the partial index of conflict changes.
+            rows = [*rows, *conn.execute(
+                select(ch.seq, ch.kind, ch.ticket_id, ch.data)
+                .where(and_(ch.event_id == event_id,
+                            ch.kind == literal_column(f"'{s.CONFLICT_KIND}'"),
+                            ch.seq > cursor.scans, ch.seq <= cursor.tickets))
+                .order_by(ch.seq).limit(limit + 1))]
         scan_filter = and_(sc.event_id == event_id, sc.seq > cursor.scans)
         if device_id is not None:
             scan_filter = and_(scan_filter, or_(sc.device_id.is_(None), sc.device_id != device_id))

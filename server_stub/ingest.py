@@ -5,22 +5,24 @@ item or an import of scans already pushed changes nothing and is answered
 `duplicate`. Scans keep the gate's own time (`device_time`), never the time they
 reached the server, and are stored even when the server would have refused
 them. After each batch the movements of the tickets it touched are replayed
-(`server_stub.movements`); tickets admitted more often than allowed are listed
-in `conflicts` and their admitted entries flagged in the results.
+(`server_stub.conflicts`); tickets admitted more often than allowed are listed
+in `conflicts`, announced in the change feed, and their admitted entries
+flagged in the results. Each scan's place in its gate's hash chain is kept and
+checked against what the gate pushed before (`server_stub.checkpoints`).
 """
 
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, and_, insert, select, update
+from sqlalchemy import Connection, select
 
-from scanner.verify.policy import EventPolicy
+from server_stub import checkpoints, conflicts
+from server_stub.checkpoints import ChainItem
 from server_stub.errors import IssuerError
-from server_stub.movements import MOVEMENT_OUTCOMES, Move, admitted_entries, over_admitted
+from server_stub.movements import MOVEMENT_OUTCOMES
 from server_stub.storage import schema as s
 from server_stub.storage.changelog import next_seqs
 from server_stub.store import IssuerStore
@@ -47,6 +49,12 @@ class ScanIn:
     source: str | None = None
     reason: str | None = None
     device_id: str | None = None
+    chain_seq: int | None = None
+    chain_hash: str | None = None
+
+    def chain(self) -> ChainItem:
+        """Its place in its gate's hash chain (as the gate sent it)."""
+        return ChainItem(self.scan_id, self.device_id, self.chain_seq, self.chain_hash)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +69,7 @@ class ItemResult:
 
 _SCAN_COLUMNS = ("scan_id", "seq", "event_id", "ticket_id", "serial", "type_id", "gate",
                  "direction", "outcome", "device_time", "received_at", "device_id", "source",
-                 "reason", "via")
+                 "reason", "via", "chain_seq", "chain_hash")
 
 
 def _insert_scans(conn: Connection, rows: list[tuple[object, ...]]) -> None:
@@ -72,11 +80,15 @@ def _insert_scans(conn: Connection, rows: list[tuple[object, ...]]) -> None:
         f"VALUES ({', '.join([mark] * len(_SCAN_COLUMNS))})", rows)
 
 
-def _existing(conn: Connection, scan_ids: Sequence[str]) -> set[str]:
-    found: set[str] = set()
+def _existing(conn: Connection, scan_ids: Sequence[str]) -> dict[str, ChainItem]:
+    """The scans among these that are already stored, with their place in their gate's chain."""
+    sc = s.scans.c
+    found: dict[str, ChainItem] = {}
     for i in range(0, len(scan_ids), CHUNK):
-        found.update(conn.execute(select(s.scans.c.scan_id).where(
-            s.scans.c.scan_id.in_(scan_ids[i:i + CHUNK]))).scalars())
+        for row in conn.execute(select(sc.scan_id, sc.device_id, sc.chain_seq, sc.chain_hash)
+                                .where(sc.scan_id.in_(scan_ids[i:i + CHUNK]))):
+            found[row.scan_id] = ChainItem(row.scan_id, row.device_id, row.chain_seq,
+                                           row.chain_hash)
     return found
 
 
@@ -112,10 +124,11 @@ def ingest(store: IssuerStore, event_id: int, items: Sequence[ScanIn | ItemResul
             _insert_scans(conn, [
                 (sc.scan_id, first + i, event_id, sc.ticket_id, sc.serial,
                  types.get(sc.ticket_id), sc.gate, sc.direction, sc.outcome, sc.device_time,
-                 now, sc.device_id, sc.source, sc.reason, via)
+                 now, sc.device_id, sc.source, sc.reason, via, sc.chain_seq, sc.chain_hash)
                 for i, sc in enumerate(fresh)])
+        checkpoints.record(conn, [sc.chain() for sc in scans], existing, set(new), now)
         moved = sorted({sc.ticket_id for sc in scans if sc.outcome in MOVEMENT_OUTCOMES})
-        conflicted = _recheck(conn, event_id, event.policy, moved, now)
+        conflicted = conflicts.recheck(conn, event_id, event.policy, moved, now)
     results: list[ItemResult] = []
     claimed: set[str] = set()
     for it in items:
@@ -131,48 +144,3 @@ def ingest(store: IssuerStore, event_id: int, items: Sequence[ScanIn | ItemResul
         log.debug("stored %d scans (%s) for event %d", len(fresh), via, event_id)
     return results
 
-
-def _recheck(conn: Connection, event_id: int, policy: EventPolicy, ticket_ids: Sequence[int],
-             now: float) -> set[int]:
-    """Replay the movements of these tickets; record and return the ones in conflict."""
-    if not ticket_ids:
-        return set()
-    sc = s.scans.c
-    moves: dict[int, list[Move]] = defaultdict(list)
-    types: dict[int, int | None] = {}
-    for i in range(0, len(ticket_ids), CHUNK):
-        for row in conn.execute(
-                select(sc.ticket_id, sc.scan_id, sc.device_time, sc.direction, sc.type_id)
-                .where(and_(sc.event_id == event_id, sc.ticket_id.in_(ticket_ids[i:i + CHUNK]),
-                            sc.outcome.in_(MOVEMENT_OUTCOMES)))):
-            moves[row.ticket_id].append(Move(row.scan_id, row.device_time, row.direction))
-            types[row.ticket_id] = row.type_id
-    counts: dict[int, tuple[int, int]] = {}
-    for ticket_id, ticket_moves in moves.items():
-        type_id = types.get(ticket_id)
-        ttype = policy.ticket_type(type_id) if type_id is not None else None
-        if over_admitted(ticket_moves, ttype, policy):
-            counts[ticket_id] = (admitted_entries(ticket_moves), ttype.max_entries if ttype else 1)
-    if counts:
-        _record_conflicts(conn, event_id, counts, now)
-    return set(counts)
-
-
-def _record_conflicts(conn: Connection, event_id: int, counts: dict[int, tuple[int, int]],
-                      now: float) -> None:
-    c = s.conflicts.c
-    ids = sorted(counts)
-    known: set[int] = set()
-    for i in range(0, len(ids), CHUNK):
-        known.update(conn.execute(select(c.ticket_id).where(and_(
-            c.event_id == event_id, c.ticket_id.in_(ids[i:i + CHUNK])))).scalars())
-    fresh = [tid for tid in ids if tid not in known]
-    if fresh:
-        conn.execute(insert(s.conflicts), [
-            {"event_id": event_id, "ticket_id": tid, "entries": counts[tid][0],
-             "allowed": counts[tid][1], "detected_at": now, "updated_at": now}
-            for tid in fresh])
-        log.warning("%d new conflict(s) in event %d", len(fresh), event_id)
-    for tid in known:
-        conn.execute(update(s.conflicts).where(and_(c.event_id == event_id, c.ticket_id == tid))
-                     .values(entries=counts[tid][0], updated_at=now))

@@ -397,10 +397,17 @@ class IssuerStore:
                 old_holder_key=ticket.holder_key, new_holder_key=holder_key, at=now))
 
     def last_change(self, event_id: int) -> int:
-        """The highest change-log seq of the event (0 if none)."""
-        return int(self._run(lambda c: c.execute(
-            select(func.coalesce(func.max(s.changes.c.seq), 0))
-            .where(s.changes.c.event_id == event_id)).scalar_one()))
+        """The highest change-log seq of the event's tickets, keys and policy (0 if none).
+
+        Conflict changes are about scans, which a manifest does not carry: they
+        do not make a cached manifest stale.
+        """
+        ch = s.changes.c
+        # Newest first along the (event_id, seq) index: stops at the first one that counts.
+        last = self._run(lambda c: c.execute(
+            select(ch.seq).where(and_(ch.event_id == event_id, ch.kind != s.CONFLICT_KIND))
+            .order_by(ch.seq.desc()).limit(1)).scalar())
+        return int(last or 0)
 
 
 _EVENT_SELECT = select(s.events.c.event_id, s.events.c.name, s.events.c.kind, s.events.c.policy,

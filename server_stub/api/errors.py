@@ -19,6 +19,7 @@ log = logging.getLogger(__name__)
 
 # IssuerError codes that are not 422 (a request the server understood but cannot do).
 STATUS_OF = {
+    "bad_cursor": 400,
     "unauthenticated": 401,
     "forbidden": 403, "device_revoked": 403,
     "not_found": 404, "unknown_event": 404, "unknown_ticket": 404, "unknown_device": 404,

@@ -184,6 +184,26 @@ class DevicePatch(Strict):
     gate: Name | None = None
 
 
+class ChainCheckpointOut(BaseModel):
+    """The highest place in the gate's hash-chained scan log it pushed since it enrolled."""
+
+    seq: int = Field(description="the scan's `seq` in the gate's log")
+    hash: str = Field(description="that scan's chain hash (64 hex digits)")
+    at: float = Field(description="when the server received it")
+
+
+class ChainMismatchOut(BaseModel):
+    """The first pushed scan whose place in the gate's chain disagreed with an earlier push."""
+
+    seq: int | None = Field(description="the `seq` the scan was pushed with")
+    scan_id: str
+    pushed_hash: str | None
+    stored_seq: int | None = Field(description="`seq` of the scan stored there before")
+    stored_hash: str | None
+    stored_scan_id: str
+    detected_at: float
+
+
 class DeviceOut(BaseModel):
     """A gate device (its token is never shown after enrollment)."""
 
@@ -196,6 +216,11 @@ class DeviceOut(BaseModel):
     enrolled_at: float | None
     revoked_at: float | None
     last_seen_at: float | None
+    chain: ChainCheckpointOut | None = Field(
+        None, description="checkpoint of the gate's scan log (null: nothing pushed yet)")
+    chain_mismatch: ChainMismatchOut | None = Field(
+        None, description="set when the gate's scan log was rewritten, cut short or replaced")
+    chain_mismatches: int = Field(0, description="how many pushed scans disagreed")
 
 
 class DeviceOne(DeviceOut):

@@ -44,7 +44,7 @@ class ItemChecker:
         # The pattern already proved 16 hex digits below 2**63.
         return ScanIn(item.scan_id, int(item.ticket_id, 16), item.serial, item.gate,
                       item.direction, item.outcome.value, item.device_time, item.source,
-                      item.reason, device_id)
+                      item.reason, device_id, item.seq, item.hash)
 
 
 def jsonl_items(body: bytes) -> Iterator[tuple[int, Any, str | None]]:

@@ -4,10 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, WithJsonSchema
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    WithJsonSchema,
+    model_validator,
+)
 
 from scanner.verify.verdict import Outcome
 from server_stub.api.types import (
+    ChainHashHex,
     DeviceId,
     DeviceTime,
     FreeText,
@@ -27,6 +35,16 @@ class EnrollIn(BaseModel):
     code: Annotated[str, StringConstraints(min_length=1, max_length=64)]
 
 
+class EnrollKeyOut(BaseModel):
+    """An issuer key of the event, by fingerprint: what a gate may pin its first manifest to."""
+
+    kid: str = Field(description="key id, 8 hex digits")
+    fingerprint: str = Field(description="SHA-256 of the 32-byte Ed25519 public key, 64 hex "
+                             "digits (a pin `Ledger.import_manifest(expect_key=...)` accepts)")
+    state: Literal["active", "retired"] = Field(
+        description="the active key signs manifests; retired keys stay trusted for tokens")
+
+
 class EnrollOut(BaseModel):
     """The device token (shown once: store it) and what the device is for."""
 
@@ -35,6 +53,8 @@ class EnrollOut(BaseModel):
     event_id: int
     event_name: str
     gate: str | None
+    issuer_keys: list[EnrollKeyOut] = Field(
+        description="the event's issuer keys: pin the first manifest's signer to the active one")
     server_time: float
 
 
@@ -65,6 +85,15 @@ class ScanItem(BaseModel):
     reason: FreeText | None = None
     event_id: int | None = Field(None, ge=1, le=0xFFFFFFFF,
                                  description="if given, must be the device's event")
+    seq: int | None = Field(None, ge=1, le=2**63 - 1,
+                            description="the scan's position in the gate's hash-chained log")
+    hash: ChainHashHex | None = Field(None, description="the scan's chain hash in that log")
+
+    @model_validator(mode="after")
+    def _chain_pair(self) -> ScanItem:
+        if (self.seq is None) != (self.hash is None):
+            raise ValueError("seq and hash come together")
+        return self
 
 
 class ImportItem(ScanItem):
@@ -120,7 +149,7 @@ class Change(BaseModel):
 
     model_config = ConfigDict(extra="allow")
     seq: int
-    kind: Literal["ticket", "transfer", "revocation", "key", "policy", "scan"]
+    kind: Literal["ticket", "transfer", "revocation", "key", "policy", "scan", "conflict"]
 
 
 class ChangesOut(BaseModel):

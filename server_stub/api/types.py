@@ -36,6 +36,8 @@ TicketIdHex = Annotated[str, StringConstraints(pattern=r"^[0-7][0-9a-f]{15}$"),
                               examples=["1f2e3d4c5b6a7988"])]
 ScanIdHex = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{32}$"),
                       Field(description="scan id (idempotency key): 32 lowercase hex digits")]
+ChainHashHex = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$"),
+                         Field(description="SHA-256, 64 lowercase hex digits")]
 PublicKeyHex = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$"),
                          Field(description="Ed25519 public key, 64 lowercase hex digits")]
 DeviceId = Annotated[str, StringConstraints(pattern=r"^dev_[0-9a-f]{12}$")]

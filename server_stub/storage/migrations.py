@@ -14,7 +14,7 @@ import logging
 import time
 from collections.abc import Callable
 
-from sqlalchemy import Connection, func, insert, inspect, select, update
+from sqlalchemy import Connection, func, insert, inspect, select, text, update
 
 from server_stub.errors import IssuerError
 from server_stub.storage import schema as s
@@ -73,7 +73,27 @@ def _v3(conn: Connection) -> None:
         table.create(conn)
 
 
-MIGRATIONS: list[Migration] = [_v1, _v2, _v3]
+def _v4(conn: Connection) -> None:
+    """Gate hash-chain checkpoints on scans and devices; the index of conflict changes.
+
+    A database created at this version already has them (tables are created from
+    the current definitions), so only what is missing is added.
+    """
+    seen = inspect(conn)
+    for name, columns in s.V4_COLUMNS.items():
+        table = s.metadata.tables[name]
+        have = {c["name"] for c in seen.get_columns(name)}
+        for column in columns:
+            if column not in have:
+                kind = table.c[column].type.compile(dialect=conn.dialect)
+                conn.execute(text(f"ALTER TABLE {name} ADD COLUMN {column} {kind}"))
+    for table in (s.scans, s.changes):
+        for index in table.indexes:
+            if index.name in s.V4_INDEXES:
+                index.create(conn, checkfirst=True)
+
+
+MIGRATIONS: list[Migration] = [_v1, _v2, _v3, _v4]
 
 
 def current_version(conn: Connection) -> int:

@@ -4,7 +4,12 @@ Version 1 is the offline issuer's schema (events, public keys, tickets,
 transfers, the change counter); version 2 adds the sync server's tables: the
 change log, scans, conflicts, devices, enrollment codes, admin tokens and
 dashboard sessions, and the manifest cache; version 3 the wallet's one-time
-claim links. See `migrations.py`.
+claim links; version 4 the gates' hash-chain checkpoints (columns on `scans`
+and `devices`) and an index of conflict changes. See `migrations.py`.
+
+Tables are created from these definitions, so a fresh database gets later
+columns in the step that creates the table; the step that adds them to an
+older database adds only what is missing.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    literal_column,
 )
 
 metadata = MetaData()
@@ -111,6 +117,14 @@ changes = Table(
     Index("idx_changes_event_seq", "event_id", "seq"),
 )
 
+CONFLICT_KIND = "conflict"
+# v4: conflict changes travel with the scan side of a feed cursor (server_stub/feed.py).
+# Queries must spell the kind as a literal for SQLite to use this partial index.
+conflict_changes = Index("idx_changes_conflicts",
+                         changes.c.event_id, changes.c.kind, changes.c.seq,
+                         sqlite_where=changes.c.kind == literal_column(f"'{CONFLICT_KIND}'"),
+                         postgresql_where=changes.c.kind == literal_column(f"'{CONFLICT_KIND}'"))
+
 scans = Table(
     "scans", metadata,
     Column("scan_id", String(32), primary_key=True),
@@ -128,8 +142,12 @@ scans = Table(
     Column("source", String(32)),
     Column("reason", Text),
     Column("via", String(8), nullable=False),
+    # v4: the scan's place in its gate's hash chain, as the gate sent it (NULL: not sent).
+    Column("chain_seq", BigInteger),
+    Column("chain_hash", String(64)),
     Index("idx_scans_event_seq", "event_id", "seq"),
     Index("idx_scans_event_ticket", "event_id", "ticket_id"),
+    Index("idx_scans_device_chain", "device_id", "chain_seq"),
 )
 
 conflicts = Table(
@@ -154,6 +172,13 @@ devices = Table(
     Column("enrolled_at", Float(53)),
     Column("revoked_at", Float(53)),
     Column("last_seen_at", Float(53)),
+    # v4: the highest (seq, hash) of the gate's scan chain pushed since it enrolled, and
+    # the first pushed hash that disagreed with a stored one (JSON) and how many did.
+    Column("chain_seq", BigInteger),
+    Column("chain_hash", String(64)),
+    Column("chain_at", Float(53)),
+    Column("chain_mismatch", Text),
+    Column("chain_mismatches", Integer),
     UniqueConstraint("event_id", "name", name="uq_devices_event_name"),
 )
 
@@ -211,3 +236,9 @@ wallet_links = Table(
 )
 
 V3_TABLES = (wallet_links,)
+
+# v4 adds columns to existing tables and these indexes (see `migrations._v4`).
+V4_COLUMNS = {"scans": ("chain_seq", "chain_hash"),
+              "devices": ("chain_seq", "chain_hash", "chain_at", "chain_mismatch",
+                          "chain_mismatches")}
+V4_INDEXES = ("idx_scans_device_chain", "idx_changes_conflicts")

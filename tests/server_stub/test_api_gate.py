@@ -91,9 +91,10 @@ def test_manifest_then_deltas_then_other_gates_scans(server: str, org: Organizer
         assert all(c["kind"] != "scan" for c in own)
         r = a.http.get("/api/v1/device/changes", params={"cursor": "999999999"})
         assert r.status_code == 409 and r.json()["error"]["code"] == "cursor_ahead"
-        for bad in ("abc", "-1", "1.2.3", "9" * 41):
+        for bad in ("abc", "-1", "1.2.3", "9" * 41, "", "01", "1.", " 1", "\u0661"):
             r = a.http.get("/api/v1/device/changes", params={"cursor": bad})
-            assert r.status_code == 422, bad
+            assert r.status_code == 400, bad
+            assert r.json()["error"]["code"] == "bad_cursor", bad
 
 
 def test_push_is_idempotent_per_item_and_keeps_device_time(server: str, org: Organizer) -> None:

@@ -8,17 +8,24 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from sqlalchemy import insert, update
+from sqlalchemy import insert, inspect, text, update
 
 from scanner.verify.policy import Gate, TicketType
 from scanner.verify.token import key_id
-from server_stub import issuer
+from server_stub import devices, issuer
 from server_stub.entropy import SeededEntropy
 from server_stub.errors import IssuerError
 from server_stub.settings import ServerSettings
+from server_stub.storage import schema as s
 from server_stub.storage.engine import Database
 from server_stub.storage.migrations import MIGRATIONS, current_version
-from server_stub.storage.schema import V1_TABLES, counters, schema_version
+from server_stub.storage.schema import (
+    V1_TABLES,
+    V4_COLUMNS,
+    V4_INDEXES,
+    counters,
+    schema_version,
+)
 from server_stub.store import IssuerStore
 from server_stub.wallet import Wallet
 
@@ -83,6 +90,34 @@ def test_offline_issuer_file_is_migrated_with_its_change_log(settings: ServerSet
             assert current_version(conn) == len(MIGRATIONS)
         event_id = _event(st)
         assert st.last_change(event_id) > 0
+
+
+def test_schema_3_database_gains_the_chain_columns_and_keeps_its_rows(
+        settings: ServerSettings) -> None:
+    """Version 4 adds columns to existing tables: on a version 3 database, in place."""
+    with IssuerStore.open(settings) as st:
+        event_id = _event(st)
+        with st.db.write() as conn:
+            conn.execute(insert(s.devices).values(device_id="dev_000000000001",
+                                                  event_id=event_id, name="old", status="active",
+                                                  created_at=1.0))
+            for name in V4_INDEXES:
+                conn.execute(text(f"DROP INDEX {name}"))
+            for table, columns in V4_COLUMNS.items():
+                for column in columns:
+                    conn.execute(text(f"ALTER TABLE {table} DROP COLUMN {column}"))
+            conn.execute(update(schema_version).values(version=4 - 1))
+    with IssuerStore.open(settings) as st:
+        with st.db.read() as conn:
+            assert current_version(conn) == len(MIGRATIONS)
+            seen = inspect(conn)
+            for table, columns in V4_COLUMNS.items():
+                assert set(columns) <= {c["name"] for c in seen.get_columns(table)}
+            indexes = {i["name"] for t in ("scans", "changes") for i in seen.get_indexes(t)}
+            assert set(V4_INDEXES) <= indexes
+        [device] = devices.list_devices(st, event_id)
+        assert device.name == "old" and device.checkpoint is None
+        assert device.chain_mismatch is None and device.chain_mismatches == 0
 
 
 def test_issuer_key_lives_in_an_owner_only_file(store: IssuerStore,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import time
 from typing import Annotated
 
@@ -29,9 +30,12 @@ def router() -> APIRouter:
         """Trade the one-time enrollment code for a device token (returned only here)."""
         device, token = devices.enroll(store, body.code, now=time.time())
         event = store.event(device.event_id)
+        keys = [sm.EnrollKeyOut(kid=k.kid.hex(), fingerprint=hashlib.sha256(k.public_key)
+                                .hexdigest(), state="active" if k.state == "active"
+                                else "retired") for k in store.keys(device.event_id)]
         return sm.EnrollOut(device_id=device.device_id, device_token=token,
                             event_id=device.event_id, event_name=event.name if event else "",
-                            gate=device.gate, server_time=time.time())
+                            gate=device.gate, issuer_keys=keys, server_time=time.time())
 
     @r.get("/me", response_model=sm.MeOut, responses=AUTH_ERRORS)
     def me(device: DeviceDep) -> sm.MeOut:
@@ -45,10 +49,12 @@ def router() -> APIRouter:
         return manifest_response(store, device.event_id)
 
     @r.get("/changes", response_model=None,
-           responses={200: {"model": sm.ChangesOut}, **error_responses(401, 403, 409, 422)})
+           responses={200: {"model": sm.ChangesOut},
+                      **error_responses(400, 401, 403, 409, 422)})
     def changes(device: DeviceDep, store: StoreDep, settings: SettingsDep,
-                cursor: Annotated[str, Query(max_length=40, pattern=r"^[0-9]+(\.[0-9]+)?$",
-                                             description="opaque; '0' for everything")] = "0",
+                cursor: Annotated[str, Query(description="opaque, as the server gave it; '0' "
+                                             "for everything (malformed: 400 bad_cursor)")
+                                  ] = "0",
                 limit: Annotated[int, Query(ge=1, le=5000)] = 1000) -> JSONResponse:
         """Changes after `cursor`: tickets, transfers, revocations, keys, policy, other scans."""
         page = feed.page(store, device.event_id, device.device_id, feed.Cursor.parse(cursor),
