@@ -87,6 +87,7 @@ class AppliedChanges:
     keys: int = 0
     policies: int = 0
     scans: int = 0
+    conflicts: int = 0
     skipped: list[str] = field(default_factory=list)
 
     def __iadd__(self, other: AppliedChanges) -> AppliedChanges:
@@ -95,6 +96,7 @@ class AppliedChanges:
         self.keys += other.keys
         self.policies += other.policies
         self.scans += other.scans
+        self.conflicts += other.conflicts
         self.skipped += other.skipped
         return self
 
@@ -234,10 +236,29 @@ class _Page:
                 self.policy(change)
             elif kind == "scan":
                 self.scans.append(change)
+            elif kind == "conflict":
+                self.conflict(change)
             else:
                 self.skip(change, "unknown kind")
         except (KeyError, TypeError, ValueError, OverflowError, TokenError, PolicyError) as exc:
             self.skip(change, f"{type(exc).__name__}: {exc}")
+
+    def conflict(self, ch: Mapping[str, Any]) -> None:
+        """A ticket admitted more often than allowed: mark this gate's own scans of it.
+
+        Other gates' scans in the notice are already known from their `scan`
+        changes; what this gate learns is that its own admission was one of them.
+        """
+        scans = ch["scans"]
+        if not isinstance(scans, list):
+            raise TypeError("scans must be a list")
+        ids = [str(s["scan_id"]) for s in scans if isinstance(s, Mapping) and "scan_id" in s]
+        self.conn.executemany(
+            "INSERT OR IGNORE INTO upload_results (scan_id, status, error, at) "
+            "SELECT scan_id, 'conflict', NULL, ? FROM scans "
+            "WHERE scan_id = ? AND source != 'remote'",
+            [(self.now, sid) for sid in ids])
+        self.result.conflicts += 1
 
     def ticket(self, ch: Mapping[str, Any]) -> None:
         tid = parse_ticket_id(str(ch["ticket_id"]))

@@ -44,6 +44,27 @@ def test_remote_scan_makes_the_ticket_already_used_with_the_other_gate(
     assert loaded.upload_counts().pending == 1  # only the local refusal waits for upload
 
 
+def test_conflict_notice_marks_this_gates_own_scan_quietly(
+        loaded: Ledger, issuer: Issuer, caplog: pytest.LogCaptureFixture) -> None:
+    mine = loaded.redeem(issuer.issue(0x1001).token(T0), T0, GATE)
+    assert mine.verdict.outcome is Outcome.ADMITTED and mine.scan_id is not None
+    other = scan_change(8, 0x1001, T0 + 5, scan_id="ab" * 16)
+    notice = {"seq": 9, "kind": "conflict", "ticket_id": format_ticket_id(0x1001),
+              "entries": 2, "allowed": 1, "detected_at": T0 + 60, "scans_total": 2,
+              "scans": [{"scan_id": mine.scan_id, "excess": False},
+                        {"scan_id": other["scan_id"], "excess": True},
+                        {"scan_id": "cd" * 16, "excess": False}]}
+    with caplog.at_level("WARNING"):
+        applied = loaded.apply_changes(EVENT, [other, notice], "9")
+    assert applied.conflicts == 1 and applied.skipped == []
+    assert "skipped" not in caplog.text
+    rows = loaded.conn.execute("SELECT scan_id, status FROM upload_results").fetchall()
+    assert rows == [(mine.scan_id, "conflict")]  # not the other gate's, not an unknown one
+    assert loaded.upload_counts().conflicts == 1
+    again = loaded.apply_changes(EVENT, [notice], "9")
+    assert again.skipped == [] and loaded.upload_counts().conflicts == 1
+
+
 def test_applying_a_page_twice_changes_nothing(loaded: Ledger) -> None:
     page = [
         {"seq": 1, "kind": "ticket", "ticket_id": format_ticket_id(0x7007), "type_id": 1,
