@@ -240,6 +240,8 @@ def status(settings: ScannerSettings, as_json: bool) -> None:
     for key, value in info.items():
         if key in _TIME_KEYS and isinstance(value, int | float):
             value = datetime.fromtimestamp(value).astimezone().isoformat(" ", "seconds")
+        elif key == "clock_offset" and isinstance(value, int | float):
+            value = f"{value * 1000:+.0f} ms (server time minus this clock)"
         if isinstance(value, dict):
             value = ", ".join(f"{k}: {v}" for k, v in value.items()) or "-"
         click.echo(f"{key.replace('_', ' '):>20}: {value}")
