@@ -157,7 +157,8 @@ def test_wedge_commits_bursts_and_ignores_text_fields(qtbot: QtBot) -> None:
 
 
 def test_a_slow_typist_starts_a_new_burst(qtbot: QtBot, monkeypatch: pytest.MonkeyPatch) -> None:
-    wedge = KeyboardWedge(idle_ms=10_000)
+    # min_length 4: the four keys would be a scan if the gaps did not split them
+    wedge = KeyboardWedge(idle_ms=10_000, min_length=4)
     got: list[str] = []
     wedge.text_scanned.connect(lambda text, _t: got.append(text))
     clock = [100.0]
@@ -165,10 +166,15 @@ def test_a_slow_typist_starts_a_new_burst(qtbot: QtBot, monkeypatch: pytest.Monk
     target = QWidget()
     qtbot.addWidget(target)
     for char in "ABCD":
-        clock[0] += 1.0  # a person: one key a second
-        wedge.eventFilter(target, _key(char))
+        clock[0] += 0.01  # a scanner: keys 10 ms apart
+        assert wedge.eventFilter(target, _key(char))
     wedge.commit()
-    assert got == []
+    assert got == ["ABCD"]
+    for char in "WXYZ":
+        clock[0] += 1.0  # a person: one key a second
+        assert wedge.eventFilter(target, _key(char))
+    wedge.commit()
+    assert got == ["ABCD"]
 
 
 def _key(char: str) -> object:
