@@ -319,15 +319,9 @@ class IssuerStore:
         """The ticket with this id, or None."""
         if not 0 <= ticket_id <= MAX_TICKET_ID:
             return None
-        t = s.tickets.c
-        row = self._run(lambda c: c.execute(select(
-            t.ticket_id, t.event_id, t.type_id, t.serial, t.seat, t.status, t.holder_key, t.kid,
-            t.valid_from, t.valid_until, t.revoked_reason).where(t.ticket_id == ticket_id)
-        ).first())
-        if row is None:
-            return None
-        return StoredTicket(row[0], row[1], row[2], row[3], row[4], row[5], bytes(row[6]),
-                            bytes.fromhex(row[7]), row[8], row[9], row[10])
+        row = self._run(lambda c: c.execute(_TICKET_SELECT.where(
+            s.tickets.c.ticket_id == ticket_id)).first())
+        return _ticket(row) if row is not None else None
 
     def ticket_types(self, event_id: int) -> list[tuple[int, int]]:
         """(ticket_id, type_id) of every ticket of the event, in issue order."""
@@ -345,13 +339,10 @@ class IssuerStore:
     def tickets_page(self, event_id: int, after: int, limit: int) -> list[StoredTicket]:
         """Tickets of the event with ids above `after`, by id."""
         t = s.tickets.c
-        rows = self._run(lambda c: c.execute(select(
-            t.ticket_id, t.event_id, t.type_id, t.serial, t.seat, t.status, t.holder_key, t.kid,
-            t.valid_from, t.valid_until, t.revoked_reason).where(
-                and_(t.event_id == event_id, t.ticket_id > after))
+        rows = self._run(lambda c: c.execute(_TICKET_SELECT.where(
+            and_(t.event_id == event_id, t.ticket_id > after))
             .order_by(t.ticket_id).limit(limit)).all())
-        return [StoredTicket(r[0], r[1], r[2], r[3], r[4], r[5], bytes(r[6]),
-                             bytes.fromhex(r[7]), r[8], r[9], r[10]) for r in rows]
+        return [_ticket(r) for r in rows]
 
     def manifest_tickets(self, event_id: int) -> Iterator[tuple[int, int, int, str | None]]:
         """(ticket_id, type_id, serial, seat) of every ticket, sorted by ticket id."""
@@ -412,6 +403,17 @@ class IssuerStore:
 
 _EVENT_SELECT = select(s.events.c.event_id, s.events.c.name, s.events.c.kind, s.events.c.policy,
                        s.events.c.created_at, s.events.c.manifest_sequence, s.events.c.demo)
+
+
+_TICKET_SELECT = select(
+    s.tickets.c.ticket_id, s.tickets.c.event_id, s.tickets.c.type_id, s.tickets.c.serial,
+    s.tickets.c.seat, s.tickets.c.status, s.tickets.c.holder_key, s.tickets.c.kid,
+    s.tickets.c.valid_from, s.tickets.c.valid_until, s.tickets.c.revoked_reason)
+
+
+def _ticket(row: Sequence[Any]) -> StoredTicket:
+    return StoredTicket(row[0], row[1], row[2], row[3], row[4], row[5], bytes(row[6]),
+                        bytes.fromhex(row[7]), row[8], row[9], row[10])
 
 
 def _event(row: Sequence[Any]) -> StoredEvent:
