@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
+from PySide6.QtCore import QEventLoop, QTimer
 from PySide6.QtWidgets import QApplication
 
 from scanner.camera import synth
@@ -47,20 +48,25 @@ class ShiftedClock:
         return time.time() + self.offset
 
 
+def _pump(ms: int = 10) -> None:
+    """Run the event loop for `ms` milliseconds (the GUI thread never sleeps)."""
+    loop = QEventLoop()
+    QTimer.singleShot(ms, loop.quit)
+    loop.exec()
+
+
 def _wait(predicate: Callable[[], bool], timeout: float = 10.0) -> None:
     deadline = time.monotonic() + timeout
     while not predicate():
         if time.monotonic() > deadline:
             raise TimeoutError("the app did not get there in time")
-        QApplication.processEvents()
-        time.sleep(0.01)
+        _pump()
 
 
 def _settle(seconds: float = 0.4) -> None:
     end = time.monotonic() + seconds
     while time.monotonic() < end:
-        QApplication.processEvents()
-        time.sleep(0.01)
+        _pump()
 
 
 def _prefill(gate_dir: Path, report: dict[str, object], tokens: demo_video.TokenSource,
