@@ -199,7 +199,8 @@ def issue_ticket(store: IssuerStore, event_id: int, type_id: int, holder_public_
     return issue_tickets(store, event_id, [req], entropy=entropy, now=now)[0]
 
 
-def _ticket(store: IssuerStore, ticket_id: int) -> StoredTicket:
+def existing_ticket(store: IssuerStore, ticket_id: int) -> StoredTicket:
+    """The stored ticket, or IssuerError `unknown_ticket`."""
     ticket = store.ticket(ticket_id)
     if ticket is None:
         raise IssuerError("unknown_ticket", f"no ticket {format_ticket_id(ticket_id)}"
@@ -212,11 +213,11 @@ def revoke(store: IssuerStore, ticket_id: int, reason: str = "refund", *,
     """Revoke every credential of a ticket (refund, fraud). Revoking twice changes nothing."""
     check_reason(reason)
     with store.transaction():
-        ticket = _ticket(store, ticket_id)
+        ticket = existing_ticket(store, ticket_id)
         if ticket.status != REVOKED:
             store.mark_revoked(ticket_id, reason, now=_now(now))
             log.info("revoked ticket %s", format_ticket_id(ticket_id))
-        return _ticket(store, ticket_id)
+        return existing_ticket(store, ticket_id)
 
 
 def transfer(store: IssuerStore, ticket_id: int, new_holder_public_key: bytes, *,
@@ -225,7 +226,7 @@ def transfer(store: IssuerStore, ticket_id: int, new_holder_public_key: bytes, *
     if len(new_holder_public_key) != 32:
         raise IssuerError("bad_holder_key", "holder public key must be 32 bytes")
     with store.transaction():
-        ticket = _ticket(store, ticket_id)
+        ticket = existing_ticket(store, ticket_id)
         if ticket.status == REVOKED:
             raise IssuerError("revoked", f"ticket {format_ticket_id(ticket_id)} is revoked")
         if ticket.serial >= MAX_SERIAL:

@@ -97,13 +97,6 @@ def link_url(base_url: str, token: str) -> str:
     return f"{base_url.rstrip('/')}/wallet/#claim={token}"
 
 
-def _ticket(store: IssuerStore, ticket_id: int) -> StoredTicket:
-    ticket = store.ticket(ticket_id)
-    if ticket is None:
-        raise IssuerError("unknown_ticket", f"no ticket {format_ticket_id(ticket_id)}")
-    return ticket
-
-
 def _event(store: IssuerStore, event_id: int) -> StoredEvent:
     event = store.event(event_id)
     if event is None:  # pragma: no cover - tickets always belong to an event
@@ -123,7 +116,7 @@ def create_link(store: IssuerStore, ticket_id: int, *, kind: str = ISSUE, now: f
     life = (ISSUE_TTL if kind == ISSUE else TRANSFER_TTL) if ttl is None else ttl
     token = new_link_token()
     with store.transaction() as conn:
-        ticket = _ticket(store, ticket_id)
+        ticket = issuer.existing_ticket(store, ticket_id)
         if ticket.status == REVOKED:
             raise IssuerError("revoked", f"ticket {format_ticket_id(ticket_id)} is revoked")
         links = s.wallet_links.c
@@ -181,7 +174,7 @@ def claim(store: IssuerStore, token: str, holder_key: bytes, proof: bytes, *,
         if row is None or not authtokens.same_hash(row.link_hash, token):
             raise IssuerError("claim_unknown", "this ticket link is not known (mistyped, or "
                               "made on another server)")
-        ticket = _ticket(store, row.ticket_id)
+        ticket = issuer.existing_ticket(store, row.ticket_id)
         event = _event(store, ticket.event_id)
         if row.used_at is not None:
             if (row.claimed_key is not None and bytes(row.claimed_key) == holder_key
@@ -200,7 +193,7 @@ def claim(store: IssuerStore, token: str, holder_key: bytes, proof: bytes, *,
                               "made")
         issued = issuer.transfer(store, ticket.ticket_id, holder_key, now=int(now))
         _mark_used(conn, row.link_hash, holder_key, issued.credential.serial, now)
-        ticket = _ticket(store, ticket.ticket_id)
+        ticket = issuer.existing_ticket(store, ticket.ticket_id)
     log.info("ticket %s claimed by a phone (serial %d)", format_ticket_id(ticket.ticket_id),
              ticket.serial)
     return Claimed(issued.signed, ticket, event, again=False)
