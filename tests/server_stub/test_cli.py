@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from scanner.verify.token import TokenError, parse_ticket_id
 from scanner.verify.verdict import Outcome
 from scanner.verify.view import Direction
 from tests.server_stub.helpers import (
@@ -305,3 +306,11 @@ def test_any_ticket_id_text_is_an_answer_not_a_crash(shared_demo: Demo, text: st
     result = cli(data, "token", "--", text)
     assert result.exit_code in (0, 2), (result.output, result.exception)
     assert result.exception is None or isinstance(result.exception, SystemExit)
+    try:
+        parse_ticket_id(text)
+    except TokenError:
+        assert result.exit_code == 2  # not a ticket id: refused, never a token
+    if result.exit_code == 0:
+        assert result.stdout.strip() and not result.stderr
+    else:
+        assert result.stderr.strip() and result.stdout == ""
