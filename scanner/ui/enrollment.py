@@ -17,6 +17,7 @@ from PySide6.QtCore import QCoreApplication, QObject, Signal, Slot
 
 from scanner.ledger.errors import LedgerError
 from scanner.sync.errors import EnrollError
+from scanner.sync.handshake import Handshake  # the engine's type; its repr hides the code
 
 log = logging.getLogger(__name__)
 translate = QCoreApplication.translate
@@ -32,14 +33,6 @@ class HandshakeError(ValueError):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
-
-
-@dataclass(frozen=True, slots=True)
-class Handshake:
-    """A parsed enrollment handshake: the server's address and the one-time code."""
-
-    url: str
-    code: str
 
 
 @dataclass(frozen=True, slots=True)

@@ -57,7 +57,9 @@ def test_failures_are_never_green() -> None:
 
 
 def test_handshake_parsing() -> None:
-    assert parse_handshake(json.dumps(HANDSHAKE)).code == "ABCD-EFGH-JKLM"
+    parsed = parse_handshake(json.dumps(HANDSHAKE))
+    assert parsed.code == "ABCD-EFGH-JKLM" and parsed.url == "http://10.0.0.2:8080"
+    assert "ABCD-EFGH-JKLM" not in repr(parsed)  # the one-time code never reaches a log
     for broken in ({**HANDSHAKE, "v": 2}, {**HANDSHAKE, "url": "ftp://x"},
                    {**HANDSHAKE, "code": ""}, {**HANDSHAKE, "type": "other"}, [1, 2]):
         with pytest.raises(HandshakeError):
