@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from scanner.verify.token import format_ticket_id
+
 
 class Level(StrEnum):
     """What the gate screen shows: green, red, or amber (a person must decide)."""
@@ -94,7 +96,7 @@ class Verdict:
             "level": self.level.value if self.level else None,
             "reason": self.reason,
             "event_id": self.event_id,
-            "ticket_id": None if t is None else f"{t.ticket_id:016x}",
+            "ticket_id": None if t is None else format_ticket_id(t.ticket_id),
             "serial": None if t is None else t.serial,
             "ticket_type": None if t is None else t.type_name,
             "seat": None if t is None else t.seat,

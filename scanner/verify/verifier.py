@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass, replace
 
 from scanner.verify.policy import EventPolicy, TicketType
-from scanner.verify.token import Token, TokenError, parse_token
+from scanner.verify.token import Token, TokenError, parse_token, step_for
 from scanner.verify.verdict import Level, Outcome, TicketFacts, Verdict
 from scanner.verify.view import GateContext, LedgerView, Movement, TicketRecord
 
@@ -84,7 +84,7 @@ def _verify_for_event(token: Token, now: float, view: LedgerView, gate: GateCont
 
     if not gate.clock_trusted:
         return _clock_unset(facts, policy)
-    now_step = int(now // policy.rotation_period)
+    now_step = step_for(now, policy.rotation_period)
     tolerance = policy.clock_tolerance_steps
     if token.step < now_step - tolerance:
         age = int(now - token.step * policy.rotation_period)
@@ -182,8 +182,7 @@ def _check_ticket(claim: TicketClaim, record: TicketRecord | None, facts: Ticket
         return refuse(Outcome.OUTSIDE_TIME_SLOT,
                       f"Outside time slot {_clock(slot.start, policy)}–{_clock(slot.end, policy)}"
                       f" ({when} {_clock(at, policy)})")
-    gate_info = policy.gate(gate.gate)
-    wrong = _wrong_gate(ttype, gate, gate_info.zone if gate_info else None)
+    wrong = _wrong_gate(ttype, gate, facts.zone)  # facts.zone: this gate's zone, looked up once
     if wrong:
         return refuse(Outcome.WRONG_GATE, wrong)
     return _decide_movement(claim.ticket_id, now, view, gate, policy, ttype, facts)
