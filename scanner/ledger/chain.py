@@ -39,6 +39,12 @@ def row_hash(prev_hash: str, values: Sequence[object]) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def head(conn: sqlite3.Connection) -> tuple[int, str]:
+    """The last scan's seq and hash, or (0, GENESIS_HASH) when the log is empty."""
+    last = conn.execute("SELECT seq, hash FROM scans ORDER BY seq DESC LIMIT 1").fetchone()
+    return (int(last[0]), str(last[1])) if last else (0, GENESIS_HASH)
+
+
 @dataclass(frozen=True, slots=True)
 class ChainReport:
     """The result of re-checking the scan log's hash chain."""

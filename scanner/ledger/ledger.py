@@ -27,7 +27,7 @@ from sqlite_utils import Database
 from scanner.ledger import chain, replica
 from scanner.ledger.errors import LedgerError, translated
 from scanner.ledger.importer import ImportResult, Progress, import_manifest
-from scanner.ledger.schema import GENESIS_HASH, SchemaTooNewError, migrate, schema_version
+from scanner.ledger.schema import SchemaTooNewError, migrate, schema_version
 from scanner.verify.policy import EventPolicy, PolicyError
 from scanner.verify.token import MAX_TICKET_ID
 from scanner.verify.verdict import Outcome, Verdict
@@ -199,8 +199,8 @@ class Ledger:
         with translated():
             self.conn.execute("BEGIN IMMEDIATE")
             try:
-                row = self.conn.execute("SELECT event_id FROM events").fetchone()
-                policy = None if row is None else self.event(int(row[0]))
+                event_id = self.loaded_event_id()
+                policy = None if event_id is None else self.event(event_id)
                 if policy is None:
                     raise LedgerError("no_event", "no event loaded: import a manifest first")
                 verdict = verify_manual(ticket_id, now, self, gate, policy)
@@ -214,9 +214,8 @@ class Ledger:
 
     def _append_scan(self, verdict: Verdict, now: float, gate: GateContext,
                      source: str) -> tuple[str, int]:
-        last = self.conn.execute(
-            "SELECT seq, hash FROM scans ORDER BY seq DESC LIMIT 1").fetchone()
-        seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
+        last_seq, prev = chain.head(self.conn)
+        seq = last_seq + 1
         scan_id = secrets.token_hex(16)
         t = verdict.ticket
         values: chain.ScanValues = (
@@ -253,11 +252,6 @@ class Ledger:
                 return chain.verify_chain(self.conn)
             finally:
                 self._rollback()
-
-    def mark_uploaded(self, scan_ids: list[str]) -> int:
-        """Flag scans as uploaded to the server; returns how many rows changed."""
-        with self._write():
-            return replica.record_upload_results(self.conn, scan_ids, (), (), time.time())
 
     @contextmanager
     def _write(self) -> Iterator[None]:
@@ -322,11 +316,7 @@ class Ledger:
         """Store (None: remove) several sync state values and a server time, in one transaction."""
         with self._write():
             for key, value in values.items():
-                if value is None:
-                    self.conn.execute("DELETE FROM sync_state WHERE key = ?", (key,))
-                else:
-                    self.conn.execute("INSERT OR REPLACE INTO sync_state (key, value) "
-                                      "VALUES (?, ?)", (key, value))
+                self._set("sync_state", key, value)
             if time_seen is not None:
                 replica.note_time_seen(self.conn, time_seen)
 

@@ -21,7 +21,6 @@ from typing import Any
 
 from scanner.ledger import chain
 from scanner.ledger.errors import LedgerError
-from scanner.ledger.schema import GENESIS_HASH
 from scanner.verify.policy import EventPolicy, PolicyError
 from scanner.verify.token import TokenError, format_ticket_id, key_id, parse_ticket_id
 from scanner.verify.verdict import Outcome
@@ -340,8 +339,7 @@ class _Page:
             known.update(r[0] for r in self.conn.execute(
                 f"SELECT scan_id FROM scans WHERE scan_id IN ({', '.join('?' * len(part))})",
                 part))
-        last = self.conn.execute("SELECT seq, hash FROM scans ORDER BY seq DESC LIMIT 1").fetchone()
-        seq, prev = (last[0], last[1]) if last else (0, GENESIS_HASH)
+        seq, prev = chain.head(self.conn)
         batch = []
         for scan_id, row in rows.items():
             if scan_id in known:

@@ -79,7 +79,7 @@ def test_deleted_row_is_detected(logged: Ledger) -> None:
 
 
 def test_uploaded_flag_is_outside_the_chain(logged: Ledger) -> None:
-    logged.mark_uploaded([r["scan_id"] for r in logged.db["scans"].rows])
+    logged.record_upload_results([r["scan_id"] for r in logged.db["scans"].rows])
     assert logged.verify_chain().ok
 
 

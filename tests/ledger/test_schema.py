@@ -90,7 +90,7 @@ def test_scans_cannot_be_updated_or_deleted(loaded: Ledger, issuer: Issuer) -> N
                 "DELETE FROM scans"):
         with pytest.raises(sqlite3.IntegrityError, match="append-only"):
             loaded.conn.execute(sql)
-    assert loaded.mark_uploaded([r["scan_id"] for r in loaded.db["scans"].rows]) == 1
+    assert loaded.record_upload_results([r["scan_id"] for r in loaded.db["scans"].rows]) == 1
     assert loaded.status()["pending_uploads"] == 0
 
 
