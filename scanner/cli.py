@@ -202,12 +202,14 @@ _BANNER = {"admit": ("ADMIT", "green"), "refuse": ("REFUSED", "red"), "check": (
 
 
 def _print_verdict(verdict: Any, gate: str, dry_run: bool) -> None:
+    from scanner.verify.token import format_ticket_id
+
     word, colour = _BANNER[verdict.level.value]
     click.secho(f" {word} ", fg="black", bg=colour, bold=True, nl=False)
     click.echo(f"  {verdict.reason}")
     t = verdict.ticket
     if t is not None:
-        facts = [f"ticket {t.ticket_id:016x}"]
+        facts = [f"ticket {format_ticket_id(t.ticket_id)}"]
         if t.type_name:
             facts.append(t.type_name)
         if t.seat:
@@ -272,11 +274,8 @@ def _sync_info(settings: ScannerSettings) -> dict[str, Any]:
         "conflicts": st.conflicts,
         "rejected_uploads": st.rejected_uploads,
         "sync_error": st.error,
+        "pending_uploads": st.pending_uploads,  # 0 when there is no ledger yet
     }
-    if settings.ledger_path.exists():
-        info["pending_uploads"] = st.pending_uploads
-    else:
-        info["pending_uploads"] = 0
     return info
 
 
