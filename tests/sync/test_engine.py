@@ -262,8 +262,12 @@ def test_status_reports_counts_without_network(engine: SyncEngine, server: FakeS
     asked = len(server.requests)
     st = engine.status()
     assert st.enrolled and st.pending_uploads == 3 and len(server.requests) == asked
+    # Never synced, and the wall clock is not behind what the ledger has seen.
+    assert not st.online and st.clock_state is ClockState.UNSYNCED and st.clock_offset is None
     data: dict[str, Any] = st.to_dict()
-    assert data["clock_state"] in {"synced", "unsynced", "unset"}
+    assert json.loads(json.dumps(data)) == data  # JSON-ready, as `gatescan status --json` needs
+    assert (data["clock_state"], data["pending_uploads"], data["enrolled"]) == ("unsynced", 3,
+                                                                                True)
 
 
 _SENT = [f"{i:032x}" for i in range(1, 5)]

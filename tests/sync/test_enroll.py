@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import os
@@ -109,8 +108,14 @@ def test_any_text_is_a_handshake_or_a_clear_refusal(text: str) -> None:
                        st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=40),
                                  st.just("gatescan-enroll"), st.just("http://10.0.0.2:8080"))))
 def test_handshake_like_objects_never_crash(data: dict[str, Any]) -> None:
-    with contextlib.suppress(EnrollError):
-        parse_handshake(json.dumps(data))
+    try:
+        hs = parse_handshake(json.dumps(data))
+    except EnrollError as exc:
+        assert exc.code in {"not_a_handshake", "unknown_version", "bad_handshake"}
+        assert exc.message
+    else:  # only a complete v1 handshake gets through
+        assert data["type"] == "gatescan-enroll" and data["v"] == 1
+        assert hs.url == str(data["url"]).rstrip("/") and hs.code == str(data["code"]).strip()
 
 
 def test_handshake_repr_hides_the_code() -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 from typing import Any
 
@@ -82,5 +81,8 @@ _json = st.recursive(
 
 @given(_json)
 def test_any_json_gives_a_policy_or_policy_error(doc: Any) -> None:
-    with contextlib.suppress(PolicyError):
-        EventPolicy.from_dict(doc)
+    try:
+        policy = EventPolicy.from_dict(doc)
+    except PolicyError:
+        return
+    assert EventPolicy.from_dict(policy.to_dict()) == policy  # what was accepted reads back
