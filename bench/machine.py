@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import platform
+import subprocess
+import time
 from pathlib import Path
 
 
@@ -36,3 +38,18 @@ def summary() -> str:
     """One line: platform, CPU, cores, memory, Python, load."""
     return (f"{platform.platform()}, {cpu_model()}, {os.cpu_count()} cores, {memory()} RAM, "
             f"Python {platform.python_version()}, load {load()}")
+
+
+def wait_until_healthy(url: str, proc: subprocess.Popen[bytes], seconds: float) -> None:
+    """Wait for a `gatescan-server serve` started as `proc` to answer its health check."""
+    import httpx
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{url}/api/v1/health", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            time.sleep(0.1)
+    proc.kill()
+    raise SystemExit("the server did not start")

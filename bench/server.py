@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from machine import cpu_model, memory
+from machine import cpu_model, memory, wait_until_healthy
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -93,15 +93,8 @@ def start_server(data: Path, database_url: str | None) -> tuple[str, subprocess.
     proc = subprocess.Popen([*args, "serve", "--port", str(port)], cwd=ROOT,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/api/v1/health", timeout=1).status_code == 200:
-                return base, proc
-        except httpx.TransportError:
-            time.sleep(0.1)
-    proc.kill()
-    raise SystemExit("the server did not start")
+    wait_until_healthy(base, proc, 60)
+    return base, proc
 
 
 def ok(r: httpx.Response, status: int = 200) -> Any:

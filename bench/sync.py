@@ -39,7 +39,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from machine import summary  # bench/machine.py, next to this file
+from machine import summary, wait_until_healthy  # bench/machine.py, next to this file
 from verify import machine_info
 
 from scanner.ledger.ledger import Ledger
@@ -77,15 +77,8 @@ def serve(data: Path) -> tuple[subprocess.Popen[bytes], str]:
                              "--port", str(port)], stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{url}/api/v1/health", timeout=1).status_code == 200:
-                return proc, url
-        except httpx.TransportError:
-            time.sleep(0.1)
-    proc.kill()
-    raise SystemExit("the server did not start")
+    wait_until_healthy(url, proc, 30)
+    return proc, url
 
 
 def offline_scans(settings: ScannerSettings, tickets: list[str], count: int,
