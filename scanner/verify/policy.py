@@ -10,6 +10,8 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from scanner.verify import clock
+
 DEFAULT_ROTATION_PERIOD = 30
 
 
@@ -67,7 +69,9 @@ class EventPolicy:
     rotation_period: int = DEFAULT_ROTATION_PERIOD
     clock_tolerance_steps: int = 1
     repeat_read_seconds: int = 3
-    tz_offset_minutes: int = 0
+    tz_offset_minutes: int = 0  # legacy fixed offset: used only when `tz` is None
+    tz: str | None = None  # IANA time zone name ("Europe/Berlin"): the event clock
+    attendee_data: bool = False  # manifest carries attendee name and order code (opt-in)
     admit_unlisted: bool = True
     gates: tuple[Gate, ...] = ()
     ticket_types: tuple[TicketType, ...] = ()
@@ -89,7 +93,7 @@ class EventPolicy:
 
     def local_day(self, unix_time: float) -> int:
         """The event's local calendar day number for a unix time (for per-day limits)."""
-        return int((unix_time + self.tz_offset_minutes * 60) // 86400)
+        return clock.local_day(unix_time, self)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict that `from_dict` reads back."""
@@ -132,6 +136,17 @@ def _bool(data: dict[str, Any], key: str, default: bool) -> bool:
     if not isinstance(value, bool):
         raise PolicyError(f"{key} must be true or false")
     return value
+
+
+def _zone(value: Any) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise PolicyError("tz must be a time zone name")
+    try:
+        return clock.zone(value).key
+    except clock.UnknownZoneError as exc:
+        raise PolicyError(str(exc)) from None
 
 
 def _strs(data: dict[str, Any], key: str) -> tuple[str, ...]:
@@ -186,6 +201,8 @@ def _policy_from_dict(raw: Any) -> EventPolicy:
         clock_tolerance_steps=_int(data, "clock_tolerance_steps", 1, hi=100),
         repeat_read_seconds=_int(data, "repeat_read_seconds", 3, hi=3600),
         tz_offset_minutes=_int(data, "tz_offset_minutes", 0, lo=-24 * 60, hi=24 * 60),
+        tz=_zone(data.get("tz")),
+        attendee_data=_bool(data, "attendee_data", False),
         admit_unlisted=_bool(data, "admit_unlisted", True),
         gates=tuple(gates),
         ticket_types=types,

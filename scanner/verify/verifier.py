@@ -12,9 +12,9 @@ The ticket-level half (status, validity, slot, gate, movements) works from a
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, replace
 
+from scanner.verify import clock
 from scanner.verify.policy import EventPolicy, TicketType
 from scanner.verify.token import Token, TokenError, parse_token, step_for
 from scanner.verify.verdict import Level, Outcome, TicketFacts, Verdict
@@ -23,11 +23,11 @@ from scanner.verify.view import GateContext, LedgerView, Movement, TicketRecord
 
 def _clock(t: float, policy: EventPolicy) -> str:
     """Event-local HH:MM for reasons shown to staff."""
-    return time.strftime("%H:%M", time.gmtime(t + policy.tz_offset_minutes * 60))
+    return clock.format_hm(t, policy)
 
 
 def _day_clock(t: float, policy: EventPolicy) -> str:
-    return time.strftime("%d %b %H:%M", time.gmtime(t + policy.tz_offset_minutes * 60))
+    return clock.format_day_hm(t, policy)
 
 
 @dataclass(frozen=True, slots=True)
