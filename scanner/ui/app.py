@@ -299,7 +299,7 @@ class GateApp(QObject):
     def _scan_decided(self, result: ScanResult) -> None:
         log.info("verdict %s (%s)", result.verdict.outcome.value, result.source)
         display = reasons.describe_verdict(result.verdict, english=self.language == "en",
-                                           tz_minutes=result.tz_minutes, source=result.source)
+                                           zone=result.zone, source=result.source)
         self._pending_latency = result.decoded_at
         self._show(display)
         self._counts_changed(result.admitted, result.pending_uploads)
@@ -362,6 +362,8 @@ class GateApp(QObject):
         self._ledger_open = True
         gate = self.window.gate
         gate.set_event(info.event_name)
+        gate.strip.set_zone(info.zone)
+        self.window.manager.set_zone(info.zone)
         gate.strip.set_counts(info.admitted, info.pending_uploads)
         self.setup.set_info(info)
         gate_names = {name for name, _ in info.gates}

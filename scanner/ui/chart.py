@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import time
-
 from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from scanner.ledger.reports import Bucket
 from scanner.ui import theme
+from scanner.verify.clock import UTC_ZONE, EventTime, format_hm, local_time
 
 
 class ScanChart(QWidget):
@@ -19,6 +18,7 @@ class ScanChart(QWidget):
         super().__init__(parent)
         self.setObjectName("scan_chart")
         self._buckets: list[Bucket] = []
+        self.zone: EventTime = UTC_ZONE
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMinimumHeight(180)
 
@@ -29,6 +29,11 @@ class ScanChart(QWidget):
     def set_buckets(self, buckets: list[Bucket]) -> None:
         """Show these five-minute buckets, oldest first."""
         self._buckets = list(buckets)
+        self.update()
+
+    def set_zone(self, zone: EventTime) -> None:
+        """Label the time axis in this event zone."""
+        self.zone = zone
         self.update()
 
     def buckets(self) -> list[Bucket]:
@@ -70,11 +75,11 @@ class ScanChart(QWidget):
             h_bad = area.height() * b.refused / scale
             p.fillRect(QRectF(x, area.bottom() - h_ok, bar, h_ok), QColor(theme.OK))
             p.fillRect(QRectF(x, area.bottom() - h_ok - h_bad, bar, h_bad), QColor(theme.BAD))
-            if int(b.start) % 1800 == 0 or n == 0:
+            if local_time(b.start, self.zone).minute % 30 == 0 or n == 0:
                 p.setPen(QColor(theme.TEXT_DIM))
                 p.drawText(QRectF(x - 30, area.bottom() + 4, 60 + bar, 20),
                            Qt.AlignmentFlag.AlignLeft,
-                           time.strftime("%H:%M", time.localtime(b.start)))
+                           format_hm(b.start, self.zone))
         p.end()
 
 

@@ -3,8 +3,6 @@ and the verdict panel."""
 
 from __future__ import annotations
 
-import time
-
 from PySide6.QtCore import QElapsedTimer, Qt, QTimer, Signal
 from PySide6.QtGui import QImage, QKeySequence, QResizeEvent, QShortcut
 from PySide6.QtWidgets import (
@@ -155,7 +153,7 @@ class GateScreen(QWidget):
         self.verdict.set_remaining(1.0)
         word = f"{display.word} · {display.title}" if display.title else display.word
         self.last_label.setText(self.tr("Last: {verdict} at {time}").format(
-            verdict=word, time=time.strftime("%H:%M:%S")))
+            verdict=word, time=self.strip.now_text()))
         self.verdict_shown.emit(display)
 
     def show_ready(self) -> None:

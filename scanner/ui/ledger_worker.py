@@ -20,6 +20,7 @@ from scanner.ledger import reports
 from scanner.ledger.errors import LedgerError
 from scanner.ledger.ledger import Ledger, Redemption, Source
 from scanner.ledger.manifest import ManifestError
+from scanner.verify.clock import UTC_ZONE, EventZone
 from scanner.verify.token import TokenError, parse_ticket_id
 from scanner.verify.verdict import Outcome, Verdict
 from scanner.verify.view import Direction, GateContext
@@ -41,7 +42,7 @@ class LedgerInfo:
     tickets: int = 0
     admitted: int = 0
     pending_uploads: int = 0
-    tz_minutes: int = 0
+    zone: EventZone = UTC_ZONE  # the event clock for every time shown
     generated_at: float | None = None
 
 
@@ -55,7 +56,7 @@ class ScanResult:
     decoded_at: float  # time.perf_counter() when the code was read
     admitted: int
     pending_uploads: int
-    tz_minutes: int
+    zone: EventZone
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,7 +126,7 @@ class LedgerWorker(QObject):
             event_name=policy.name if policy else None,
             gates=tuple((g.name, g.zone) for g in policy.gates) if policy else (),
             tickets=int(status["tickets"]), admitted=admitted, pending_uploads=pending,
-            tz_minutes=policy.tz_offset_minutes if policy else 0,
+            zone=EventZone.of(policy),
             generated_at=float(generated) if generated is not None else None)
 
     @Slot()
@@ -210,7 +211,7 @@ class LedgerWorker(QObject):
         pending = self._info.pending_uploads + (verdict.ticket is not None)
         self._info = replace(self._info, admitted=admitted, pending_uploads=pending)
         self.scan_decided.emit(ScanResult(verdict, source, result.scan_id, decoded_at,
-                                          admitted, pending, self._info.tz_minutes))
+                                          admitted, pending, self._info.zone))
 
     # -- manager ----------------------------------------------------------------------
     @Slot()

@@ -28,6 +28,7 @@ from scanner.ui.chart import ScanChart
 from scanner.ui.paths import usb_dir
 from scanner.ui.reasons import outcome_label
 from scanner.ui.status_strip import hhmm
+from scanner.verify.clock import UTC_ZONE, EventTime, format_hms, local_time
 
 
 class _Figure(QFrame):
@@ -59,10 +60,6 @@ def _table(parent: QWidget, name: str, headers: list[str]) -> QTableWidget:
     return table
 
 
-def _hms(t: float) -> str:
-    return time.strftime("%H:%M:%S", time.localtime(t))
-
-
 def _fill(table: QTableWidget, rows: list[list[str]]) -> None:
     table.setRowCount(len(rows))
     for r, row in enumerate(rows):
@@ -85,6 +82,7 @@ class ManagerView(QWidget):
         super().__init__(parent)
         self.setObjectName("manager_view")
         self.stats: GateReport | None = None
+        self.zone: EventTime = UTC_ZONE  # every time here is in the event's zone
         heading = QLabel(self.tr("Manager"), self)
         heading.setProperty("role", "heading")
         self.event_label = QLabel(self)
@@ -170,6 +168,11 @@ class ManagerView(QWidget):
         col.addWidget(body, 1)
         return box
 
+    def set_zone(self, zone: EventTime) -> None:
+        """Show every time (recent scans, conflicts, chart) in this event zone."""
+        self.zone = zone
+        self.chart.set_zone(zone)
+
     def set_stats(self, stats: GateReport) -> None:
         """Show a fresh snapshot from the ledger."""
         self.stats = stats
@@ -181,7 +184,7 @@ class ManagerView(QWidget):
         self.chart.set_buckets(stats.buckets)
         _fill(self.by_type, [[name, f"{ok:,}", f"{bad:,}"] for name, ok, bad in stats.by_type])
         _fill(self.by_outcome, [[outcome_label(o), f"{n:,}"] for o, n in stats.by_outcome])
-        _fill(self.recent, [[_hms(s.time),
+        _fill(self.recent, [[format_hms(s.time, self.zone),
                              s.ticket or "—", s.type_name or "—",
                              outcome_label(s.outcome), self._source(s.source)]
                             for s in stats.recent])
@@ -189,8 +192,9 @@ class ManagerView(QWidget):
         self.conflict_box.setVisible(bool(stats.conflicts))
 
     def _conflict_row(self, c: Conflict) -> list[str]:
-        here = self.tr("{gate} at {time}").format(gate=c.gate, time=_hms(c.time))
-        others = "; ".join(self.tr("{gate} at {time}").format(gate=o.gate, time=_hms(o.time))
+        at = self.tr("{gate} at {time}")
+        here = at.format(gate=c.gate, time=format_hms(c.time, self.zone))
+        others = "; ".join(at.format(gate=o.gate, time=format_hms(o.time, self.zone))
                            for o in c.others)
         return [c.ticket, c.type_name or "—", here, others or self.tr("(not synced yet)")]
 
@@ -209,10 +213,10 @@ class ManagerView(QWidget):
         self.conflicts.value.setText(f"{status.conflicts:,}")
         state = self.tr("online") if status.online else self.tr("offline")
         self.sync_label.setText(self.tr("Server {state}, last sync {time}").format(
-            state=state, time=hhmm(status.last_sync)))
+            state=state, time=hhmm(status.last_sync, self.zone)))
 
     def _ask_export(self) -> None:
-        name = f"gatescan-scans-{time.strftime('%Y%m%d-%H%M')}.csv"
+        name = f"gatescan-scans-{local_time(time.time(), self.zone):%Y%m%d-%H%M}.csv"
         path, _ = QFileDialog.getSaveFileName(
             self, self.tr("Export scans"), str(usb_dir() / name), self.tr("CSV (*.csv)"),
             options=QFileDialog.Option.DontUseNativeDialog)

@@ -7,11 +7,10 @@ the verdict's structured fields where it has them.
 
 from __future__ import annotations
 
-import time
-
 from PySide6.QtCore import QCoreApplication
 
 from scanner.ui.display import Tone, VerdictDisplay
+from scanner.verify.clock import UTC_ZONE, EventTime, format_hm
 from scanner.verify.token import format_ticket_id
 from scanner.verify.verdict import Level, Outcome, TicketFacts, Verdict
 
@@ -88,8 +87,8 @@ def level_word(tone: Tone) -> str:
     return words[tone]
 
 
-def _clock(t: float, tz_minutes: int) -> str:
-    return time.strftime("%H:%M", time.gmtime(t + tz_minutes * 60))
+def _clock(t: float, zone: EventTime) -> str:
+    return format_hm(t, zone)
 
 
 def _used_at(gate: str, at: str) -> str:
@@ -111,7 +110,7 @@ def _facts_line(facts: TicketFacts | None, with_type: bool, listed_note: bool = 
     return SEP.join(parts)
 
 
-def describe_verdict(verdict: Verdict, *, english: bool, tz_minutes: int = 0,
+def describe_verdict(verdict: Verdict, *, english: bool, zone: EventTime = UTC_ZONE,
                      source: str = "camera") -> VerdictDisplay:
     """The panel for a recorded verdict."""
     level = verdict.level or (Level.ADMIT if verdict.admit else Level.REFUSE)
@@ -129,7 +128,7 @@ def describe_verdict(verdict: Verdict, *, english: bool, tz_minutes: int = 0,
         # "Not on this gate's list" is the title already: not again in the line below it.
         detail = _facts_line(facts, with_type=True,
                              listed_note=outcome is not Outcome.UNKNOWN_TICKET_TYPE)
-    reason = _reason(verdict, title, english, tz_minutes)
+    reason = _reason(verdict, title, english, zone)
     if source == "manual":
         if facts is not None:  # staff check they typed the number they meant
             number = translate("Verdict", "Ticket {ticket}").format(
@@ -140,13 +139,13 @@ def describe_verdict(verdict: Verdict, *, english: bool, tz_minutes: int = 0,
     return VerdictDisplay(tone, word, title, detail, reason, source)
 
 
-def _reason(verdict: Verdict, title: str, english: bool, tz_minutes: int) -> str:
+def _reason(verdict: Verdict, title: str, english: bool, zone: EventTime) -> str:
     outcome = verdict.outcome
     if english:
         return "" if verdict.reason.strip() == title else verdict.reason
     prev_gate, prev_time = verdict.previous_gate, verdict.previous_time
     if prev_gate is not None and prev_time is not None:
-        at = _clock(prev_time, tz_minutes)
+        at = _clock(prev_time, zone)
         if outcome is Outcome.ALREADY_USED:
             return _used_at(prev_gate, at)
         if outcome is Outcome.REENTRY_NOT_ALLOWED:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QWidget
@@ -10,13 +11,14 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QWidget
 from scanner.camera.frames import SourceState
 from scanner.sync.status import ClockState, SyncStatus
 from scanner.ui import theme
+from scanner.verify.clock import UTC_ZONE, EventTime, format_hm, format_hms
 
 _STATE_COLORS = {"ok": theme.OK, "warn": theme.WARN, "bad": theme.BAD, "info": theme.TEXT}
 
 
-def hhmm(t: float | None) -> str:
-    """Local HH:MM of a unix time ('--:--' for none)."""
-    return "--:--" if t is None else time.strftime("%H:%M", time.localtime(t))
+def hhmm(t: float | None, zone: EventTime = UTC_ZONE) -> str:
+    """HH:MM of a unix time in the event's zone ('--:--' for none)."""
+    return "--:--" if t is None else format_hm(t, zone)
 
 
 class StatusChip(QLabel):
@@ -45,9 +47,13 @@ class StatusChip(QLabel):
 class StatusStrip(QFrame):
     """Always visible at the top of the gate screen."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None,
+                 now: Callable[[], float] = time.time) -> None:
         super().__init__(parent)
         self.setObjectName("status_strip")
+        self.zone: EventTime = UTC_ZONE  # the event's clock, not the machine's
+        self._now = now
+        self._status: SyncStatus | None = None
         self.setStyleSheet(f"QFrame#status_strip {{ background: {theme.SURFACE}; }}"
                            " QLabel { background: transparent; }")
         self.gate = StatusChip("gate", self)
@@ -82,8 +88,19 @@ class StatusStrip(QFrame):
         way = self.tr("Exit") if direction == "exit" else self.tr("Entry")
         self.gate.set(f"{gate} · {way}", "info")
 
+    def set_zone(self, zone: EventTime) -> None:
+        """Show every time in this event zone from now on."""
+        self.zone = zone
+        self.set_sync(self._status)
+        self.tick()
+
+    def now_text(self) -> str:
+        """The event-local time now, HH:MM:SS."""
+        return format_hms(self._now(), self.zone)
+
     def set_sync(self, status: SyncStatus | None) -> None:
         """Server link, last sync and clock from a `SyncStatus` (None: no sync service)."""
+        self._status = status
         if status is None:
             self.link.set(self.tr("No server: manifest file"), "info")
             self.synced.set(self.tr("Sync off"), "info")
@@ -97,13 +114,14 @@ class StatusStrip(QFrame):
             self.link.set(self.tr("Online"), "ok")
         elif status.offline_since is not None:
             self.link.set(self.tr("Offline since {time}").format(
-                time=hhmm(status.offline_since)), "bad")
+                time=hhmm(status.offline_since, self.zone)), "bad")
         else:
             self.link.set(self.tr("Offline"), "bad")
         if status.last_sync is None:
             self.synced.set(self.tr("Never synced"), "warn")
         else:
-            self.synced.set(self.tr("Synced {time}").format(time=hhmm(status.last_sync)), "ok")
+            synced = hhmm(status.last_sync, self.zone)
+            self.synced.set(self.tr("Synced {time}").format(time=synced), "ok")
         clocks = {ClockState.SYNCED: (self.tr("Clock OK"), "ok"),
                   ClockState.UNSYNCED: (self.tr("Clock not synced"), "warn"),
                   ClockState.UNSET: (self.tr("Clock NOT SET"), "bad")}
@@ -141,5 +159,5 @@ class StatusStrip(QFrame):
             self.camera.set(self.tr("Camera off"), "warn")
 
     def tick(self) -> None:
-        """Refresh the wall clock."""
-        self.time.setText(time.strftime("%H:%M"))
+        """Refresh the wall clock (event-local)."""
+        self.time.setText(format_hm(self._now(), self.zone))

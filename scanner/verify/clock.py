@@ -10,6 +10,7 @@ server shows or exports goes through these functions.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from functools import lru_cache
 from typing import Protocol
@@ -38,6 +39,30 @@ class EventTime(Protocol):
     def tz_offset_minutes(self) -> int:
         """Fixed offset from UTC, used only when `tz` is None."""
         ...
+
+
+@dataclass(frozen=True, slots=True)
+class EventZone:
+    """An event's zone on its own, for code that has no policy at hand (UI, exports)."""
+
+    tz: str | None = None
+    tz_offset_minutes: int = 0
+
+    @classmethod
+    def of(cls, event: EventTime | None) -> EventZone:
+        """The zone of `event` (UTC for none)."""
+        return cls() if event is None else cls(event.tz, event.tz_offset_minutes)
+
+    def label(self) -> str:
+        """What to call the zone on screen: its IANA name, or "UTC+02:00" for a fixed offset."""
+        if self.tz:
+            return self.tz
+        sign = "-" if self.tz_offset_minutes < 0 else "+"
+        hours, minutes = divmod(abs(self.tz_offset_minutes), 60)
+        return f"UTC{sign}{hours:02d}:{minutes:02d}"
+
+
+UTC_ZONE = EventZone()
 
 
 class UnknownZoneError(ValueError):
