@@ -20,6 +20,7 @@ from pathlib import Path
 from scanner.ledger import replica
 from scanner.ledger.errors import translated
 from scanner.ledger.ledger import Ledger
+from scanner.verify.clock import EventZone, format_iso
 from scanner.verify.policy import EventPolicy
 from scanner.verify.token import format_ticket_id
 from scanner.verify.verdict import Outcome
@@ -29,7 +30,8 @@ log = logging.getLogger(__name__)
 BUCKET_SECONDS = 300
 LOCAL = "source != 'remote'"  # scans this gate recorded itself
 EXPORT_COLUMNS = ("seq", "scan_id", "device_time", "gate", "direction", "ticket_id", "serial",
-                  "type", "outcome", "admit", "reason", "source", "uploaded", "device_id")
+                  "type", "outcome", "admit", "reason", "source", "uploaded", "device_id",
+                  "local_time")  # local_time: device_time as ISO 8601 in the event's zone
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,6 +219,7 @@ def export_scans(ledger: Ledger, path: Path) -> int:
                 values = list(row)
                 values[5] = None if row[5] is None else format_ticket_id(int(row[5]))
                 values[7] = _type_name(policy, row[7])
+                values.append(format_iso(float(row[2]), EventZone.of(policy)))
                 writer.writerow(values)
                 count += 1
         tmp.replace(path)

@@ -1,8 +1,9 @@
 """`gatescan export-scans`: the unsent scans as a JSON Lines file, for when there is no network.
 
-Each line is a push item (docs/sync-protocol.md) with the gate's device id, so
-the organizer imports it with `POST /api/v1/admin/events/{id}/scans/import`,
-which stores each scan id once: importing the file twice, or importing it and
+Each line is a push item (docs/sync-protocol.md) with the gate's device id and,
+for people reading the file, `local_time`: the device time as ISO 8601 with the
+event's UTC offset (the server ignores it). The organizer imports the file
+with `POST /api/v1/admin/events/{id}/scans/import`, which stores each scan id once: importing the file twice, or importing it and
 then letting the gate sync, stores every scan exactly once.
 """
 
@@ -17,6 +18,7 @@ from typing import IO
 
 from scanner.ledger.ledger import Ledger
 from scanner.sync.credentials import DEVICE_ID
+from scanner.verify.clock import EventZone, format_iso
 
 log = logging.getLogger(__name__)
 
@@ -34,8 +36,13 @@ def write_scans(ledger: Ledger, out: IO[str], device_id: str | None) -> ExportRe
     count = 0
     events: set[int] = set()
     server_id = device_id if device_id is not None and DEVICE_ID.fullmatch(device_id) else None
+    zones: dict[int | None, EventZone] = {}
     for scan in ledger.iter_unsent():
         item = scan.as_item()
+        if scan.event_id not in zones:
+            policy = None if scan.event_id is None else ledger.event(scan.event_id)
+            zones[scan.event_id] = EventZone.of(policy)
+        item["local_time"] = format_iso(scan.device_time, zones[scan.event_id])
         # The scan's own device if the server knows it, else this gate's server id.
         device = scan.device_id if DEVICE_ID.fullmatch(scan.device_id) else server_id
         if device is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -11,9 +12,9 @@ from scanner.ledger import reports
 from scanner.ledger.ledger import Ledger
 from scanner.verify.token import format_ticket_id
 from scanner.verify.view import GateContext
-from tests.factories import T0, Issuer
+from tests.factories import T0, Issuer, demo_policy
 from tests.ledger.test_replica import scan_change
-from tests.ledger.util import dump
+from tests.ledger.util import TICKETS, dump
 
 GATE = GateContext("Gate 1", "entry", "dev_000000000001")
 EVENT = 7
@@ -99,3 +100,15 @@ def test_export_writes_the_whole_log_atomically(busy: Ledger, tmp_path: Path) ->
         reports.export_scans(busy, tmp_path / "no such dir" / "scans.csv")
     assert not busy.conn.in_transaction
     assert not list(tmp_path.rglob("*.part"))
+
+
+def test_export_gives_each_scan_its_event_local_time(tmp_path: Path) -> None:
+    issuer = Issuer(policy=replace(demo_policy(), tz="Europe/Berlin", tz_offset_minutes=0))
+    with Ledger(tmp_path / "ledger.db") as ledger:
+        ledger.import_manifest(issuer.write_manifest(tmp_path / "m", TICKETS))
+        ledger.redeem(issuer.issue(0x1001).token(T0), T0, GATE, source="camera")
+        out = tmp_path / "scans.csv"
+        reports.export_scans(ledger, out)
+    with out.open(encoding="utf-8") as f:
+        (row,) = list(csv.DictReader(f))
+    assert row["local_time"] == "2026-09-21T16:13:20+02:00"  # T0 is 14:13:20Z, CEST
