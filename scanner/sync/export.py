@@ -3,8 +3,9 @@
 Each line is a push item (docs/sync-protocol.md) with the gate's device id and,
 for people reading the file, `local_time`: the device time as ISO 8601 with the
 event's UTC offset (the server ignores it). The organizer imports the file
-with `POST /api/v1/admin/events/{id}/scans/import`, which stores each scan id once: importing the file twice, or importing it and
-then letting the gate sync, stores every scan exactly once.
+with `POST /api/v1/admin/events/{id}/scans/import`, which stores each scan id
+once: importing the file twice, or importing it and then letting the gate sync,
+stores every scan exactly once.
 """
 
 from __future__ import annotations
