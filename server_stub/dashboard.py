@@ -10,6 +10,7 @@ import time
 from html import escape
 from typing import Any
 
+from scanner.verify.clock import EventTime, EventZone, format_hm, format_hms
 from server_stub.reports import Counts
 
 COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b",
@@ -51,7 +52,7 @@ def _table(rows: dict[str, dict[str, int]], first: str) -> str:
     return f"<table><tr><th>{escape(first)}</th>{head}<th>total</th></tr>{body}</table>"
 
 
-def chart_svg(timeline: dict[str, Any], tz_minutes: int, width: int = 760,
+def chart_svg(timeline: dict[str, Any], zone: EventTime, width: int = 760,
               height: int = 260) -> str:
     """Entries per bucket by gate as an inline SVG line chart."""
     series, gates = timeline["series"], timeline["gates"]
@@ -76,7 +77,7 @@ def chart_svg(timeline: dict[str, Any], tz_minutes: int, width: int = 760,
              f'<text x="{left - 6}" y="{top + 10}" font-size="11" text-anchor="end">{peak}</text>',
              f'<text x="{left - 6}" y="{top + plot_h}" font-size="11" text-anchor="end">0</text>']
     for t, anchor in ((first, "start"), (last, "end")):
-        label = time.strftime("%H:%M", time.gmtime(t + tz_minutes * 60))
+        label = format_hm(t, zone)
         x = xy(t, 0).split(",")[0]
         parts.append(f'<text x="{x}" y="{height - 8}" font-size="11" '
                      f'text-anchor="{anchor}">{label}</text>')
@@ -94,13 +95,13 @@ def chart_svg(timeline: dict[str, Any], tz_minutes: int, width: int = 760,
     return "".join(parts)
 
 
-def _conflicts(conflicts: list[dict[str, Any]], tz_minutes: int) -> str:
+def _conflicts(conflicts: list[dict[str, Any]], zone: EventTime) -> str:
     if not conflicts:
         return '<p class="muted">No conflicts.</p>'
     rows = []
     for c in conflicts:
         scans = "<br>".join(
-            f"{time.strftime('%H:%M:%S', time.gmtime(sc['device_time'] + tz_minutes * 60))} "
+            f"{format_hms(sc['device_time'], zone)} "
             f"{escape(sc['gate'])} {escape(sc['direction'])} {escape(sc['outcome'])}"
             f" ({escape(sc['device_name'] or sc['device_id'] or sc['via'])})"
             for sc in c["scans"])
@@ -111,24 +112,24 @@ def _conflicts(conflicts: list[dict[str, Any]], tz_minutes: int) -> str:
             "(gate time)</th></tr>" + "".join(rows) + "</table>")
 
 
-def dashboard_page(events: list[tuple[int, str]], event_id: int, name: str, tz_minutes: int,
+def dashboard_page(events: list[tuple[int, str]], event_id: int, name: str, zone: EventTime,
                    counts: Counts, timeline: dict[str, Any],
                    conflicts: list[dict[str, Any]]) -> str:
     """The whole dashboard of one event."""
     picker = " · ".join(
         f'<a href="/dashboard?event={eid}">{escape(ename)}</a>' if eid != event_id
         else f"<b>{escape(ename)}</b>" for eid, ename in events)
-    now = time.strftime("%H:%M:%S", time.gmtime(time.time() + tz_minutes * 60))
+    now = f"{format_hms(time.time(), zone)} {escape(EventZone.of(zone).label())}"
     body = f"""<h1>{escape(name)} <span class="muted">(event {event_id})</span></h1>
 <p>{picker}</p><p class="muted">Updated {now} (refreshes every 30 s) ·
 <a href="/dashboard/scans.csv?event={event_id}">scan log as CSV</a> ·
 <form method="post" action="/dashboard/logout"><button>Sign out</button></form></p>
 <p><span class="big">{counts.admitted} admitted</span><span class="big">{counts.total} scans</span>
 <span class="big {'bad' if counts.conflicts else ''}">{counts.conflicts} conflicts</span></p>
-<h2>Entries per {timeline['bucket'] // 60} minutes by gate</h2>{chart_svg(timeline, tz_minutes)}
+<h2>Entries per {timeline['bucket'] // 60} minutes by gate</h2>{chart_svg(timeline, zone)}
 <h2>By gate</h2>{_table(counts.by_gate, "gate")}
 <h2>By ticket type</h2>{_table(counts.by_type, "ticket type")}
-<h2>Conflicts: tickets admitted more often than allowed</h2>{_conflicts(conflicts, tz_minutes)}"""
+<h2>Conflicts: tickets admitted more often than allowed</h2>{_conflicts(conflicts, zone)}"""
     return _page(f"GateScan: {name}", body, refresh=30)
 
 

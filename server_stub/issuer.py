@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import IO
 
 from scanner.ledger.manifest import ManifestWriter
+from scanner.verify.clock import UnknownZoneError, offset_minutes
 from scanner.verify.policy import (
     DEFAULT_ROTATION_PERIOD,
     EventPolicy,
@@ -91,17 +92,27 @@ def _now(now: int | None) -> int:
 def create_event(store: IssuerStore, name: str, *, gates: Sequence[Gate],
                  ticket_types: Sequence[TicketType],
                  rotation_period: int = DEFAULT_ROTATION_PERIOD, clock_tolerance_steps: int = 1,
-                 repeat_read_seconds: int = 3, tz_offset_minutes: int = 0,
+                 repeat_read_seconds: int = 3, tz_offset_minutes: int | None = None,
+                 tz: str | None = None, attendee_data: bool = False,
                  admit_unlisted: bool = True, kind: str = "event", entropy: Entropy = SYSTEM,
                  now: int | None = None) -> EventPolicy:
-    """Create an event with its policy and a fresh Ed25519 issuer key."""
+    """Create an event with its policy and a fresh Ed25519 issuer key.
+
+    With a zone `tz` and no `tz_offset_minutes`, gates older than the zone name
+    get the zone's offset now as their fixed offset.
+    """
     now = _now(now)
+    if tz_offset_minutes is None:
+        try:
+            tz_offset_minutes = offset_minutes(tz, now) if tz else 0
+        except UnknownZoneError as exc:
+            raise IssuerError("bad_policy", str(exc)) from None
     with store.transaction():
         draft = EventPolicy(
             event_id=store.new_event_id(entropy), name=name, rotation_period=rotation_period,
             clock_tolerance_steps=clock_tolerance_steps,
             repeat_read_seconds=repeat_read_seconds, tz_offset_minutes=tz_offset_minutes,
-            admit_unlisted=admit_unlisted, gates=tuple(gates), ticket_types=tuple(ticket_types))
+            tz=tz, attendee_data=attendee_data, admit_unlisted=admit_unlisted, gates=tuple(gates), ticket_types=tuple(ticket_types))
         try:
             # Gates read the policy from JSON: refuse now what a gate would refuse.
             policy = EventPolicy.from_dict(json.loads(json.dumps(draft.to_dict())))

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import and_, func, select
 
+from scanner.verify.clock import format_iso
 from scanner.verify.policy import EventPolicy
 from scanner.verify.token import format_ticket_id
 from server_stub.storage import schema as s
@@ -19,7 +20,7 @@ from server_stub.store import IssuerStore
 
 CSV_PAGE = 5000
 CSV_COLUMNS = ("scan_id", "ticket_id", "serial", "ticket_type", "gate", "direction", "outcome",
-               "device_time", "device_time_utc", "received_at", "device_id", "device_name",
+               "device_time", "device_time_utc", "device_time_local", "received_at", "device_id", "device_name",
                "source", "via", "reason", "conflict")
 
 
@@ -133,7 +134,8 @@ def scans_csv(store: IssuerStore, event_id: int, policy: EventPolicy) -> Iterato
         for r in rows:
             out.writerow([r.scan_id, format_ticket_id(r.ticket_id), r.serial,
                           type_name(policy, r.type_id), _cell(r.gate), r.direction, r.outcome,
-                          f"{r.device_time:.3f}", _utc(r.device_time), f"{r.received_at:.3f}",
+                          f"{r.device_time:.3f}", _utc(r.device_time),
+                          format_iso(r.device_time, policy), f"{r.received_at:.3f}",
                           r.device_id or "", _cell(names.get(r.device_id or "", "")),
                           r.source or "", r.via, _cell(r.reason or ""),
                           "yes" if r.ticket_id in flagged and r.outcome == "admitted" else ""])

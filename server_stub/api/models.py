@@ -60,7 +60,17 @@ class EventIn(Strict):
     rotation_period: int = Field(30, ge=1, le=3600)
     clock_tolerance_steps: int = Field(1, ge=0, le=100)
     repeat_read_seconds: int = Field(3, ge=0, le=3600)
-    tz_offset_minutes: int = Field(0, ge=-1440, le=1440)
+    tz: str | None = Field(
+        None, max_length=64, examples=["Europe/Berlin"],
+        description="IANA time zone of the event: times shown and day boundaries follow it "
+                    "(daylight saving included); unknown zones are refused")
+    tz_offset_minutes: int = Field(
+        0, ge=-1440, le=1440,
+        description="fixed offset for gates older than `tz`; with `tz` and no offset given, "
+                    "the zone's offset now")
+    attendee_data: bool = Field(
+        False, description="the manifest carries attendee names and order codes, so gates "
+                           "can find a ticket by them (off: minimal data on the gates)")
     admit_unlisted: bool = True
     gates: list[GateIn] = Field(default_factory=list, max_length=200)
     ticket_types: list[TicketTypeIn] = Field(default_factory=list, max_length=1000)

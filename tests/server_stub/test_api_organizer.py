@@ -166,3 +166,21 @@ def test_admin_routes_need_an_admin_token(server: str, org: Organizer) -> None:
         r = httpx.get(path, headers=headers)
         assert r.status_code == status and r.json()["error"]["code"] == err
         assert "server_time" in r.json() and "x-gatescan-server-time" in r.headers
+
+
+def test_event_time_zone_is_validated_and_reaches_the_manifest(org: Organizer) -> None:
+    r = org.http.post("/api/v1/admin/events", json=general_event(tz="Mars/Olympus_Mons"))
+    assert r.status_code == 422 and r.json()["error"]["code"] == "bad_policy"
+    event_id = org.event(general_event(tz="Europe/Berlin"))
+    policy = org.ok("GET", f"/api/v1/admin/events/{event_id}")["policy"]
+    # Gates older than the zone name get the zone's offset now (CET or CEST).
+    assert policy["tz"] == "Europe/Berlin" and policy["tz_offset_minutes"] in (60, 120)
+    assert policy["attendee_data"] is False
+    body = org.http.get(f"/api/v1/admin/events/{event_id}/manifest").content
+    assert ManifestReader(io.BytesIO(body)).header.policy.tz == "Europe/Berlin"
+    r = org.http.put(f"/api/v1/admin/events/{event_id}", json=general_event(tz="Nowhere/Land"))
+    assert r.status_code == 422
+    moved = org.ok("PUT", f"/api/v1/admin/events/{event_id}",
+                   json=general_event(tz="Asia/Shanghai"))
+    assert moved["policy"]["tz"] == "Asia/Shanghai"
+    assert moved["policy"]["tz_offset_minutes"] == 480

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import io
+from csv import DictReader
+
 import httpx
 import pytest
 
+from scanner.verify.clock import UTC_ZONE, EventZone
 from server_stub.dashboard import chart_svg
 from tests.server_stub.client import Gate, Organizer, general_event, scan
 
 
 @pytest.mark.parametrize("backend", ["sqlite"])
 def test_login_page_and_dashboard(server: str, org: Organizer) -> None:
-    event_id = org.event(general_event("<b>Gala</b> & Co"))
+    event_id = org.event(general_event("<b>Gala</b> & Co", tz="Europe/Berlin"))
     (t1, _, _), = org.issue(event_id, 1)
     with Gate(server, org.device(event_id, "a")["code"]) as a, \
             Gate(server, org.device(event_id, "b", "Gate 2")["code"]) as b:
@@ -34,6 +38,10 @@ def test_login_page_and_dashboard(server: str, org: Organizer) -> None:
         assert t1 in page and "http://" not in page.replace("http://www.w3.org/2000/svg", "")
         csv = browser.get("/dashboard/scans.csv", params={"event": event_id})
         assert csv.status_code == 200 and len(csv.text.splitlines()) == 4
+        rows = list(DictReader(io.StringIO(csv.text)))
+        # 1_790_000_000 is 14:13:20Z: 16:13:20 in Berlin (summer time).
+        assert rows[0]["device_time_local"] == "2026-09-21T16:13:20+02:00"
+        assert "16:13:20 Gate 1" in page and "Europe/Berlin" in page  # conflicts, event zone
         browser.post("/dashboard/logout")
         assert browser.get("/dashboard", follow_redirects=False).status_code == 303
 
@@ -41,6 +49,15 @@ def test_login_page_and_dashboard(server: str, org: Organizer) -> None:
 def test_chart_has_one_line_per_gate() -> None:
     timeline = {"bucket": 300, "gates": ["A", "B"], "series": [
         {"start": 0, "counts": {"A": 3}}, {"start": 900, "counts": {"A": 1, "B": 5}}]}
-    svg = chart_svg(timeline, 0)
+    svg = chart_svg(timeline, UTC_ZONE)
     assert svg.count("<polyline") == 2 and ">5<" in svg
-    assert "No entries" in chart_svg({"bucket": 300, "gates": [], "series": []}, 0)
+    assert "No entries" in chart_svg({"bucket": 300, "gates": [], "series": []}, UTC_ZONE)
+
+
+def test_chart_labels_are_event_local_across_daylight_saving() -> None:
+    # 2026-10-25 08:00Z and 09:00Z: 09:00 and 10:00 CET, after the change from CEST.
+    first, last = 1_792_915_200, 1_792_918_800
+    timeline = {"bucket": 300, "gates": ["A"], "series": [
+        {"start": first, "counts": {"A": 1}}, {"start": last, "counts": {"A": 2}}]}
+    svg = chart_svg(timeline, EventZone("Europe/Berlin", 120))
+    assert ">09:00<" in svg and ">10:00<" in svg

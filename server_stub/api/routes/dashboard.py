@@ -47,7 +47,7 @@ def _render(store: IssuerStore, event_id: int | None) -> str:
     policy = event.policy
     return dashboard.dashboard_page(
         [(e.event_id, e.name) for e in events], event.event_id, event.name,
-        policy.tz_offset_minutes, reports.counts(store, event.event_id, policy),
+        policy, reports.counts(store, event.event_id, policy),
         reports.timeline(store, event.event_id), reports.conflicts(store, event.event_id, policy))
 
 

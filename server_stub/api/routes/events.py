@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Response
 
+from scanner.verify.clock import UnknownZoneError, offset_minutes
 from scanner.verify.policy import EventPolicy, PolicyError
 from server_stub import issuer
 from server_stub.api import models as m
@@ -23,6 +24,11 @@ MANIFEST_TYPE = "application/x-ndjson"
 def _policy(body: m.EventIn, event_id: int) -> EventPolicy:
     doc = body.model_dump()
     doc["event_id"] = event_id
+    try:
+        if body.tz is not None and "tz_offset_minutes" not in body.model_fields_set:
+            doc["tz_offset_minutes"] = offset_minutes(body.tz, time.time())
+    except UnknownZoneError as exc:
+        raise ApiError(422, "bad_policy", str(exc)) from None
     try:
         return EventPolicy.from_dict(json.loads(json.dumps(doc)))
     except PolicyError as exc:
@@ -57,7 +63,8 @@ def router() -> APIRouter:
             rotation_period=draft.rotation_period,
             clock_tolerance_steps=draft.clock_tolerance_steps,
             repeat_read_seconds=draft.repeat_read_seconds,
-            tz_offset_minutes=draft.tz_offset_minutes, admit_unlisted=draft.admit_unlisted)
+            tz_offset_minutes=draft.tz_offset_minutes, tz=draft.tz,
+            attendee_data=draft.attendee_data, admit_unlisted=draft.admit_unlisted)
         return event_out(store, event_or_404(store, policy.event_id))
 
     @r.get("", response_model=m.EventList)
