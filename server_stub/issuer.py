@@ -112,7 +112,8 @@ def create_event(store: IssuerStore, name: str, *, gates: Sequence[Gate],
             event_id=store.new_event_id(entropy), name=name, rotation_period=rotation_period,
             clock_tolerance_steps=clock_tolerance_steps,
             repeat_read_seconds=repeat_read_seconds, tz_offset_minutes=tz_offset_minutes,
-            tz=tz, attendee_data=attendee_data, admit_unlisted=admit_unlisted, gates=tuple(gates), ticket_types=tuple(ticket_types))
+            tz=tz, attendee_data=attendee_data, admit_unlisted=admit_unlisted,
+            gates=tuple(gates), ticket_types=tuple(ticket_types))
         try:
             # Gates read the policy from JSON: refuse now what a gate would refuse.
             policy = EventPolicy.from_dict(json.loads(json.dumps(draft.to_dict())))

@@ -20,8 +20,8 @@ from server_stub.store import IssuerStore
 
 CSV_PAGE = 5000
 CSV_COLUMNS = ("scan_id", "ticket_id", "serial", "ticket_type", "gate", "direction", "outcome",
-               "device_time", "device_time_utc", "device_time_local", "received_at", "device_id", "device_name",
-               "source", "via", "reason", "conflict")
+               "device_time", "device_time_utc", "device_time_local", "received_at", "device_id",
+               "device_name", "source", "via", "reason", "conflict")
 
 
 @dataclass(frozen=True, slots=True)
