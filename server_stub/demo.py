@@ -8,11 +8,13 @@ store, so running `demo` again on the same data directory prints the same thing.
 from __future__ import annotations
 
 import logging
-import time
+import os
 from collections import Counter
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+from scanner.verify.clock import EventZone, UnknownZoneError, format_hm, zone
 from scanner.verify.policy import EventPolicy, Gate, TicketType, TimeSlot
 from scanner.verify.token import format_ticket_id
 from server_stub import issuer
@@ -49,11 +51,30 @@ class DemoParams:
         return {"tickets": self.tickets, "seed": self.seed, "at": self.at}
 
 
-def _hhmm(t: int, tz_minutes: int) -> str:
-    return time.strftime("%H:%M", time.gmtime(t + tz_minutes * 60))
+def machine_zone() -> str:
+    """The machine's IANA zone (TZ, the /etc/localtime link, /etc/timezone), else "UTC"."""
+    names = [os.environ.get("TZ", "").lstrip(":")]
+    try:
+        names.append(os.readlink("/etc/localtime").rpartition("zoneinfo/")[2])
+    except OSError:
+        pass
+    try:
+        names.append(Path("/etc/timezone").read_text(encoding="utf-8").strip())
+    except (OSError, UnicodeError):
+        pass
+    for name in names:
+        try:
+            return zone(name).key
+        except UnknownZoneError:
+            continue
+    return "UTC"
 
 
-def demo_ticket_types(now: int, tz_minutes: int) -> tuple[TicketType, ...]:
+def _hhmm(t: int, tz: str) -> str:
+    return format_hm(t, EventZone(tz))
+
+
+def demo_ticket_types(now: int, tz: str) -> tuple[TicketType, ...]:
     """The six demo types; the time slot runs from an hour before `now` to two after."""
     start = now - now % 900 - 3600
     slot = TimeSlot(start, start + 3 * 3600, grace=900)
@@ -62,7 +83,7 @@ def demo_ticket_types(now: int, tz_minutes: int) -> tuple[TicketType, ...]:
         TicketType(1, "Early Bird", zones=main),
         TicketType(2, "VIP", zones=("vip", "main")),
         TicketType(3, "Group of 4", zones=main, max_entries=4),
-        TicketType(4, f"Time slot {_hhmm(slot.start, tz_minutes)}–{_hhmm(slot.end, tz_minutes)}",
+        TicketType(4, f"Time slot {_hhmm(slot.start, tz)}–{_hhmm(slot.end, tz)}",
                    zones=main, slot=slot),
         TicketType(5, "3-day pass", zones=main, per_day=True),
         TicketType(6, "Re-entry", zones=main, reentry=True),
@@ -84,14 +105,14 @@ def create_demo(store: IssuerStore, wallet: Wallet, settings: ServerSettings,
     """Create the demo event, issue its tickets into the wallet, revoke one, transfer one."""
     if not MIN_TICKETS <= params.tickets <= MAX_TICKETS:
         raise ValueError(f"tickets must be {MIN_TICKETS} to {MAX_TICKETS}")
-    tz = (time.localtime(now).tm_gmtoff or 0) // 60
+    tz = machine_zone()  # the demo runs where its gates are
     plan = _plan(params.tickets)
     vip_seats = 0
     ids: list[int] = []
     with store.transaction():
         policy = issuer.create_event(store, DEMO_NAME, gates=GATES,
                                      ticket_types=demo_ticket_types(now, tz),
-                                     tz_offset_minutes=tz, kind="demo", entropy=entropy, now=now)
+                                     tz=tz, kind="demo", entropy=entropy, now=now)
         for start in range(0, len(plan), CHUNK):
             holders, requests = [], []
             for type_id in plan[start:start + CHUNK]:
@@ -153,6 +174,8 @@ def demo_report(store: IssuerStore, settings: ServerSettings, event: StoredEvent
         "manifest": str(settings.manifest_path(event.event_id)),
         "manifest_sequence": event.manifest_sequence,
         "rotation_period": policy.rotation_period,
+        "tz": policy.tz,
+        "tz_offset_minutes": policy.tz_offset_minutes,
         "seeded": event.demo["params"]["seed"] is not None,
         "gates": [{"name": g.name, "zone": g.zone} for g in policy.gates],
         "types": [_type_info(t, event.demo["validity"]) for t in policy.ticket_types],
@@ -173,6 +196,7 @@ def format_demo_report(report: dict[str, Any]) -> str:
         f"  manifest   {report['manifest']} (sequence {report['manifest_sequence']})",
         "  gates      " + ", ".join(f"{g['name']} ({g['zone']})" for g in report["gates"]),
         f"  rotation   every {report['rotation_period']} s",
+        f"  time zone  {EventZone(report['tz'], report['tz_offset_minutes']).label()}",
         f"  tickets    {len(report['tickets'])}",
     ]
     for t in report["types"]:

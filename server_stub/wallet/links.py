@@ -301,5 +301,6 @@ def ticket_facts(event: StoredEvent, ticket: StoredTicket) -> dict[str, Any]:
         "slot_start": slot.start if slot is not None else None,
         "slot_end": slot.end if slot is not None else None,
         "rotation_period": policy.rotation_period,
+        "tz": policy.tz,
         "tz_offset_minutes": policy.tz_offset_minutes,
     }

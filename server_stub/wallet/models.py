@@ -52,6 +52,7 @@ class TicketFacts(BaseModel):
     slot_start: int | None
     slot_end: int | None
     rotation_period: int
+    tz: str | None = Field(description="IANA time zone of the event (null: fixed offset only)")
     tz_offset_minutes: int
 
 

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from scanner.verify.token import TokenError, parse_ticket_id
 from scanner.verify.verdict import Outcome
 from scanner.verify.view import Direction
+from server_stub.demo import machine_zone
 from tests.server_stub.helpers import (
     T0,
     ManifestView,
@@ -56,6 +57,14 @@ def test_demo_json_shape(shared_demo: Demo) -> None:
     view = ManifestView.load(Path(report["manifest"]))
     assert {f"{t:016x}" for t in view.tickets} == set(tickets)
     assert view.policy.event_id == report["event_id"]
+    assert view.policy.tz == report["tz"] and view.policy.tz  # a real IANA zone
+
+
+def test_demo_zone_is_the_machines(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TZ", "Asia/Shanghai")
+    assert machine_zone() == "Asia/Shanghai"
+    monkeypatch.setenv("TZ", "not/a zone")
+    assert machine_zone()  # falls back to the system's link or UTC, still a real zone
 
 
 def test_demo_human_summary(tmp_path: Path) -> None:

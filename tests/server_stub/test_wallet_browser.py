@@ -247,3 +247,35 @@ def test_webcrypto_vectors_and_installable(venue: Venue, chromium: Any) -> None:
     }""", vectors)
     assert results["texts"] == [v["token_text"] for v in vectors]
     assert results["extractable"] is False
+
+
+def test_times_in_the_event_zone_and_a_copyable_ticket_number(tmp_path: Path,
+                                                              chromium: Any) -> None:
+    """The page formats times in the event's IANA zone (here across the October DST change,
+    whatever zone the browser is in) and shows the ticket number large with a copy button."""
+    settings = load_settings(tmp_path / "data", {})
+    now = int(time.time())
+    start, end = 1_792_888_200, 1_792_915_200  # 2026-10-25 00:30Z and 08:00Z
+    with IssuerStore.open(settings) as store, serving(settings, store) as url:
+        event_id = issuer.create_event(store, "Autumn Fair", gates=[Gate("Gate 1")],
+                                       ticket_types=[TicketType(1, "Day")],
+                                       tz="Europe/Berlin").event_id
+        ticket, link = links.issue_with_link(store, event_id, 1, start, end, None, now=now)
+        context = chromium("dana")
+        context.grant_permissions(["clipboard-read", "clipboard-write"], origin=url)
+        page = context.new_page()
+        page.emulate_media(color_scheme="light")
+        page.goto(links.link_url(url, link.token))
+        page.wait_for_selector("#screen-ticket:not([hidden])", timeout=20_000)
+        # 02:30 CEST to 09:00 CET: a fixed offset would be an hour off at one end.
+        assert page.inner_text("#valid") == "2026-10-25 02:30–09:00 (Europe/Berlin)"
+        number = f"{ticket.ticket_id:016x}"
+        shown = page.inner_text("#ticket-number")
+        assert shown == " ".join(number[i:i + 4] for i in range(0, 16, 4))
+        size = page.evaluate("parseFloat(getComputedStyle(document.querySelector("
+                             "'#ticket-number')).fontSize)")
+        body = page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)")
+        assert size >= 1.5 * body  # large enough to read out or copy by hand
+        page.click("#number-copy")
+        page.wait_for_function("(n) => navigator.clipboard.readText().then((t) => t === n)",
+                               arg=number, timeout=10_000)

@@ -6,13 +6,13 @@ import time
 from typing import Any
 
 from scanner.sync.status import ClockState
+from scanner.verify.clock import EventZone, format_hm
 from scanner.verify.verdict import Outcome
 from tests.sync.conftest import Venue
 
 
 def _hhmm(t: float, venue: Venue) -> str:
-    tz = int(venue.demo.get("tz_offset_minutes", 0) or 0)
-    return time.strftime("%H:%M", time.gmtime(t + tz * 60))
+    return format_hm(t, EventZone(venue.demo["tz"], venue.demo["tz_offset_minutes"]))
 
 
 def test_offline_double_admission_is_reconciled_and_refused_with_the_other_gate(

@@ -61,23 +61,41 @@ function message(title, text, retry = null) {
   show("screen-message");
 }
 
-function when(ts, tzMinutes) {
+/** "YYYY-MM-DD HH:MM" in the event's IANA zone (daylight saving included). */
+function whenInZone(ts, tz) {
+  const parts = Object.fromEntries(new Intl.DateTimeFormat("en-US", {
+    timeZone: tz, year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit",
+    minute: "2-digit", hourCycle: "h23",
+  }).formatToParts(new Date(ts * 1000)).map((p) => [p.type, p.value]));
+  return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}`;
+}
+
+function when(ts, f) {
+  if (f.tz) return whenInZone(ts, f.tz);
+  const tzMinutes = f.tz_offset_minutes || 0;  // an event from before zone names
   return new Date((ts + tzMinutes * 60) * 1000).toISOString().slice(0, 16).replace("T", " ");
 }
 
-function zone(tz) {
+function zone(f) {
+  if (f.tz) return f.tz;
+  const tz = f.tz_offset_minutes || 0;
   const sign = tz < 0 ? "−" : "+";
   const h = Math.floor(Math.abs(tz) / 60);
   const m = Math.abs(tz) % 60;
   return `UTC${sign}${h}${m ? `:${String(m).padStart(2, "0")}` : ""}`;
 }
 
-/** A time range in the event's local time, with its UTC offset. */
-function span(from, until, tz) {
-  const a = when(from, tz);
-  const b = when(until, tz);
+/** A time range in the event's local time, with its zone. */
+function span(from, until, f) {
+  const a = when(from, f);
+  const b = when(until, f);
   const range = a.slice(0, 10) === b.slice(0, 10) ? `${a}–${b.slice(11)}` : `${a} – ${b}`;
-  return `${range} (${zone(tz)})`;
+  return `${range} (${zone(f)})`;
+}
+
+/** The ticket number as people read it: 16 hex digits in groups of four. */
+function grouped(ticketId) {
+  return ticketId.match(/.{1,4}/g).join(" ");
 }
 
 function current() {
@@ -94,10 +112,20 @@ function renderTicket() {
   $("event-name").textContent = f.event_name;
   $("type-name").textContent = f.type_name;
   $("slot-row").hidden = f.slot_start == null;
-  if (f.slot_start != null) $("slot").textContent = span(f.slot_start, f.slot_end, f.tz_offset_minutes);
+  if (f.slot_start != null) $("slot").textContent = span(f.slot_start, f.slot_end, f);
   $("seat-row").hidden = !f.seat;
   $("seat").textContent = f.seat || "";
-  $("valid").textContent = span(f.valid_from, f.valid_until, f.tz_offset_minutes);
+  $("valid").textContent = span(f.valid_from, f.valid_until, f);
+  $("ticket-number").textContent = grouped(f.ticket_id);
+  $("number-copy").textContent = t("copy_number");
+  $("number-copy").onclick = async () => {
+    try {
+      await navigator.clipboard.writeText(f.ticket_id);
+      $("number-copy").textContent = t("copied");
+    } catch {
+      getSelection().selectAllChildren($("ticket-number"));  // no clipboard: select it to copy
+    }
+  };
   const gone = ticket.state === "superseded" || ticket.state === "revoked";
   $("code-area").hidden = gone;
   $("transfer").hidden = gone;
