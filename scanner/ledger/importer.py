@@ -23,6 +23,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import IO
 
+from scanner.ledger.lookup import name_key
 from scanner.ledger.manifest import ManifestError, ManifestHeader, ManifestReader, TrustedKey
 from scanner.verify.policy import EventPolicy
 
@@ -186,6 +187,8 @@ def import_manifest(conn: sqlite3.Connection, source: str | os.PathLike[str] | I
                       f"seat) VALUES (?, {int(event_id):d}, ?, ?, ?)")
         revocation_sql = "INSERT OR REPLACE INTO revocations (ticket_id, serial, reason) " \
                          "VALUES (?, ?, ?)"
+        attendee_sql = ("UPDATE tickets SET holder_name = ?, order_code = ?, name_key = ? "
+                        "WHERE ticket_id = ?")
         (old_cache,) = conn.execute("PRAGMA cache_size").fetchone()
         conn.execute(f"PRAGMA cache_size = -{IMPORT_CACHE_KIB:d}")
         try:
@@ -203,6 +206,10 @@ def import_manifest(conn: sqlite3.Connection, source: str | os.PathLike[str] | I
                             conn.executemany(ticket_sql, batch.tickets)
                         if batch.revocations:
                             conn.executemany(revocation_sql, batch.revocations)
+                        if batch.attendees:
+                            conn.executemany(attendee_sql, [
+                                (name, order, name_key(name), tid)
+                                for name, order, tid in batch.attendees])
                         done += batch.bytes_read
                         report(done, total)
                 apply_revocations(conn)

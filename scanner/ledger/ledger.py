@@ -24,7 +24,7 @@ from typing import IO, Any, Literal
 
 from sqlite_utils import Database
 
-from scanner.ledger import chain, replica
+from scanner.ledger import chain, lookup, replica
 from scanner.ledger.errors import LedgerError, translated
 from scanner.ledger.importer import ImportResult, Progress, import_manifest
 from scanner.ledger.schema import SchemaTooNewError, migrate, schema_version
@@ -143,6 +143,11 @@ class Ledger:
         # Not on the list but revoked: serial S refuses S and newer, supersedes older.
         return TicketRecord(ticket_id, type_id=0, serial=rev[0] or 0, revoked=True,
                             revoked_reason=rev[1])
+
+    def find_tickets(self, query: str) -> list[lookup.TicketMatch]:
+        """Tickets for a manual lookup: by ticket number, order code or name (docs/ledger.md)."""
+        with translated():
+            return lookup.find_tickets(self.conn, query)
 
     def movements(self, ticket_id: int) -> list[Movement]:
         """Earlier admitted entries and exits of the ticket in the loaded event, oldest first."""

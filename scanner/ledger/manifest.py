@@ -5,6 +5,8 @@ Layout (JSON Lines, UTF-8; see docs/manifest-format.md):
     line 1     header  {"format": "gatescan-manifest", "version": 1, "sequence": N,
                         "generated_at": T, "signer": KID, "policy": {...}, "keys": [...]}
     lines      records ["t", ticket_id, type_id, serial, seat|null]
+                       ["t", ticket_id, type_id, serial, seat|null, name|null, order|null]
+                                                   (only if the policy has attendee_data)
                        ["r", ticket_id, serial|null, reason]        (revocation)
     last line  trailer {"end": true, "tickets": N, "revocations": M, "sig": HEX}
 
@@ -19,7 +21,7 @@ import hashlib
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import IO, Any
 
 from nacl.signing import SigningKey
@@ -74,6 +76,9 @@ class ManifestHeader:
 
 TicketRow = tuple[int, int, int, str | None]          # ticket_id, type_id, serial, seat
 RevocationRow = tuple[int, int | None, str]            # ticket_id, serial (None: all), reason
+AttendeeRow = tuple[str | None, str | None, int]       # name, order code, ticket_id
+MAX_NAME = 200
+MAX_ORDER_CODE = 64
 
 
 @dataclass(slots=True)
@@ -83,6 +88,7 @@ class Batch:
     tickets: list[TicketRow]
     revocations: list[RevocationRow]
     bytes_read: int
+    attendees: list[AttendeeRow] = field(default_factory=list)  # opt-in events only
 
 
 class ManifestWriter:
@@ -95,6 +101,7 @@ class ManifestWriter:
         self._hash = hashlib.sha256()
         self._tickets = 0
         self._revocations = 0
+        self._attendee_data = policy.attendee_data
         signer_public = bytes(signer.verify_key)
         if signer_public not in keys:
             keys = [*keys, signer_public]
@@ -114,9 +121,15 @@ class ManifestWriter:
         self._hash.update(data)
         self._out.write(data)
 
-    def ticket(self, ticket_id: int, type_id: int, serial: int, seat: str | None = None) -> None:
-        """Add one ticket record."""
-        self._line(json.dumps(["t", ticket_id, type_id, serial, seat], separators=(",", ":")))
+    def ticket(self, ticket_id: int, type_id: int, serial: int, seat: str | None = None, *,
+               name: str | None = None, order_code: str | None = None) -> None:
+        """Add one ticket record; `name` and `order_code` only for an event with attendee_data."""
+        record: list[Any] = ["t", ticket_id, type_id, serial, seat]
+        if name is not None or order_code is not None:
+            if not self._attendee_data:
+                raise ValueError("attendee data in a manifest whose event did not opt in")
+            record += [name, order_code]
+        self._line(json.dumps(record, separators=(",", ":")))
         self._tickets += 1
 
     def revocation(self, ticket_id: int, serial: int | None, reason: str) -> None:
@@ -205,6 +218,15 @@ def _load_record(line: bytes, loads: Any = json.loads) -> Any:
             None if seat is None else seat.decode("utf-8", "surrogatepass")]
 
 
+def _text(value: Any, limit: int) -> str | None:
+    """An optional attendee field: null, or 1 to `limit` characters of storable text."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not 0 < len(value) <= limit:
+        raise ValueError("bad attendee field")
+    return _utf8(value)
+
+
 def _int_field(value: Any, lo: int, hi: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
         raise ValueError("bad integer")
@@ -238,6 +260,8 @@ class ManifestReader:
         """Yield record batches; raises `ManifestError` on any defect, including at the end."""
         tickets: list[TicketRow] = []
         revocations: list[RevocationRow] = []
+        attendees: list[AttendeeRow] = []
+        with_attendees = self.header.policy.attendee_data
         read = 0
         loads = json.loads
         # (a local name: this loop runs a million times for a stadium manifest)
@@ -251,13 +275,13 @@ class ManifestReader:
                 self.revocations += len(revocations)
                 self._check_trailer(line)
                 if tickets or revocations:
-                    yield Batch(tickets, revocations, read)
+                    yield Batch(tickets, revocations, read, attendees)
                 return
             self._hash.update(line)
             try:
                 rec = _load_record(line, loads)
                 kind = rec[0]
-                if kind == "t" and len(rec) == 5:
+                if kind == "t" and (len(rec) == 5 or (len(rec) == 7 and with_attendees)):
                     seat = rec[4]
                     if seat is not None and (not isinstance(seat, str) or len(seat) > 64):
                         raise ValueError("bad seat")
@@ -266,6 +290,9 @@ class ManifestReader:
                     tickets.append((_int_field(rec[1], 0, 2**63 - 1),
                                     _int_field(rec[2], 0, 0xFFFF),
                                     _int_field(rec[3], 0, 0xFFFF), seat))
+                    if len(rec) == 7 and (rec[5] is not None or rec[6] is not None):
+                        attendees.append((_text(rec[5], MAX_NAME), _text(rec[6], MAX_ORDER_CODE),
+                                          tickets[-1][0]))
                 elif kind == "r" and len(rec) == 4:
                     serial = None if rec[2] is None else _int_field(rec[2], 0, 0xFFFF)
                     if not isinstance(rec[3], str) or len(rec[3]) > 200:
@@ -277,10 +304,10 @@ class ManifestReader:
                 message = f"manifest line {self._line_no} is not a valid record"
                 raise ManifestError("bad_record", message) from None
             if len(tickets) + len(revocations) >= self._batch_size:
-                yield Batch(tickets, revocations, read)
+                yield Batch(tickets, revocations, read, attendees)
                 self.tickets += len(tickets)
                 self.revocations += len(revocations)
-                tickets, revocations, read = [], [], 0
+                tickets, revocations, attendees, read = [], [], [], 0
         raise ManifestError("truncated", "manifest is truncated (no signed trailer)")
 
     def _check_trailer(self, line: bytes) -> None:

@@ -112,7 +112,20 @@ def _v2_sync(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX scans_pending ON scans(seq) WHERE uploaded = 0")
 
 
-MIGRATIONS: tuple[Migration, ...] = (_v1_initial, _v2_sync)
+def _v3_attendees(conn: sqlite3.Connection) -> None:
+    """Attendee name and order code for events that opt in (NULL otherwise), searchable.
+
+    `name_key` is the name case-folded in Python (SQLite's own case folding is ASCII only),
+    so the manual lookup finds "müller" in "Anna Müller".
+    """
+    conn.execute("ALTER TABLE tickets ADD COLUMN holder_name TEXT")
+    conn.execute("ALTER TABLE tickets ADD COLUMN order_code TEXT")
+    conn.execute("ALTER TABLE tickets ADD COLUMN name_key TEXT")
+    conn.execute("CREATE INDEX tickets_order_code ON tickets(order_code COLLATE NOCASE) "
+                 "WHERE order_code IS NOT NULL")
+
+
+MIGRATIONS: tuple[Migration, ...] = (_v1_initial, _v2_sync, _v3_attendees)
 
 
 def schema_version(conn: sqlite3.Connection) -> int:

@@ -1,0 +1,87 @@
+"""Finding a ticket without its code (a dead phone): by ticket number, order code or name.
+
+Order codes and names are on the gate only for events that opted in
+(`EventPolicy.attendee_data`); otherwise only the ticket number finds a ticket.
+The ticket number must be complete (16 hex digits, spaces and dashes allowed), so
+a mistyped one is "not found" rather than some other ticket.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from typing import Literal
+
+from scanner.verify.token import TokenError, parse_ticket_id
+
+MAX_MATCHES = 20
+MIN_NAME_CHARS = 2
+TICKET_DIGITS = 16
+Match = Literal["ticket_id", "order_code", "name"]
+_COLUMNS = "ticket_id, type_id, seat, revoked, holder_name, order_code"
+
+
+@dataclass(frozen=True, slots=True)
+class TicketMatch:
+    """A ticket found for a lookup, and what it was found by."""
+
+    ticket_id: int
+    type_id: int
+    seat: str | None
+    revoked: bool
+    holder_name: str | None
+    order_code: str | None
+    matched: Match
+
+
+def name_key(name: str | None) -> str | None:
+    """A name as the lookup compares it: case-folded, single spaces."""
+    return None if name is None else " ".join(name.casefold().split())
+
+
+def complete_ticket_id(text: str) -> int | None:
+    """The ticket id if `text` is a whole printed ticket number (16 hex digits), else None."""
+    digits = text.strip().replace("-", "").replace(" ", "")
+    if len(digits) != TICKET_DIGITS:
+        return None
+    try:
+        return parse_ticket_id(digits)
+    except TokenError:
+        return None
+
+
+def _rows(conn: sqlite3.Connection, where: str, args: tuple[object, ...], matched: Match,
+          limit: int) -> list[TicketMatch]:
+    sql = f"SELECT {_COLUMNS} FROM tickets WHERE {where} ORDER BY holder_name, ticket_id LIMIT ?"
+    return [TicketMatch(r[0], r[1], r[2], bool(r[3]), r[4], r[5], matched)
+            for r in conn.execute(sql, (*args, limit))]
+
+
+def find_tickets(conn: sqlite3.Connection, query: str,
+                 limit: int = MAX_MATCHES) -> list[TicketMatch]:
+    """Tickets matching `query`: the exact ticket number, the order code, or part of a name.
+
+    At most `limit` + 1 rows come back, so a caller can tell "more than `limit`".
+    """
+    text = query.strip()
+    if not text:
+        return []
+    found: dict[int, TicketMatch] = {}
+    ticket_id = complete_ticket_id(text)
+    if ticket_id is not None:
+        for m in _rows(conn, "ticket_id = ?", (ticket_id,), "ticket_id", 1):
+            found[m.ticket_id] = m
+        if not found:  # refunded before it reached this gate's list: still an answer
+            row = conn.execute("SELECT 1 FROM revocations WHERE ticket_id = ?",
+                               (ticket_id,)).fetchone()
+            if row is not None:
+                found[ticket_id] = TicketMatch(ticket_id, 0, None, True, None, None, "ticket_id")
+    for m in _rows(conn, "order_code = ? COLLATE NOCASE AND order_code IS NOT NULL", (text,),
+                   "order_code", limit + 1):
+        found.setdefault(m.ticket_id, m)
+    key = name_key(text)
+    if key is not None and len(key) >= MIN_NAME_CHARS and len(found) <= limit:
+        for m in _rows(conn, "name_key IS NOT NULL AND instr(name_key, ?) > 0", (key,), "name",
+                       limit + 1 - len(found)):
+            found.setdefault(m.ticket_id, m)
+    return list(found.values())[:limit + 1]
