@@ -7,6 +7,7 @@ store, so running `demo` again on the same data directory prints the same thing.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 from collections import Counter
@@ -54,14 +55,10 @@ class DemoParams:
 def machine_zone() -> str:
     """The machine's IANA zone (TZ, the /etc/localtime link, /etc/timezone), else "UTC"."""
     names = [os.environ.get("TZ", "").lstrip(":")]
-    try:
+    with contextlib.suppress(OSError):
         names.append(os.readlink("/etc/localtime").rpartition("zoneinfo/")[2])
-    except OSError:
-        pass
-    try:
+    with contextlib.suppress(OSError, UnicodeError):
         names.append(Path("/etc/timezone").read_text(encoding="utf-8").strip())
-    except (OSError, UnicodeError):
-        pass
     for name in names:
         try:
             return zone(name).key

@@ -104,8 +104,8 @@ def test_migration_adds_empty_attendee_columns(tmp_path: Path) -> None:
         assert (m.holder_name, m.order_code) == (None, None)
 
 
-_field = st.one_of(st.none(), st.text(max_size=220), st.just("\ud800"), st.integers(), st.booleans(),
-                   st.lists(st.text(max_size=3), max_size=2))
+_field = st.one_of(st.none(), st.text(max_size=220), st.just("\ud800"), st.integers(),
+                   st.booleans(), st.lists(st.text(max_size=3), max_size=2))
 
 
 @settings(max_examples=150, deadline=None)
@@ -125,5 +125,5 @@ def test_attendee_fields_are_read_exactly_or_refused(name: Any, order: Any) -> N
         assert exc.code == "bad_record"
         return
     got = [a for b in batches for a in b.attendees]
-    assert all(isinstance(v, str) and 0 < len(v) for v in (name, order) if v is not None)
+    assert all(isinstance(v, str) and len(v) > 0 for v in (name, order) if v is not None)
     assert got == ([] if name is None and order is None else [(name, order, 9)])
