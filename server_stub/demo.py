@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from nacl.signing import SigningKey
+
 from scanner.verify.clock import EventZone, UnknownZoneError, format_hm, zone
 from scanner.verify.policy import EventPolicy, Gate, TicketType, TimeSlot
 from scanner.verify.token import format_ticket_id
@@ -35,6 +37,9 @@ CHUNK = 10_000
 GATES = (Gate("Gate 1", "main"), Gate("Gate 2", "main"), Gate("VIP Gate", "vip"))
 TYPE_KEYS = {1: "early_bird", 2: "vip", 3: "group", 4: "time_slot", 5: "multi_day",
              6: "reentry"}
+# Made-up attendees: the demo event opts in to names and order codes on the gates.
+_FIRST = ("Anna", "Ben", "Chen", "Dana", "Emil", "Fatima", "Jonas", "Li", "Maria", "Noah")
+_LAST = ("Müller", "Schmidt", "Wang", "Garcia", "Novak", "Okafor", "Larsen", "Rossi")
 # Type mix of the bulk tickets, interleaved so any prefix is spread over the types.
 _PATTERN = (1, 4, 6, 1, 5, 2, 1, 4, 3, 6, 1, 5, 4, 1, 2, 6, 1, 4, 5, 3)
 
@@ -91,6 +96,12 @@ def _validity(type_id: int, now: int) -> tuple[int, int]:
     return now - DAY, now + (3 if TYPE_KEYS[type_id] == "multi_day" else 1) * DAY
 
 
+def _attendee(n: int) -> tuple[str, str]:
+    """A made-up name and order code for the n-th demo ticket (two tickets per order)."""
+    name = f"{_FIRST[n % len(_FIRST)]} {_LAST[(n // len(_FIRST)) % len(_LAST)]}"
+    return name, f"D-{n // 2 + 1:06d}"
+
+
 def _plan(count: int) -> list[int]:
     """Type ids in issue order: one of each type, the bulk, then the revoked and transferred."""
     bulk = count - MIN_TICKETS
@@ -109,9 +120,11 @@ def create_demo(store: IssuerStore, wallet: Wallet, settings: ServerSettings,
     with store.transaction():
         policy = issuer.create_event(store, DEMO_NAME, gates=GATES,
                                      ticket_types=demo_ticket_types(now, tz),
-                                     tz=tz, kind="demo", entropy=entropy, now=now)
+                                     tz=tz, attendee_data=True, kind="demo",
+                                     entropy=entropy, now=now)
         for start in range(0, len(plan), CHUNK):
-            holders, requests = [], []
+            holders: list[SigningKey] = []
+            requests: list[issuer.TicketRequest] = []
             for type_id in plan[start:start + CHUNK]:
                 holder = wallet.new_holder(entropy)
                 seat = None
@@ -119,8 +132,10 @@ def create_demo(store: IssuerStore, wallet: Wallet, settings: ServerSettings,
                     vip_seats += 1
                     seat = f"VIP row {(vip_seats - 1) // 20 + 1} seat {(vip_seats - 1) % 20 + 1}"
                 holders.append(holder)
+                n = start + len(requests)
                 requests.append(issuer.TicketRequest(type_id, bytes(holder.verify_key),
-                                                     *_validity(type_id, now), seat))
+                                                     *_validity(type_id, now), seat,
+                                                     *_attendee(n)))
             issued = issuer.issue_tickets(store, policy.event_id, requests, entropy=entropy,
                                           now=now)
             wallet.add((i.ticket_id, 0, h, i.signed) for i, h in zip(issued, holders, strict=True))

@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO
 
-from scanner.ledger.manifest import ManifestWriter
+from scanner.ledger.manifest import MAX_NAME, MAX_ORDER_CODE, ManifestWriter
 from scanner.verify.clock import UnknownZoneError, offset_minutes
 from scanner.verify.policy import (
     DEFAULT_ROTATION_PERIOD,
@@ -57,6 +57,8 @@ class TicketRequest:
     valid_from: int
     valid_until: int
     seat: str | None = None
+    holder_name: str | None = None  # optional; on gates only if the event has attendee_data
+    order_code: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,6 +180,10 @@ def _check_request(policy: EventPolicy, req: TicketRequest) -> None:
         raise IssuerError("bad_validity", "validity must satisfy 0 <= from <= until < 2**32")
     if req.seat is not None:
         _check_text(req.seat, MAX_SEAT, "seat")
+    if req.holder_name is not None:
+        _check_text(req.holder_name, MAX_NAME, "holder_name")
+    if req.order_code is not None:
+        _check_text(req.order_code, MAX_ORDER_CODE, "order_code")
 
 
 def issue_tickets(store: IssuerStore, event_id: int, requests: Sequence[TicketRequest], *,
@@ -198,7 +204,8 @@ def issue_tickets(store: IssuerStore, event_id: int, requests: Sequence[TicketRe
             issued.append(IssuedCredential(cred, sign_credential(cred, signer)))
         store.add_tickets(event_id, [
             NewTicket(i.ticket_id, r.type_id, r.seat, r.holder_public_key, kid, r.valid_from,
-                      r.valid_until) for i, r in zip(issued, requests, strict=True)], now=now)
+                      r.valid_until, r.holder_name, r.order_code)
+            for i, r in zip(issued, requests, strict=True)], now=now)
     log.info("issued %d tickets for event %d", len(issued), event_id)
     return issued
 
@@ -271,8 +278,10 @@ def build_manifest(store: IssuerStore, event_id: int, out: IO[bytes], *,
         tickets = revocations = 0
         writer = ManifestWriter(out, event.policy, keys, signer, sequence=sequence,
                                 generated_at=now)
-        for row in store.manifest_tickets(event_id):
-            writer.ticket(*row)
+        with_names = event.policy.attendee_data  # minimal data unless the event opted in
+        for tid, type_id, serial, seat, name, order in store.manifest_tickets(event_id):
+            writer.ticket(tid, type_id, serial, seat, name=name if with_names else None,
+                          order_code=order if with_names else None)
             tickets += 1
         for ticket_id, reason in store.manifest_revocations(event_id):
             writer.revocation(ticket_id, None, reason)

@@ -81,6 +81,9 @@ class StoredTicket:
     revoked_reason: str | None
 
 
+ManifestTicket = tuple[int, int, int, str | None, str | None, str | None]
+
+
 @dataclass(frozen=True, slots=True)
 class NewTicket:
     """What `IssuerStore.add_tickets` records for one freshly issued ticket (serial 0)."""
@@ -92,6 +95,8 @@ class NewTicket:
     kid: bytes
     valid_from: int
     valid_until: int
+    holder_name: str | None = None
+    order_code: str | None = None
 
 
 class IssuerStore:
@@ -312,7 +317,8 @@ class IssuerStore:
                 {"ticket_id": t.ticket_id, "event_id": event_id, "type_id": t.type_id,
                  "serial": 0, "seat": t.seat, "status": VALID, "holder_key": t.holder_key,
                  "kid": t.kid.hex(), "valid_from": t.valid_from, "valid_until": t.valid_until,
-                 "issued_at": now, "issue_seq": first_issue + i, "change_seq": first + i}
+                 "issued_at": now, "issue_seq": first_issue + i, "change_seq": first + i,
+                 "holder_name": t.holder_name, "order_code": t.order_code}
                 for i, t in enumerate(tickets)])
 
     def ticket(self, ticket_id: int) -> StoredTicket | None:
@@ -344,13 +350,14 @@ class IssuerStore:
             .order_by(t.ticket_id).limit(limit)).all())
         return [_ticket(r) for r in rows]
 
-    def manifest_tickets(self, event_id: int) -> Iterator[tuple[int, int, int, str | None]]:
-        """(ticket_id, type_id, serial, seat) of every ticket, sorted by ticket id."""
+    def manifest_tickets(self, event_id: int) -> Iterator[ManifestTicket]:
+        """(ticket_id, type_id, serial, seat, name, order code) of every ticket, by ticket id."""
         t = s.tickets.c
         with self._conn() as conn:
-            for row in conn.execute(select(t.ticket_id, t.type_id, t.serial, t.seat)
+            for row in conn.execute(select(t.ticket_id, t.type_id, t.serial, t.seat,
+                                           t.holder_name, t.order_code)
                                     .where(t.event_id == event_id).order_by(t.ticket_id)):
-                yield row[0], row[1], row[2], row[3]
+                yield row[0], row[1], row[2], row[3], row[4], row[5]
 
     def manifest_revocations(self, event_id: int) -> Iterator[tuple[int, str]]:
         """(ticket_id, reason) of every revoked ticket, sorted by ticket id."""

@@ -202,9 +202,15 @@ def _parse_header(line: bytes) -> ManifestHeader:
 
 # The writer's canonical ticket line: ASCII digits, `null` or a string without escapes.
 # json.loads costs several microseconds a line; this exact subset is matched first.
+_STRING = rb'(?:null|"([^"\\\x00-\x1f]*)")'
 _TICKET_LINE = re.compile(
-    rb'\["t",(0|[1-9][0-9]{0,18}),(0|[1-9][0-9]{0,4}),(0|[1-9][0-9]{0,4}),'
-    rb'(?:null|"([^"\\\x00-\x1f]*)")\]\n')
+    rb'\["t",(0|[1-9][0-9]{0,18}),(0|[1-9][0-9]{0,4}),(0|[1-9][0-9]{0,4}),' + _STRING
+    + rb'(,' + _STRING + rb',' + _STRING + rb')?\]\n')  # name, order code: opt-in events
+
+
+def _str_or_none(raw: bytes | None) -> str | None:
+    # Same decoding as json.loads(bytes): UTF-8 with surrogatepass.
+    return None if raw is None else raw.decode("utf-8", "surrogatepass")
 
 
 def _load_record(line: bytes, loads: Any = json.loads) -> Any:
@@ -212,10 +218,11 @@ def _load_record(line: bytes, loads: Any = json.loads) -> Any:
     m = _TICKET_LINE.fullmatch(line)
     if m is None:
         return loads(line)
-    tid, type_id, serial, seat = m.groups()
-    # Same decoding as json.loads(bytes): UTF-8 with surrogatepass.
-    return ["t", int(tid), int(type_id), int(serial),
-            None if seat is None else seat.decode("utf-8", "surrogatepass")]
+    tid, type_id, serial, seat, tail, name, order = m.groups()
+    record = ["t", int(tid), int(type_id), int(serial), _str_or_none(seat)]
+    if tail is not None:
+        record += [_str_or_none(name), _str_or_none(order)]
+    return record
 
 
 def _text(value: Any, limit: int) -> str | None:

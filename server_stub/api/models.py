@@ -112,6 +112,12 @@ class TicketIn(Strict):
     valid_from: UnixTime
     valid_until: UnixTime
     seat: ShortText | None = None
+    holder_name: str | None = Field(
+        None, min_length=1, max_length=200,
+        description="attendee name; gates get it only if the event has attendee_data")
+    order_code: str | None = Field(
+        None, min_length=1, max_length=64,
+        description="order code; gates get it only if the event has attendee_data")
 
 
 class BulkIn(Strict):

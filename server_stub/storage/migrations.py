@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from sqlalchemy import Connection, func, insert, inspect, select, text, update
 
@@ -79,21 +79,30 @@ def _v4(conn: Connection) -> None:
     A database created at this version already has them (tables are created from
     the current definitions), so only what is missing is added.
     """
-    seen = inspect(conn)
-    for name, columns in s.V4_COLUMNS.items():
-        table = s.metadata.tables[name]
-        have = {c["name"] for c in seen.get_columns(name)}
-        for column in columns:
-            if column not in have:
-                kind = table.c[column].type.compile(dialect=conn.dialect)
-                conn.execute(text(f"ALTER TABLE {name} ADD COLUMN {column} {kind}"))
+    _add_missing_columns(conn, s.V4_COLUMNS)
     for table in (s.scans, s.changes):
         for index in table.indexes:
             if index.name in s.V4_INDEXES:
                 index.create(conn, checkfirst=True)
 
 
-MIGRATIONS: list[Migration] = [_v1, _v2, _v3, _v4]
+def _add_missing_columns(conn: Connection, wanted: Mapping[str, tuple[str, ...]]) -> None:
+    seen = inspect(conn)
+    for name, columns in wanted.items():
+        table = s.metadata.tables[name]
+        have = {c["name"] for c in seen.get_columns(name)}
+        for column in columns:
+            if column not in have:
+                kind = table.c[column].type.compile(dialect=conn.dialect)
+                conn.execute(text(f"ALTER TABLE {name} ADD COLUMN {column} {kind}"))
+
+
+def _v5(conn: Connection) -> None:
+    """Optional attendee name and order code on tickets (nullable: most events leave them out)."""
+    _add_missing_columns(conn, s.V5_COLUMNS)
+
+
+MIGRATIONS: list[Migration] = [_v1, _v2, _v3, _v4, _v5]
 
 
 def current_version(conn: Connection) -> int:

@@ -76,6 +76,8 @@ tickets = Table(
     Column("revoked_reason", Text),
     Column("revoked_at", BigInteger),
     Column("change_seq", BigInteger, nullable=False),
+    Column("holder_name", Text),   # v5: optional, reaches gates only if the event opts in
+    Column("order_code", Text),    # v5
     Index("idx_tickets_event_id_issue_seq", "event_id", "issue_seq", unique=True),
     Index("idx_tickets_event_id_change_seq", "event_id", "change_seq"),
 )
@@ -242,3 +244,4 @@ V4_COLUMNS = {"scans": ("chain_seq", "chain_hash"),
               "devices": ("chain_seq", "chain_hash", "chain_at", "chain_mismatch",
                           "chain_mismatches")}
 V4_INDEXES = ("idx_scans_device_chain", "idx_changes_conflicts")
+V5_COLUMNS = {"tickets": ("holder_name", "order_code")}

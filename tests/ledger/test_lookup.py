@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scanner.ledger.ledger import Ledger
-from scanner.ledger.manifest import ManifestError, ManifestReader, ManifestWriter
+from scanner.ledger.manifest import ManifestError, ManifestReader, ManifestWriter, _load_record
 from scanner.ledger.schema import MIGRATIONS, migrate
 from tests.factories import T0, Issuer, demo_policy
 
@@ -127,3 +127,23 @@ def test_attendee_fields_are_read_exactly_or_refused(name: Any, order: Any) -> N
     got = [a for b in batches for a in b.attendees]
     assert all(isinstance(v, str) and len(v) > 0 for v in (name, order) if v is not None)
     assert got == ([] if name is None and order is None else [(name, order, 9)])
+
+
+_json_string = st.one_of(
+    st.text(max_size=12).map(json.dumps),
+    st.text(max_size=12).map(lambda s: json.dumps(s, ensure_ascii=False)),
+    st.binary(max_size=8).map(lambda b: '"' + b.decode("latin-1") + '"'),
+    st.just("null"), st.just("1"))
+
+
+@given(_json_string, _json_string, _json_string)
+def test_fast_path_with_attendee_fields_matches_json(seat: str, name: str, order: str) -> None:
+    line = f'["t",1,2,3,{seat},{name},{order}]\n'.encode("utf-8", "surrogatepass")
+
+    def outcome(fn: Any) -> str:
+        try:
+            return repr(fn(line))
+        except ValueError:
+            return "error"
+
+    assert outcome(_load_record) == outcome(json.loads)

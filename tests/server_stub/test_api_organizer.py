@@ -184,3 +184,33 @@ def test_event_time_zone_is_validated_and_reaches_the_manifest(org: Organizer) -
                    json=general_event(tz="Asia/Shanghai"))
     assert moved["policy"]["tz"] == "Asia/Shanghai"
     assert moved["policy"]["tz_offset_minutes"] == 480
+
+
+def _bulk(org: Organizer, event_id: int) -> list[str]:
+    people = [("Anna Müller", "ORD-1"), (None, "ORD-1"), (None, None)]
+    body = {"tickets": [{"type_id": 1, "holder_public_key": bytes(
+        SigningKey.generate().verify_key).hex(), "valid_from": 0, "valid_until": FAR,
+        "holder_name": name, "order_code": order} for name, order in people]}
+    out = org.ok("POST", f"/api/v1/admin/events/{event_id}/tickets/bulk", 201, json=body)
+    return [t["ticket_id"] for t in out["tickets"]]
+
+
+def _attendees(org: Organizer, event_id: int) -> list[tuple[str | None, str | None, int]]:
+    body = org.http.get(f"/api/v1/admin/events/{event_id}/manifest").content
+    return [a for b in ManifestReader(io.BytesIO(body)).batches() for a in b.attendees]
+
+
+def test_attendee_names_reach_the_manifest_only_for_an_event_that_opts_in(
+        org: Organizer) -> None:
+    minimal = org.event()
+    _bulk(org, minimal)
+    assert _attendees(org, minimal) == []  # stored on the server, not sent to gates
+    opted = org.event(general_event(attendee_data=True))
+    ids = _bulk(org, opted)
+    assert sorted(_attendees(org, opted), key=lambda a: a[2]) == sorted(
+        [("Anna Müller", "ORD-1", int(ids[0], 16)), (None, "ORD-1", int(ids[1], 16))],
+        key=lambda a: a[2])
+    r = org.http.post(f"/api/v1/admin/events/{opted}/tickets/bulk", json={"tickets": [{
+        "type_id": 1, "holder_public_key": "00" * 32, "valid_from": 0, "valid_until": FAR,
+        "holder_name": "x" * 201}]})
+    assert r.status_code == 422

@@ -38,7 +38,7 @@ def _ticket(store: IssuerStore, event_id: int, ticket_hex: str) -> StoredTicket:
 
 def _request(t: m.TicketIn) -> issuer.TicketRequest:
     return issuer.TicketRequest(t.type_id, bytes.fromhex(t.holder_public_key), t.valid_from,
-                                t.valid_until, t.seat)
+                                t.valid_until, t.seat, t.holder_name, t.order_code)
 
 
 def router() -> APIRouter:
