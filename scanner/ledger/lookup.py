@@ -2,8 +2,8 @@
 
 Order codes and names are on the gate only for events that opted in
 (`EventPolicy.attendee_data`); otherwise only the ticket number finds a ticket.
-The ticket number must be complete (16 hex digits, spaces and dashes allowed), so
-a mistyped one is "not found" rather than some other ticket.
+Ticket ids are random 63-bit numbers, so a mistyped number is "not found"
+rather than somebody else's ticket.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from scanner.verify.token import TokenError, parse_ticket_id
 
 MAX_MATCHES = 20
 MIN_NAME_CHARS = 2
-TICKET_DIGITS = 16
 Match = Literal["ticket_id", "order_code", "name"]
 _COLUMNS = "ticket_id, type_id, seat, revoked, holder_name, order_code"
 
@@ -39,13 +38,10 @@ def name_key(name: str | None) -> str | None:
     return None if name is None else " ".join(name.casefold().split())
 
 
-def complete_ticket_id(text: str) -> int | None:
-    """The ticket id if `text` is a whole printed ticket number (16 hex digits), else None."""
-    digits = text.strip().replace("-", "").replace(" ", "")
-    if len(digits) != TICKET_DIGITS:
-        return None
+def typed_ticket_id(text: str) -> int | None:
+    """The ticket id `text` spells (hex; spaces and dashes ignored), or None."""
     try:
-        return parse_ticket_id(digits)
+        return parse_ticket_id(text)
     except TokenError:
         return None
 
@@ -67,7 +63,7 @@ def find_tickets(conn: sqlite3.Connection, query: str,
     if not text:
         return []
     found: dict[int, TicketMatch] = {}
-    ticket_id = complete_ticket_id(text)
+    ticket_id = typed_ticket_id(text)
     if ticket_id is not None:
         for m in _rows(conn, "ticket_id = ?", (ticket_id,), "ticket_id", 1):
             found[m.ticket_id] = m

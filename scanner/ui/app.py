@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QImage
@@ -90,6 +91,7 @@ class GateApp(QObject):
     sync_requested = Signal()
     sync_soon_requested = Signal()
     enroll_requested = Signal(str)
+    lookup_search_requested = Signal(str)  # manual lookup: number, order code or name
     # events for tests and the bench
     ready_to_scan = Signal()
     verdict_displayed = Signal(object)  # VerdictDisplay
@@ -150,6 +152,8 @@ class GateApp(QObject):
         self.ledger.export_failed.connect(self._export_failed)
         self.redeem_requested.connect(self.ledger.redeem)
         self.manual_requested.connect(self.ledger.redeem_manual)
+        self.lookup_search_requested.connect(self.ledger.find_tickets)
+        self.ledger.tickets_found.connect(self._tickets_found)
         self.device_changed.connect(self.ledger.set_device)
         self.stats_requested.connect(self.ledger.load_stats)
         self.import_requested.connect(self.ledger.import_manifest)
@@ -198,6 +202,7 @@ class GateApp(QObject):
         window = MainWindow(gate, manager, check_pin=self.check_pin, kiosk=self.options.kiosk)
         window.set_setup(self._build_setup())
         gate.manual_requested.connect(self._manual_typed)
+        gate.lookup.search_requested.connect(self.lookup_search_requested)
         gate.verdict.painted.connect(self._verdict_painted)
         gate.preview.resized.connect(self.preview_resized.emit)
         gate.strip.set_gate(self.gate_name or "—", self.direction)
@@ -296,6 +301,9 @@ class GateApp(QObject):
             return
         self.manual_requested.emit(format_ticket_id(ticket_id), entered)
 
+    def _tickets_found(self, query: str, matches: Any, type_names: Any) -> None:
+        self.window.gate.lookup.show_matches(query, matches, type_names)
+
     def _scan_decided(self, result: ScanResult) -> None:
         log.info("verdict %s (%s)", result.verdict.outcome.value, result.source)
         display = reasons.describe_verdict(result.verdict, english=self.language == "en",
@@ -363,6 +371,7 @@ class GateApp(QObject):
         gate = self.window.gate
         gate.set_event(info.event_name)
         gate.strip.set_zone(info.zone)
+        gate.lookup.set_attendee_search(info.attendee_data)
         self.window.manager.set_zone(info.zone)
         gate.strip.set_counts(info.admitted, info.pending_uploads)
         self.setup.set_info(info)

@@ -44,6 +44,7 @@ class LedgerInfo:
     pending_uploads: int = 0
     zone: EventZone = UTC_ZONE  # the event clock for every time shown
     generated_at: float | None = None
+    attendee_data: bool = False  # names and order codes on the list: lookup by them
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +83,7 @@ class LedgerWorker(QObject):
     manifest_failed = Signal(str)
     scans_exported = Signal(str, int)
     export_failed = Signal(str)
+    tickets_found = Signal(str, object, object)  # query, [TicketMatch] or None, {type: name}
 
     def __init__(self, factory: LedgerFactory, gate: GateContext, *,
                  clock: Clock = time.time) -> None:
@@ -127,6 +129,7 @@ class LedgerWorker(QObject):
             gates=tuple((g.name, g.zone) for g in policy.gates) if policy else (),
             tickets=int(status["tickets"]), admitted=admitted, pending_uploads=pending,
             zone=EventZone.of(policy),
+            attendee_data=policy.attendee_data if policy else False,
             generated_at=float(generated) if generated is not None else None)
 
     @Slot()
@@ -212,6 +215,23 @@ class LedgerWorker(QObject):
         self._info = replace(self._info, admitted=admitted, pending_uploads=pending)
         self.scan_decided.emit(ScanResult(verdict, source, result.scan_id, decoded_at,
                                           admitted, pending, self._info.zone))
+
+    @Slot(str)
+    def find_tickets(self, query: str) -> None:
+        """Look tickets up for the manual lookup panel; None for matches: the ledger failed."""
+        if self._ledger is None:
+            self.tickets_found.emit(query, None, {})
+            return
+        try:
+            matches = self._ledger.find_tickets(query)
+            event_id = self._info.event_id
+            policy = self._ledger.event(event_id) if event_id is not None else None
+        except LedgerError as exc:
+            log.error("manual lookup failed: %s", exc.message)
+            self.tickets_found.emit(query, None, {})
+            return
+        names = {t.id: t.name for t in policy.ticket_types} if policy else {}
+        self.tickets_found.emit(query, matches, names)
 
     # -- manager ----------------------------------------------------------------------
     @Slot()

@@ -71,6 +71,10 @@ class VerdictView(QWidget):
         self.reason.setVisible(bool(display.reason))
         sources = {"manual": self.tr("Manual lookup"), "wedge": self.tr("Handheld scanner")}
         self.source.setText(sources.get(display.source, ""))
+        manual = display.source == "manual"
+        if manual:
+            self.inset.clear()  # a typed ticket: the camera's last picture is someone else
+        self.inset.setVisible(not manual)
         for label in (self.word, self.title, self.detail, self.reason, self.source):
             label.setStyleSheet(f"color: {style.foreground}; background: transparent;")
         self._fit_fonts()

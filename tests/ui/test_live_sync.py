@@ -121,6 +121,10 @@ def test_enroll_scan_push_at_once_and_go_offline_when_the_server_stops(
     gate = app.window.gate
     gate.open_lookup()
     gate.lookup.field.setText(typed)
+    gate.lookup._submit()
+    # The demo event carries attendee names: the match is listed to check photo ID first.
+    qtbot.waitUntil(gate.lookup.photo_id.isVisible, timeout=5_000)
+    assert gate.lookup.photo_id.text().startswith("Check photo ID: ")
     assert shown(qtbot, app, gate.lookup._submit).tone is Tone.ADMIT
     qtbot.waitUntil(lambda: len(server_scans(venue)) == 2, timeout=PUSH_WITHIN_MS)
     manual = server_scans(venue)[-1]

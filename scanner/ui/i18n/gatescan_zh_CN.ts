@@ -413,9 +413,64 @@
         <translation>手动查询</translation>
     </message>
     <message>
-        <location filename="../manual_lookup.py" line="31"/>
-        <source>Phone dead? Check photo ID first, then type the ticket number from the e-mail or the app (16 characters, dashes optional). A valid ticket is admitted and recorded.</source>
-        <translation>手机没电？请先核对带照片的证件，再输入邮件或应用中的票号（16 位，可带短横线）。有效门票将直接放行并记录。</translation>
+        <location filename="../manual_lookup.py" line="0"/>
+        <source>Find</source>
+        <translation>查找</translation>
+    </message>
+    <message>
+        <location filename="../manual_lookup.py" line="0"/>
+        <source>Phone dead? Type the ticket number as the ticket page shows it (0123 4567 89ab cdef), the order code, or the name.</source>
+        <translation>手机没电？请输入电子票页面上显示的票号（如 0123 4567 89ab cdef）、订单号或姓名。</translation>
+    </message>
+    <message>
+        <location filename="../manual_lookup.py" line="0"/>
+        <source>Phone dead? Type the ticket number as the ticket page shows it: 16 characters, like 0123 4567 89ab cdef. A valid ticket is admitted and recorded.</source>
+        <translation>手机没电？请按电子票页面上的显示输入票号：16 位，如 0123 4567 89ab cdef。有效门票将直接放行并记录。</translation>
+    </message>
+    <message>
+        <location filename="../manual_lookup.py" line="0"/>
+        <source>The ticket list cannot be read: try again, or call a manager</source>
+        <translation>无法读取门票名单：请重试，或联系主管</translation>
+    </message>
+    <message>
+        <location filename="../manual_lookup.py" line="0"/>
+        <source>More than {count} found: type more of the name</source>
+        <translation>找到超过 {count} 张：请输入更完整的姓名</translation>
+    </message>
+    <message>
+        <location filename="../manual_lookup.py" line="0"/>
+        <source>Nothing found for “{text}”: check the spelling, or type the ticket number</source>
+        <translation>未找到“{text}”：请检查拼写，或输入票号</translation>
+    </message>
+    <message>
+        <location filename="../manual_lookup.py" line="0"/>
+        <source>Not a ticket number: type the 16 characters the ticket page shows, like 0123 4567 89ab cdef</source>
+        <translation>不是有效票号：请输入电子票页面上显示的 16 位字符，如 0123 4567 89ab cdef</translation>
+    </message>
+    <message>
+        <location filename="../manual_lookup.py" line="0"/>
+        <source>Ticket {ticket} is not on this gate&apos;s list: check the number, or sync and try again</source>
+        <translation>票号 {ticket} 不在本闸机名单中：请核对票号，或同步后重试</translation>
+    </message>
+    <message>
+        <location filename="../manual_lookup.py" line="0"/>
+        <source>(no name)</source>
+        <translation>（无姓名）</translation>
+    </message>
+    <message>
+        <location filename="../manual_lookup.py" line="0"/>
+        <source>order {code}</source>
+        <translation>订单 {code}</translation>
+    </message>
+    <message>
+        <location filename="../manual_lookup.py" line="0"/>
+        <source>cancelled</source>
+        <translation>已取消</translation>
+    </message>
+    <message>
+        <location filename="../manual_lookup.py" line="0"/>
+        <source>Check photo ID: {name}</source>
+        <translation>请核对带照片的证件：{name}</translation>
     </message>
     <message>
         <location filename="../manual_lookup.py" line="41"/>
