@@ -226,12 +226,17 @@ def _print_verdict(verdict: Any, gate: str, dry_run: bool) -> None:
 @click.pass_obj
 def status(settings: ScannerSettings, as_json: bool) -> None:
     """Show the loaded event, ticket count, scans and last import."""
+    from scanner.verify.clock import UTC_ZONE, EventZone, format_iso
+
+    zone = UTC_ZONE
     if not settings.ledger_path.exists():
         info: dict[str, Any] = {"event": None, "data_dir": str(settings.data_dir)}
     else:
         ledger = _open_ledger(settings)
         try:
             info = ledger.status()
+            if info["event"] is not None:  # times in the event's zone, as the gate shows them
+                zone = EventZone.of(ledger.event(info["event"]["event_id"]))
         finally:
             ledger.close()
         info["data_dir"] = str(settings.data_dir)
@@ -241,7 +246,7 @@ def status(settings: ScannerSettings, as_json: bool) -> None:
         return
     for key, value in info.items():
         if key in _TIME_KEYS and isinstance(value, int | float):
-            value = datetime.fromtimestamp(value).astimezone().isoformat(" ", "seconds")
+            value = format_iso(value, zone).replace("T", " ")
         elif key == "clock_offset" and isinstance(value, int | float):
             value = f"{value * 1000:+.0f} ms (server time minus this clock)"
         if isinstance(value, dict):
