@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from scanner.sync.credentials import Credentials
+from scanner.verify.clock import EventZone, format_iso
 from tests.sync.conftest import Venue
 from tests.sync.live import free_port
 
@@ -105,6 +106,8 @@ def test_export_import_twice_then_sync_stores_each_scan_once(venue: Venue, tmp_p
     assert len(lines) == 3 and {line["device_id"] for line in lines} == {
         Credentials.load(data).device_id}  # type: ignore[union-attr]
     assert [line["device_time"] for line in lines] == [now + i for i in range(3)]
+    zone = EventZone(venue.demo["tz"], venue.demo["tz_offset_minutes"])
+    assert [line["local_time"] for line in lines] == [format_iso(now + i, zone) for i in range(3)]
 
     venue.server.start()
     with venue.admin() as admin:
