@@ -47,15 +47,16 @@ def typed_ticket_id(text: str) -> int | None:
 
 
 def _rows(conn: sqlite3.Connection, where: str, args: tuple[object, ...], matched: Match,
-          limit: int) -> list[TicketMatch]:
-    sql = f"SELECT {_COLUMNS} FROM tickets WHERE {where} ORDER BY holder_name, ticket_id LIMIT ?"
+          limit: int, source: str = "tickets", order: str = "ticket_id") -> list[TicketMatch]:
+    sql = f"SELECT {_COLUMNS} FROM {source} WHERE {where} ORDER BY {order} LIMIT ?"
     return [TicketMatch(r[0], r[1], r[2], bool(r[3]), r[4], r[5], matched)
             for r in conn.execute(sql, (*args, limit))]
 
 
 def find_tickets(conn: sqlite3.Connection, query: str,
                  limit: int = MAX_MATCHES) -> list[TicketMatch]:
-    """Tickets matching `query`: the exact ticket number, the order code, or part of a name.
+    """Tickets matching `query`: the exact ticket number, else the order code, else part of
+    a name.
 
     At most `limit` + 1 rows come back, so a caller can tell "more than `limit`".
     """
@@ -76,8 +77,9 @@ def find_tickets(conn: sqlite3.Connection, query: str,
                    "order_code", limit + 1):
         found.setdefault(m.ticket_id, m)
     key = name_key(text)
-    if key is not None and len(key) >= MIN_NAME_CHARS and len(found) <= limit:
+    # A name search scans the names: only when the number and the order code found nothing.
+    if not found and key is not None and len(key) >= MIN_NAME_CHARS:
         for m in _rows(conn, "name_key IS NOT NULL AND instr(name_key, ?) > 0", (key,), "name",
-                       limit + 1 - len(found)):
-            found.setdefault(m.ticket_id, m)
+                       limit + 1, "tickets INDEXED BY tickets_name_key", "name_key"):
+            found[m.ticket_id] = m
     return list(found.values())[:limit + 1]
