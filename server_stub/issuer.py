@@ -205,7 +205,8 @@ def issue_tickets(store: IssuerStore, event_id: int, requests: Sequence[TicketRe
         store.add_tickets(event_id, [
             NewTicket(i.ticket_id, r.type_id, r.seat, r.holder_public_key, kid, r.valid_from,
                       r.valid_until, r.holder_name, r.order_code)
-            for i, r in zip(issued, requests, strict=True)], now=now)
+            for i, r in zip(issued, requests, strict=True)], now=now,
+            attendee_data=policy.attendee_data)
     log.info("issued %d tickets for event %d", len(issued), event_id)
     return issued
 

@@ -304,15 +304,26 @@ class IssuerStore:
                     s.tickets.c.ticket_id.in_(batch[i:i + 500]))).scalars())
         return found
 
-    def add_tickets(self, event_id: int, tickets: Sequence[NewTicket], *, now: int) -> None:
-        """Record freshly issued tickets (serial 0, valid) in issue order."""
+    def add_tickets(self, event_id: int, tickets: Sequence[NewTicket], *, now: int,
+                    attendee_data: bool = False) -> None:
+        """Record freshly issued tickets (serial 0, valid) in issue order.
+
+        With `attendee_data` (the event opted in) the gates' ticket changes carry the
+        attendee name and order code too; otherwise they stay on the server.
+        """
+
+        def change(t: NewTicket) -> dict[str, object]:
+            data: dict[str, object] = {"type_id": t.type_id, "serial": 0, "seat": t.seat}
+            if attendee_data:
+                data.update(holder_name=t.holder_name, order_code=t.order_code)
+            return data
+
         with self.transaction() as conn:
             first_issue = conn.execute(
                 select(func.coalesce(func.max(s.tickets.c.issue_seq), 0) + 1)
                 .where(s.tickets.c.event_id == event_id)).scalar_one()
             first = append_changes(conn, event_id, [
-                ("ticket", t.ticket_id, {"type_id": t.type_id, "serial": 0, "seat": t.seat})
-                for t in tickets], now=now)
+                ("ticket", t.ticket_id, change(t)) for t in tickets], now=now)
             conn.execute(insert(s.tickets), [
                 {"ticket_id": t.ticket_id, "event_id": event_id, "type_id": t.type_id,
                  "serial": 0, "seat": t.seat, "status": VALID, "holder_key": t.holder_key,

@@ -21,6 +21,8 @@ from typing import Any
 
 from scanner.ledger import chain
 from scanner.ledger.errors import LedgerError
+from scanner.ledger.lookup import name_key
+from scanner.ledger.manifest import MAX_NAME, MAX_ORDER_CODE
 from scanner.verify.policy import EventPolicy, PolicyError
 from scanner.verify.token import TokenError, format_ticket_id, key_id, parse_ticket_id
 from scanner.verify.verdict import Outcome
@@ -265,6 +267,9 @@ class _Page:
         seat = ch.get("seat")
         if seat is not None and not isinstance(seat, str):
             raise TypeError("seat must be text")
+        attendee = "holder_name" in ch or "order_code" in ch  # an event with attendee_data
+        name = _attendee_text(ch.get("holder_name"), MAX_NAME)
+        order = _attendee_text(ch.get("order_code"), MAX_ORDER_CODE)
         # A serial never goes down: replaying an older change after a newer manifest is harmless.
         self.conn.execute(
             "INSERT INTO tickets (ticket_id, event_id, type_id, serial, seat, revoked, "
@@ -275,6 +280,10 @@ class _Page:
             (tid, self.event_id, type_id, serial, seat))
         self.touched.add(tid)
         self.result.tickets += 1
+        if attendee:
+            self.conn.execute("UPDATE tickets SET holder_name = ?, order_code = ?, "
+                              "name_key = ? WHERE ticket_id = ? AND serial = ?",
+                              (name, order, name_key(name), tid, serial))
 
     def revocation(self, ch: Mapping[str, Any]) -> None:
         tid = parse_ticket_id(str(ch["ticket_id"]))
@@ -372,6 +381,15 @@ class _Page:
         # Values in chain.HASHED_COLUMNS order after seq, up to (not including) recorded_at.
         return (scan_id, self.event_id, tid, serial, str(device), gate, direction, outcome,
                 admit, reason, device_time)
+
+
+def _attendee_text(value: Any, limit: int) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not 0 < len(value) <= limit:
+        raise ValueError("bad attendee field")
+    value.encode("utf-8")
+    return value
 
 
 def _int(value: Any, hi: int = 0xFFFF) -> int:

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import httpx
 from nacl.signing import SigningKey
 
+from scanner.ledger.ledger import Ledger
 from scanner.ledger.manifest import ManifestReader
 from scanner.verify.token import parse_token
-from tests.server_stub.client import FAR, Organizer, general_event, phone_code
+from tests.server_stub.client import FAR, Gate, Organizer, general_event, phone_code
 
 
 def _manifest_ids(body: bytes) -> tuple[set[int], set[int], int]:
@@ -214,3 +216,24 @@ def test_attendee_names_reach_the_manifest_only_for_an_event_that_opts_in(
         "type_id": 1, "holder_public_key": "00" * 32, "valid_from": 0, "valid_until": FAR,
         "holder_name": "x" * 201}]})
     assert r.status_code == 422
+
+
+def test_a_ticket_issued_after_the_manifest_reaches_the_gate_with_its_name(
+        server: str, org: Organizer, tmp_path: Path) -> None:
+    opted = org.event(general_event(attendee_data=True))
+    with Gate(server, org.device(opted, "north")["code"]) as gate, \
+            Ledger(tmp_path / "gate.db") as ledger:
+        ledger.import_manifest(io.BytesIO(gate.manifest()))
+        ids = _bulk(org, opted)
+        ledger.apply_changes(opted, gate.pull(), gate.cursor)
+        (found,) = ledger.find_tickets("müller")
+        assert (f"{found.ticket_id:016x}", found.order_code) == (ids[0], "ORD-1")
+    minimal = org.event()
+    with Gate(server, org.device(minimal, "south")["code"]) as gate, \
+            Ledger(tmp_path / "gate2.db") as ledger:
+        ledger.import_manifest(io.BytesIO(gate.manifest()))
+        _bulk(org, minimal)
+        changes = gate.pull()
+        assert changes and not any("holder_name" in c or "order_code" in c for c in changes)
+        ledger.apply_changes(minimal, changes, gate.cursor)
+        assert ledger.find_tickets("müller") == []
