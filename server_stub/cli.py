@@ -111,7 +111,7 @@ class _Group(click.Group):
             raise CliError(f"cannot use {where}: {detail}") from None
 
 
-@click.group(cls=_Group)
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--data", "data_dir", type=click.Path(file_okay=False, path_type=Path),
               default=None, metavar="DIR",
               help="Data directory [default: $GATESCAN_SERVER_DATA, else the user data dir].")

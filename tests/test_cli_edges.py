@@ -1,0 +1,53 @@
+"""Rough edges of both command lines, found by a new user (issue 16), through the real scripts."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+import pytest
+
+BIN = Path(sys.executable).parent
+
+
+def _run(script: str, *args: str, env: dict[str, str] | None = None
+         ) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(BIN / script), *args], capture_output=True, text=True,
+                          timeout=60, env={**os.environ, **(env or {})})
+
+
+def _command_paths(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    ctx = click.Context(group)
+    paths = [prefix]
+    for name in group.list_commands(ctx):
+        command = group.get_command(ctx, name)
+        assert command is not None
+        if isinstance(command, click.Group):
+            paths += _command_paths(command, (*prefix, name))
+        else:
+            paths.append((*prefix, name))
+    return paths
+
+
+def _all_paths() -> list[tuple[str, tuple[str, ...]]]:
+    from scanner.cli import main as gate_main
+    from server_stub.cli import main as server_main
+
+    return ([("gatescan", p) for p in _command_paths(gate_main)]
+            + [("gatescan-server", p) for p in _command_paths(server_main)])
+
+
+@pytest.mark.parametrize("flag", ["-h", "--help"])
+def test_both_clis_take_h_and_help_on_every_command(flag: str, tmp_path: Path) -> None:
+    env = {"GATESCAN_DATA": str(tmp_path / "g"), "GATESCAN_SERVER_DATA": str(tmp_path / "s")}
+    failures = []
+    for script, path in _all_paths():
+        out = _run(script, *path, flag, env=env)
+        if out.returncode != 0 or "Usage:" not in out.stdout:
+            failures.append(f"{script} {' '.join(path)} {flag}: exit {out.returncode} "
+                            f"{out.stderr.strip()[:120]}")
+    assert not failures, "\n".join(failures)
+    assert not (tmp_path / "g").exists() and not (tmp_path / "s").exists()
