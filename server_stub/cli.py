@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -20,7 +19,13 @@ from typing import Any
 import click
 from sqlalchemy.exc import SQLAlchemyError
 
-from scanner.verify.token import TokenError, format_ticket_id, parse_ticket_id
+from scanner.verify.token import (
+    MAX_TYPED_TIME,
+    TokenError,
+    format_ticket_id,
+    parse_ticket_id,
+    parse_unix_time,
+)
 from server_stub import demo as demo_mod
 from server_stub import issuer
 from server_stub.entropy import Entropy, SeededEntropy, SystemEntropy
@@ -30,9 +35,6 @@ from server_stub.store import IssuerStore, StoredEvent
 from server_stub.wallet import Wallet
 
 log = logging.getLogger(__name__)
-
-MAX_UNIX_TIME = 0xFFFFFFFF
-
 
 class CliError(click.ClickException):
     """A refused command: message on stderr, exit status 2."""
@@ -58,20 +60,19 @@ class TicketIdParam(click.ParamType[int]):
 
 
 class UnixTimeParam(click.ParamType[float]):
-    """Seconds since 1970 (UTC), integer or decimal, within the token's u32 range."""
+    """Seconds since 1970 (UTC), integer or decimal, a plausible date within the u32 range."""
 
     name = "UNIX_TIME"
 
     def convert(self, value: Any, param: click.Parameter | None,
                 ctx: click.Context | None) -> float:
         """Parse and range-check a unix time."""
+        if isinstance(value, float):
+            return value
         try:
-            number = float(value)
-        except (TypeError, ValueError):
-            self.fail(f"{value!r} is not a unix time in seconds", param, ctx)
-        if not math.isfinite(number) or not 0 <= number <= MAX_UNIX_TIME:
-            self.fail(f"{value!r} is out of range (0 to {MAX_UNIX_TIME})", param, ctx)
-        return number
+            return parse_unix_time(str(value))
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
 
 
 TICKET_ID = TicketIdParam()
@@ -145,6 +146,13 @@ def _require_event(store: IssuerStore) -> StoredEvent:
     return event
 
 
+def _event(store: IssuerStore, event_id: int) -> StoredEvent:
+    event = store.event(event_id)
+    if event is None:
+        raise CliError(f"unknown event {event_id}")
+    return event
+
+
 @main.command()
 @click.option("--tickets", type=click.IntRange(demo_mod.MIN_TICKETS, demo_mod.MAX_TICKETS),
               default=None, help=f"How many tickets [default: {demo_mod.DEFAULT_TICKETS}].")
@@ -170,7 +178,7 @@ def demo(settings: ServerSettings, tickets: int | None, as_json: bool, seed: int
     --tickets/--seed/--at than it was made with is an error (exit 2).
     """
     when = None if at is None else int(at)
-    if when is not None and not demo_mod.DAY <= when <= MAX_UNIX_TIME - 3 * demo_mod.DAY:
+    if when is not None and not demo_mod.DAY <= when <= MAX_TYPED_TIME - 3 * demo_mod.DAY:
         raise click.BadParameter("too close to the ends of the u32 time range", param_hint="--at")
     with _open(settings) as (store, wallet), store.transaction():
         # One transaction from the check to the end: two concurrent `demo`s make one event.
@@ -257,14 +265,19 @@ def revoke(settings: ServerSettings, ticket_id: int, reason: str, as_json: bool)
         if before is None:
             raise CliError(f"unknown ticket id {hex_id}")
         after = issuer.revoke(store, ticket_id, reason)
-        info = _republish(store, settings, after.event_id)
-    already = before.status == after.status
+        already = before.status == after.status
+        # Repeating a revocation changes nothing, so the manifest stays as it is.
+        path = settings.manifest_path(after.event_id)
+        sequence = (_event(store, after.event_id).manifest_sequence if already
+                    else _republish(store, settings, after.event_id).sequence)
+    text = (f"Already revoked: ticket {hex_id} ({after.revoked_reason}). Nothing changed;"
+            f" manifest sequence stays {sequence}: {path}" if already else
+            f"Revoked: ticket {hex_id} ({after.revoked_reason}).\n"
+            f"Manifest sequence {sequence}: {path}")
     _emit(as_json,
           {"ticket_id": hex_id, "status": after.status, "reason": after.revoked_reason,
-           "already_revoked": already, "manifest": str(info.path),
-           "manifest_sequence": info.sequence},
-          f"{'Already revoked' if already else 'Revoked'}: ticket {hex_id} "
-          f"({after.revoked_reason}).\nManifest sequence {info.sequence}: {info.path}")
+           "already_revoked": already, "changed": not already, "manifest": str(path),
+           "manifest_sequence": sequence}, text)
 
 
 @main.command()

@@ -51,3 +51,27 @@ def test_both_clis_take_h_and_help_on_every_command(flag: str, tmp_path: Path) -
                             f"{out.stderr.strip()[:120]}")
     assert not failures, "\n".join(failures)
     assert not (tmp_path / "g").exists() and not (tmp_path / "s").exists()
+
+
+def test_status_prints_words_for_unset_fields_and_json_keeps_null(tmp_path: Path) -> None:
+    data = str(tmp_path / "gate")
+    text = _run("gatescan", "--data", data, "status")
+    assert text.returncode == 0, text.stderr
+    assert "None" not in text.stdout
+    assert "not enrolled" in text.stdout and "never" in text.stdout
+    as_json = _run("gatescan", "--data", data, "status", "--json")
+    assert '"last_sync": null' in as_json.stdout and '"device_id": null' in as_json.stdout
+
+
+@pytest.mark.parametrize(("script", "args"), [
+    ("gatescan", ("check", "GS1:X", "--at")),
+    ("gatescan", ("check", "GS1:X", "--dry-run", "--at")),
+    ("gatescan-server", ("token", "01", "--at")),
+])
+@pytest.mark.parametrize("when", ["-5", "-1e9", "100", "nan", "inf", "1e30", "4294967296"])
+def test_negative_or_absurd_times_are_refused(tmp_path: Path, script: str,
+                                              args: tuple[str, ...], when: str) -> None:
+    out = _run(script, "--data", str(tmp_path), *args, when)
+    assert out.returncode == 2, out.stdout
+    assert "--at" in out.stderr and "Traceback" not in out.stderr
+    assert out.stdout == ""

@@ -47,3 +47,20 @@ def test_importing_the_cli_does_no_work_and_no_qt(tmp_path: Path) -> None:
                          check=True, env=env, cwd=Path(__file__).parents[2])
     assert out.stdout.strip() == ""
     assert not (tmp_path / "untouched").exists()
+
+
+def test_repeating_a_revocation_changes_nothing_and_says_so(tmp_path: Path) -> None:
+    env = {"GATESCAN_SERVER_DATA": str(tmp_path)}
+    demo = _run("demo", "--tickets", "8", "--at", str(T0), "--json", env=env)
+    report = json.loads(demo.stdout)
+    vip = report["special"]["vip"]
+    first = json.loads(_run("revoke", vip, "--json", env=env).stdout)
+    manifest = Path(report["manifest"]).read_bytes()
+    second = _run("revoke", vip, "--json", env=env)
+    assert second.returncode == 0, second.stderr
+    again = json.loads(second.stdout)
+    assert first["changed"] is True and again["changed"] is False and again["already_revoked"]
+    assert again["manifest_sequence"] == first["manifest_sequence"]
+    assert Path(report["manifest"]).read_bytes() == manifest
+    text = _run("revoke", vip, env=env).stdout
+    assert "Already revoked" in text and "Nothing changed" in text
