@@ -29,7 +29,7 @@ class EnvironmentProblem(click.ClickException):
     exit_code = EXIT_ERROR
 
 
-class UnixTimeParam(click.ParamType):
+class UnixTimeParam(click.ParamType[float]):
     """A typed `--at` time: seconds since 1970, a plausible date (see `parse_unix_time`)."""
 
     name = "UNIX_TIME"
