@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from scanner.verify.token import (
@@ -105,11 +106,25 @@ class _Group(click.Group):
         except IssuerError as exc:
             raise CliError(exc.message) from None
         except (OSError, sqlite3.OperationalError, SQLAlchemyError) as exc:
-            where = ctx.obj.data_dir if isinstance(ctx.obj, ServerSettings) else "data directory"
+            where = _what_failed(ctx.obj, exc)
             # SQLAlchemy's own text carries statements and parameters: keep the driver's.
             detail = getattr(exc, "orig", None) or exc
+            if isinstance(exc, OSError) and exc.strerror:
+                detail = exc.strerror
             log.warning("environment error: %s", detail)
             raise CliError(f"cannot use {where}: {detail}") from None
+
+
+def _what_failed(settings: object, exc: BaseException) -> str:
+    """Name the thing that failed: the file, the database (password hidden), the data dir."""
+    if isinstance(exc, OSError) and exc.filename:
+        return str(exc.filename)
+    if not isinstance(settings, ServerSettings):
+        return "the data directory"
+    if settings.database_url and not isinstance(exc, OSError):
+        url = make_url(settings.database_url).render_as_string(hide_password=True)
+        return f"the database {url}"
+    return str(settings.data_dir)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -320,13 +335,15 @@ def manifest(settings: ServerSettings, event_id: int | None, out: Path | None,
         if event is None:
             raise CliError(f"no event {event_id} in {settings.data_dir}")
         path = out if out is not None else settings.manifest_path(event.event_id)
-        info = issuer.write_manifest(store, event.event_id, path.absolute())
+        try:
+            info = issuer.write_manifest(store, event.event_id, path.absolute())
+        except OSError as exc:
+            raise CliError(f"cannot write {path}: {exc.strerror or exc}") from None
     _emit(as_json,
           {"event_id": info.event_id, "manifest": str(info.path), "sequence": info.sequence,
            "tickets": info.tickets, "revocations": info.revocations},
           f"Manifest of {event.name} (event {info.event_id}), sequence {info.sequence}: "
           f"{info.tickets} tickets, {info.revocations} revoked\n{info.path}")
-
 
 
 def _register() -> None:

@@ -64,3 +64,28 @@ def test_repeating_a_revocation_changes_nothing_and_says_so(tmp_path: Path) -> N
     assert Path(report["manifest"]).read_bytes() == manifest
     text = _run("revoke", vip, env=env).stdout
     assert "Already revoked" in text and "Nothing changed" in text
+
+
+def test_errors_name_the_database_or_the_file_that_failed(tmp_path: Path) -> None:
+    env = {"GATESCAN_SERVER_DATA": str(tmp_path / "data")}
+    bad_db = _run("--database-url", "sqlite+pysqlite:////proc/no-such-dir/issuer.db", "demo",
+                  env=env)
+    assert bad_db.returncode == 2
+    assert "/proc/no-such-dir/issuer.db" in bad_db.stderr
+    assert str(tmp_path / "data") not in bad_db.stderr
+    assert _run("demo", "--tickets", "8", "--at", str(T0), env=env).returncode == 0
+    bad_out = _run("manifest", "--out", "/proc/gatescan-test.gsm", env=env)
+    assert bad_out.returncode == 2
+    assert "cannot write /proc/gatescan-test.gsm" in bad_out.stderr
+    assert "Traceback" not in bad_out.stderr + bad_db.stderr
+
+
+def test_a_failing_database_url_is_named_without_its_password(tmp_path: Path) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    from server_stub.cli import _what_failed
+    from server_stub.settings import load_settings
+
+    settings = load_settings(tmp_path, database_url="postgresql+psycopg://gate:s3cret@db/x")
+    named = _what_failed(settings, OperationalError("connect", {}, Exception("refused")))
+    assert named == "the database postgresql+psycopg://gate:***@db/x"
