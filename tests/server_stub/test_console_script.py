@@ -89,3 +89,34 @@ def test_a_failing_database_url_is_named_without_its_password(tmp_path: Path) ->
     settings = load_settings(tmp_path, database_url="postgresql+psycopg://gate:s3cret@db/x")
     named = _what_failed(settings, OperationalError("connect", {}, Exception("refused")))
     assert named == "the database postgresql+psycopg://gate:***@db/x"
+
+
+def test_a_long_demo_shows_a_progress_bar_on_a_terminal_only(tmp_path: Path) -> None:
+    import fcntl
+    import pty
+    import struct
+    import termios
+
+    master, slave = pty.openpty()
+    # A real terminal has a size (a fresh pseudo-terminal is 0×0, where tqdm draws nothing).
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))
+    args = [str(SCRIPT), "--data", str(tmp_path / "tty"), "demo", "--tickets", "20000",
+            "--at", str(T0)]
+    with subprocess.Popen(args, stdout=subprocess.PIPE, stderr=slave, text=True) as proc:
+        os.close(slave)
+        seen = b""
+        while True:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:  # EIO: the child closed the terminal
+                break
+            if not chunk:
+                break
+            seen += chunk
+        stdout, _ = proc.communicate(timeout=120)
+    os.close(master)
+    assert proc.returncode == 0
+    assert b"issuing tickets" in seen and b"/20000" in seen
+    assert "issuing tickets" not in stdout
+    piped = _run("--data", str(tmp_path / "pipe"), "demo", "--tickets", "8", "--at", str(T0))
+    assert piped.returncode == 0 and "issuing tickets" not in piped.stderr
