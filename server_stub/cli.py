@@ -10,8 +10,9 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
+import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -150,6 +151,18 @@ def _open(settings: ServerSettings) -> Iterator[tuple[IssuerStore, Wallet]]:
         yield store, wallet
 
 
+@contextmanager
+def _progress_bar(total: int, label: str) -> Iterator[Callable[[int], None] | None]:
+    """A progress bar on stderr when it is a terminal (as the gate's manifest import has)."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from tqdm import tqdm  # only needed on a terminal
+
+    with tqdm(total=total, unit=" tickets", desc=label, file=sys.stderr, leave=False) as bar:
+        yield bar.update
+
+
 def _emit(as_json: bool, data: dict[str, Any], text: str) -> None:
     click.echo(json.dumps(data) if as_json else text)
 
@@ -215,8 +228,10 @@ def demo(settings: ServerSettings, tickets: int | None, as_json: bool, seed: int
         else:
             entropy: Entropy = SystemEntropy() if seed is None else SeededEntropy(seed)
             params = demo_mod.DemoParams(tickets or demo_mod.DEFAULT_TICKETS, seed, when)
-            event = demo_mod.create_demo(store, wallet, settings, params, entropy=entropy,
-                                         now=int(time.time()) if when is None else when)
+            with _progress_bar(params.tickets, "issuing tickets") as progress:
+                event = demo_mod.create_demo(store, wallet, settings, params, entropy=entropy,
+                                             now=int(time.time()) if when is None else when,
+                                             progress=progress)
             created = True
         report = demo_mod.demo_report(store, settings, event, created=created)
     _emit(as_json, report, demo_mod.format_demo_report(report))
