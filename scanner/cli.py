@@ -226,6 +226,8 @@ def _print_verdict(verdict: Any, gate: str, dry_run: bool) -> None:
     from scanner.verify.token import format_ticket_id
 
     word, colour = _BANNER[verdict.level.value]
+    if verdict.outcome.value == "exit_recorded":  # an exit opens the gate, but is no admission
+        word = "EXIT OK"
     click.secho(f" {word} ", fg="black", bg=colour, bold=True, nl=False)
     click.echo(f"  {verdict.reason}")
     t = verdict.ticket

@@ -75,3 +75,18 @@ def test_negative_or_absurd_times_are_refused(tmp_path: Path, script: str,
     assert out.returncode == 2, out.stdout
     assert "--at" in out.stderr and "Traceback" not in out.stderr
     assert out.stdout == ""
+
+
+def test_an_exit_scan_reads_as_an_exit_not_an_admit(tmp_path: Path) -> None:
+    from tests.factories import T0, Issuer
+
+    issuer = Issuer()
+    manifest = issuer.write_manifest(tmp_path / "event.gsm", [(1, 1, 0, None)])
+    data = str(tmp_path / "gate")
+    assert _run("gatescan", "--data", data, "import-manifest", str(manifest)).returncode == 0
+    token = issuer.issue(1).token(T0)
+    out = _run("gatescan", "--data", data, "check", token, "--at", str(T0), "--direction",
+               "exit")
+    assert out.returncode == 0, out.stderr
+    first_line = out.stdout.splitlines()[0]
+    assert "EXIT OK" in first_line and "ADMIT" not in first_line
