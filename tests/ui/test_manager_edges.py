@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -56,7 +57,7 @@ def test_chart_time_labels_never_overlap(qtbot: QtBot, width: int, first: int) -
     chart.set_buckets([Bucket(day + first + 300 * n, n % 3, n % 2) for n in range(48)])
     labels = chart.time_labels()
     assert labels, "no time label at all"
-    for (a, _), (b, _) in zip(labels, labels[1:], strict=False):
+    for (a, _), (b, _) in pairwise(labels):
         assert a.right() < b.left(), f"{labels}"
     assert all(r.right() <= width for r, _ in labels)
     chart.show()
