@@ -94,7 +94,10 @@ class Verdict:
     event_id: int | None = None
     previous_time: float | None = None
     previous_gate: str | None = None
-    previous_here: bool | None = None  # the previous use was at this gate (device, direction)
+    previous_here: bool | None = None  # the previous use was at this gate
+    since_previous: float | None = None  # seconds from the previous use to this scan
+    previous_direction: str | None = None  # "entry" or "exit": what the previous use was
+    go_to: tuple[str, ...] = ()  # wrong entrance: the event's gates that admit the ticket
 
     def __post_init__(self) -> None:
         if self.outcome is Outcome.REPEAT_READ:
@@ -127,4 +130,7 @@ class Verdict:
             "previous_time": self.previous_time,
             "previous_gate": self.previous_gate,
             "previous_here": self.previous_here,
+            "since_previous": self.since_previous,
+            "previous_direction": self.previous_direction,
+            "go_to": list(self.go_to),
         }

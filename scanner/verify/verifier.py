@@ -199,8 +199,9 @@ def _check_ticket(claim: TicketClaim, record: TicketRecord | None, facts: Ticket
                       f"Outside time slot {_clock(slot.start, policy)}–{_clock(slot.end, policy)}"
                       f" ({when} {_clock(at, policy)})")
     wrong = _wrong_gate(ttype, gate, facts.zone, policy)  # facts.zone: this gate's zone
-    if wrong:
-        return refuse(Outcome.WRONG_GATE, wrong)
+    if wrong is not None:
+        reason, go_to = wrong
+        return Verdict(Outcome.WRONG_GATE, reason, facts, event_id=policy.event_id, go_to=go_to)
     return _decide_movement(claim.ticket_id, now, view, gate, policy, ttype, facts)
 
 
@@ -213,15 +214,16 @@ def _age(seconds: int) -> str:
 
 
 def _wrong_gate(ttype: TicketType, gate: GateContext, zone: str | None,
-                policy: EventPolicy) -> str | None:
+                policy: EventPolicy) -> tuple[str, tuple[str, ...]] | None:
+    """None if this gate admits the type, else the reason and the gates that do."""
     named_here = not ttype.gates or gate.gate.casefold() in {g.casefold() for g in ttype.gates}
     if named_here and (not ttype.zones or zone in ttype.zones):
         return None
     # Where to go, by gate name: the event's gates that admit the type.
     accepting = policy.gates_for(ttype) or (() if policy.gates else ttype.gates)
     if not accepting:
-        return f"Wrong entrance: no gate of this event admits {ttype.name}"
-    return f"Wrong entrance: go to {_or_list(accepting)} ({ttype.name})"
+        return f"Wrong entrance: no gate of this event admits {ttype.name}", ()
+    return f"Wrong entrance: go to {_or_list(accepting)} ({ttype.name})", accepting
 
 
 def _or_list(names: tuple[str, ...]) -> str:
@@ -257,7 +259,8 @@ def _decide_movement(ticket_id: int, now: float, view: LedgerView, gate: GateCon
         did = "admitted" if gate.direction == "entry" else "scanned out"
         return Verdict(Outcome.REPEAT_READ, f"Already {did} here {_age(int(now - last.time))} ago",
                        facts, event_id=policy.event_id, previous_time=last.time,
-                       previous_gate=last.gate, previous_here=True)
+                       previous_gate=last.gate, previous_here=True,
+                       since_previous=now - last.time, previous_direction=last.direction)
     return _movement_outcome(moves, now, gate, policy, ttype, facts)
 
 
@@ -269,7 +272,9 @@ def _movement_outcome(moves: list[Movement], now: float, gate: GateContext,
                        previous_time=prev.time if prev else None,
                        previous_gate=prev.gate if prev else None,
                        previous_here=(prev.gate.casefold() == gate.gate.casefold())
-                       if prev else None)
+                       if prev else None,
+                       since_previous=now - prev.time if prev else None,
+                       previous_direction=prev.direction if prev else None)
 
     if gate.direction == "exit":
         return verdict(Outcome.EXIT_RECORDED, f"Exit recorded ({ttype.name})")

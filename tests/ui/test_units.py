@@ -30,13 +30,45 @@ HANDSHAKE = {"type": "gatescan-enroll", "v": 1, "url": "http://10.0.0.2:8080",
 
 @pytest.mark.parametrize("outcome", list(Outcome))
 def test_every_outcome_has_words_in_both_languages(outcome: Outcome) -> None:
-    verdict = Verdict(outcome, "the verifier's reason", TicketFacts(5, 0, 1, "General"))
+    facts = TicketFacts(5, 0, 1, "General") if outcome.verified else None
+    verdict = Verdict(outcome, "the verifier's reason", facts)
     english = reasons.describe_verdict(verdict, english=True)
     other = reasons.describe_verdict(verdict, english=False)
-    assert english.word in ("ADMIT", "REFUSED", "CHECK", "EXIT OK")
+    assert english.word in ("ADMIT", "REFUSED", "CHECK", "EXIT OK", "ALREADY ADMITTED HERE")
     assert english.title and other.title
-    assert english.reason == "the verifier's reason"
+    if outcome is not Outcome.REPEAT_READ:
+        assert english.reason == "the verifier's reason"
     assert (english.tone is Tone.ADMIT) == outcome.admits
+    assert (english.tone is Tone.REPEAT) == (outcome is Outcome.REPEAT_READ)
+
+
+def test_a_repeat_read_has_its_own_blue_panel() -> None:
+    from scanner.ui import theme
+    verdict = Verdict(Outcome.REPEAT_READ, "Already admitted here 8 s ago",
+                      TicketFacts(5, 0, 1, "General", seat="B12"), previous_gate="Gate 1",
+                      previous_time=100.0, previous_here=True, since_previous=8.4,
+                      previous_direction="entry")
+    shown = reasons.describe_verdict(verdict, english=True)
+    assert (shown.tone, shown.word, shown.title) == (Tone.REPEAT, "ALREADY ADMITTED HERE",
+                                                     "8 s ago")
+    assert shown.detail == "General  ·  B12" and "not counted again" in shown.reason
+    style = theme.TONES[Tone.REPEAT]
+    assert style.background not in (theme.TONES[Tone.ADMIT].background,
+                                    theme.TONES[Tone.REFUSE].background)
+    assert Tone.REPEAT in MELODIES and len(MELODIES[Tone.REPEAT]) == 1  # a quiet tick
+    out = Verdict(Outcome.REPEAT_READ, "Already scanned out here 200 s ago", None,
+                  since_previous=200.0, previous_direction="exit")
+    shown = reasons.describe_verdict(out, english=False)
+    assert (shown.word, shown.title) == ("ALREADY SCANNED OUT HERE", "3 min ago")
+
+
+def test_unverified_verdicts_carry_no_ticket_facts() -> None:
+    for outcome in (Outcome.BAD_SIGNATURE, Outcome.UNKNOWN_KEY, Outcome.WRONG_EVENT,
+                    Outcome.MALFORMED):
+        with pytest.raises(ValueError):
+            Verdict(outcome, "x", TicketFacts(3, 0, 2, "VIP", seat="row 1 seat 3"))
+        shown = reasons.describe_verdict(Verdict(outcome, "Forged"), english=False)
+        assert shown.detail == "" and shown.tone is Tone.REFUSE
     assert reasons.outcome_label(outcome.value)
 
 

@@ -67,7 +67,7 @@ def test_a_repeat_read_never_opens_the_gate(issuer: Issuer, view: DictView) -> N
     assert v.to_dict()["admit"] is False and v.to_dict()["outcome"] == "repeat_read"
     assert v.level is Level.REPEAT and not v.outcome.counts_as_movement
     assert (v.previous_gate, v.previous_time, v.previous_here) == ("Gate 1", T0 - 2, True)
-    assert v.reason == "Already admitted here 2 s ago"
+    assert v.reason == "Already admitted here 2 s ago" and v.since_previous == 2
 
 
 @pytest.mark.parametrize("after", [4, 8, 30, 60])
@@ -257,6 +257,7 @@ def test_wrong_entrance_names_the_gates_to_go_to(issuer: Issuer, view: DictView)
     v = verify(issuer.issue(42, type_id=9).token(T0), T0, view, VIP)
     assert v.outcome is Outcome.WRONG_GATE
     assert v.reason == "Wrong entrance: go to Gate 1 or Gate 2 (Early Bird)"
+    assert v.go_to == ("Gate 1", "Gate 2") and v.to_dict()["go_to"] == ["Gate 1", "Gate 2"]
     lounge = verify(issuer.issue(40, type_id=7).token(T0), T0, view, GATE1)
     assert lounge.reason == "Wrong entrance: go to VIP Gate (VIP lounge only)"
     assert "zone" not in v.reason and "zone" not in lounge.reason
