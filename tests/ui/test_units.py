@@ -222,3 +222,37 @@ def test_usb_dir_prefers_a_mounted_stick(tmp_path: Path) -> None:
     assert usb_dir(tmp_path / "nothing") == Path.home()
     (tmp_path / "gatescan" / "usb").mkdir(parents=True)
     assert usb_dir(tmp_path) == tmp_path / "gatescan" / "usb"
+
+
+def test_manual_lookup_decides_a_multi_day_pass_only_on_the_servers_time(
+        qtbot: QtBot, tmp_path: Path) -> None:
+    """Defect: with the gate clock a day ahead and "trusted", manual lookup admitted a 3-day
+    pass already used that day. Until a sync on this boot gave the server's time, the gate
+    worker asks a person (CHECK); a scanned code needs no such help (its time step checks)."""
+    from scanner.ledger.ledger import Ledger
+    from scanner.sync.clock import CLOCK_KEY, GateClock, TimeSample
+    from scanner.ui.ledger_worker import LedgerWorker
+    from scanner.verify.view import GateContext
+    from tests.factories import T0, Issuer
+
+    issuer = Issuer()
+    path = tmp_path / "ledger.db"
+    with Ledger(path) as ledger:
+        ledger.import_manifest(issuer.write_manifest(tmp_path / "e.gsm", [(0x5005, 5, 0, None)]))
+        ledger.redeem_manual(0x5005, T0, GateContext("Gate 2", device_id="other"))
+    ahead = T0 + 86400 + 600  # this gate's own clock: a day ahead
+    worker = LedgerWorker(lambda: Ledger(path), GateContext("Gate 1", device_id="g1"),
+                          clock=lambda: ahead)
+    worker.start()
+    verdicts: list[Verdict] = []
+    worker.scan_decided.connect(lambda result: verdicts.append(result.verdict))
+    worker.redeem_manual("5005", 0.0)
+    assert verdicts[-1].outcome is Outcome.CLOCK_UNSET and not verdicts[-1].admit
+    assert verdicts[-1].level is Level.CHECK
+    synced = GateClock(wall=lambda: ahead)  # the server says the time is really T0 + 900
+    synced.learn(TimeSample(sent=synced.boot(), received=synced.boot(), server_time=T0 + 900))
+    worker._ledger.set_sync_state(CLOCK_KEY, synced.dump())  # type: ignore[union-attr]
+    worker.set_clock(T0 + 900 - ahead, True)
+    worker.redeem_manual("5005", 0.0)
+    assert verdicts[-1].outcome is Outcome.ALREADY_USED  # the same day, by the server's clock
+    worker.shutdown()
