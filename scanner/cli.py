@@ -193,7 +193,7 @@ def _known_gate(ledger: Any, name: str) -> str:
         names = ", ".join(g.name for g in policy.gates)
         raise click.UsageError(f"{policy.name} has no gate {name!r}: use one of {names}",
                                click.get_current_context())
-    return found.name
+    return str(found.name)
 
 
 def _gate_time(ledger: Any) -> tuple[float, bool]:

@@ -137,7 +137,8 @@ def scans_csv(store: IssuerStore, event_id: int, policy: EventPolicy) -> Iterato
             proved = r.outcome not in UNVERIFIED_OUTCOMES
             out.writerow([r.scan_id, format_ticket_id(r.ticket_id) if proved else "",
                           r.serial if proved else "",
-                          type_name(policy, r.type_id if proved else None), _cell(r.gate), r.direction, r.outcome,
+                          type_name(policy, r.type_id if proved else None), _cell(r.gate),
+                          r.direction, r.outcome,
                           f"{r.device_time:.3f}", _utc(r.device_time), f"{r.received_at:.3f}",
                           r.device_id or "", _cell(names.get(r.device_id or "", "")),
                           r.source or "", r.via, _cell(r.reason or ""),
