@@ -130,7 +130,8 @@ def ingest(store: IssuerStore, event_id: int, items: Sequence[ScanIn | ItemResul
             _insert_scans(conn, [
                 (sc.scan_id, first + i, event_id, sc.ticket_id, sc.serial,
                  None if sc.outcome in UNVERIFIED_OUTCOMES else types.get(sc.ticket_id),
-                 sc.gate, sc.direction, sc.outcome, sc.device_time, now, sc.device_id, sc.source, sc.reason, via, sc.chain_seq, sc.chain_hash)
+                 sc.gate, sc.direction, sc.outcome, sc.device_time, now, sc.device_id,
+                 sc.source, sc.reason, via, sc.chain_seq, sc.chain_hash)
                 for i, sc in enumerate(fresh)])
         checkpoints.record(conn, [sc.chain() for sc in scans], existing, set(new), now)
         moved = sorted({sc.ticket_id for sc in scans if sc.outcome in MOVEMENT_OUTCOMES})
