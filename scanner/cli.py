@@ -146,7 +146,7 @@ def check(settings: ScannerSettings, text: str, at: float | None, gate: str | No
         if gate_name is None:
             raise EnvironmentProblem("no event loaded: run `gatescan import-manifest FILE` first")
         if gate is not None:
-            gate_name = _known_gate(ledger, gate)
+            gate_name = known_gate(ledger, gate)
         if at is None:
             now, trusted = _gate_time(ledger)
         else:
@@ -179,7 +179,21 @@ def _exit_status(verdict: Any) -> int:
     return EXIT_REPEAT if verdict.outcome is Outcome.REPEAT_READ else EXIT_REFUSED
 
 
-def _known_gate(ledger: Any, name: str) -> str:
+def check_gate_option(settings: ScannerSettings, name: str) -> str:
+    """Validate a `--gate` option against the loaded event (any name before an event is loaded).
+
+    Raises `click.UsageError` (exit 2) for a gate the event does not have.
+    """
+    if not settings.ledger_path.exists():
+        return name
+    ledger = _open_ledger(settings)
+    try:
+        return known_gate(ledger, name)
+    finally:
+        ledger.close()
+
+
+def known_gate(ledger: Any, name: str) -> str:
     """The event's spelling of gate `name`; a usage error (exit 2) if the event has no such gate.
 
     An event that lists no gates takes any name.

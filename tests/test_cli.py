@@ -79,6 +79,9 @@ def test_an_unknown_gate_is_a_usage_error_and_records_nothing(
     assert "no gate 'Nowhere'" in out.stderr and "Gate 1, Gate 2, VIP Gate" in out.stderr
     status = json.loads(gatescan("--data", str(data), "status", "--json").stdout)
     assert status["scans"] == 0
+    window = gatescan("--data", str(data), "run", "--gate", "Nowhere",
+                      env={"QT_QPA_PLATFORM": "offscreen"})
+    assert window.returncode == 2 and "no gate 'Nowhere'" in window.stderr
     spelled = gatescan("--data", str(data), "check", issuer.issue(10).token(T0), "--at",
                        str(T0), "--gate", "gate 2", "--json")
     assert spelled.returncode == 0 and json.loads(spelled.stdout)["gate"] == "Gate 2"
