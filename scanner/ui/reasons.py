@@ -46,8 +46,7 @@ def _headlines() -> dict[Outcome, str]:
 def _explanations() -> dict[Outcome, str]:
     return {
         Outcome.EXIT_RECORDED: translate("Verdict", "Exit recorded"),
-        Outcome.REPEAT_READ: translate(
-            "Verdict", "Recorded, not counted again: the gate does not open a second time"),
+        Outcome.REPEAT_READ: translate("Verdict", "Admitted a moment ago: not counted again"),
         Outcome.STALE_CODE: translate(
             "Verdict", "The code has expired: ask for the live code in the ticket app"),
         Outcome.FUTURE_CODE: translate(

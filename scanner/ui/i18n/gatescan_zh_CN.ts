@@ -791,218 +791,218 @@
         <translation>不是门票二维码</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="51"/>
+        <location filename="../reasons.py" line="50"/>
         <source>The code has expired: ask for the live code in the ticket app</source>
         <translation>二维码已过期：请在票务应用中出示实时二维码</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="53"/>
+        <location filename="../reasons.py" line="52"/>
         <source>Check the phone&apos;s clock or this gate&apos;s clock</source>
         <translation>请检查手机或本闸机的时钟</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="55"/>
+        <location filename="../reasons.py" line="54"/>
         <source>This code was forged or altered</source>
         <translation>该二维码被伪造或篡改</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="56"/>
+        <location filename="../reasons.py" line="55"/>
         <source>Signed by a key this gate does not trust: sync needed?</source>
         <translation>签发密钥不受本闸机信任：需要同步？</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="58"/>
+        <location filename="../reasons.py" line="57"/>
         <source>This ticket is for a different event</source>
         <translation>这是其他活动的票</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="59"/>
+        <location filename="../reasons.py" line="58"/>
         <source>Not on this gate&apos;s list: sync, then try again</source>
         <translation>不在本闸机名单中：请同步后重试</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="61"/>
+        <location filename="../reasons.py" line="60"/>
         <source>This ticket was cancelled (refund)</source>
         <translation>此票已作废（已退票）</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="62"/>
+        <location filename="../reasons.py" line="61"/>
         <source>It was transferred to someone else: ask for the new ticket</source>
         <translation>此票已转让给他人：请出示新票</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="64"/>
+        <location filename="../reasons.py" line="63"/>
         <source>This ticket is not valid yet</source>
         <translation>此票尚未生效</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="65"/>
+        <location filename="../reasons.py" line="64"/>
         <source>This ticket has expired</source>
         <translation>此票已过期</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="66"/>
+        <location filename="../reasons.py" line="65"/>
         <source>Outside this ticket&apos;s time slot</source>
         <translation>不在此票的入场时段内</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="67"/>
+        <location filename="../reasons.py" line="66"/>
         <source>This ticket is for another entrance</source>
         <translation>此票应从其他入口入场</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="68"/>
+        <location filename="../reasons.py" line="67"/>
         <source>Sync with the server or set the time</source>
         <translation>请与服务器同步或设置时间</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="69"/>
+        <location filename="../reasons.py" line="68"/>
         <source>Not a valid ticket code</source>
         <translation>不是有效的门票二维码</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="84"/>
+        <location filename="../reasons.py" line="83"/>
         <source>ADMIT</source>
         <translation>通过</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="85"/>
+        <location filename="../reasons.py" line="84"/>
         <source>REFUSED</source>
         <translation>拒绝</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="86"/>
+        <location filename="../reasons.py" line="85"/>
         <source>CHECK</source>
         <translation>核查</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="87"/>
+        <location filename="../reasons.py" line="86"/>
         <source>ALREADY ADMITTED HERE</source>
-        <translation>已在本入口放行</translation>
+        <translation>已在此放行</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="88"/>
+        <location filename="../reasons.py" line="87"/>
         <source>NOT RECORDED</source>
         <translation>未记录</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="97"/>
+        <location filename="../reasons.py" line="96"/>
         <source>{n} s ago</source>
         <translation>{n} 秒前</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="98"/>
+        <location filename="../reasons.py" line="97"/>
         <source>{n} min ago</source>
         <translation>{n} 分钟前</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="104"/>
+        <location filename="../reasons.py" line="103"/>
         <source>{names} or {last}</source>
         <translation>{names} 或 {last}</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="111"/>
+        <location filename="../reasons.py" line="110"/>
         <source>ALREADY SCANNED OUT HERE</source>
-        <translation>已在本入口出场</translation>
+        <translation>已在此出场</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="128"/>
+        <location filename="../reasons.py" line="127"/>
         <source>Already used at {gate} at {time}</source>
         <translation>已于 {time} 在 {gate} 使用</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="140"/>
+        <location filename="../reasons.py" line="139"/>
         <source>zone {zone}</source>
         <translation>区域 {zone}</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="142"/>
+        <location filename="../reasons.py" line="141"/>
         <source>not on this gate&apos;s list</source>
         <translation>不在本闸机名单中</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="156"/>
+        <location filename="../reasons.py" line="155"/>
         <source>EXIT OK</source>
         <translation>出场</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="173"/>
+        <location filename="../reasons.py" line="172"/>
         <source>Admitted by ticket number (no phone)</source>
         <translation>凭票号入场（未出示手机）</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="185"/>
+        <location filename="../reasons.py" line="184"/>
         <source>Already used here at {time}</source>
         <translation>已于 {time} 在本入口使用</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="189"/>
+        <location filename="../reasons.py" line="188"/>
         <source>No re-entry: left at {gate} at {time}</source>
         <translation>不可再次入场：已于 {time} 从 {gate} 离场</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="192"/>
+        <location filename="../reasons.py" line="191"/>
         <source>Go to {gates}</source>
         <translation>请前往 {gates}</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="199"/>
+        <location filename="../reasons.py" line="198"/>
         <source>The disk is full: scans cannot be recorded</source>
         <translation>磁盘已满：无法记录扫码</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="200"/>
+        <location filename="../reasons.py" line="199"/>
         <source>The ledger is busy: try again</source>
         <translation>票据库忙：请重试</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="201"/>
+        <location filename="../reasons.py" line="200"/>
         <source>The ledger cannot be written</source>
         <translation>票据库无法写入</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="202"/>
+        <location filename="../reasons.py" line="201"/>
         <source>Disk error while recording</source>
         <translation>记录时磁盘出错</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="203"/>
+        <location filename="../reasons.py" line="202"/>
         <source>The ledger file is damaged</source>
         <translation>票据库文件已损坏</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="204"/>
+        <location filename="../reasons.py" line="203"/>
         <source>No event loaded: import a manifest first</source>
         <translation>尚未载入活动：请先导入票据清单</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="207"/>
+        <location filename="../reasons.py" line="206"/>
         <source>Do not admit: call a manager</source>
         <translation>请勿放行：请联系管理员</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="116"/>
-        <location filename="../reasons.py" line="169"/>
+        <location filename="../reasons.py" line="115"/>
+        <location filename="../reasons.py" line="168"/>
         <source>Ticket {ticket}</source>
         <translation>票号 {ticket}</translation>
     </message>
     <message>
         <location filename="../reasons.py" line="26"/>
         <source>Already admitted here</source>
-        <translation>已在本入口放行</translation>
+        <translation>已在此放行</translation>
     </message>
     <message>
         <location filename="../reasons.py" line="49"/>
-        <source>Recorded, not counted again: the gate does not open a second time</source>
-        <translation>已记录，不重复计数：闸门不会再次打开</translation>
+        <source>Admitted a moment ago: not counted again</source>
+        <translation>刚刚已放行：不重复计数</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="214"/>
+        <location filename="../reasons.py" line="213"/>
         <source>Not a ticket number</source>
         <translation>不是有效票号</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="215"/>
+        <location filename="../reasons.py" line="214"/>
         <source>Type the 16-character ticket number</source>
         <translation>请输入 16 位票号</translation>
     </message>
