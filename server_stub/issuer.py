@@ -20,11 +20,13 @@ from typing import IO
 from scanner.ledger.manifest import MAX_NAME, MAX_ORDER_CODE, ManifestWriter
 from scanner.verify.clock import UnknownZoneError, offset_minutes
 from scanner.verify.policy import (
+    DEFAULT_REPEAT_READ_SECONDS,
     DEFAULT_ROTATION_PERIOD,
     EventPolicy,
     Gate,
     PolicyError,
     TicketType,
+    plan_problems,
 )
 from scanner.verify.token import Credential, format_ticket_id, key_id, sign_credential
 from server_stub.entropy import Entropy, SystemEntropy, new_signing_key
@@ -94,7 +96,8 @@ def _now(now: int | None) -> int:
 def create_event(store: IssuerStore, name: str, *, gates: Sequence[Gate],
                  ticket_types: Sequence[TicketType],
                  rotation_period: int = DEFAULT_ROTATION_PERIOD, clock_tolerance_steps: int = 1,
-                 repeat_read_seconds: int = 3, tz_offset_minutes: int | None = None,
+                 repeat_read_seconds: int = DEFAULT_REPEAT_READ_SECONDS,
+                 tz_offset_minutes: int | None = None,
                  tz: str | None = None, attendee_data: bool = False,
                  admit_unlisted: bool = True, kind: str = "event", entropy: Entropy = SYSTEM,
                  now: int | None = None) -> EventPolicy:
@@ -121,6 +124,7 @@ def create_event(store: IssuerStore, name: str, *, gates: Sequence[Gate],
             policy = EventPolicy.from_dict(json.loads(json.dumps(draft.to_dict())))
         except PolicyError as exc:
             raise IssuerError("bad_policy", str(exc)) from None
+        _check_plan(policy)
         store.add_event(policy, kind=kind, now=now)
         store.add_key(policy.event_id, new_signing_key(entropy), now=now)
     log.info("created event %d (%s)", policy.event_id, name)
@@ -136,7 +140,9 @@ def rotate_key(store: IssuerStore, event_id: int, *, entropy: Entropy = SYSTEM,
 
 def update_policy(store: IssuerStore, policy: EventPolicy, *,
                   now: int | None = None) -> EventPolicy:
-    """Replace an event's policy; refuses to drop a ticket type that has tickets."""
+    """Replace an event's policy; refuses to drop a ticket type that has tickets, and a plan
+    whose ticket types no gate could admit."""
+    _check_plan(policy)
     with store.transaction():
         _event(store, policy.event_id)
         in_use = store.types_in_use(policy.event_id)
@@ -147,6 +153,13 @@ def update_policy(store: IssuerStore, policy: EventPolicy, *,
         store.update_policy(policy, now=_now(now))
     log.info("updated the policy of event %d", policy.event_id)
     return policy
+
+
+def _check_plan(policy: EventPolicy) -> None:
+    """Refuse gates and zones that leave a ticket type with nowhere to enter (HTTP 422)."""
+    problems = plan_problems(policy)
+    if problems:
+        raise IssuerError("bad_plan", "; ".join(problems))
 
 
 def _event(store: IssuerStore, event_id: int) -> StoredEvent:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen
+from PySide6.QtGui import QColor, QFontMetricsF, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from scanner.ledger.reports import Bucket
@@ -75,12 +75,43 @@ class ScanChart(QWidget):
             h_bad = area.height() * b.refused / scale
             p.fillRect(QRectF(x, area.bottom() - h_ok, bar, h_ok), QColor(theme.OK))
             p.fillRect(QRectF(x, area.bottom() - h_ok - h_bad, bar, h_bad), QColor(theme.BAD))
-            if local_time(b.start, self.zone).minute % 30 == 0 or n == 0:
-                p.setPen(QColor(theme.TEXT_DIM))
-                p.drawText(QRectF(x - 30, area.bottom() + 4, 60 + bar, 20),
-                           Qt.AlignmentFlag.AlignLeft,
-                           format_hm(b.start, self.zone))
+        p.setPen(QColor(theme.TEXT_DIM))
+        for rect, text in self.time_labels():
+            p.drawText(rect, Qt.AlignmentFlag.AlignLeft, text)
         p.end()
+
+    def _half_hour(self, t: float) -> bool:
+        return local_time(t, self.zone).minute % 30 == 0  # event-local: zones off by :30 too
+
+    def time_labels(self) -> list[tuple[QRectF, str]]:
+        """Where the time labels go: the first bucket and each half hour, never overlapping.
+
+        A label that would touch the one before it is left out (the first bucket at 08:50
+        and the half hour at 09:00 would otherwise print "08:5009:00").
+        """
+        if not self._buckets:
+            return []
+        metrics = QFontMetricsF(theme.font(13))
+        left, right = 48.0, 16.0
+        slot = (self.width() - left - right) / len(self._buckets)
+        y = self.height() - 28.0 + 4
+        placed: list[tuple[QRectF, str]] = []
+        for n, b in enumerate(self._buckets):
+            if n and not self._half_hour(b.start):
+                continue
+            text = format_hm(b.start, self.zone)
+            rect = QRectF(left + n * slot, y, metrics.horizontalAdvance(text) + 2, 20)
+            if rect.right() > self.width():
+                break
+            if placed and rect.left() < placed[-1][0].right() + LABEL_GAP:
+                if len(placed) == 1 and not self._half_hour(self._buckets[0].start):
+                    placed[0] = (rect, text)  # a round half hour beats the odd first bucket
+                continue
+            placed.append((rect, text))
+        return placed
+
+
+LABEL_GAP = 10.0  # pixels between two time labels
 
 
 def _nice(peak: int) -> int:
