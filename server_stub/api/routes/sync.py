@@ -66,14 +66,18 @@ def router() -> APIRouter:
             responses={200: {"model": sm.PushOut}, **error_responses(401, 403, 413, 422)})
     def push(body: sm.PushIn, device: DeviceDep, store: StoreDep,
              settings: SettingsDep) -> JSONResponse:
-        """Store a batch of scans: one result per item, idempotent by `scan_id`."""
+        """Store a batch of scans: one result per item, idempotent by (device, `scan_id`)."""
         if len(body.scans) > settings.max_push:
             raise ApiError(413, "too_large", f"at most {settings.max_push} scans per push")
-        items = [checker.check(raw, event_id=device.event_id, device_id=device.device_id)
-                 for raw in body.scans]
+        event = store.event(device.event_id)
+        if event is None:
+            raise ApiError(404, "unknown_event", f"no event {device.event_id}")
+        items = [checker.check(raw, policy=event.policy, device_id=device.device_id,
+                               device_gate=device.gate) for raw in body.scans]
         results = ingest.ingest(store, device.event_id, items, via="push", now=time.time())
         return JSONResponse({"results": [
-            {"scan_id": x.scan_id, "status": x.status, "conflict": x.conflict, "error": x.error}
+            {"scan_id": x.scan_id, "status": x.status, "conflict": x.conflict, "error": x.error,
+             "code": x.code}
             for x in results], "server_time": time.time()})
 
     return r
