@@ -148,7 +148,8 @@ def dashboard_page(events: list[tuple[int, str]], event_id: int, name: str, tz_m
 <form method="post" action="/dashboard/logout"><button>Sign out</button></form></p>
 <p><span class="big">{counts.admitted} admitted</span><span class="big">{counts.total} scans</span>
 <span class="big {'bad' if counts.conflicts else ''}">{counts.conflicts} conflicts</span></p>
-<h2>Entries per {timeline['bucket'] // 60} minutes by gate</h2>{chart_svg(timeline, tz_minutes)}{_clipped(timeline)}
+<h2>Entries per {timeline['bucket'] // 60} minutes by gate</h2>{chart_svg(timeline, tz_minutes)}
+{_clipped(timeline)}
 <h2>By gate</h2>{_table(counts.by_gate, "gate")}
 <h2>By ticket type</h2>{_table(counts.by_type, "ticket type")}
 <h2>Conflicts: tickets admitted more often than allowed</h2>{_conflicts(conflicts, tz_minutes)}

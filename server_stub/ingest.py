@@ -8,10 +8,10 @@ id from any device of the event (and a device's push matches such a line).
 Scans keep the gate's own time (`device_time`), never the time they reached the
 server, and are stored even when the server would have refused them; a device
 time outside the plausible window (`time_flag`) is stored but flagged, and
-flagged scans never shape a chart. After each batch the movements of the tickets it touched are replayed
-(`server_stub.conflicts`); tickets admitted more often than allowed are listed
-in `conflicts`, announced in the change feed, and their admitted entries
-flagged in the results. Each scan's place in its gate's hash chain is kept and
+flagged scans never shape a chart. After each batch the movements of the
+tickets it touched are replayed (`server_stub.conflicts`); tickets admitted
+more often than allowed are listed in `conflicts`, announced in the change
+feed, and their admitted entries flagged in the results. Each scan's place in its gate's hash chain is kept and
 checked against what the gate pushed before (`server_stub.checkpoints`).
 """
 

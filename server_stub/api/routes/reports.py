@@ -45,8 +45,9 @@ def _import(store: IssuerStore, checker: ItemChecker, event_id: int, body: bytes
     for start in range(0, len(items), IMPORT_BATCH):
         results += ingest.ingest(store, event_id, items[start:start + IMPORT_BATCH],
                                  via="import", now=time.time())
-    out = [sm.ImportLineOut(line=n, scan_id=x.scan_id, status=x.status,  # type: ignore[arg-type]
-                            conflict=x.conflict, error=x.error, code=x.code)
+    out = [sm.ImportLineOut.model_validate(
+               {"line": n, "scan_id": x.scan_id, "status": x.status, "conflict": x.conflict,
+                "error": x.error, "code": x.code})
            for n, x in zip(lines, results, strict=True)]
     return sm.ImportOut(stored=sum(x.status == "stored" for x in out),
                         duplicate=sum(x.status == "duplicate" for x in out),
