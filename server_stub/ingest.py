@@ -11,8 +11,9 @@ time outside the plausible window (`time_flag`) is stored but flagged, and
 flagged scans never shape a chart. After each batch the movements of the
 tickets it touched are replayed (`server_stub.conflicts`); tickets admitted
 more often than allowed are listed in `conflicts`, announced in the change
-feed, and their admitted entries flagged in the results. Each scan's place in its gate's hash chain is kept and
-checked against what the gate pushed before (`server_stub.checkpoints`).
+feed, and their admitted entries flagged in the results. Each scan's place in
+its gate's hash chain is kept and checked against what the gate pushed before
+(`server_stub.checkpoints`).
 """
 
 from __future__ import annotations
