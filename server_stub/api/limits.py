@@ -152,6 +152,13 @@ class RateLimiter:
                 self._buckets.popitem(last=False)
         return wait
 
+    def refund(self, source: str) -> None:
+        """Give back the attempt `take` spent (it succeeded: only failures should count)."""
+        with self._lock:
+            found = self._buckets.get(source)
+            if found is not None:
+                self._buckets[source] = (min(float(self.burst), found[0] + 1.0), found[1])
+
 
 def source_of(host: str | None) -> str:
     """The rate-limit key of a client address: IPv4 as is, IPv6 by its /64 network."""

@@ -153,7 +153,6 @@ scans = Table(
     Index("idx_scans_event_seq", "event_id", "seq"),
     Index("idx_scans_event_ticket", "event_id", "ticket_id"),
     Index("idx_scans_device_chain", "device_id", "chain_seq"),
-    Index("idx_scans_event_time", "event_id", "time_flag", "device_time"),
 )
 # v5: idempotency per device (a device has one event). Lines of an import naming no device
 # (NULL) are told apart by ingest, whose write transactions are serialized: an expression
@@ -255,4 +254,4 @@ V4_COLUMNS = {"scans": ("chain_seq", "chain_hash"),
 V4_INDEXES = ("idx_scans_device_chain", "idx_changes_conflicts")
 
 # v5 rebuilds `scans` (primary key `seq`, unique (scan_id, device)) and adds `time_flag`.
-V5_INDEXES = ("uq_scans_scan_device", "idx_scans_event_time")
+V5_INDEXES = ("uq_scans_scan_device",)

@@ -22,8 +22,9 @@ from server_stub.errors import IssuerError
 log = logging.getLogger(__name__)
 
 AUTH_ERRORS = error_responses(401, 403)
-# Enrollment attempts: 10 at once per source address, then one every 6 s; and 10 a second
-# from all sources together (codes have ~59 bits and expire: guessing stays hopeless).
+# Failed enrollment attempts: 10 at once per source address, then one every 6 s; and 10 a
+# second from all sources together (codes have ~59 bits and expire: guessing stays
+# hopeless). A successful one is refunded, so enrolling 100 gates behind one NAT works.
 ENROLL_BURST, ENROLL_EVERY = 10, 6.0
 ENROLL_ALL_BURST, ENROLL_ALL_EVERY = 60, 0.1
 
@@ -40,9 +41,13 @@ def router() -> APIRouter:
     def enroll(body: sm.EnrollIn, store: StoreDep, request: Request) -> sm.EnrollOut | Response:
         """Trade the one-time enrollment code for a device token (returned only here).
 
-        Attempts are rate-limited per source address: 429 with `Retry-After`."""
+        Failed attempts are rate-limited per source address: 429 with `Retry-After`."""
         source = source_of(request.client.host if request.client else None)
-        wait = per_source.take(source) or everyone.take("*")
+        wait = per_source.take(source)
+        if not wait:
+            wait = everyone.take("*")
+            if wait:
+                per_source.refund(source)
         if wait:
             log.debug("enrollment attempt from %s rate-limited", source)
             return error_response(429, "rate_limited", "too many enrollment attempts: wait "
@@ -53,6 +58,8 @@ def router() -> APIRouter:
             # Never the code itself: a near miss would give most of it away.
             log.warning("enrollment refused (%s) from %s", exc.code, source)
             raise
+        per_source.refund(source)
+        everyone.refund("*")
         event = store.event(device.event_id)
         keys = [sm.EnrollKeyOut(kid=k.kid.hex(), fingerprint=hashlib.sha256(k.public_key)
                                 .hexdigest(), state="active" if k.state == "active"
