@@ -129,8 +129,9 @@ conflict_changes = Index("idx_changes_conflicts",
 
 scans = Table(
     "scans", metadata,
-    # v5: a scan is one device's (`device_id`, `scan_id`); `seq` numbers every stored scan.
-    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    # v5: a scan is one device's (`device_id`, `scan_id`); `seq` numbers every stored scan
+    # (on SQLite the rowid itself: the table is stored in feed order, with no extra index).
+    Column("seq", BigId, primary_key=True, autoincrement=False),
     Column("scan_id", String(32), nullable=False),
     Column("event_id", BigInteger, nullable=False),
     Column("ticket_id", BigInteger, nullable=False),
