@@ -7,6 +7,8 @@ import time
 
 import httpx
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import (
     BigInteger,
     Column,
@@ -22,7 +24,18 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
+from scanner.verify.policy import EventPolicy
 from server_stub import reports
+from server_stub.api.scan_items import REASONS, WRONG_GATE, ItemChecker
+from server_stub.ingest import (
+    EARLY,
+    EARLY_SLACK_S,
+    LATE,
+    LATE_SLACK_S,
+    REJECTED,
+    ScanIn,
+    time_flag,
+)
 from server_stub.reports import MAX_BUCKETS
 from server_stub.settings import ServerSettings
 from server_stub.storage import schema as s
@@ -172,3 +185,39 @@ def test_schema_4_scans_are_rekeyed_by_device_and_keep_their_rows(
                 scan_id="a" * 32, seq=4, event_id=7, ticket_id=1, serial=0, gate="Gate 1",
                 direction="entry", outcome="admitted", device_time=5.0, received_at=6.0,
                 device_id="dev_000000000002", via="push"))
+
+
+PLAN = EventPolicy.from_dict({"event_id": 77, "name": "Plan", "gates": [
+    {"name": "Gate 1"}, {"name": "Gate 2"}, {"name": "VIP Gate", "zone": "vip"}]})
+CHECKER = ItemChecker()
+
+
+@given(gate=st.one_of(st.sampled_from(["Gate 1", "gate 2", "VIP GATE", "Back door", ""]),
+                      st.text(max_size=40)),
+       device_gate=st.sampled_from([None, "Gate 1", "VIP Gate"]),
+       event_id=st.one_of(st.none(), st.sampled_from([77, 78]), st.integers()),
+       device_time=st.one_of(st.floats(), st.integers(-5, 2**40)))
+def test_scope_check_refuses_with_a_reason_or_returns_a_gate_of_the_plan(
+        gate: str, device_gate: str | None, event_id: int | None, device_time: float) -> None:
+    raw = {"scan_id": "ab" * 16, "ticket_id": "0123456789abcdef", "serial": 0, "gate": gate,
+           "direction": "entry", "outcome": "admitted", "device_time": device_time,
+           "event_id": event_id}
+    got = CHECKER.check(raw, policy=PLAN, device_id="dev_000000000001", device_gate=device_gate)
+    if isinstance(got, ScanIn):
+        assert PLAN.gate(got.gate) is not None and got.gate == PLAN.gate(gate.strip()).name
+        assert device_gate is None or got.gate == device_gate
+        assert event_id in (None, 77) and 0 <= got.device_time <= 0xFFFFFFFF
+    else:
+        assert got.status == REJECTED and got.code in REASONS and got.error
+        if got.code == WRONG_GATE:
+            assert device_gate is not None and gate.strip().casefold() != device_gate.casefold()
+
+
+@given(device_time=st.floats(0, 0xFFFFFFFF), created=st.integers(0, 0xFFFFFFFF),
+       received=st.floats(0, 2 * 0xFFFFFFFF))
+def test_time_flag_marks_exactly_the_times_outside_the_window(
+        device_time: float, created: int, received: float) -> None:
+    flag = time_flag(device_time, event_created=created, received_at=received)
+    early = device_time < created - EARLY_SLACK_S
+    late = not early and device_time > received + LATE_SLACK_S
+    assert flag == (EARLY if early else LATE if late else None)
