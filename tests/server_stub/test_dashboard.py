@@ -9,7 +9,7 @@ from csv import DictReader
 import httpx
 import pytest
 
-from scanner.verify.clock import UTC_ZONE, EventZone
+from scanner.verify.clock import UTC_ZONE, EventZone, format_hms, format_iso
 from server_stub.dashboard import chart_svg
 from tests.server_stub.client import Gate, Organizer, general_event, scan
 
@@ -41,9 +41,9 @@ def test_login_page_and_dashboard(server: str, org: Organizer) -> None:
         csv = browser.get("/dashboard/scans.csv", params={"event": event_id})
         assert csv.status_code == 200 and len(csv.text.splitlines()) == 4
         rows = list(DictReader(io.StringIO(csv.text)))
-        # 1_790_000_000 is 14:13:20Z: 16:13:20 in Berlin (summer time).
-        assert rows[0]["device_time_local"] == "2026-09-21T16:13:20+02:00"
-        assert "16:13:20 Gate 1" in page and "Europe/Berlin" in page  # conflicts, event zone
+        berlin = EventZone("Europe/Berlin")  # the event's zone, not the server's (UTC)
+        assert rows[0]["device_time_local"] == format_iso(at, berlin)
+        assert f"{format_hms(at, berlin)} Gate 1" in page and "Europe/Berlin" in page
         browser.post("/dashboard/logout")
         assert browser.get("/dashboard", follow_redirects=False).status_code == 303
 
