@@ -117,9 +117,16 @@ def _type_name(policy: EventPolicy | None, type_id: int | None) -> str | None:
     return ttype.name if ttype else str(type_id)
 
 
+_ADMITS = (Outcome.ADMITTED.value, Outcome.OVERRIDE_ADMITTED.value)
+_UNDONE = Outcome.ADMISSION_UNDONE.value
+
+
 def _counts(conn: sqlite3.Connection) -> tuple[int, int]:
-    admitted = conn.execute(f"SELECT count(*) FROM scans WHERE outcome = ? AND {LOCAL}",
-                            (Outcome.ADMITTED.value,)).fetchone()[0]
+    # An override counts as an admission; an undo takes one back (scanner.ledger.supervisor).
+    admitted = conn.execute(
+        f"SELECT count(*) FILTER (WHERE outcome IN (?, ?)) "
+        f"- count(*) FILTER (WHERE outcome = ?) FROM scans WHERE {LOCAL}",
+        (*_ADMITS, _UNDONE)).fetchone()[0]
     return int(admitted), replica.upload_counts(conn).pending
 
 
@@ -142,10 +149,11 @@ def gate_report(ledger: Ledger, now: float, *, hours: float = 3.0, recent: int =
             "ORDER BY count(*) DESC, outcome")]
         by_type = [(_type_name(policy, type_id) or "?", int(ok), int(bad))
                    for type_id, ok, bad in conn.execute(
-                       "SELECT t.type_id, sum(s.admit), sum(1 - s.admit) FROM scans s "
+                       "SELECT t.type_id, sum(s.admit) - sum(s.outcome = ?), "
+                       "sum(1 - s.admit) - sum(s.outcome = ?) FROM scans s "
                        "LEFT JOIN tickets t ON t.ticket_id = s.ticket_id "
                        f"WHERE s.ticket_id IS NOT NULL AND s.{LOCAL} "
-                       "GROUP BY t.type_id ORDER BY t.type_id")]
+                       "GROUP BY t.type_id ORDER BY t.type_id", (_UNDONE, _UNDONE))]
         buckets = _buckets(conn, now, hours)
         latest = [RecentScan(float(r[0]), str(r[1]), str(r[2]),
                              None if r[3] is None else format_ticket_id(int(r[3])),
@@ -164,9 +172,10 @@ def _buckets(conn: sqlite3.Connection, now: float, hours: float) -> list[Bucket]
     first = int((now - hours * 3600) // BUCKET_SECONDS)
     slots = {b: (0, 0) for b in range(first, int(now // BUCKET_SECONDS) + 1)}
     for bucket, ok, bad in conn.execute(
-            "SELECT CAST(device_time / ? AS INTEGER), sum(outcome = ?), sum(admit = 0) "
+            "SELECT CAST(device_time / ? AS INTEGER), sum(outcome IN (?, ?)) - sum(outcome = ?), "
+            "sum(admit = 0) - sum(outcome = ?) "
             f"FROM scans WHERE device_time >= ? AND {LOCAL} GROUP BY 1",
-            (BUCKET_SECONDS, Outcome.ADMITTED.value, first * BUCKET_SECONDS)):
+            (BUCKET_SECONDS, *_ADMITS, _UNDONE, _UNDONE, first * BUCKET_SECONDS)):
         if bucket in slots:
             slots[bucket] = (int(ok), int(bad))
     return [Bucket(b * BUCKET_SECONDS, ok, bad) for b, (ok, bad) in sorted(slots.items())]
