@@ -22,7 +22,7 @@ from sqlalchemy import Connection, select
 from server_stub import checkpoints, conflicts
 from server_stub.checkpoints import ChainItem
 from server_stub.errors import IssuerError
-from server_stub.movements import MOVEMENT_OUTCOMES
+from server_stub.movements import ENTRY_ADMITS, MOVEMENT_OUTCOMES, UNDONE
 from server_stub.storage import schema as s
 from server_stub.storage.changelog import next_seqs
 from server_stub.store import IssuerStore
@@ -127,7 +127,8 @@ def ingest(store: IssuerStore, event_id: int, items: Sequence[ScanIn | ItemResul
                  now, sc.device_id, sc.source, sc.reason, via, sc.chain_seq, sc.chain_hash)
                 for i, sc in enumerate(fresh)])
         checkpoints.record(conn, [sc.chain() for sc in scans], existing, set(new), now)
-        moved = sorted({sc.ticket_id for sc in scans if sc.outcome in MOVEMENT_OUTCOMES})
+        moved = sorted({sc.ticket_id for sc in scans
+                        if sc.outcome in MOVEMENT_OUTCOMES or sc.outcome == UNDONE})
         conflicted = conflicts.recheck(conn, event_id, event.policy, moved, now)
     results: list[ItemResult] = []
     claimed: set[str] = set()
@@ -137,7 +138,7 @@ def ingest(store: IssuerStore, event_id: int, items: Sequence[ScanIn | ItemResul
             continue
         stored = it.scan_id in new and it.scan_id not in claimed
         claimed.add(it.scan_id)
-        flag = (it.ticket_id in conflicted and it.outcome == "admitted"
+        flag = (it.ticket_id in conflicted and it.outcome in ENTRY_ADMITS
                 and it.direction == "entry")
         results.append(ItemResult(it.scan_id, STORED if stored else DUPLICATE, flag))
     if fresh:

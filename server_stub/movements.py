@@ -14,7 +14,9 @@ from dataclasses import dataclass
 
 from scanner.verify.policy import EventPolicy, TicketType
 
-MOVEMENT_OUTCOMES = ("admitted", "exit_recorded")
+MOVEMENT_OUTCOMES = ("admitted", "exit_recorded", "override_admitted")  # an override is an entry
+ENTRY_ADMITS = ("admitted", "override_admitted")
+UNDONE = "admission_undone"  # a supervisor (or the turnstile) took the device's admission back
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +26,37 @@ class Move:
     scan_id: str
     time: float
     direction: str
+
+
+@dataclass(frozen=True, slots=True)
+class Logged:
+    """One scan of a ticket as stored: a movement or an undo, in arrival order (`order`)."""
+
+    scan_id: str
+    order: int
+    device_id: str | None
+    time: float
+    direction: str
+    outcome: str
+
+
+def without_undone(scans: Iterable[Logged]) -> list[Move]:
+    """The movements left once each undo cancels its admission (scanner.ledger.supervisor).
+
+    An undo cancels the latest entry admission of the ticket by the same device
+    before it; a gate pushes its log in order, so arrival order is log order.
+    """
+    ordered = sorted(scans, key=lambda sc: sc.order)
+    last: dict[str | None, str] = {}
+    cancelled: set[str] = set()
+    for sc in ordered:
+        if sc.outcome == UNDONE:
+            if sc.device_id in last:
+                cancelled.add(last[sc.device_id])
+        elif sc.outcome in ENTRY_ADMITS and sc.direction == "entry":
+            last[sc.device_id] = sc.scan_id
+    return [Move(sc.scan_id, sc.time, sc.direction) for sc in ordered
+            if sc.outcome in MOVEMENT_OUTCOMES and sc.scan_id not in cancelled]
 
 
 def over_admitted(moves: Iterable[Move], ttype: TicketType | None,

@@ -14,6 +14,7 @@ from sqlalchemy import and_, func, select
 
 from scanner.verify.policy import EventPolicy
 from scanner.verify.token import format_ticket_id
+from server_stub.movements import ENTRY_ADMITS, UNDONE
 from server_stub.storage import schema as s
 from server_stub.store import IssuerStore
 
@@ -57,7 +58,10 @@ def counts(store: IssuerStore, event_id: int, policy: EventPolicy) -> Counts:
         by_gate[gate][outcome] += n
         by_type[type_name(policy, type_id)][outcome] += n
         by_outcome[outcome] += n
-    return Counts(sum(by_outcome.values()), by_outcome.get("admitted", 0),
+    # An override is an admission; an undo takes one back (server_stub.movements).
+    admitted = (by_outcome.get("admitted", 0) + by_outcome.get("override_admitted", 0)
+                - by_outcome.get("admission_undone", 0))
+    return Counts(sum(by_outcome.values()), admitted,
                   {k: dict(v) for k, v in sorted(by_gate.items())},
                   {k: dict(v) for k, v in sorted(by_type.items())},
                   dict(sorted(by_outcome.items())), int(n_conflicts))
@@ -98,14 +102,16 @@ def conflicts(store: IssuerStore, event_id: int, policy: EventPolicy,
 
 
 def timeline(store: IssuerStore, event_id: int, bucket: int = 300) -> dict[str, Any]:
-    """Admitted entries per `bucket` seconds (device time) and gate."""
+    """Admitted entries per `bucket` seconds (device time) and gate (overrides in, undos out)."""
     sc = s.scans.c
     per: dict[int, Counter[str]] = defaultdict(Counter)
     gates: set[str] = set()
     with store.snapshot() as conn:
-        for gate, when in conn.execute(select(sc.gate, sc.device_time).where(and_(
-                sc.event_id == event_id, sc.outcome == "admitted", sc.direction == "entry"))):
-            per[int(when // bucket) * bucket][gate] += 1
+        for gate, when, outcome in conn.execute(select(sc.gate, sc.device_time, sc.outcome)
+                                                .where(and_(sc.event_id == event_id,
+                                                            sc.outcome.in_((*ENTRY_ADMITS, UNDONE)),
+                                                            sc.direction == "entry"))):
+            per[int(when // bucket) * bucket][gate] += -1 if outcome == UNDONE else 1
             gates.add(gate)
     return {"bucket": bucket, "gates": sorted(gates),
             "series": [{"start": start, "counts": dict(per[start])} for start in sorted(per)]}
@@ -136,7 +142,7 @@ def scans_csv(store: IssuerStore, event_id: int, policy: EventPolicy) -> Iterato
                           f"{r.device_time:.3f}", _utc(r.device_time), f"{r.received_at:.3f}",
                           r.device_id or "", _cell(names.get(r.device_id or "", "")),
                           r.source or "", r.via, _cell(r.reason or ""),
-                          "yes" if r.ticket_id in flagged and r.outcome == "admitted" else ""])
+                          "yes" if r.ticket_id in flagged and r.outcome in ENTRY_ADMITS else ""])
         yield buf.getvalue()
         buf.seek(0)
         buf.truncate()
