@@ -261,8 +261,9 @@ class Ledger:
         with translated():
             return supervisor.last_admission(self.conn, device_id)
 
-    def _supervise(self, now: float, target: Callable[[], supervisor.ScanRef], outcome: Outcome, reason: str,
-                   gate: GateContext, source: str | None) -> Redemption:
+    def _supervise(self, now: float, target: Callable[[], supervisor.ScanRef],
+                   outcome: Outcome, reason: str, gate: GateContext,
+                   source: str | None) -> Redemption:
         if not math.isfinite(now):
             raise ValueError("now must be a finite unix time")
         now = float(now)
