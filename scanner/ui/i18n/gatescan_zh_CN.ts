@@ -404,6 +404,14 @@
         <source>Manifests (*.gsm *.manifest);;All files (*)</source>
         <translation>票据清单 (*.gsm *.manifest);;所有文件 (*)</translation>
     </message>
+    <message>
+        <source>Admit last refusal anyway…</source>
+        <translation>仍然放行上一次拒绝…</translation>
+    </message>
+    <message>
+        <source>Undo last admission…</source>
+        <translation>撤销上一次入场…</translation>
+    </message>
 </context>
 <context>
     <name>ManualLookupPanel</name>
@@ -432,6 +440,17 @@
     <name>PinPanel</name>
     <message>
         <location filename="../pin_panel.py" line="55"/>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+</context>
+<context>
+    <name>ReasonDialog</name>
+    <message>
+        <source>Reason (required, recorded with the scan):</source>
+        <translation>原因（必填，随扫描记录保存）：</translation>
+    </message>
+    <message>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
@@ -695,6 +714,81 @@
         <location filename="../status_strip.py" line="141"/>
         <source>Camera off</source>
         <translation>摄像头关闭</translation>
+    </message>
+</context>
+<context>
+    <name>SupervisorActions</name>
+    <message>
+        <source>Admission undone: ticket {ticket} can enter again</source>
+        <translation>入场已撤销：门票 {ticket} 可以再次入场</translation>
+    </message>
+    <message>
+        <source>There is no admission to undo</source>
+        <translation>没有可撤销的入场</translation>
+    </message>
+    <message>
+        <source>That admission was already undone</source>
+        <translation>该入场已被撤销</translation>
+    </message>
+    <message>
+        <source>Too late: only recent scans can be changed</source>
+        <translation>太晚了：只能更改最近的扫描</translation>
+    </message>
+    <message>
+        <source>Another scan came after it: it cannot be changed now</source>
+        <translation>之后已有新的扫描：现在无法更改</translation>
+    </message>
+    <message>
+        <source>That scan was not refused</source>
+        <translation>该扫描未被拒绝</translation>
+    </message>
+    <message>
+        <source>A reason is required</source>
+        <translation>必须填写原因</translation>
+    </message>
+    <message>
+        <source>No refused scan to admit: the latest scan was not refused</source>
+        <translation>没有可放行的拒绝：最近一次扫描未被拒绝</translation>
+    </message>
+    <message>
+        <source>Admit anyway</source>
+        <translation>仍然放行</translation>
+    </message>
+    <message>
+        <source>Checked with the box office</source>
+        <translation>已与票务处核实</translation>
+    </message>
+    <message>
+        <source>Organizer decision</source>
+        <translation>主办方决定</translation>
+    </message>
+    <message>
+        <source>The latest admission here</source>
+        <translation>本闸机最近一次入场</translation>
+    </message>
+    <message>
+        <source>Undo last admission</source>
+        <translation>撤销上一次入场</translation>
+    </message>
+    <message>
+        <source>Undo admission</source>
+        <translation>撤销入场</translation>
+    </message>
+    <message>
+        <source>Did not go through</source>
+        <translation>未通过闸机</translation>
+    </message>
+    <message>
+        <source>Turned back</source>
+        <translation>已折返</translation>
+    </message>
+    <message>
+        <source>unreadable code</source>
+        <translation>无法识别的码</translation>
+    </message>
+    <message>
+        <source>Turnstile relay failed: {reason}</source>
+        <translation>闸机继电器故障：{reason}</translation>
     </message>
 </context>
 <context>
@@ -969,6 +1063,22 @@
         <location filename="../reasons.py" line="175"/>
         <source>Type the 16-character ticket number</source>
         <translation>请输入 16 位票号</translation>
+    </message>
+    <message>
+        <source>Admitted by a supervisor</source>
+        <translation>主管已放行</translation>
+    </message>
+    <message>
+        <source>Admission undone</source>
+        <translation>入场已撤销</translation>
+    </message>
+    <message>
+        <source>A supervisor admitted this ticket</source>
+        <translation>主管放行了此门票</translation>
+    </message>
+    <message>
+        <source>The person did not go through</source>
+        <translation>此人未通过闸机</translation>
     </message>
 </context>
 <context>
