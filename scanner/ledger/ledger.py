@@ -454,8 +454,10 @@ class Ledger:
             "revocations": q("SELECT count(*) FROM revocations").fetchone()[0],
             "scans": sum(by_outcome.values()),
             "scans_by_outcome": by_outcome,
-            "admitted": q("SELECT count(*) FROM scans WHERE outcome = ?",
-                          (Outcome.ADMITTED.value,)).fetchone()[0],
+            # An override is an admission, an undo takes one back (scanner.ledger.supervisor).
+            "admitted": q("SELECT count(*) FILTER (WHERE outcome IN (?, ?)) "
+                          "- count(*) FILTER (WHERE outcome = ?) FROM scans",
+                          (*supervisor.ENTRY_ADMITS, supervisor.UNDONE)).fetchone()[0],
             **self._upload_status(),
         }
 

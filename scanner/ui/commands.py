@@ -76,6 +76,9 @@ def run(ctx: click.Context, kiosk: bool, camera: str | None, video: Path | None,
     started = time.perf_counter()
     settings = _settings(ctx)
     turnstile = relay_settings(relay, pulse_ms, passed_pin, passed_timeout)
+    if passed_pin is not None and passed_timeout >= undo_window:
+        raise click.UsageError("--passed-timeout must be shorter than --undo-window: an "
+                               "admission nobody used is undone after the timeout")
     if set_pin:
         _set_pin(settings)
         return

@@ -20,6 +20,8 @@ from scanner.cli import main
     (["--relay", "gpio:17", "--passed-pin", "17"], "both the relay and"),
     (["--relay", "gpio:17", "--pulse-ms", "5"], "pulse length"),
     (["--relay", "gpio:17", "--passed-pin", "27", "--passed-timeout", "0"], "passage timeout"),
+    (["--relay", "gpio:17", "--passed-pin", "27", "--passed-timeout", "60", "--undo-window",
+      "30"], "shorter than --undo-window"),
 ])
 def test_bad_turnstile_options_are_usage_errors(tmp_path: Path, args: list[str],
                                                  words: str) -> None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+from pathlib import Path
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -36,12 +39,19 @@ def test_after_an_undo_the_ticket_is_admitted_again(loaded: Ledger, issuer: Issu
     assert loaded.verify_chain().ok and loaded.verify_chain().scans == 3
 
 
-def test_undo_un_counts_the_admission(loaded: Ledger, issuer: Issuer) -> None:
+def test_undo_un_counts_the_admission(loaded: Ledger, issuer: Issuer, tmp_path: Path) -> None:
     loaded.redeem(issuer.issue(0x1001).token(T0), T0, GATE, source="camera")
     loaded.redeem(issuer.issue(0x1002).token(T0), T0 + 1, GATE, source="camera")
     assert reports.gate_counts(loaded)[0] == 2
     loaded.undo_admission("turned back", T0 + 5, GATE)
     assert reports.gate_counts(loaded)[0] == 1
+    assert loaded.status()["admitted"] == 1
+    assert loaded.status()["scans_by_outcome"]["admission_undone"] == 1
+    # The manager's CSV export has the undo as its own kind, with the reason.
+    assert reports.export_scans(loaded, tmp_path / "scans.csv") == 3
+    rows = list(csv.DictReader((tmp_path / "scans.csv").read_text("utf-8").splitlines()))
+    assert [(r["outcome"], r["reason"]) for r in rows][-1] == ("admission_undone",
+                                                               "turned back")
     report = reports.gate_report(loaded, T0 + 10)
     assert report.admitted == 1
     assert ("General", 1, 0) in report.by_type
