@@ -16,11 +16,20 @@ from scanner.actuators.base import ActuatorError
 log = logging.getLogger(__name__)
 
 
-def _gpiozero_error() -> type[Exception]:
+def _gpio_errors() -> tuple[type[Exception], ...]:
+    """What opening a pin raises when the machine has no usable GPIO: gpiozero's own errors,
+    a pin library that is not installed (a factory named in GPIOZERO_PIN_FACTORY), no
+    permission on /dev/gpiochip*, and lgpio's error type when lgpio is there."""
     from gpiozero import GPIOZeroError
 
-    error: type[Exception] = GPIOZeroError
-    return error
+    errors: list[type[Exception]] = [GPIOZeroError, ImportError, OSError]
+    try:
+        import lgpio
+
+        errors.append(lgpio.error)
+    except ImportError:
+        pass
+    return tuple(errors)
 
 
 class GpioRelay:
@@ -32,7 +41,7 @@ class GpioRelay:
         try:
             self._device = DigitalOutputDevice(pin, active_high=active_high,
                                                initial_value=False)
-        except _gpiozero_error() as exc:
+        except _gpio_errors() as exc:
             raise ActuatorError("unavailable", f"GPIO{pin} cannot drive the relay: {exc}") \
                 from exc
         self.pin = pin
@@ -62,7 +71,7 @@ class GpioPassageSensor:
 
         try:
             self._button = Button(pin, pull_up=True, bounce_time=bounce_ms / 1000)
-        except _gpiozero_error() as exc:
+        except _gpio_errors() as exc:
             raise ActuatorError("unavailable", f"GPIO{pin} cannot read the passage sensor: "
                                 f"{exc}") from exc
         self.pin = pin
