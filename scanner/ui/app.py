@@ -224,8 +224,7 @@ class GateApp(QObject):
         manager.switch_event_requested.connect(lambda path: self.import_requested.emit(path,
                                                                                        True))
         manager.setup_requested.connect(window.show_setup)
-        manager.override_requested.connect(lambda: self.supervisor.ask_override(self.window))
-        manager.undo_requested.connect(lambda: self.supervisor.ask_undo(self.window))
+        self.supervisor.attach(window)  # manager buttons, F4 "admit anyway" behind the PIN
         window.manager_opened.connect(self._manager_opened)
         window.screen_changed.connect(self._screen_changed)
         window.resize(self.options.width, self.options.height)

@@ -13,7 +13,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtCore import QObject, Qt, Signal, Slot
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QWidget
 
 from scanner.actuators.base import ActuatorError
@@ -21,6 +22,7 @@ from scanner.actuators.door import Door
 from scanner.actuators.spec import RelaySettings, open_relay, open_sensor
 from scanner.ledger.supervisor import NO_PASSAGE
 from scanner.ui.ledger_worker import ScanResult
+from scanner.ui.main_window import MainWindow
 from scanner.ui.messages import MessageBridge
 from scanner.ui.reasons import outcome_label
 from scanner.ui.supervisor_dialog import ReasonDialog
@@ -28,6 +30,8 @@ from scanner.verify.token import format_ticket_id
 from scanner.verify.verdict import Outcome
 
 log = logging.getLogger(__name__)
+
+OVERRIDE_PIN = "override"  # the PIN prompt's purpose for F4 "admit anyway"
 
 
 def open_door(settings: RelaySettings, on_no_passage: Callable[[str], None],
@@ -82,6 +86,22 @@ class SupervisorActions(QObject):
         door, self.door = self.door, None
         if door is not None and not door.close():
             log.warning("the turnstile thread did not stop in time")
+
+    def attach(self, window: MainWindow) -> None:
+        """Wire a (new) window: the manager view's two buttons, and F4 on the gate screen
+        ("admit anyway" right on a refused verdict, after the manager PIN)."""
+        window.manager.override_requested.connect(lambda: self.ask_override(window))
+        window.manager.undo_requested.connect(lambda: self.ask_undo(window))
+        QShortcut(QKeySequence(Qt.Key.Key_F4), window.gate, lambda: self._gate_override(window))
+        window.pin_confirmed.connect(
+            lambda purpose: self.ask_override(window) if purpose == OVERRIDE_PIN else None)
+
+    def _gate_override(self, window: MainWindow) -> None:
+        if self.refused is None:
+            self.messages.post(self.tr("No refused scan to admit: the latest scan was not "
+                                       "refused"), "warn")
+            return
+        window.request_pin(OVERRIDE_PIN, self.tr("Manager PIN to admit anyway"))
 
     # -- verdicts from the ledger worker ------------------------------------------------
     @Slot(object)

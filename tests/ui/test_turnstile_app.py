@@ -24,7 +24,7 @@ from scanner.ui.display import Tone, VerdictDisplay
 from scanner.ui.options import UiOptions
 from scanner.ui.supervisor_dialog import ReasonDialog
 from tests.factories import Issuer
-from tests.ui.conftest import FakeClock, SoundLog, blank_source
+from tests.ui.conftest import PIN, FakeClock, SoundLog, blank_source
 
 pytestmark = pytest.mark.timeout(90)
 WRITE = "import os, sys; open(sys.argv[1], 'a').write(os.environ['GATESCAN_PULSE_MS'] + '\\n')"
@@ -212,3 +212,30 @@ def test_no_passage_undoes_the_admission_by_itself(
                                                 (0x1002, "admitted")]
         assert rows[1][2] == "no passage"
         assert ledger.movements(0x1001) == []
+
+
+def test_f4_on_a_refused_verdict_asks_the_pin_then_admits_anyway(
+        qtbot: QtBot, turnstile_app: Maker, data_dir: Path, issuer: Issuer, clock: FakeClock,
+        tmp_path: Path) -> None:
+    app = turnstile_app(data_dir)
+    window = app.window
+    qtbot.keyClick(window.gate, Qt.Key.Key_F4)  # nothing refused yet: only a message
+    assert not window.pin.isVisible() and "No refused scan" in window.gate.message.text()
+    assert scan(qtbot, app, issuer.issue(0x4001).token(clock.now)).tone is Tone.REFUSE
+    qtbot.keyClick(window.gate, Qt.Key.Key_F4)
+    assert window.pin.isVisible() and window.findChild(ReasonDialog) is None
+    window.pin.field.setText("0000")
+    window.pin.field.returnPressed.emit()
+    assert window.pin.error.text() == "Wrong PIN" and window.findChild(ReasonDialog) is None
+    window.pin.field.setText(PIN)
+    window.pin.field.returnPressed.emit()
+    found = window.findChild(ReasonDialog)
+    assert isinstance(found, ReasonDialog) and found.isVisible()
+    seen: list[VerdictDisplay] = []
+    app.verdict_displayed.connect(seen.append)
+    found.field.setText("organizer decision")
+    qtbot.mouseClick(found.ok, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: bool(seen), timeout=10_000)
+    assert seen[0].tone is Tone.ADMIT
+    settle(qtbot, app, 1)
+    assert pulses(tmp_path) == ["200"]

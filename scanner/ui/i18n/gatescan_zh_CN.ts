@@ -790,6 +790,10 @@
         <source>Turnstile relay failed: {reason}</source>
         <translation>闸机继电器故障：{reason}</translation>
     </message>
+    <message>
+        <source>Manager PIN to admit anyway</source>
+        <translation>输入经理 PIN 以仍然放行</translation>
+    </message>
 </context>
 <context>
     <name>Verdict</name>
