@@ -200,8 +200,8 @@ def _conflicts(conn: sqlite3.Connection, policy: EventPolicy | None,
     for scan_id, ticket_id, type_id, at, gate, outcome, reported in rows:
         others = tuple(OtherAdmission(float(t), str(g), str(d)) for t, g, d in conn.execute(
             "SELECT device_time, gate, device_id FROM scans WHERE ticket_id = ? "
-            "AND scan_id != ? AND outcome = ? ORDER BY device_time, seq",
-            (ticket_id, scan_id, Outcome.ADMITTED.value)))
+            "AND scan_id != ? AND outcome IN (?, ?) ORDER BY device_time, seq",
+            (ticket_id, scan_id, *_ADMITS)))
         found.append(Conflict(str(scan_id), format_ticket_id(int(ticket_id)),
                               _type_name(policy, type_id), float(at), str(gate), str(outcome),
                               float(reported), others))

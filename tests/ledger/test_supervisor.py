@@ -6,7 +6,7 @@ import csv
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from scanner.ledger import reports
@@ -14,6 +14,7 @@ from scanner.ledger.ledger import Ledger
 from scanner.ledger.supervisor import SupervisorError, clean_reason
 from scanner.verify.verdict import Outcome
 from scanner.verify.view import GateContext
+from server_stub.movements import Logged, without_undone
 from tests.factories import T0, Issuer
 
 GATE = GateContext("Gate 1", device_id="gate-1-a")
@@ -175,3 +176,25 @@ def test_clean_reason_accepts_only_printable_non_blank_text(text: str) -> None:
     else:
         assert reason and reason == reason.strip() and len(reason) <= 300
         assert reason in " ".join(text.split())
+
+
+@settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.sampled_from(["dev_00000000000a", "dev_00000000000b"]),
+                          st.sampled_from(["admitted", "override_admitted", "admission_undone",
+                                           "already_used"])), max_size=12))
+def test_the_gate_and_the_server_cancel_the_same_admissions(
+        loaded: Ledger, spec: list[tuple[str, str]]) -> None:
+    """The ledger's SQL rule and server_stub.movements.without_undone agree on any log."""
+    ticket = 0x1002
+    base = T0 + 10_000 * (loaded.status()["scans"] + 1)
+    changes = [{"seq": i + 1, "kind": "scan", "scan_id": f"{base + i:032x}",
+                "ticket_id": f"{ticket:016x}", "serial": 0, "gate": "Gate 2",
+                "direction": "entry", "outcome": outcome, "device_time": float(base + i),
+                "device_id": device} for i, (device, outcome) in enumerate(spec)]
+    before = {m.time for m in loaded.movements(ticket)}
+    loaded.apply_changes(7, changes, "c")
+    gate = {m.time for m in loaded.movements(ticket)} - before
+    server = {m.time for m in without_undone(
+        Logged(c["scan_id"], i, c["device_id"], c["device_time"], "entry", c["outcome"])
+        for i, c in enumerate(changes))}
+    assert gate == server
