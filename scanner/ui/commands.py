@@ -13,6 +13,7 @@ from pathlib import Path
 
 import click
 
+from scanner.actuators.commands import RELAY_HELP, relay_settings
 from scanner.settings import ScannerSettings
 from scanner.ui.translations import LANGUAGES
 
@@ -49,6 +50,18 @@ def _settings(ctx: click.Context) -> ScannerSettings:
 @click.option("--no-sound", is_flag=True, help="No verdict sounds.")
 @click.option("--preview-fps", type=click.FloatRange(0, 60), default=30.0, show_default=True,
               help="Camera preview frame rate (lower it on slow devices).")
+@click.option("--relay", metavar="SPEC", help=RELAY_HELP)
+@click.option("--pulse-ms", type=int, default=500, show_default=True,
+              help="How long the relay stays closed per admission (50 to 10000 ms).")
+@click.option("--passed-pin", type=int, metavar="PIN",
+              help="BCM GPIO of the turnstile's 'passed' contact (to GND, internal pull-up).")
+@click.option("--passed-timeout", type=float, default=10.0, show_default=True,
+              help="With --passed-pin: undo an admission with no passage after this many "
+                   "seconds (1 to 120).")
+@click.option("--undo-window", type=click.FloatRange(10, 3600), default=300.0,
+              show_default=True,
+              help="Seconds during which a supervisor may undo an admission or admit a "
+                   "refusal anyway.")
 @click.option("--set-pin", is_flag=True, help="Set the manager PIN on the terminal, then exit.")
 @click.option("--announce-ready", is_flag=True, hidden=True,
               help="Print 'READY <seconds>' when ready to scan (the bench uses it).")
@@ -56,10 +69,16 @@ def _settings(ctx: click.Context) -> ScannerSettings:
 def run(ctx: click.Context, kiosk: bool, camera: str | None, video: Path | None, loop: bool,
         gate: str | None, direction: str | None, lang: str | None, demo: bool,
         demo_issuer: Path | None, demo_server: str | None, no_sound: bool,
-        preview_fps: float, set_pin: bool, announce_ready: bool) -> None:
+        preview_fps: float, relay: str | None, pulse_ms: int, passed_pin: int | None,
+        passed_timeout: float, undo_window: float, set_pin: bool,
+        announce_ready: bool) -> None:
     """Open the gate scanner window."""
     started = time.perf_counter()
     settings = _settings(ctx)
+    turnstile = relay_settings(relay, pulse_ms, passed_pin, passed_timeout)
+    if passed_pin is not None and passed_timeout >= undo_window:
+        raise click.UsageError("--passed-timeout must be shorter than --undo-window: an "
+                               "admission nobody used is undone after the timeout")
     if set_pin:
         _set_pin(settings)
         return
@@ -84,7 +103,8 @@ def run(ctx: click.Context, kiosk: bool, camera: str | None, video: Path | None,
 
     options = UiOptions(kiosk=kiosk, camera=camera, video=video, loop=loop, gate=gate,
                         direction=direction, language=lang, demo=demo, sound=not no_sound,
-                        preview_fps=preview_fps, announce_ready=announce_ready)
+                        preview_fps=preview_fps, announce_ready=announce_ready,
+                        relay=turnstile, undo_window=undo_window)
     service, enroller = (None, None) if demo and not enrolled_demo else find_sync(settings)
     sys.exit(run_app(settings, options, sync_service=service, enroller=enroller,
                      started=started))

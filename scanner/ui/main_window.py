@@ -25,6 +25,7 @@ class MainWindow(QMainWindow):
 
     screen_changed = Signal(str)  # "setup", "gate" or "manager"
     manager_opened = Signal()
+    pin_confirmed = Signal(str)  # the purpose given to `request_pin`, once the PIN was right
 
     def __init__(self, gate: GateScreen, manager: ManagerView, *,
                  check_pin: Callable[[str], bool], kiosk: bool = False) -> None:
@@ -96,6 +97,10 @@ class MainWindow(QMainWindow):
             return
         self._ask("exit", self.tr("Manager PIN to close GateScan"))
 
+    def request_pin(self, purpose: str, prompt: str) -> None:
+        """Ask for the manager PIN; `pin_confirmed(purpose)` follows if it is right."""
+        self._ask(purpose, prompt)
+
     def _confirm_exit(self) -> None:
         """A window-modal question (not a blocking exec): Cancel is the default."""
         buttons = QMessageBox.StandardButton
@@ -148,6 +153,8 @@ class MainWindow(QMainWindow):
             self.show_manager()
         elif purpose == "exit":
             self.allow_close()
+        elif purpose:
+            self.pin_confirmed.emit(purpose)
 
     def _pin_cancelled(self) -> None:
         self._pin_purpose = ""

@@ -29,6 +29,9 @@ from scanner.ui.paths import usb_dir
 from scanner.ui.reasons import outcome_label
 from scanner.ui.status_strip import hhmm
 
+# Outcomes the "refused or checked" figure leaves out: admissions and the supervisor's actions.
+_NOT_REFUSED = frozenset({"admitted", "override_admitted", "admission_undone"})
+
 
 class _Figure(QFrame):
     """A card with a big number and a caption."""
@@ -80,6 +83,8 @@ class ManagerView(QWidget):
     switch_event_requested = Signal(str)
     setup_requested = Signal()
     quit_requested = Signal()
+    override_requested = Signal()  # "admit anyway" for the latest refusal (scanner/ui/supervisor)
+    undo_requested = Signal()  # "undo last admission"
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -140,6 +145,14 @@ class ManagerView(QWidget):
                                          self.setup_requested.emit)
         self.quit_button = self._button(self.tr("Exit app"), "quit_button",
                                         self.quit_requested.emit)
+        self.override_button = self._button(self.tr("Admit last refusal anyway…"),
+                                            "override_button", self.override_requested.emit)
+        self.undo_button = self._button(self.tr("Undo last admission…"), "undo_button",
+                                        self.undo_requested.emit)
+        supervisor = QHBoxLayout()
+        supervisor.addStretch(1)
+        supervisor.addWidget(self.override_button)
+        supervisor.addWidget(self.undo_button)
         actions = QHBoxLayout()
         actions.addWidget(self.sync_label, 1)
         for b in (self.export_button, self.sync_button, self.switch_button, self.setup_button,
@@ -151,6 +164,7 @@ class ManagerView(QWidget):
         layout.addLayout(top)
         layout.addLayout(figures)
         layout.addLayout(grid, 1)
+        layout.addLayout(supervisor)
         layout.addLayout(actions)
 
     def _button(self, text: str, name: str, slot: object) -> QPushButton:
