@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QCloseEvent, QResizeEvent
-from PySide6.QtWidgets import QMainWindow, QStackedWidget, QWidget
+from PySide6.QtWidgets import QLayout, QMainWindow, QStackedWidget, QWidget
 
 from scanner.ui.gate_screen import GateScreen
 from scanner.ui.manager_view import ManagerView
@@ -18,6 +18,15 @@ log = logging.getLogger(__name__)
 
 MAX_PIN_TRIES = 5
 LOCKOUT_S = 30.0
+
+
+class _Screens(QStackedWidget):
+    """The screens, one at a time. Reports no height-for-width: wrapped text in a hidden
+    screen must not make the window taller than the display (each screen fits or scrolls)."""
+
+    def hasHeightForWidth(self) -> bool:  # noqa: N802 (Qt's name)
+        """No: the window's height is the display's."""
+        return False
 
 
 class MainWindow(QMainWindow):
@@ -40,10 +49,16 @@ class MainWindow(QMainWindow):
         self._pin_purpose = ""
         self._failures = 0
         self._locked_until = 0.0
-        self.stack = QStackedWidget(self)
+        self.stack = _Screens(self)
         self.stack.addWidget(gate)
         self.stack.addWidget(manager)
         self.setCentralWidget(self.stack)
+        # The window is the display's size, never what the contents ask for: a minimum set
+        # from an earlier layout (before the text was scaled down) would keep it too tall
+        # for a 480 px panel. The screens fit themselves to it (tests/ui/test_screen_sizes).
+        layout = self.layout()
+        if layout is not None:
+            layout.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
         self.pin = PinPanel(self)
         self.pin.pin_entered.connect(self._pin_entered)
         self.pin.cancelled.connect(self._pin_cancelled)

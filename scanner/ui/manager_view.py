@@ -25,8 +25,10 @@ from scanner.ledger.reports import Conflict, GateReport
 from scanner.sync.status import SyncStatus
 from scanner.ui import theme
 from scanner.ui.chart import ScanChart
+from scanner.ui.flow_layout import FlowLayout
 from scanner.ui.paths import usb_dir
 from scanner.ui.reasons import outcome_label
+from scanner.ui.scrolling import scrolled
 from scanner.ui.status_strip import hhmm
 
 
@@ -41,6 +43,7 @@ class _Figure(QFrame):
         self.value.setFont(theme.font(40, bold=True))
         label = QLabel(caption, self)
         label.setProperty("role", "dim")
+        label.setWordWrap(True)
         col = QVBoxLayout(self)
         col.setContentsMargins(18, 12, 18, 12)
         col.addWidget(self.value)
@@ -140,17 +143,27 @@ class ManagerView(QWidget):
                                          self.setup_requested.emit)
         self.quit_button = self._button(self.tr("Exit app"), "quit_button",
                                         self.quit_requested.emit)
-        actions = QHBoxLayout()
-        actions.addWidget(self.sync_label, 1)
+        self.sync_label.setWordWrap(True)
+        actions = FlowLayout(spacing=10)
         for b in (self.export_button, self.sync_button, self.switch_button, self.setup_button,
                   self.quit_button):
-            actions.addWidget(b)
+            actions.add(b)
+        body = QWidget(self)
+        inner = QVBoxLayout(body)
+        inner.setContentsMargins(0, 0, 0, 0)
+        inner.setSpacing(12)
+        inner.addLayout(figures)
+        inner.addLayout(grid, 1)
+        inner.addWidget(self.sync_label)
+        for table in (self.by_type, self.recent, self.by_outcome, self.conflict_table):
+            table.setMinimumHeight(150)
+        # On a small display the figures and tables scroll; the way back and the actions
+        # stay on screen.
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(20, 16, 20, 16)
-        layout.setSpacing(12)
+        layout.setContentsMargins(20, 12, 20, 12)
+        layout.setSpacing(10)
         layout.addLayout(top)
-        layout.addLayout(figures)
-        layout.addLayout(grid, 1)
+        layout.addWidget(scrolled(body, self), 1)
         layout.addLayout(actions)
 
     def _button(self, text: str, name: str, slot: object) -> QPushButton:

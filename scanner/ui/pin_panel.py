@@ -29,6 +29,7 @@ class PinPanel(QFrame):
         self.setObjectName("pin_panel")
         self.setProperty("role", "card")
         self.setFixedWidth(420)
+        self.setProperty("overlay", True)  # opened over the screen on purpose
         self.prompt = QLabel(self)
         self.prompt.setObjectName("pin_prompt")
         self.prompt.setProperty("role", "heading")

@@ -46,6 +46,20 @@ def font(pixel_size: int, *, bold: bool = False) -> QFont:
     return f
 
 
+DESIGN_HEIGHT = 800  # sizes in the code are for a 1280x800 window; others scale from it
+
+
+def scale_for(height: int) -> float:
+    """How much to scale the design sizes for a window `height` px tall (0.6 on the Pi's
+    480 px panel, 1.35 on a 1080 px monitor)."""
+    return max(0.6, min(1.35, height / DESIGN_HEIGHT))
+
+
+def scaled(pixel_size: int, height: int, *, least: int = 12) -> int:
+    """`pixel_size` (designed for 800 px of height) at a window `height` px tall."""
+    return max(least, round(pixel_size * scale_for(height)))
+
+
 def color(name: str) -> QColor:
     """A QColor from a theme colour string."""
     return QColor(name)
@@ -55,7 +69,7 @@ STYLE_SHEET = f"""
 QWidget {{ background: {BACKGROUND}; color: {TEXT}; }}
 QPushButton {{
     background: {SURFACE_HIGH}; color: {TEXT}; border: 1px solid #3a4756;
-    border-radius: 8px; padding: 10px 18px; font-size: 18px;
+    border-radius: 8px; padding: 6px 18px; font-size: 18px; min-height: 34px;
 }}
 QPushButton:hover {{ background: #32404e; }}
 QPushButton:pressed {{ background: #1d2731; }}
@@ -63,7 +77,7 @@ QPushButton:disabled {{ color: #5d6a77; }}
 QPushButton[primary="true"] {{ background: #1f6fd1; border-color: #1f6fd1; }}
 QLineEdit, QComboBox, QPlainTextEdit {{
     background: {SURFACE}; color: {TEXT}; border: 1px solid #3a4756; border-radius: 6px;
-    padding: 8px; font-size: 18px;
+    padding: 8px; font-size: 18px; min-height: 30px;
 }}
 QLabel[role="heading"] {{ font-size: 26px; font-weight: bold; }}
 QLabel[role="dim"] {{ color: {TEXT_DIM}; font-size: 16px; }}
@@ -75,5 +89,6 @@ QTableWidget {{
 QHeaderView::section {{
     background: {SURFACE_HIGH}; color: {TEXT_DIM}; border: none; padding: 6px; font-size: 14px;
 }}
-QRadioButton, QCheckBox {{ font-size: 18px; }}
+QRadioButton, QCheckBox {{ font-size: 18px; min-height: 48px; min-width: 48px; }}
+QRadioButton::indicator, QCheckBox::indicator {{ width: 24px; height: 24px; }}
 """

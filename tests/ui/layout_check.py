@@ -6,15 +6,18 @@ failing run lists everything that is wrong at a size, not only the first thing.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtGui import QFontMetrics, QTextDocument
 from PySide6.QtWidgets import (
     QAbstractButton,
+    QAbstractItemView,
     QAbstractScrollArea,
     QComboBox,
     QLabel,
+    QLineEdit,
     QWidget,
 )
 
@@ -23,6 +26,9 @@ from PySide6.QtWidgets import (
 # 53 px) and a 21.5" 1920x1080 monitor (~102 ppi, 37 px). 48 px covers all but the 10.1" panel,
 # where 48 px is 8 mm: close enough for a hand that does not have to aim.
 MIN_TOUCH_PX = 48
+# Where a line may break: at spaces, and between any two Chinese characters.
+_CJK = "\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef"
+_WORDS = re.compile(f"[{_CJK}]|[^\\s{_CJK}]+")
 
 
 def _visible(widget: QWidget, window: QWidget) -> bool:
@@ -30,13 +36,20 @@ def _visible(widget: QWidget, window: QWidget) -> bool:
 
 
 def _internal(widget: QWidget) -> bool:
-    """Qt's own sub-widgets (scroll bars, viewports, a combo's pop-up): not ours to lay out."""
+    """Qt's own sub-widgets (scroll bars, viewports, a combo's pop-up, a table's cells): not
+    ours to lay out. What a scroll area shows is ours, and is checked."""
     parent = widget.parentWidget()
     while parent is not None:
-        if isinstance(parent, QAbstractScrollArea | QComboBox):
+        if isinstance(parent, QAbstractItemView | QComboBox | QLineEdit):
             return True
         parent = parent.parentWidget()
-    return widget.objectName().startswith("qt_")
+    return widget.objectName().startswith("qt_") and not isinstance(widget, QLabel)
+
+
+def _scrolls(parent: QWidget) -> bool:
+    """A scroll area's viewport: what it holds may be taller than it, on purpose."""
+    return isinstance(parent.parentWidget(), QAbstractScrollArea) and \
+        parent.objectName() == "qt_scrollarea_viewport"
 
 
 def _widgets(window: QWidget) -> Iterator[QWidget]:
@@ -72,7 +85,7 @@ def label_problem(label: QLabel) -> str:
     width, height = rect.width() - inset, rect.height() - 2 * label.margin()
     metrics = QFontMetrics(label.font())
     if label.wordWrap():
-        for word in text.split():
+        for word in _WORDS.findall(text):
             if metrics.horizontalAdvance(word) > width:
                 return f"{_name(label)}: the word {word!r} is wider than {width} px"
         needed = metrics.boundingRect(QRect(0, 0, width, 100_000),
@@ -106,7 +119,8 @@ def overlaps(window: QWidget) -> list[str]:
         plain = [c for c in children if not c.property("overlay")]
         for n, a in enumerate(plain):
             ra = a.geometry()
-            if not parent.rect().contains(ra) and parent is not window:
+            if not parent.rect().contains(ra) and parent is not window and \
+                    not _scrolls(parent):
                 problems.append(f"{_name(a)} sticks out of {_name(parent)}: "
                                 f"{ra.getRect()} in {parent.rect().getRect()}")
             for b in plain[n + 1:]:
