@@ -63,6 +63,12 @@ def run(ctx: click.Context, kiosk: bool, camera: str | None, video: Path | None,
     if set_pin:
         _set_pin(settings)
         return
+    from scanner.ui.screen_check import display_problem  # no Qt: safe without a display
+
+    problem = display_problem()
+    if problem is not None:
+        click.echo(f"gatescan: {problem}.", err=True)
+        sys.exit(2)
     enrolled_demo = demo and demo_issuer is not None and demo_server is not None
     if enrolled_demo:
         from scanner.ui import demo_setup

@@ -89,6 +89,9 @@ QTableWidget {{
 QHeaderView::section {{
     background: {SURFACE_HIGH}; color: {TEXT_DIM}; border: none; padding: 6px; font-size: 14px;
 }}
+QScrollBar:vertical {{ background: {SURFACE}; width: 16px; border-radius: 8px; }}
+QScrollBar::handle:vertical {{ background: #3a4756; min-height: 48px; border-radius: 8px; }}
+QScrollBar::add-line:vertical, QScrollBar::sub-line:vertical {{ height: 0; }}
 QRadioButton, QCheckBox {{ font-size: 18px; min-height: 48px; min-width: 48px; }}
 QRadioButton::indicator, QCheckBox::indicator {{ width: 24px; height: 24px; }}
 """
