@@ -10,6 +10,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtGui import QCloseEvent, QResizeEvent
 from PySide6.QtWidgets import QLayout, QMainWindow, QStackedWidget, QWidget
 
+from scanner.ui import theme
 from scanner.ui.gate_screen import GateScreen
 from scanner.ui.manager_view import ManagerView
 from scanner.ui.pin_panel import PinPanel
@@ -24,7 +25,7 @@ class _Screens(QStackedWidget):
     """The screens, one at a time. Reports no height-for-width: wrapped text in a hidden
     screen must not make the window taller than the display (each screen fits or scrolls)."""
 
-    def hasHeightForWidth(self) -> bool:  # noqa: N802 (Qt's name)
+    def hasHeightForWidth(self) -> bool:
         """No: the window's height is the display's."""
         return False
 
@@ -153,8 +154,11 @@ class MainWindow(QMainWindow):
                       (self.height() - self.pin.height()) // 2)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
-        """Keep the PIN panel centred."""
+        """Scale buttons and fields with the window's height; keep the PIN panel centred."""
         super().resizeEvent(event)
+        style = theme.sized_style(self.height())
+        if style != self.styleSheet():
+            self.setStyleSheet(style)
         self._place_pin()
 
     def closeEvent(self, event: QCloseEvent) -> None:

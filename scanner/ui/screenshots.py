@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import subprocess
 import sys
 import tempfile
 import time
@@ -191,11 +192,18 @@ def main(argv: Sequence[str] | None = None) -> int:
                              "size's pictures go into a folder OUT/WxH")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    for width, height in args.size or [(1280, 800)]:
-        for language in args.lang or ["en"]:
-            for path in take(args.out / f"{width}x{height}", language=language,
-                             size=(width, height)):
-                print(path)
+    runs = [(size, language) for size in args.size or [(1280, 800)]
+            for language in args.lang or ["en"]]
+    if len(runs) == 1:
+        (width, height), language = runs[0]
+        for path in take(args.out / f"{width}x{height}", language=language,
+                         size=(width, height)):
+            print(path)
+        return 0
+    # One process per run: a language, once installed in a QApplication, stays.
+    for (width, height), language in runs:
+        subprocess.run([sys.executable, "-m", "scanner.ui.screenshots", str(args.out),
+                        "--size", f"{width}x{height}", "--lang", language], check=True)
     return 0
 
 

@@ -60,6 +60,24 @@ def scaled(pixel_size: int, height: int, *, least: int = 12) -> int:
     return max(least, round(pixel_size * scale_for(height)))
 
 
+def sized_style(height: int) -> str:
+    """The style sheet's text sizes for a window `height` px tall (the window sets it on
+    itself, over STYLE_SHEET): buttons and fields grow on a big monitor, and stay at least
+    48 px tall for a gloved finger on a small one."""
+    def px(size: int, least: int = 13) -> int:
+        return scaled(size, height, least=least)
+    return f"""
+QPushButton {{ font-size: {px(18, 15)}px; min-height: {max(34, px(34))}px; }}
+QLineEdit, QComboBox, QPlainTextEdit {{
+    font-size: {px(18, 15)}px; min-height: {max(30, px(30))}px; }}
+QLabel[role="heading"] {{ font-size: {px(26, 18)}px; }}
+QLabel[role="dim"] {{ font-size: {px(16)}px; }}
+QTableWidget {{ font-size: {px(15)}px; }}
+QHeaderView::section {{ font-size: {px(14, 12)}px; }}
+QRadioButton, QCheckBox {{ font-size: {px(18, 15)}px; }}
+"""
+
+
 def color(name: str) -> QColor:
     """A QColor from a theme colour string."""
     return QColor(name)

@@ -3,14 +3,15 @@ elided or cut, no widgets on top of each other, no button too small for a gloved
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from pytestqt.exceptions import TimeoutError
 from PySide6.QtCore import QSize
 from PySide6.QtWidgets import QApplication
+from pytestqt.exceptions import TimeoutError
 from pytestqt.qtbot import QtBot
 
 from scanner.sync.status import ClockState, SyncStatus
@@ -55,10 +56,8 @@ def busy_status() -> SyncStatus:
 def sized(qtbot: QtBot, app: GateApp, size: tuple[int, int]) -> None:
     window = app.window
     window.resize(*size)
-    try:  # a window whose minimum is larger stays larger: `check` reports it
+    with contextlib.suppress(TimeoutError):  # a window that stays larger: `check` says so
         qtbot.waitUntil(lambda: window.size() == QSize(*size), timeout=1000)
-    except TimeoutError:
-        pass
 
 
 def check(app: GateApp, size: tuple[int, int], state: str) -> list[str]:
