@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from types import TracebackType
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QCoreApplication, QTimer
 from PySide6.QtWidgets import QApplication
 
 from scanner.settings import ScannerSettings
@@ -24,6 +24,7 @@ from scanner.ui.kiosk import AlreadyRunning, single_instance
 from scanner.ui.options import UiOptions
 
 log = logging.getLogger(__name__)
+translate = QCoreApplication.translate
 
 
 def _crash_handler(kind: type[BaseException], value: BaseException,
@@ -46,8 +47,10 @@ def _demo_extras(gate: GateApp, options: UiOptions, pin: str | None) -> None:
     """The demo's PIN on screen, and its dead-phone scenes typed in on cue."""
     if pin:
         window = gate.window
-        window.setWindowTitle(window.tr("GateScan demo: manager PIN {pin}").format(pin=pin))
-        window.gate.badge.setText(window.tr("DEMO · manager PIN {pin}").format(pin=pin))
+        window.setWindowTitle(translate("MainWindow", "GateScan demo: manager PIN {pin}")
+                              .format(pin=pin))
+        window.gate.badge.setText(translate("MainWindow", "DEMO · manager PIN {pin}")
+                                  .format(pin=pin))
     if options.video is not None:
         DeadPhoneScenes(gate.window.gate, options.video)
 

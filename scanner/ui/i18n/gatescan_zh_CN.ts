@@ -2,6 +2,25 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
 <context>
+    <name>DemoSplash</name>
+    <message>
+        <source>GateScan demo: manager PIN {pin}</source>
+        <translation>GateScan 演示：管理员 PIN {pin}</translation>
+    </message>
+    <message>
+        <source>GateScan demo</source>
+        <translation>GateScan 演示</translation>
+    </message>
+    <message>
+        <source>Preparing a demo event, its tickets and a video of phones held up to the gate…</source>
+        <translation>正在准备演示活动、门票以及手机在闸口出示二维码的视频…</translation>
+    </message>
+    <message>
+        <source>Manager PIN: {pin}</source>
+        <translation>管理员 PIN：{pin}</translation>
+    </message>
+</context>
+<context>
     <name>Enrollment</name>
     <message>
         <location filename="../enrollment.py" line="69"/>
@@ -164,6 +183,14 @@
 </context>
 <context>
     <name>MainWindow</name>
+    <message>
+        <source>GateScan demo: manager PIN {pin}</source>
+        <translation>GateScan 演示：管理员 PIN {pin}</translation>
+    </message>
+    <message>
+        <source>DEMO · manager PIN {pin}</source>
+        <translation>演示 · 管理员 PIN {pin}</translation>
+    </message>
     <message>
         <location filename="../main_window.py" line="33"/>
         <source>GateScan</source>
