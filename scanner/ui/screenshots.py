@@ -151,6 +151,9 @@ def take(out: Path, *, language: str = "en", base: Path | None = None,
         shot("ready")
         scan(tokens.token(special["vip"], clock()))
         shot("admit")
+        clock.offset += 2
+        scan(tokens.token(special["vip"], clock()))
+        shot("repeat-read")  # the same phone again at once: not a second admission
         clock.offset += 7 * 60
         scan(tokens.token(special["vip"], clock()))
         shot("refused-already-used")
@@ -169,6 +172,11 @@ def take(out: Path, *, language: str = "en", base: Path | None = None,
         typed(lambda: gate.ledger.scan_failed.emit(ScanFailure(
             "disk_full", "the disk is full", "camera", time.perf_counter())))
         shot("not-recorded")
+        gate.window.gate.show_ready()
+        gate.window.request_manager()
+        gate.window.pin.field.setText("24")
+        shot("manager-pin")
+        gate.window.pin.hide()
         gate.window.show_manager()
         _wait(lambda: gate.window.manager.stats is not None)
         shot("manager")

@@ -15,7 +15,7 @@ from pytestqt.exceptions import TimeoutError
 from pytestqt.qtbot import QtBot
 
 from scanner.sync.status import ClockState, SyncStatus
-from scanner.ui import reasons
+from scanner.ui import reasons, translations
 from scanner.ui.app import GateApp
 from scanner.ui.display import VerdictDisplay
 from scanner.verify.verdict import Level, Outcome, TicketFacts, Verdict
@@ -108,13 +108,16 @@ def states(app: GateApp, english: bool) -> list[tuple[str, Callable[[], None]]]:
 def test_every_screen_fits(qtbot: QtBot, make_app: AppMaker, data_dir: Path,
                            size: tuple[int, int], language: str) -> None:
     app = make_app(data_dir, language=language)
-    sized(qtbot, app, size)
     found: list[str] = []
-    for name, action in states(app, english=language == "en"):
-        action()
-        if name == "manager":
-            qtbot.waitUntil(lambda: app.window.manager.stats is not None, timeout=10_000)
-        found += check(app, size, name)
+    try:
+        sized(qtbot, app, size)
+        for name, action in states(app, english=language == "en"):
+            action()
+            if name == "manager":
+                qtbot.waitUntil(lambda: app.window.manager.stats is not None, timeout=10_000)
+            found += check(app, size, name)
+    finally:  # the language stays installed in the QApplication otherwise
+        translations.uninstall(QApplication.instance(), app._translator)
     assert not found, "\n".join(found)
 
 
