@@ -105,9 +105,10 @@ def terminal_demo(base: Path, issuer: Path, url: str, demo: dict[str, object],
     used = set(special.values())
     spare = [t for t, k in types.items() if k == "early_bird" and t not in used]
     early = special["early_bird"]
-    scan("A phone shows a valid ticket at Gate 1", token(early))
+    shown = token(early)
+    scan("A phone shows a valid ticket at Gate 1", shown)
     scan("The same phone again a moment later at Gate 1 (a repeat read: not a second entry)",
-         token(early))
+         shown)
     scan("The same ticket again at Gate 2", token(early), "--gate", "Gate 2")
     scan("A screenshot taken two minutes ago",
          token(special["vip"], "--at", str(int(time.time() - 120))), "--gate", "VIP Gate")

@@ -64,13 +64,16 @@ class ScanChart(QWidget):
             return
         slot = area.width() / len(buckets)
         bar = max(1.0, slot * 0.72)
+        label_w = p.fontMetrics().horizontalAdvance("00:00") + 10
+        label_end: float = -label_w  # labels never overlap: one is skipped instead
         for n, b in enumerate(buckets):
             x = area.left() + n * slot + (slot - bar) / 2
             h_ok = area.height() * b.admitted / scale
             h_bad = area.height() * b.refused / scale
             p.fillRect(QRectF(x, area.bottom() - h_ok, bar, h_ok), QColor(theme.OK))
             p.fillRect(QRectF(x, area.bottom() - h_ok - h_bad, bar, h_bad), QColor(theme.BAD))
-            if int(b.start) % 1800 == 0 or n == 0:
+            if (int(b.start) % 1800 == 0 or n == 0) and x - 30 >= label_end:
+                label_end = x - 30 + label_w
                 p.setPen(QColor(theme.TEXT_DIM))
                 p.drawText(QRectF(x - 30, area.bottom() + 4, 60 + bar, 20),
                            Qt.AlignmentFlag.AlignLeft,

@@ -115,6 +115,9 @@ class ManagerView(QWidget):
         self.recent = _table(self, "recent", [self.tr("Time"), self.tr("Ticket"),
                                                   self.tr("Type"), self.tr("Outcome"),
                                               self.tr("Source")])
+        fit = QHeaderView.ResizeMode.ResizeToContents  # short columns: the words get the rest
+        for column in (0, 1, 4):
+            self.recent.horizontalHeader().setSectionResizeMode(column, fit)
         self.by_outcome = _table(self, "by_outcome", [self.tr("Outcome"), self.tr("Scans")])
         self.conflict_table = _table(self, "conflict_table", [
             self.tr("Ticket"), self.tr("Type"), self.tr("Here"), self.tr("Also admitted at")])

@@ -151,7 +151,7 @@ def take(out: Path, *, language: str = "en", base: Path | None = None,
         shot("ready")
         scan(tokens.token(special["vip"], clock()))
         shot("admit")
-        clock.offset += 2
+        clock.offset += 1  # inside even a 3 s repeat window
         scan(tokens.token(special["vip"], clock()))
         shot("repeat-read")  # the same phone again at once: not a second admission
         clock.offset += 7 * 60
