@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import os
 import signal
 import subprocess
 import sys
@@ -12,7 +13,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from types import TracebackType
 
-from PySide6.QtCore import QCoreApplication, QTimer
+from PySide6.QtCore import (
+    QCoreApplication,
+    QMessageLogContext,
+    QTimer,
+    QtMsgType,
+    qInstallMessageHandler,
+)
 from PySide6.QtWidgets import QApplication
 
 from scanner.settings import ScannerSettings
@@ -22,6 +29,7 @@ from scanner.ui.demo_launch import DeadPhoneScenes, DemoSplash, in_background
 from scanner.ui.enrollment import Enroller
 from scanner.ui.kiosk import AlreadyRunning, single_instance
 from scanner.ui.options import UiOptions
+from scanner.ui.screen_check import plugin_failed
 
 log = logging.getLogger(__name__)
 translate = QCoreApplication.translate
@@ -41,6 +49,32 @@ class Launch:
     options: UiOptions
     sync_service: SyncService | None = None
     enroller: Enroller | None = None
+
+
+def _application() -> QApplication:
+    """The QApplication; if Qt cannot start its platform plugin (a display that refuses the
+    connection...), one sentence and exit status 2 instead of Qt's abort."""
+    existing = QApplication.instance()
+    if isinstance(existing, QApplication):
+        return existing
+    held: list[str] = []
+
+    def on_message(mode: QtMsgType, _context: QMessageLogContext, message: str) -> None:
+        if mode == QtMsgType.QtFatalMsg and "platform plugin" in message:
+            log.debug("Qt: %s", " | ".join(held))
+            sys.stderr.write(f"gatescan: {plugin_failed(os.environ.get('QT_QPA_PLATFORM', ''))}.\n")
+            sys.stderr.flush()
+            os._exit(2)  # Qt aborts when this returns
+        held.append(message)
+
+    previous = qInstallMessageHandler(on_message)
+    try:
+        app = QApplication(sys.argv[:1])
+    finally:
+        qInstallMessageHandler(previous)
+    for message in held:  # what Qt said on the way: as it would have, now that it worked
+        sys.stderr.write(message + "\n")
+    return app
 
 
 def _demo_extras(gate: GateApp, options: UiOptions, pin: str | None) -> None:
@@ -64,8 +98,7 @@ def run_app(settings: ScannerSettings, options: UiOptions, *,
     With `prepare` (the demo), a window showing `demo_pin` opens at once and `prepare`
     runs in the background; the gate starts with what it returns."""
     t0 = started if started is not None else time.perf_counter()
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    assert isinstance(app, QApplication)
+    app = _application()
     app.setApplicationName("GateScan")
     app.setOrganizationName("GateScan")
     splash = None

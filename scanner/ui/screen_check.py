@@ -8,9 +8,10 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-HOW_TO_RUN = ("there is no display to open the gate window on: run it in a desktop "
-              "session, set QT_QPA_PLATFORM=offscreen to run it without a screen, or start "
-              "the kiosk (packaging/gatescan-kiosk, which brings its own Wayland compositor)")
+HOW = ("run it in a desktop session, set QT_QPA_PLATFORM=offscreen to run it without a "
+       "screen, or start the kiosk (packaging/gatescan-kiosk, which brings its own Wayland "
+       "compositor)")
+HOW_TO_RUN = f"there is no display to open the gate window on: {HOW}"
 # Qt platforms that need no display server.
 _STANDALONE = {"offscreen", "minimal", "eglfs", "linuxfb", "vnc", "vkkhrdisplay", "direct2d",
                "windows", "cocoa", "ios", "android"}
@@ -43,6 +44,11 @@ def _platform_usable(name: str, env: Mapping[str, str]) -> bool:
     if base.startswith("wayland"):
         return _wayland_reachable(env)
     return True  # a platform we do not know: let Qt try it
+
+
+def plugin_failed(platform: str) -> str:
+    """The sentence for a platform plugin that Qt could not start."""
+    return f"the {platform or 'default'} display could not be opened: {HOW}"
 
 
 def display_problem(env: Mapping[str, str] | None = None,

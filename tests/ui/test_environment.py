@@ -29,10 +29,16 @@ def bare_env(**extra: str) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("extra", [{}, {"QT_QPA_PLATFORM": "xcb", "DISPLAY": ":87"},
-                                   {"WAYLAND_DISPLAY": "wayland-87"}],
-                         ids=["nothing", "xcb-without-server", "wayland-without-socket"])
+                                   {"WAYLAND_DISPLAY": "wayland-87"}, {"refusing": "yes"}],
+                         ids=["nothing", "xcb-without-server", "wayland-without-socket",
+                              "wayland-refuses"])
 def test_without_a_display_run_says_how_and_exits_2(tmp_path: Path,
                                                      extra: dict[str, str]) -> None:
+    extra = dict(extra)
+    if extra.pop("refusing", None):  # a socket path that is there but nobody answers
+        (tmp_path / "wayland-9").touch()
+        extra.update(QT_QPA_PLATFORM="wayland", XDG_RUNTIME_DIR=str(tmp_path),
+                     WAYLAND_DISPLAY="wayland-9")
     done = subprocess.run([str(BIN / "gatescan"), "--data", str(tmp_path / "gate"), "run"],
                           env=bare_env(**extra), capture_output=True, text=True, timeout=60)
     assert done.returncode == 2, done.stderr
