@@ -180,6 +180,8 @@ def take(out: Path, *, language: str = "en", base: Path | None = None,
         gate.window.show_manager()
         _wait(lambda: gate.window.manager.stats is not None)
         shot("manager")
+        gate.window.show_setup()
+        shot("setup")
     finally:
         gate.window.allow_close()
         gate.stop()

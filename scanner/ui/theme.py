@@ -111,5 +111,13 @@ QScrollBar:vertical {{ background: {SURFACE}; width: 16px; border-radius: 8px; }
 QScrollBar::handle:vertical {{ background: #3a4756; min-height: 48px; border-radius: 8px; }}
 QScrollBar::add-line:vertical, QScrollBar::sub-line:vertical {{ height: 0; }}
 QRadioButton, QCheckBox {{ font-size: 18px; min-height: 48px; min-width: 48px; }}
-QRadioButton::indicator, QCheckBox::indicator {{ width: 24px; height: 24px; }}
+QRadioButton::indicator, QCheckBox::indicator {{
+    width: 22px; height: 22px; border: 2px solid {TEXT_DIM}; background: {SURFACE};
+}}
+QRadioButton::indicator {{ border-radius: 13px; }}
+QCheckBox::indicator {{ border-radius: 5px; }}
+QRadioButton::indicator:checked, QCheckBox::indicator:checked {{
+    background: {ACCENT}; border-color: {ACCENT};
+}}
+QFrame[role="card"] QRadioButton, QFrame[role="card"] QCheckBox {{ background: transparent; }}
 """

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSize
+from PySide6.QtCore import QCoreApplication, QSize
 from PySide6.QtWidgets import QApplication
 from pytestqt.exceptions import TimeoutError
 from pytestqt.qtbot import QtBot
@@ -88,7 +88,8 @@ def states(app: GateApp, english: bool) -> list[tuple[str, Callable[[], None]]]:
         gate.strip.set_camera("unavailable", "")
         gate.set_warning(app.tr("The clock of this gate is not set: times are unreliable"))
         gate.show_message("Offline: scans are kept and uploaded later", "warn")
-        gate.badge.setText("DEMO")
+        gate.badge.setText(QCoreApplication.translate("MainWindow", "DEMO · manager PIN {pin}")
+                           .format(pin="2468"))
         gate.show_ready()
 
     out: list[tuple[str, Callable[[], None]]] = [("ready", gate.show_ready), ("busy", busy)]
@@ -119,6 +120,19 @@ def test_every_screen_fits(qtbot: QtBot, make_app: AppMaker, data_dir: Path,
     finally:  # the language stays installed in the QApplication otherwise
         translations.uninstall(QApplication.instance(), app._translator)
     assert not found, "\n".join(found)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
+def test_the_demo_splash_fits(qtbot: QtBot, size: tuple[int, int]) -> None:
+    from scanner.ui.demo_launch import DemoSplash
+
+    splash = DemoSplash("2468")
+    qtbot.addWidget(splash)
+    splash.resize(*size)
+    splash.show()
+    qtbot.waitExposed(splash)
+    assert splash.size() == QSize(*size)
+    assert not layout_check.problems(splash)
 
 
 def test_the_checker_sees_an_elided_label_and_an_overlap(qtbot: QtBot) -> None:
