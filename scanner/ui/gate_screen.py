@@ -229,7 +229,7 @@ class GateScreen(QWidget):
         pad = px(32, height, least=14)
         self._ready_col.setContentsMargins(pad, pad, pad, pad)
         self._ready_col.setSpacing(px(18, height, least=8))
-        self.lookup.setFixedWidth(min(560, self.width() - 2 * gap))
+        self.lookup.setFixedWidth(min(px(560, height, least=400), self.width() - 2 * gap))
 
     def _place_lookup(self) -> None:
         self.lookup.adjustSize()

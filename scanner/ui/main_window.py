@@ -149,6 +149,7 @@ class MainWindow(QMainWindow):
         self._pin_purpose = ""
 
     def _place_pin(self) -> None:
+        self.pin.fit(self.width(), self.height())
         self.pin.adjustSize()
         self.pin.move((self.width() - self.pin.width()) // 2,
                       (self.height() - self.pin.height()) // 2)

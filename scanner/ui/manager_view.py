@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
@@ -185,6 +186,13 @@ class ManagerView(QWidget):
         col.addWidget(label)
         col.addWidget(body, 1)
         return box
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        """The big figures scale with the window's height."""
+        super().resizeEvent(event)
+        size = theme.scaled(40, self.height(), least=26)
+        for fig in (self.total, self.admitted, self.refused, self.pending, self.conflicts):
+            fig.value.setFont(theme.font(size, bold=True))
 
     def set_stats(self, stats: GateReport) -> None:
         """Show a fresh snapshot from the ledger."""
