@@ -107,7 +107,7 @@ def terminal_demo(base: Path, issuer: Path, url: str, demo: dict[str, object],
     early = special["early_bird"]
     shown = token(early)
     scan("A phone shows a valid ticket at Gate 1", shown)
-    scan("The same phone again a moment later at Gate 1 (a repeat read: not a second entry)",
+    scan("The same person holds it up again at Gate 1 (a repeat read: not admitted twice)",
          shown)
     scan("The same ticket again at Gate 2", token(early), "--gate", "Gate 2")
     scan("A screenshot taken two minutes ago",

@@ -70,6 +70,7 @@ def run(ctx: click.Context, kiosk: bool, camera: str | None, video: Path | None,
         click.echo(f"gatescan: {problem}.", err=True)
         sys.exit(2)
     enrolled_demo = demo and demo_issuer is not None and demo_server is not None
+    from scanner.cli import check_gate_option
     from scanner.ui.options import UiOptions  # Qt loads here, not for `gatescan --help`
     from scanner.ui.run import Launch, run_app
     from scanner.ui.sync_link import find_sync
@@ -95,9 +96,9 @@ def run(ctx: click.Context, kiosk: bool, camera: str | None, video: Path | None,
             else:
                 plan = demo_setup.prepare_demo(gate_dir=gate_dir)
             ready = ScannerSettings.build(plan.gate_dir)
+            chosen = check_gate_option(ready, gate) if gate is not None else plan.gate
             service, enroller = find_sync(ready) if enrolled_demo else (None, None)
-            return Launch(ready, options_for(plan.video, gate or plan.gate), service,
-                          enroller)
+            return Launch(ready, options_for(plan.video, chosen), service, enroller)
 
         click.echo("Preparing the demo: issuer, gate ledger and phone video "
                    f"(manager PIN {demo_setup.DEMO_PIN})…", err=True)
@@ -105,6 +106,8 @@ def run(ctx: click.Context, kiosk: bool, camera: str | None, video: Path | None,
                          prepare=prepare, demo_pin=demo_setup.DEMO_PIN))
     if demo:
         gate = _demo_video_gate(video, gate)
+    if gate is not None:
+        gate = check_gate_option(settings, gate)  # a gate the event lacks: exit 2
     options = options_for(video, gate)
     service, enroller = (None, None) if demo else find_sync(settings)
     sys.exit(run_app(settings, options, sync_service=service, enroller=enroller,

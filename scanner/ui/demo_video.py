@@ -5,10 +5,10 @@ again a few seconds later (a repeat read), a ticket for another entrance, a
 ticket used here twenty minutes ago (already used), a screenshot replayed after
 its rotation period (stale), a refunded ticket, the old phone of a transferred
 ticket, a forged code, something that is not a ticket, and a dead phone whose
-ticket number staff type in but which is not on this gate's list (CHECK). Codes are signed
-for the moment each frame will be played, so make the video just before
-playing it (`gatescan run --demo` does both); a sidecar JSON next to the video
-says which gate it was made for and when it starts.
+ticket number staff type in but which is not on this gate's list (CHECK).
+Codes are signed for the moment each frame will be played, so make the video
+just before playing it (`gatescan run --demo` does both); a sidecar JSON next
+to the video says which gate it was made for and when it starts.
 
     python -m scanner.ui.demo_video --server-data ISSUER_DIR --out demo.mp4
 """
