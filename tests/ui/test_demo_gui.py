@@ -1,6 +1,7 @@
 """`gatescan run --demo`, the real console script in a subprocess (offscreen): its window
 opens before the demo is prepared, it uses the data folder it is given, it sets and shows
-its manager PIN, and its video brings every kind of verdict, CHECK included."""
+its manager PIN, and its video brings every kind of verdict, CHECK and the repeat read
+included."""
 
 from __future__ import annotations
 
@@ -19,8 +20,8 @@ from scanner.ui.ui_settings import UiSettings
 
 BIN = Path(sys.executable).parent
 ROOT = Path(__file__).resolve().parents[2]
-EVERY_KIND = {"admitted", "wrong_gate", "already_used", "stale_code", "revoked", "superseded",
-              "bad_signature", "malformed", "unknown_ticket_type"}
+EVERY_KIND = {"admitted", "repeat_read", "wrong_gate", "already_used", "stale_code", "revoked",
+              "superseded", "bad_signature", "malformed", "unknown_ticket_type"}
 
 
 def outcomes(ledger: Path) -> list[tuple[str, str]]:
