@@ -82,30 +82,54 @@ def run(ctx: click.Context, kiosk: bool, camera: str | None, video: Path | None,
     if set_pin:
         _set_pin(settings)
         return
+    from scanner.ui.screen_check import display_problem  # no Qt: safe without a display
+
+    problem = display_problem()
+    if problem is not None:
+        click.echo(f"gatescan: {problem}.", err=True)
+        sys.exit(2)
     enrolled_demo = demo and demo_issuer is not None and demo_server is not None
-    if enrolled_demo:
-        from scanner.ui import demo_setup
-
-        assert demo_issuer is not None and demo_server is not None
-        click.echo(f"Enrolling a demo gate with {demo_server}…", err=True)
-        plan = demo_setup.prepare_enrolled_demo(demo_issuer, demo_server)
-        settings, video, gate = ScannerSettings.build(plan.gate_dir), plan.video, \
-            gate or plan.gate
-    elif demo:
-        settings, video, gate = _demo(settings, video, gate)
-    if gate is not None:
-        from scanner.cli import check_gate_option
-
-        gate = check_gate_option(settings, gate)  # a gate the event lacks: exit 2
+    from scanner.cli import check_gate_option
     from scanner.ui.options import UiOptions  # Qt loads here, not for `gatescan --help`
-    from scanner.ui.run import run_app
+    from scanner.ui.run import Launch, run_app
     from scanner.ui.sync_link import find_sync
 
-    options = UiOptions(kiosk=kiosk, camera=camera, video=video, loop=loop, gate=gate,
-                        direction=direction, language=lang, demo=demo, sound=not no_sound,
-                        preview_fps=preview_fps, announce_ready=announce_ready,
-                        relay=turnstile, undo_window=undo_window)
-    service, enroller = (None, None) if demo and not enrolled_demo else find_sync(settings)
+    def options_for(video: Path | None, gate: str | None) -> UiOptions:
+        return UiOptions(kiosk=kiosk, camera=camera, video=video, loop=loop, gate=gate,
+                         direction=direction, language=lang, demo=demo, sound=not no_sound,
+                         preview_fps=preview_fps, announce_ready=announce_ready,
+                         relay=turnstile, undo_window=undo_window)
+
+    if demo and (enrolled_demo or video is None):
+        from scanner.ui import demo_setup
+
+        # `--data` given: the demo's gate data goes there, else into a new temp folder.
+        data_given = ctx.find_root().params.get("data") is not None
+        gate_dir = settings.data_dir if data_given else None
+
+        def prepare() -> Launch:
+            if enrolled_demo:
+                assert demo_issuer is not None and demo_server is not None
+                log.info("enrolling a demo gate with %s", demo_server)
+                plan = demo_setup.prepare_enrolled_demo(demo_issuer, demo_server,
+                                                        gate_dir=gate_dir)
+            else:
+                plan = demo_setup.prepare_demo(gate_dir=gate_dir)
+            ready = ScannerSettings.build(plan.gate_dir)
+            chosen = check_gate_option(ready, gate) if gate is not None else plan.gate
+            service, enroller = find_sync(ready) if enrolled_demo else (None, None)
+            return Launch(ready, options_for(plan.video, chosen), service, enroller)
+
+        click.echo("Preparing the demo: issuer, gate ledger and phone video "
+                   f"(manager PIN {demo_setup.DEMO_PIN})…", err=True)
+        sys.exit(run_app(settings, options_for(None, gate), started=started,
+                         prepare=prepare, demo_pin=demo_setup.DEMO_PIN))
+    if demo:
+        gate = _demo_video_gate(video, gate)
+    if gate is not None:
+        gate = check_gate_option(settings, gate)  # a gate the event lacks: exit 2
+    options = options_for(video, gate)
+    service, enroller = (None, None) if demo else find_sync(settings)
     sys.exit(run_app(settings, options, sync_service=service, enroller=enroller,
                      started=started))
 
@@ -123,20 +147,15 @@ def _set_pin(settings: ScannerSettings) -> None:
     click.echo(f"Manager PIN saved in {ui.path}")
 
 
-def _demo(settings: ScannerSettings, video: Path | None,
-          gate: str | None) -> tuple[ScannerSettings, Path, str | None]:
-    from scanner.ui import demo_setup, demo_video
+def _demo_video_gate(video: Path | None, gate: str | None) -> str | None:
+    """`--demo --video FILE`: the gate the video was made for (warns when it is stale)."""
+    from scanner.ui import demo_video
 
-    if video is None:
-        click.echo("Preparing the demo: issuer, gate ledger and phone video…", err=True)
-        plan = demo_setup.prepare_demo()
-        click.echo(f"Demo data in {plan.gate_dir.parent}", err=True)
-        return ScannerSettings.build(plan.gate_dir), plan.video, gate or plan.gate
-    info = demo_video.read_sidecar(video)
-    if info is None:
-        return settings, video, gate
+    info = demo_video.read_sidecar(video) if video is not None else None
+    if info is None or video is None:
+        return gate
     late = time.time() - float(info.get("start_at", 0))
     if late > STALE_DEMO_S:
         click.echo(f"warning: {video.name} was made {late:.0f} s ago; its codes have expired "
                    "(make a fresh one with python -m scanner.ui.demo_video)", err=True)
-    return settings, video, gate or str(info.get("gate") or "") or None
+    return gate or str(info.get("gate") or "") or None

@@ -1,6 +1,29 @@
 <?xml version='1.0' encoding='utf-8'?>
 <TS version="2.1" language="zh_CN">
 <context>
+    <name>DemoSplash</name>
+    <message>
+        <location filename="../demo_launch.py" line="31" />
+        <source>GateScan demo: manager PIN {pin}</source>
+        <translation>GateScan 演示：管理员 PIN {pin}</translation>
+    </message>
+    <message>
+        <location filename="../demo_launch.py" line="33" />
+        <source>GateScan demo</source>
+        <translation>GateScan 演示</translation>
+    </message>
+    <message>
+        <location filename="../demo_launch.py" line="35" />
+        <source>Preparing a demo event, its tickets and a video of phones held up to the gate…</source>
+        <translation>正在准备演示活动、门票以及手机在闸口出示二维码的视频…</translation>
+    </message>
+    <message>
+        <location filename="../demo_launch.py" line="40" />
+        <source>Manager PIN: {pin}</source>
+        <translation>管理员 PIN：{pin}</translation>
+    </message>
+</context>
+<context>
     <name>Enrollment</name>
     <message>
         <location filename="../enrollment.py" line="62" />
@@ -131,32 +154,32 @@
 <context>
     <name>GateScreen</name>
     <message>
-        <location filename="../gate_screen.py" line="87" />
+        <location filename="../gate_screen.py" line="89" />
         <source>READY</source>
         <translation>请扫码</translation>
     </message>
     <message>
-        <location filename="../gate_screen.py" line="91" />
+        <location filename="../gate_screen.py" line="93" />
         <source>Hold the ticket code up to the camera</source>
         <translation>请将电子票二维码对准摄像头</translation>
     </message>
     <message>
-        <location filename="../gate_screen.py" line="124" />
+        <location filename="../gate_screen.py" line="126" />
         <source>Manual lookup (F2)</source>
         <translation>手动查询 (F2)</translation>
     </message>
     <message>
-        <location filename="../gate_screen.py" line="128" />
+        <location filename="../gate_screen.py" line="130" />
         <source>Manager (F10)</source>
         <translation>管理 (F10)</translation>
     </message>
     <message>
-        <location filename="../gate_screen.py" line="158" />
+        <location filename="../gate_screen.py" line="161" />
         <source>Last: {verdict} at {time}</source>
         <translation>上一位：{verdict}（{time}）</translation>
     </message>
     <message>
-        <location filename="../gate_screen.py" line="187" />
+        <location filename="../gate_screen.py" line="190" />
         <source>No event loaded</source>
         <translation>尚未载入活动</translation>
     </message>
@@ -164,267 +187,277 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../main_window.py" line="34" />
+        <location filename="../main_window.py" line="44" />
         <source>GateScan</source>
         <translation>GateScan 闸机</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="91" />
+        <location filename="../main_window.py" line="107" />
         <source>Manager PIN</source>
         <translation>管理员密码</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="98" />
-        <location filename="../main_window.py" line="177" />
+        <location filename="../main_window.py" line="114" />
+        <location filename="../main_window.py" line="197" />
         <source>Manager PIN to close GateScan</source>
         <translation>输入管理员密码以关闭 GateScan</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="107" />
+        <location filename="../main_window.py" line="123" />
         <source>Close GateScan?</source>
         <translation>关闭 GateScan？</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="108" />
+        <location filename="../main_window.py" line="124" />
         <source>This gate stops scanning until GateScan is started again. Every scan so far is saved.</source>
         <translation>在重新启动 GateScan 之前，本闸机将停止扫码。已有的扫码记录都已保存。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="113" />
+        <location filename="../main_window.py" line="129" />
         <source>Close GateScan</source>
         <translation>关闭 GateScan</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="138" />
+        <location filename="../main_window.py" line="154" />
         <source>Too many wrong PINs: wait {s} s</source>
         <translation>密码错误次数过多：请等待 {s} 秒</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="147" />
+        <location filename="../main_window.py" line="163" />
         <source>Wrong PIN</source>
         <translation>密码错误</translation>
+    </message>
+    <message>
+        <location filename="../run.py" line="84" />
+        <source>GateScan demo: manager PIN {pin}</source>
+        <translation>GateScan 演示：管理员 PIN {pin}</translation>
+    </message>
+    <message>
+        <location filename="../run.py" line="86" />
+        <source>DEMO · manager PIN {pin}</source>
+        <translation>演示 · 管理员 PIN {pin}</translation>
     </message>
 </context>
 <context>
     <name>ManagerView</name>
     <message>
-        <location filename="../manager_view.py" line="93" />
+        <location filename="../manager_view.py" line="97" />
         <source>Manager</source>
         <translation>管理</translation>
     </message>
     <message>
-        <location filename="../manager_view.py" line="98" />
+        <location filename="../manager_view.py" line="102" />
         <source>Back to scanning</source>
         <translation>返回扫码</translation>
     </message>
     <message>
-        <location filename="../manager_view.py" line="106" />
-        <location filename="../manager_view.py" line="120" />
+        <location filename="../manager_view.py" line="110" />
+        <location filename="../manager_view.py" line="127" />
         <source>Scans</source>
         <translation>扫码次数</translation>
     </message>
     <message>
-        <location filename="../manager_view.py" line="107" />
-        <location filename="../manager_view.py" line="115" />
+        <location filename="../manager_view.py" line="111" />
+        <location filename="../manager_view.py" line="119" />
         <source>Admitted</source>
         <translation>已入场</translation>
     </message>
     <message>
-        <location filename="../manager_view.py" line="108" />
+        <location filename="../manager_view.py" line="112" />
         <source>Refused or checked</source>
         <translation>拒绝或待核查</translation>
     </message>
     <message>
-        <location filename="../manager_view.py" line="109" />
+        <location filename="../manager_view.py" line="113" />
         <source>Waiting to upload</source>
         <translation>待上传</translation>
     </message>
     <message>
-        <location filename="../manager_view.py" line="110" />
+        <location filename="../manager_view.py" line="114" />
         <source>Conflicts from server</source>
         <translation>服务器报告的冲突</translation>
     </message>
     <message>
-        <location filename="../manager_view.py" line="115" />
+        <location filename="../manager_view.py" line="119" />
         <source>Ticket type</source>
         <translation>票种</translation>
     </message>
     <message>
-        <location filename="../manager_view.py" line="116" />
+        <location filename="../manager_view.py" line="120" />
         <source>Refused</source>
         <translation>已拒绝</translation>
     </message>
     <message>
-        <location filename="../manager_view.py" line="117" />
+        <location filename="../manager_view.py" line="121" />
         <source>Time</source>
         <translation>时间</translation>
     </message>
     <message>
-        <location filename="../manager_view.py" line="117" />
-        <location filename="../manager_view.py" line="122" />
+        <location filename="../manager_view.py" line="121" />
+        <location filename="../manager_view.py" line="129" />
         <source>Ticket</source>
         <translation>票号</translation>
     </message>
     <message>
-        <location filename="../manager_view.py" line="118" />
         <location filename="../manager_view.py" line="122" />
+        <location filename="../manager_view.py" line="129" />
         <source>Type</source>
         <translation>票种</translation>
     </message>
     <message>
-        <location filename="../manager_view.py" line="118" />
-        <location filename="../manager_view.py" line="120" />
+        <location filename="../manager_view.py" line="122" />
+        <location filename="../manager_view.py" line="127" />
         <source>Outcome</source>
         <translation>结果</translation>
     </message>
     <message>
-        <location filename="../manager_view.py" line="119" />
+        <location filename="../manager_view.py" line="123" />
         <source>Source</source>
         <translation>来源</translation>
     </message>
     <message>
-        <location filename="../manager_view.py" line="122" />
+        <location filename="../manager_view.py" line="129" />
         <source>Here</source>
         <translation>本闸机</translation>
     </message>
     <message>
-        <location filename="../manager_view.py" line="122" />
+        <location filename="../manager_view.py" line="129" />
         <source>Also admitted at</source>
         <translation>另一处入场</translation>
     </message>
     <message>
-        <location filename="../manager_view.py" line="124" />
+        <location filename="../manager_view.py" line="131" />
         <source>Conflicts: admitted here and elsewhere while offline</source>
         <translation>冲突：离线期间在本闸机和其他闸机都已入场</translation>
     </message>
     <message>
-        <location filename="../manager_view.py" line="128" />
+        <location filename="../manager_view.py" line="135" />
         <source>Admissions per 5 minutes</source>
         <translation>每 5 分钟入场人数</translation>
     </message>
     <message>
-        <location filename="../manager_view.py" line="129" />
+        <location filename="../manager_view.py" line="136" />
         <source>By ticket type</source>
         <translation>按票种</translation>
     </message>
     <message>
-        <location filename="../manager_view.py" line="130" />
+        <location filename="../manager_view.py" line="137" />
         <source>Recent scans</source>
         <translation>最近扫码</translation>
     </message>
     <message>
-        <location filename="../manager_view.py" line="131" />
+        <location filename="../manager_view.py" line="138" />
         <source>By outcome</source>
         <translation>按结果</translation>
     </message>
     <message>
-        <location filename="../manager_view.py" line="138" />
+        <location filename="../manager_view.py" line="145" />
         <source>Export scans…</source>
         <translation>导出扫码记录…</translation>
     </message>
     <message>
-        <location filename="../manager_view.py" line="140" />
+        <location filename="../manager_view.py" line="147" />
         <source>Force sync</source>
         <translation>立即同步</translation>
     </message>
     <message>
-        <location filename="../manager_view.py" line="142" />
+        <location filename="../manager_view.py" line="149" />
         <source>Switch event…</source>
         <translation>切换活动…</translation>
     </message>
     <message>
-        <location filename="../manager_view.py" line="144" />
+        <location filename="../manager_view.py" line="151" />
         <source>Gate set-up</source>
         <translation>闸机设置</translation>
     </message>
     <message>
-        <location filename="../manager_view.py" line="146" />
+        <location filename="../manager_view.py" line="153" />
         <source>Exit app</source>
         <translation>退出程序</translation>
     </message>
     <message>
-        <location filename="../manager_view.py" line="148" />
+        <location filename="../manager_view.py" line="155" />
         <source>Admit last refusal anyway…</source>
         <translation>仍然放行上一次拒绝…</translation>
     </message>
     <message>
-        <location filename="../manager_view.py" line="150" />
+        <location filename="../manager_view.py" line="157" />
         <source>Undo last admission…</source>
         <translation>撤销上一次入场…</translation>
     </message>
     <message>
-        <location filename="../manager_view.py" line="190" />
+        <location filename="../manager_view.py" line="209" />
         <source>No event loaded</source>
         <translation>尚未载入活动</translation>
     </message>
     <message>
-        <location filename="../manager_view.py" line="206" />
-        <location filename="../manager_view.py" line="207" />
+        <location filename="../manager_view.py" line="225" />
+        <location filename="../manager_view.py" line="226" />
         <source>{gate} at {time}</source>
         <translation>{gate}，{time}</translation>
     </message>
     <message>
-        <location filename="../manager_view.py" line="209" />
+        <location filename="../manager_view.py" line="228" />
         <source>(not synced yet)</source>
         <translation>（尚未同步）</translation>
     </message>
     <message>
-        <location filename="../manager_view.py" line="212" />
+        <location filename="../manager_view.py" line="231" />
         <source>camera</source>
         <translation>摄像头</translation>
     </message>
     <message>
-        <location filename="../manager_view.py" line="212" />
+        <location filename="../manager_view.py" line="231" />
         <source>handheld</source>
         <translation>扫码枪</translation>
     </message>
     <message>
-        <location filename="../manager_view.py" line="213" />
+        <location filename="../manager_view.py" line="232" />
         <source>manual</source>
         <translation>手动</translation>
     </message>
     <message>
-        <location filename="../manager_view.py" line="213" />
+        <location filename="../manager_view.py" line="232" />
         <source>command line</source>
         <translation>命令行</translation>
     </message>
     <message>
-        <location filename="../manager_view.py" line="221" />
+        <location filename="../manager_view.py" line="240" />
         <source>No sync server: manifest loaded from a file</source>
         <translation>未连接同步服务器：票据清单来自文件</translation>
     </message>
     <message>
-        <location filename="../manager_view.py" line="224" />
+        <location filename="../manager_view.py" line="243" />
         <source>online</source>
         <translation>在线</translation>
     </message>
     <message>
-        <location filename="../manager_view.py" line="224" />
+        <location filename="../manager_view.py" line="243" />
         <source>offline</source>
         <translation>离线</translation>
     </message>
     <message>
-        <location filename="../manager_view.py" line="225" />
+        <location filename="../manager_view.py" line="244" />
         <source>Server {state}, last sync {time}</source>
         <translation>服务器{state}，上次同步 {time}</translation>
     </message>
     <message>
-        <location filename="../manager_view.py" line="231" />
+        <location filename="../manager_view.py" line="250" />
         <source>Export scans</source>
         <translation>导出扫码记录</translation>
     </message>
     <message>
-        <location filename="../manager_view.py" line="231" />
+        <location filename="../manager_view.py" line="250" />
         <source>CSV (*.csv)</source>
         <translation>CSV 文件 (*.csv)</translation>
     </message>
     <message>
-        <location filename="../manager_view.py" line="238" />
+        <location filename="../manager_view.py" line="257" />
         <source>Load another event's manifest</source>
         <translation>载入其他活动的票据清单</translation>
     </message>
     <message>
-        <location filename="../manager_view.py" line="239" />
+        <location filename="../manager_view.py" line="258" />
         <source>Manifests (*.gsm *.manifest);;All files (*)</source>
         <translation>票据清单 (*.gsm *.manifest);;所有文件 (*)</translation>
     </message>
@@ -455,7 +488,7 @@
 <context>
     <name>PinPanel</name>
     <message>
-        <location filename="../pin_panel.py" line="55" />
+        <location filename="../pin_panel.py" line="58" />
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
@@ -489,133 +522,133 @@
 <context>
     <name>SetupScreen</name>
     <message>
-        <location filename="../setup_screen.py" line="59" />
+        <location filename="../setup_screen.py" line="60" />
         <source>Set up this gate</source>
         <translation>设置本闸机</translation>
     </message>
     <message>
-        <location filename="../setup_screen.py" line="78" />
+        <location filename="../setup_screen.py" line="79" />
         <source>Start scanning</source>
         <translation>开始扫码</translation>
     </message>
     <message>
-        <location filename="../setup_screen.py" line="106" />
+        <location filename="../setup_screen.py" line="110" />
         <source>1. Event</source>
         <translation>1. 活动</translation>
     </message>
     <message>
-        <location filename="../setup_screen.py" line="110" />
+        <location filename="../setup_screen.py" line="114" />
         <source>Import manifest file (USB stick)…</source>
         <translation>从 U 盘导入票据清单…</translation>
     </message>
     <message>
-        <location filename="../setup_screen.py" line="116" />
+        <location filename="../setup_screen.py" line="120" />
         <source>…or paste the enrollment code, or show its QR code to the camera</source>
         <translation>…或粘贴注册码，或将注册二维码对准摄像头</translation>
     </message>
     <message>
-        <location filename="../setup_screen.py" line="117" />
-        <location filename="../setup_screen.py" line="223" />
+        <location filename="../setup_screen.py" line="121" />
+        <location filename="../setup_screen.py" line="227" />
         <source>Enroll</source>
         <translation>注册</translation>
     </message>
     <message>
-        <location filename="../setup_screen.py" line="122" />
+        <location filename="../setup_screen.py" line="126" />
         <source>This build has no sync engine: import a manifest file instead.</source>
         <translation>此版本没有同步模块：请改为导入票据清单文件。</translation>
     </message>
     <message>
-        <location filename="../setup_screen.py" line="133" />
+        <location filename="../setup_screen.py" line="137" />
         <source>2. Gate</source>
         <translation>2. 闸口</translation>
     </message>
     <message>
-        <location filename="../setup_screen.py" line="136" />
+        <location filename="../setup_screen.py" line="140" />
         <source>Entry</source>
         <translation>入场</translation>
     </message>
     <message>
-        <location filename="../setup_screen.py" line="137" />
+        <location filename="../setup_screen.py" line="141" />
         <source>Exit</source>
         <translation>出场</translation>
     </message>
     <message>
-        <location filename="../setup_screen.py" line="150" />
+        <location filename="../setup_screen.py" line="154" />
         <source>3. Manager PIN and language</source>
         <translation>3. 管理员密码与语言</translation>
     </message>
     <message>
-        <location filename="../setup_screen.py" line="158" />
+        <location filename="../setup_screen.py" line="162" />
         <source>(leave empty to keep the current PIN)</source>
         <translation>（留空则保留当前密码）</translation>
     </message>
     <message>
-        <location filename="../setup_screen.py" line="159" />
+        <location filename="../setup_screen.py" line="163" />
         <source>New PIN, {n}+ digits {keep}</source>
         <translation>新密码，至少 {n} 位数字 {keep}</translation>
     </message>
     <message>
-        <location filename="../setup_screen.py" line="161" />
+        <location filename="../setup_screen.py" line="165" />
         <source>Repeat the PIN</source>
         <translation>再次输入密码</translation>
     </message>
     <message>
-        <location filename="../setup_screen.py" line="170" />
+        <location filename="../setup_screen.py" line="174" />
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../setup_screen.py" line="176" />
+        <location filename="../setup_screen.py" line="180" />
         <source>4. Camera</source>
         <translation>4. 摄像头</translation>
     </message>
     <message>
-        <location filename="../setup_screen.py" line="184" />
+        <location filename="../setup_screen.py" line="188" />
         <source>Check the picture: a phone held at the gate should fill the middle of the frame.</source>
         <translation>请检查画面：在闸口举起的手机应位于画面中央。</translation>
     </message>
     <message>
-        <location filename="../setup_screen.py" line="198" />
+        <location filename="../setup_screen.py" line="202" />
         <source>No event loaded yet.</source>
         <translation>尚未载入活动。</translation>
     </message>
     <message>
-        <location filename="../setup_screen.py" line="200" />
+        <location filename="../setup_screen.py" line="204" />
         <source>{event}: {tickets} tickets</source>
         <translation>{event}：{tickets} 张票</translation>
     </message>
     <message>
-        <location filename="../setup_screen.py" line="223" />
+        <location filename="../setup_screen.py" line="227" />
         <source>Enrolling…</source>
         <translation>正在注册…</translation>
     </message>
     <message>
-        <location filename="../setup_screen.py" line="243" />
+        <location filename="../setup_screen.py" line="247" />
         <source>Event manifest</source>
         <translation>活动票据清单</translation>
     </message>
     <message>
-        <location filename="../setup_screen.py" line="244" />
+        <location filename="../setup_screen.py" line="248" />
         <source>Manifests (*.gsm *.manifest);;All files (*)</source>
         <translation>票据清单 (*.gsm *.manifest);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../setup_screen.py" line="268" />
+        <location filename="../setup_screen.py" line="272" />
         <source>Load the event first: import a manifest or enroll.</source>
         <translation>请先载入活动：导入票据清单或注册设备。</translation>
     </message>
     <message>
-        <location filename="../setup_screen.py" line="272" />
+        <location filename="../setup_screen.py" line="276" />
         <source>Choose this gate.</source>
         <translation>请选择本闸口。</translation>
     </message>
     <message>
-        <location filename="../setup_screen.py" line="277" />
+        <location filename="../setup_screen.py" line="281" />
         <source>The manager PIN needs at least {n} digits.</source>
         <translation>管理员密码至少需要 {n} 位数字。</translation>
     </message>
     <message>
-        <location filename="../setup_screen.py" line="281" />
+        <location filename="../setup_screen.py" line="285" />
         <source>The two PINs differ.</source>
         <translation>两次输入的密码不一致。</translation>
     </message>
@@ -623,113 +656,113 @@
 <context>
     <name>StatusStrip</name>
     <message>
-        <location filename="../status_strip.py" line="82" />
+        <location filename="../status_strip.py" line="91" />
         <source>Exit</source>
         <translation>出场</translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="82" />
+        <location filename="../status_strip.py" line="91" />
         <source>Entry</source>
         <translation>入场</translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="88" />
+        <location filename="../status_strip.py" line="97" />
         <source>No server: manifest file</source>
         <translation>无服务器：使用清单文件</translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="89" />
+        <location filename="../status_strip.py" line="98" />
         <source>Sync off</source>
         <translation>同步关闭</translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="90" />
-        <location filename="../status_strip.py" line="108" />
+        <location filename="../status_strip.py" line="99" />
+        <location filename="../status_strip.py" line="117" />
         <source>Clock not synced</source>
         <translation>时钟未同步</translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="93" />
+        <location filename="../status_strip.py" line="102" />
         <source>Not enrolled: manifest file</source>
         <translation>未注册：使用清单文件</translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="95" />
+        <location filename="../status_strip.py" line="104" />
         <source>Device revoked</source>
         <translation>设备已停用</translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="97" />
+        <location filename="../status_strip.py" line="106" />
         <source>Online</source>
         <translation>在线</translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="99" />
+        <location filename="../status_strip.py" line="108" />
         <source>Offline since {time}</source>
         <translation>自 {time} 起离线</translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="102" />
+        <location filename="../status_strip.py" line="111" />
         <source>Offline</source>
         <translation>离线</translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="104" />
+        <location filename="../status_strip.py" line="113" />
         <source>Never synced</source>
         <translation>从未同步</translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="106" />
+        <location filename="../status_strip.py" line="115" />
         <source>Synced {time}</source>
         <translation>已同步 {time}</translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="107" />
+        <location filename="../status_strip.py" line="116" />
         <source>Clock OK</source>
         <translation>时钟正常</translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="109" />
+        <location filename="../status_strip.py" line="118" />
         <source>Clock NOT SET</source>
         <translation>时钟未设置</translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="114" />
+        <location filename="../status_strip.py" line="123" />
         <source>Admitted {count}</source>
         <translation>已入场 {count}</translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="115" />
+        <location filename="../status_strip.py" line="124" />
         <source>{count} to upload</source>
         <translation>待上传 {count}</translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="131" />
+        <location filename="../status_strip.py" line="140" />
         <source>Camera {fps} fps</source>
         <translation>摄像头 {fps} 帧/秒</translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="133" />
+        <location filename="../status_strip.py" line="142" />
         <source>Camera starting</source>
         <translation>摄像头启动中</translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="135" />
+        <location filename="../status_strip.py" line="144" />
         <source>Camera lost: retrying</source>
         <translation>摄像头断开：重试中</translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="137" />
+        <location filename="../status_strip.py" line="146" />
         <source>Video ended</source>
         <translation>视频已结束</translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="139" />
+        <location filename="../status_strip.py" line="148" />
         <source>Camera failed</source>
         <translation>摄像头故障</translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="141" />
+        <location filename="../status_strip.py" line="150" />
         <source>Camera off</source>
         <translation>摄像头关闭</translation>
     </message>
@@ -1167,12 +1200,12 @@
 <context>
     <name>VerdictView</name>
     <message>
-        <location filename="../verdict_view.py" line="79" />
+        <location filename="../verdict_view.py" line="84" />
         <source>Manual lookup</source>
         <translation>手动查询</translation>
     </message>
     <message>
-        <location filename="../verdict_view.py" line="79" />
+        <location filename="../verdict_view.py" line="84" />
         <source>Handheld scanner</source>
         <translation>手持扫码枪</translation>
     </message>
