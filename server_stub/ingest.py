@@ -32,7 +32,7 @@ from sqlalchemy import Connection, select
 from server_stub import checkpoints, conflicts
 from server_stub.checkpoints import ChainItem
 from server_stub.errors import IssuerError
-from server_stub.movements import MOVEMENT_OUTCOMES, UNVERIFIED_OUTCOMES
+from server_stub.movements import ENTRY_ADMITS, MOVEMENT_OUTCOMES, UNDONE, UNVERIFIED_OUTCOMES
 from server_stub.storage import schema as s
 from server_stub.storage.changelog import next_seqs
 from server_stub.store import IssuerStore
@@ -186,7 +186,8 @@ def ingest(store: IssuerStore, event_id: int, items: Sequence[ScanIn | ItemResul
                 conn, [sc.chain() for sc in scans if sc.device_id == device_id],
                 {sid: item for (dev, sid), item in existing.items() if dev == device_id},
                 {sid for (dev, sid) in new if dev == device_id}, now)
-        moved = sorted({sc.ticket_id for sc in scans if sc.outcome in MOVEMENT_OUTCOMES})
+        moved = sorted({sc.ticket_id for sc in scans
+                        if sc.outcome in MOVEMENT_OUTCOMES or sc.outcome == UNDONE})
         conflicted = conflicts.recheck(conn, event_id, event.policy, moved, now)
     results: list[ItemResult] = []
     for it in items:
@@ -194,7 +195,7 @@ def ingest(store: IssuerStore, event_id: int, items: Sequence[ScanIn | ItemResul
             results.append(it)
             continue
         stored = new.get(it.key) is it  # the first of its key in the batch, and new
-        flag = (it.ticket_id in conflicted and it.outcome == "admitted"
+        flag = (it.ticket_id in conflicted and it.outcome in ENTRY_ADMITS
                 and it.direction == "entry")
         results.append(ItemResult(it.scan_id, STORED if stored else DUPLICATE, flag))
     if fresh:

@@ -17,12 +17,22 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import BigInteger, ColumnElement, Connection, Integer, and_, cast, func, select
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Connection,
+    Integer,
+    and_,
+    case,
+    cast,
+    func,
+    select,
+)
 
 from scanner.verify.clock import format_iso
 from scanner.verify.policy import EventPolicy
 from scanner.verify.token import format_ticket_id
-from server_stub.movements import UNVERIFIED_OUTCOMES
+from server_stub.movements import ENTRY_ADMITS, UNDONE, UNVERIFIED_OUTCOMES
 from server_stub.storage import schema as s
 from server_stub.store import IssuerStore
 
@@ -76,7 +86,10 @@ def counts(store: IssuerStore, event_id: int, policy: EventPolicy) -> Counts:
         proved = outcome not in UNVERIFIED_OUTCOMES  # older gates sent ids read from forgeries
         by_type[type_name(policy, type_id if proved else None)][outcome] += n
         by_outcome[outcome] += n
-    return Counts(sum(by_outcome.values()), by_outcome.get("admitted", 0),
+    # An override is an admission; an undo takes one back (server_stub.movements).
+    admitted = (by_outcome.get("admitted", 0) + by_outcome.get("override_admitted", 0)
+                - by_outcome.get("admission_undone", 0))
+    return Counts(sum(by_outcome.values()), admitted,
                   {k: dict(v) for k, v in sorted(by_gate.items())},
                   {k: dict(v) for k, v in sorted(by_type.items())},
                   dict(sorted(by_outcome.items())), int(n_conflicts), int(flagged))
@@ -120,8 +133,9 @@ def conflicts(store: IssuerStore, event_id: int, policy: EventPolicy,
 
 def _entries(event_id: int) -> ColumnElement[bool]:
     sc = s.scans.c
-    return and_(sc.event_id == event_id, sc.time_flag.is_(None), sc.outcome == "admitted",
-                sc.direction == "entry")
+    # An override is an entry; a supervisor's undo takes one back (counted -1 below).
+    return and_(sc.event_id == event_id, sc.time_flag.is_(None),
+                sc.outcome.in_((*ENTRY_ADMITS, UNDONE)), sc.direction == "entry")
 
 
 def _bucket_of(conn: Connection, bucket: int) -> ColumnElement[int]:
@@ -163,7 +177,8 @@ def timeline(store: IssuerStore, event_id: int, bucket: int | None = None,
         if first > int(low // size):
             clipped = conn.execute(select(func.count()).where(
                 and_(where, sc.device_time < first * size))).scalar_one()
-        rows = conn.execute(select(number, sc.gate, func.count())
+        rows = conn.execute(select(number, sc.gate,
+                                   func.sum(case((sc.outcome == UNDONE, -1), else_=1)))
                             .where(and_(where, sc.device_time >= first * size))
                             .group_by(number, sc.gate)).all()
     totals: Counter[str] = Counter()
@@ -210,7 +225,7 @@ def scans_csv(store: IssuerStore, event_id: int, policy: EventPolicy) -> Iterato
                           format_iso(r.device_time, policy), f"{r.received_at:.3f}",
                           r.device_id or "", _cell(names.get(r.device_id or "", "")),
                           r.source or "", r.via, _cell(r.reason or ""),
-                          "yes" if r.ticket_id in flagged and r.outcome == "admitted" else "",
+                          "yes" if r.ticket_id in flagged and r.outcome in ENTRY_ADMITS else "",
                           r.time_flag or ""])
         yield buf.getvalue()
         buf.seek(0)
