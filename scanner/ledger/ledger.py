@@ -23,8 +23,6 @@ from dataclasses import replace as with_changes
 from pathlib import Path
 from typing import IO, Any, Literal
 
-from sqlite_utils import Database
-
 from scanner.ledger import chain, replica, supervisor
 from scanner.ledger.errors import LedgerError, translated
 from scanner.ledger.importer import ImportResult, Progress, import_manifest
@@ -104,7 +102,6 @@ class Ledger:
                 conn.close()
             raise
         self.conn: sqlite3.Connection = conn
-        self.db = Database(conn)
 
     def close(self) -> None:
         """Close the connection (committed scans are already on disk)."""

@@ -15,7 +15,7 @@ from scanner.ledger.manifest import ManifestError
 from scanner.verify.verdict import Outcome
 from scanner.verify.view import GateContext, TicketRecord
 from tests.factories import T0, Issuer, demo_policy, seeded_key
-from tests.ledger.util import TICKETS, dump
+from tests.ledger.util import TICKETS, all_rows, dump
 
 GATE = GateContext("Gate 1")
 
@@ -136,13 +136,13 @@ def test_newer_manifest_updates_in_place_and_keeps_scans(loaded: Ledger, issuer:
     first = loaded.redeem(issuer.issue(0x1001).token(T0), T0, GATE)
     assert first.verdict.outcome is Outcome.ADMITTED
     loaded.redeem(issuer.issue(0x1002).token(T0), T0, GATE)
-    scans_before = sorted(r["scan_id"] for r in loaded.db["scans"].rows)
+    scans_before = sorted(r["scan_id"] for r in all_rows(loaded.conn, "scans"))
     # Sequence 2: ticket 0x1002 transferred (serial 1), 0x1001 refunded, a new ticket.
     data = issuer.manifest([(0x1002, 1, 1, None), (0x6006, 1, 0, None)],
                            [(0x1001, 0, "refund")], sequence=2)
     result = loaded.import_manifest(io.BytesIO(data))
     assert (result.sequence, result.tickets, result.revocations) == (2, 2, 1)
-    assert sorted(r["scan_id"] for r in loaded.db["scans"].rows) == scans_before
+    assert sorted(r["scan_id"] for r in all_rows(loaded.conn, "scans")) == scans_before
     assert loaded.verify_chain().ok
     assert loaded.ticket(0x1001) == TicketRecord(0x1001, 1, 0, True, "refund", "A-1")
     assert loaded.ticket(0x1002) == TicketRecord(0x1002, 1, 1)

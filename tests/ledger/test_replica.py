@@ -37,8 +37,8 @@ def test_remote_scan_makes_the_ticket_already_used_with_the_other_gate(
     v = loaded.redeem(issuer.issue(0x1001).token(T0), T0, GATE).verdict
     assert v.outcome is Outcome.ALREADY_USED
     assert (v.previous_gate, v.previous_time) == ("Gate 2", T0 - 300)
-    row = loaded.db.execute("SELECT source, uploaded, recorded_at, device_time FROM scans "
-                            "WHERE seq = 1").fetchone()
+    row = loaded.conn.execute("SELECT source, uploaded, recorded_at, device_time FROM scans "
+                              "WHERE seq = 1").fetchone()
     assert row[:2] == ("remote", 1) and row[3] == T0 - 300
     assert loaded.verify_chain().ok and loaded.sync_state(CURSOR_KEY) == "5"
     assert loaded.upload_counts().pending == 1  # only the local refusal waits for upload
