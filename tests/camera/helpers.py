@@ -17,11 +17,12 @@ from tests.factories import T0, Phone
 
 def write_phone_video(path: Path, segments: Sequence[tuple[Phone | None, float]], *,
                       fps: int = 10, size: tuple[int, int] = (640, 480),
-                      period: int = 1) -> list[str]:
+                      period: int = 1, inverted: bool = False) -> list[str]:
     """Write an MJPG AVI of phones held up in turn; returns the distinct texts shown.
 
     Each segment is (phone or None for an empty scene, seconds). The phone's code
     rotates every `period` seconds of video time, as the wallet's does every 30 s.
+    `inverted` shows the phones in dark mode (a light code on a dark screen).
     """
     width, height = size
     writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*"MJPG"), fps, (width, height))
@@ -37,7 +38,8 @@ def write_phone_video(path: Path, segments: Sequence[tuple[Phone | None, float]]
                     shown.append(text)
                 sway = 0.03 * np.sin(frame_no / 3)  # a hand is never quite still
                 frame = synth.phone_frame(text, width, height, code_frac=0.55,
-                                          center=(0.5 + sway, 0.5), seed=frame_no % 7)
+                                          center=(0.5 + sway, 0.5), seed=frame_no % 7,
+                                          inverted=inverted)
                 writer.write(synth.blur(frame, 0.6))
                 frame_no += 1
     finally:
