@@ -11,7 +11,9 @@ import cv2
 import numpy as np
 
 from scanner.camera import synth
-from scanner.camera.frames import SourceState
+from scanner.camera.file_source import FileSource
+from scanner.camera.frames import Frame, SourceState
+from scanner.camera.health import CameraHealth
 from tests.factories import T0, Phone
 
 
@@ -54,6 +56,7 @@ class Recorder:
         self.decoded: list[tuple[str, float, float]] = []  # text, frame time, arrival
         self.states: list[tuple[SourceState, str, float]] = []
         self.previews: list[tuple[np.ndarray, float]] = []
+        self.health: list[tuple[CameraHealth, str]] = []
         self._lock = threading.RLock()
         self.changed = threading.Condition(self._lock)
 
@@ -66,6 +69,20 @@ class Recorder:
         with self._lock:
             self.states.append((state, detail, time.monotonic()))
             self.changed.notify_all()
+
+    def on_health(self, health: CameraHealth, detail: str) -> None:
+        with self._lock:
+            self.health.append((health, detail))
+            self.changed.notify_all()
+
+    def health_list(self) -> list[CameraHealth]:
+        with self._lock:
+            return [h for h, _ in self.health]
+
+    def wait_health(self, health: CameraHealth, timeout: float) -> bool:
+        """Wait until the latest reported health is `health`."""
+        return self.wait_for(lambda: bool(self.health) and self.health[-1][0] is health,
+                             timeout)
 
     def on_preview(self, image: np.ndarray, frame_time: float) -> None:
         with self._lock:
@@ -87,4 +104,30 @@ class Recorder:
 
     def kwargs(self) -> dict[str, object]:
         return {"on_decoded": self.on_decoded, "on_state": self.on_state,
-                "on_preview": self.on_preview}
+                "on_preview": self.on_preview, "on_health": self.on_health}
+
+
+class StallingSource(FileSource):
+    """A real file source whose reads block (a hung driver) after `stall_after` frames.
+
+    The read blocks until `resume()` is called; `interrupt()` (the pipeline's stop)
+    still ends it, as a driver's timeout would.
+    """
+
+    def __init__(self, path: Path, stall_after: int, **kwargs: object) -> None:
+        super().__init__(path, **kwargs)  # type: ignore[arg-type]
+        self.stall_after = stall_after
+        self._resumed = threading.Event()
+        self._delivered = 0
+
+    def resume(self) -> None:
+        """Let the blocked read deliver again."""
+        self._resumed.set()
+
+    def read(self) -> Frame | None:
+        if self._delivered >= self.stall_after:
+            while not self._resumed.wait(0.05):
+                if self._interrupted.is_set():
+                    return None
+        self._delivered += 1
+        return super().read()
