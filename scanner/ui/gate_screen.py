@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from scanner.camera.health import CameraHealth
 from scanner.ui import theme
 from scanner.ui.display import Tone, VerdictDisplay
 from scanner.ui.manual_lookup import ManualLookupPanel
@@ -40,6 +41,7 @@ class GateScreen(QWidget):
         super().__init__(parent)
         self.setObjectName("gate_screen")
         self._hold_ms = dict(HOLD_MS if hold_ms is None else hold_ms)
+        self.camera_down = False  # READY is replaced by CAMERA NOT WORKING while True
         self.strip = StatusStrip(self)
         self.warning = QLabel(self)
         self.warning.setObjectName("warning_banner")
@@ -195,6 +197,29 @@ class GateScreen(QWidget):
         """A condition staff must know about while it lasts (clock not set...); '' hides it."""
         self.warning.setText(text)
         self.warning.setVisible(bool(text))
+
+    # -- camera health ------------------------------------------------------------------------
+    def set_camera_health(self, health: str) -> bool:
+        """READY, or CAMERA NOT WORKING while the camera is out; True if an outage just began.
+
+        Only the ready page changes: a verdict on screen stays until it times out,
+        and then the camera's state is what shows.
+        """
+        down = CameraHealth(health).is_outage
+        began = down and not self.camera_down
+        self.camera_down = down
+        if down:
+            self.ready_word.setText(self.tr("CAMERA NOT WORKING"))
+            self.ready_word.setFont(theme.font(44, bold=True))
+            self.ready_word.setStyleSheet(f"color: {theme.BAD};")
+            self.ready_hint.setText(self.tr("Use manual lookup (F2) or the handheld scanner"))
+        else:
+            self.ready_word.setText(self.tr("READY"))
+            self.ready_word.setFont(theme.font(84, bold=True))
+            self.ready_word.setStyleSheet(f"color: {theme.OK};")
+            self.ready_hint.setText(self.tr("Hold the ticket code up to the camera"))
+        self.ready_word.setWordWrap(down)
+        return began
 
     def open_lookup(self) -> None:
         """Show the manual lookup panel."""

@@ -34,6 +34,21 @@
 <context>
     <name>GateApp</name>
     <message>
+        <location filename="../app.py"/>
+        <source>No camera found: check the cable and the camera chosen in set-up (retrying)</source>
+        <translation>未找到摄像头：请检查连接线和设置中选择的摄像头（正在重试）</translation>
+    </message>
+    <message>
+        <location filename="../app.py"/>
+        <source>The camera stopped sending pictures</source>
+        <translation>摄像头已停止传送画面</translation>
+    </message>
+    <message>
+        <location filename="../app.py"/>
+        <source>The camera picture is black: is the lens covered?</source>
+        <translation>摄像头画面全黑：镜头是否被遮挡？</translation>
+    </message>
+    <message>
         <location filename="../app.py" line="209"/>
         <source>DEMO</source>
         <translation>演示</translation>
@@ -131,6 +146,16 @@
 </context>
 <context>
     <name>GateScreen</name>
+    <message>
+        <location filename="../gate_screen.py"/>
+        <source>CAMERA NOT WORKING</source>
+        <translation>摄像头无法使用</translation>
+    </message>
+    <message>
+        <location filename="../gate_screen.py"/>
+        <source>Use manual lookup (F2) or the handheld scanner</source>
+        <translation>请使用手动查询 (F2) 或手持扫码枪</translation>
+    </message>
     <message>
         <location filename="../gate_screen.py" line="86"/>
         <source>READY</source>
@@ -585,6 +610,21 @@
 </context>
 <context>
     <name>StatusStrip</name>
+    <message>
+        <location filename="../status_strip.py"/>
+        <source>No camera</source>
+        <translation>无摄像头</translation>
+    </message>
+    <message>
+        <location filename="../status_strip.py"/>
+        <source>Camera frozen</source>
+        <translation>摄像头画面卡住</translation>
+    </message>
+    <message>
+        <location filename="../status_strip.py"/>
+        <source>Camera picture black</source>
+        <translation>摄像头画面全黑</translation>
+    </message>
     <message>
         <location filename="../status_strip.py" line="82"/>
         <source>Exit</source>
