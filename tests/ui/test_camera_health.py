@@ -34,8 +34,7 @@ def _alarms(app: object) -> int:
 def test_missing_camera_index_never_shows_ready(qtbot: QtBot, make_app: AppMaker,
                                                 data_dir: Path) -> None:
     """`gatescan run --camera 7` on a machine without camera 7."""
-    app = make_app(data_dir, source=sources.make_source, wait_ready=False)
-    app.source_requested.emit("7")
+    app = make_app(data_dir, source=lambda _spec: sources.make_source("7"), wait_ready=False)
     gate = app.window.gate
     qtbot.waitUntil(lambda: gate.ready_word.text() == NOT_WORKING, timeout=5000)
     assert gate.ready_hint.text() == "Use manual lookup (F2) or the handheld scanner"
@@ -122,6 +121,13 @@ def test_chinese_camera_not_working(qtbot: QtBot, make_app: AppMaker, data_dir: 
     write_phone_video(video, [(None, 0.5)], fps=10)
     app = make_app(data_dir, source=lambda _spec: FileSource(video), language="zh_CN")
     gate = app.window.gate
-    qtbot.waitUntil(lambda: gate.ready_word.text() == "摄像头无法使用", timeout=5000)
-    assert "手动查询" in gate.ready_hint.text()
-    assert gate.strip.camera.plain() == "视频已结束" and gate.strip.camera.state == "bad"
+    try:
+        qtbot.waitUntil(lambda: gate.ready_word.text() == "摄像头无法使用", timeout=5000)
+        assert "手动查询" in gate.ready_hint.text()
+        assert gate.strip.camera.plain() == "视频已结束" and gate.strip.camera.state == "bad"
+    finally:
+        from PySide6.QtWidgets import QApplication
+
+        from scanner.ui import translations
+
+        translations.uninstall(QApplication.instance(), app._translator)  # type: ignore[arg-type]
