@@ -131,3 +131,27 @@ def test_chinese_camera_not_working(qtbot: QtBot, make_app: AppMaker, data_dir: 
         from scanner.ui import translations
 
         translations.uninstall(QApplication.instance(), app._translator)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("language", ["en", "zh_CN"])
+def test_camera_not_working_fits_every_screen(qtbot: QtBot, make_app: AppMaker, data_dir: Path,
+                                              language: str) -> None:
+    """CAMERA NOT WORKING and the strip's camera field: not elided, nothing overlapping."""
+    from tests.ui.test_screen_sizes import SIZES, check, sized
+
+    app = make_app(data_dir, language=language)
+    found: list[str] = []
+    try:
+        for health in (CameraHealth.MISSING, CameraHealth.BLACK):
+            app._camera_health_changed(health.value, "")
+            for size in SIZES:
+                sized(qtbot, app, size)
+                found += check(app, size, f"camera {health.value}")
+        assert app.window.gate.ready_word.wordWrap()
+    finally:
+        from PySide6.QtWidgets import QApplication
+
+        from scanner.ui import translations
+
+        translations.uninstall(QApplication.instance(), app._translator)  # type: ignore[arg-type]
+    assert not found, "\n".join(found)
