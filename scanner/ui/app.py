@@ -377,12 +377,10 @@ class GateApp(QObject):
             self.sound.play(Alert.CAMERA_DOWN)
         messages = {
             CameraHealth.STARTING.value: self.tr("Starting the camera…"),
-            CameraHealth.MISSING.value: self.tr("No camera found: check the cable and the "
-                                                "camera chosen in set-up (retrying)"),
+            CameraHealth.MISSING.value: self.tr("No camera found: check the cable"),
             CameraHealth.LOST.value: self.tr("Camera lost: plug it back in (retrying)"),
             CameraHealth.FROZEN.value: self.tr("The camera stopped sending pictures"),
-            CameraHealth.BLACK.value: self.tr("The camera picture is black: is the lens "
-                                              "covered?"),
+            CameraHealth.BLACK.value: self.tr("Camera picture black: lens covered?"),
             CameraHealth.FAILED.value: self.tr("Camera failed: {detail}").format(detail=detail),
             CameraHealth.ENDED.value: self.tr("The video has ended"),
         }

@@ -57,8 +57,8 @@
     <name>GateApp</name>
     <message>
         <location filename="../app.py" />
-        <source>No camera found: check the cable and the camera chosen in set-up (retrying)</source>
-        <translation>未找到摄像头：请检查连接线和设置中选择的摄像头（正在重试）</translation>
+        <source>No camera found: check the cable</source>
+        <translation>未找到摄像头：请检查连接线</translation>
     </message>
     <message>
         <location filename="../app.py" />
@@ -67,8 +67,8 @@
     </message>
     <message>
         <location filename="../app.py" />
-        <source>The camera picture is black: is the lens covered?</source>
-        <translation>摄像头画面全黑：镜头是否被遮挡？</translation>
+        <source>Camera picture black: lens covered?</source>
+        <translation>摄像头画面全黑：镜头被遮挡？</translation>
     </message>
     <message>
         <location filename="../app.py" line="220" />
