@@ -29,6 +29,28 @@ class EnvironmentProblem(click.ClickException):
     exit_code = EXIT_ERROR
 
 
+def environment_problem(exc: BaseException) -> EnvironmentProblem | None:
+    """The one-line operator message for a known environment failure, None for a bug.
+
+    Ledger failures (disk full, locked, damaged, gone), file system errors (read-only
+    folder, missing permission, no space) and SQLite errors the ledger knows.
+    """
+    import sqlite3
+
+    from scanner.ledger.errors import LedgerError, classify
+
+    if isinstance(exc, LedgerError):
+        return EnvironmentProblem(f"{exc.message} [{exc.code}]")
+    if isinstance(exc, OSError):
+        where = f"{exc.filename}: " if exc.filename else ""
+        return EnvironmentProblem(f"{where}{exc.strerror or exc}")
+    if isinstance(exc, sqlite3.Error):
+        known = classify(exc)
+        if known is not None:
+            return EnvironmentProblem(f"{known.message} [{known.code}]")
+    return None
+
+
 class LazyGroup(click.Group):
     """A command group whose heavier commands (camera, UI) import only when used."""
 
@@ -45,6 +67,18 @@ class LazyGroup(click.Group):
 
         return [name for name, target in self.lazy.items()
                 if importlib.util.find_spec(target.split(":")[0]) is not None]
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command; a known environment failure anywhere below is one line, exit 2."""
+        try:
+            return super().invoke(ctx)
+        except EnvironmentProblem:
+            raise
+        except Exception as exc:
+            problem = environment_problem(exc)
+            if problem is None:
+                raise  # a bug: keep the traceback
+            raise problem from None
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         command = super().get_command(ctx, cmd_name)

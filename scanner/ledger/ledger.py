@@ -9,6 +9,7 @@ and a ticket is admitted once. One `Ledger` object per thread.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import math
@@ -16,7 +17,7 @@ import os
 import secrets
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,9 +26,9 @@ from typing import IO, Any, Literal
 from sqlite_utils import Database
 
 from scanner.ledger import chain, replica
-from scanner.ledger.errors import LedgerError, translated
+from scanner.ledger.errors import LedgerError, strict_text, translated
 from scanner.ledger.importer import ImportResult, Progress, import_manifest
-from scanner.ledger.schema import SchemaTooNewError, migrate, schema_version
+from scanner.ledger.schema import MIGRATIONS, SchemaTooNewError, migrate, schema_version
 from scanner.verify.policy import EventPolicy, PolicyError
 from scanner.verify.token import MAX_TICKET_ID
 from scanner.verify.verdict import Outcome, Verdict
@@ -39,6 +40,9 @@ log = logging.getLogger(__name__)
 Source = Literal["camera", "wedge", "manual", "cli", "remote"]
 SOURCES: frozenset[str] = frozenset({"camera", "wedge", "manual", "cli", "remote"})
 DEFAULT_BUSY_TIMEOUT = 5.0
+# Opens the SQLite connection (path, busy timeout in s): the seam the power-cut tests use
+# to run this very code through a crash-simulating VFS (tests/ledger/crashvfs.py).
+Connect = Callable[[Path, float], sqlite3.Connection]
 _MOVEMENT_OUTCOMES = tuple(o.value for o in Outcome if o.counts_as_movement)
 _MOVEMENT_SQL = (
     "SELECT device_time, gate, direction, device_id FROM scans "
@@ -65,28 +69,48 @@ class Redemption:
         return self.scan_id is not None
 
 
+def connect_sqlite(path: Path, busy_timeout: float) -> sqlite3.Connection:
+    """The production connection: the stdlib driver in autocommit mode."""
+    return sqlite3.connect(path, isolation_level=None, timeout=busy_timeout)
+
+
 class Ledger:
     """The local SQLite ledger of one gate device."""
 
     def __init__(self, path: str | os.PathLike[str], *,
-                 busy_timeout: float = DEFAULT_BUSY_TIMEOUT) -> None:
+                 busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
+                 connect: Connect = connect_sqlite) -> None:
         self.path = Path(path)
         self._policy_cache: tuple[tuple[Any, ...], EventPolicy] | None = None
+        self._identity: FileIds = ()
+        before = _file_id(self.path)
         conn: sqlite3.Connection | None = None
         try:
-            with translated():
-                conn = sqlite3.connect(self.path, isolation_level=None, timeout=busy_timeout)
+            with translated(), _damaged_schema_text():
+                conn = connect(self.path, busy_timeout)
+                conn.text_factory = strict_text
                 conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000):d}")
                 mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
                 if str(mode).lower() != "wal":
                     raise LedgerError("no_wal", f"the ledger cannot use WAL mode (got {mode})")
                 conn.execute("PRAGMA synchronous = FULL")
                 conn.execute("PRAGMA journal_size_limit = 67108864")
+                _quick_check(conn, self.path)
                 migrate(conn)
+                _check_schema(conn, self.path)
+                self._identity = _identify(self.path, before)
         except SchemaTooNewError as exc:
             assert conn is not None
             conn.close()
             raise LedgerError("schema_too_new", str(exc)) from exc
+        except LedgerError as exc:
+            if conn is not None:
+                conn.close()
+            if exc.code == "corrupt":  # damaged before any scan was decided: say what to do
+                cause = exc.__cause__
+                raise _damaged(self.path, getattr(cause, "sqlite_errorname", None)
+                               or exc.message) from exc
+            raise
         except BaseException:
             if conn is not None:
                 conn.close()
@@ -97,6 +121,20 @@ class Ledger:
     def close(self) -> None:
         """Close the connection (committed scans are already on disk)."""
         self.conn.close()
+
+    def check_file(self) -> None:
+        """Raise `LedgerError('ledger_gone')` unless the path still names the file written to.
+
+        A ledger deleted or replaced under a running gate keeps accepting writes
+        into an unlinked inode that nobody will ever read: a commit there is not
+        a record. Two `stat` calls; run after every commit, before reporting it.
+        """
+        for path, ident in self._identity:
+            if _file_id(path) != ident:
+                raise LedgerError(
+                    "ledger_gone", f"the ledger file {self.path} was deleted or replaced "
+                    "while the gate was running: nothing is being recorded; restart the gate "
+                    "app (see docs/operations.md, 'A damaged or lost ledger')")
 
     def __enter__(self) -> Ledger:
         return self
@@ -178,6 +216,7 @@ class Ledger:
             except BaseException:
                 self._rollback()
                 raise
+        self.check_file()
         log.debug("scan %s: %s", scan_id, verdict.outcome.value)
         return Redemption(verdict, scan_id, seq)
 
@@ -209,6 +248,7 @@ class Ledger:
             except BaseException:
                 self._rollback()
                 raise
+        self.check_file()
         log.debug("manual scan %s: %s", scan_id, verdict.outcome.value)
         return Redemption(verdict, scan_id, seq)
 
@@ -241,8 +281,10 @@ class Ledger:
                         replace: bool = False) -> ImportResult:
         """Load a signed event manifest, all or nothing (see `scanner.ledger.importer`)."""
         with translated():
-            return import_manifest(self.conn, source, expect_key=expect_key,
-                                   progress=progress, replace=replace)
+            result = import_manifest(self.conn, source, expect_key=expect_key,
+                                     progress=progress, replace=replace)
+        self.check_file()
+        return result
 
     def verify_chain(self) -> chain.ChainReport:
         """Re-check the scan log's hash chain (on one consistent snapshot)."""
@@ -264,6 +306,7 @@ class Ledger:
             except BaseException:
                 self._rollback()
                 raise
+        self.check_file()
 
     # -- sync (scanner.ledger.replica) ------------------------------------------------------
 
@@ -410,3 +453,81 @@ class Ledger:
         counts = replica.upload_counts(self.conn)
         return {"pending_uploads": counts.pending, "rejected_uploads": counts.rejected,
                 "upload_conflicts": counts.conflicts, "local_only_scans": counts.local_only}
+
+
+def _file_id(path: Path) -> tuple[int, int] | None:
+    """(device, inode) of the file at `path`, None if there is none."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return (st.st_dev, st.st_ino)
+
+
+FileIds = tuple[tuple[Path, tuple[int, int]], ...]
+
+
+def _identify(path: Path, before: tuple[int, int] | None) -> FileIds:
+    """The files a commit goes to (the database and its WAL), as opened.
+
+    While SQLite holds them open their inodes cannot be reused, so a path that
+    still names the same (device, inode) names the very file being written.
+    """
+    now = _file_id(path)
+    if now is None or (before is not None and before != now):
+        raise LedgerError("ledger_gone", f"the ledger file {path} was replaced while opening")
+    ids = [(path, now)]
+    wal = path.with_name(path.name + "-wal")
+    wal_id = _file_id(wal)
+    if wal_id is not None:
+        ids.append((wal, wal_id))
+    return tuple(ids)
+
+
+def _quick_check(conn: sqlite3.Connection, path: Path) -> None:
+    """`PRAGMA quick_check` at open: a damaged file is refused before any scan is decided."""
+    problems = [str(r[0]) for r in conn.execute("PRAGMA quick_check(5)")]
+    if problems != ["ok"]:
+        raise _damaged(path, problems[0][:120])
+
+
+@functools.cache
+def _expected_schema(version: int) -> frozenset[tuple[str, str, str, str | None]]:
+    """sqlite_master as the migrations up to `version` make it (on a throw-away database)."""
+    scratch = sqlite3.connect(":memory:", isolation_level=None)
+    try:
+        migrate(scratch, MIGRATIONS[:version])
+        return _schema_rows(scratch)
+    finally:
+        scratch.close()
+
+
+def _schema_rows(conn: sqlite3.Connection) -> frozenset[tuple[str, str, str, str | None]]:
+    return frozenset(conn.execute("SELECT type, name, tbl_name, sql FROM sqlite_master"))
+
+
+def _check_schema(conn: sqlite3.Connection, path: Path) -> None:
+    """A schema the migrations did not write (damaged text that still parses) is refused."""
+    version = schema_version(conn)
+    if _schema_rows(conn) != _expected_schema(version):
+        raise _damaged(path, "its schema is not the one GateScan writes")
+
+
+def _damaged(path: Path, detail: str) -> LedgerError:
+    """The error for a file found damaged at open, saying how to recover."""
+    return LedgerError(
+        "ledger_damaged", f"the ledger file {path} is damaged ({detail}): run `gatescan "
+        "recover` (see docs/operations.md, 'A damaged or lost ledger')")
+
+
+@contextmanager
+def _damaged_schema_text() -> Iterator[None]:
+    """SQLite's message about a damaged schema quotes the damaged bytes, which may not be UTF-8.
+
+    The stdlib then raises `UnicodeDecodeError` instead of `sqlite3.DatabaseError`:
+    inside the ledger's own open sequence that can only mean a damaged file.
+    """
+    try:
+        yield
+    except UnicodeDecodeError as exc:
+        raise LedgerError("corrupt", "its schema cannot be read") from exc
