@@ -112,7 +112,7 @@ class _Group(click.Group):
             if isinstance(exc, UnicodeDecodeError):
                 # SQLite's message about a damaged schema page quotes the damaged bytes.
                 detail = "the database file is damaged (text that is not UTF-8)"
-            log.warning("environment error: %s", detail)
+            log.info("environment error: %s", detail)  # -v; the Error: line says it
             raise CliError(f"cannot use {where}: {detail}") from None
 
 

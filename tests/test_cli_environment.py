@@ -95,6 +95,7 @@ def _root_page(db: Path, table: str) -> int:
         conn.close()
 
 
+DAMAGED_FILES = 8  # hypothesis examples of the random-damage test
 COMMANDS = [["status"], ["check", "anything", "--at", str(T0)], ["export-scans", "out.jsonl"]]
 
 
@@ -186,7 +187,7 @@ def test_a_ledger_locked_by_another_process(gate: Path, tmp_path: Path) -> None:
     assert_environment_error(out, "busy")
 
 
-@settings(max_examples=8, deadline=None, derandomize=True,
+@settings(max_examples=DAMAGED_FILES, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(flips=st.lists(st.tuples(st.floats(0, 1, exclude_max=True), st.integers(1, 255)),
                       min_size=1, max_size=4))

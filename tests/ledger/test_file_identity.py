@@ -15,13 +15,14 @@ from scanner.verify.view import GateContext
 from tests.factories import T0, Issuer
 
 GATE = GateContext("Gate 1")
+WAYS = ["delete", "replace", "move_away", "delete_wal"]  # how the file goes
 
 
 def _redeem(ledger: Ledger, issuer: Issuer, ticket: int) -> str | None:
     return ledger.redeem(issuer.issue(ticket).token(T0), T0, GATE).scan_id
 
 
-@pytest.mark.parametrize("how", ["delete", "replace", "move_away", "delete_wal"])
+@pytest.mark.parametrize("how", WAYS)
 def test_a_file_gone_under_the_open_ledger_records_nothing(
         loaded: Ledger, issuer: Issuer, tmp_path: Path, how: str) -> None:
     assert _redeem(loaded, issuer, 0x1001) is not None

@@ -31,6 +31,7 @@ CUTS = {"redeem": 450, "import": 300, "sync": 300}
 EVENT = 7
 GATE = GateContext("Gate 1", "entry", "dev_000000000001")
 TICKETS = [(0x9000 + i, 1, 0, f"R{i}") for i in range(40)]
+LIAR_CUTS = 3  # the control runs
 LOCAL_SCANS = 4  # made before the cut workloads start, for the sync round to acknowledge
 
 
@@ -192,7 +193,7 @@ def test_the_simulator_catches_a_disk_that_lies_about_syncs(
     """The control: with syncs ignored, a cut after the stream loses scans the gate showed."""
     base, local = template
     lost = 0
-    for i in range(3):
+    for i in range(LIAR_CUTS):
         path = tmp_path / f"liar{i}.db"
         shutil.copyfile(base, path)
         disk = PowerCutDisk(lying=True)
@@ -200,4 +201,4 @@ def test_the_simulator_catches_a_disk_that_lies_about_syncs(
         out = _run(path, issuer, _redeem_stream, local, disk, cut_at_end=True)
         assert len(out.scans) == 6
         lost += _check(path, "redeem", out, local)[1]
-    assert lost == 18
+    assert lost == 6 * LIAR_CUTS
