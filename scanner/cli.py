@@ -51,6 +51,27 @@ def environment_problem(exc: BaseException) -> EnvironmentProblem | None:
     return None
 
 
+class UnixTimeParam(click.ParamType[float]):
+    """A typed `--at` time: seconds since 1970, a plausible date (see `parse_unix_time`)."""
+
+    name = "UNIX_TIME"
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> float:
+        """Parse and range-check the time; a bad one is a usage error (exit 2)."""
+        from scanner.verify.token import parse_unix_time
+
+        if isinstance(value, float):
+            return value
+        try:
+            return parse_unix_time(str(value))
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+UNIX_TIME = UnixTimeParam()
+
+
 class LazyGroup(click.Group):
     """A command group whose heavier commands (camera, UI) import only when used."""
 
@@ -154,7 +175,7 @@ def import_manifest(settings: ScannerSettings, file: Path, expect_key: str | Non
 
 @main.command()
 @click.argument("text")
-@click.option("--at", "at", type=float, metavar="UNIX_TIME",
+@click.option("--at", "at", type=UNIX_TIME, metavar="UNIX_TIME",
               help="Check as if the time were this (default: now).")
 @click.option("--gate", metavar="NAME", help="Gate name (default: the event's first gate).")
 @click.option("--direction", type=click.Choice(["entry", "exit"]), default="entry",
@@ -239,6 +260,8 @@ def _print_verdict(verdict: Any, gate: str, dry_run: bool) -> None:
     from scanner.verify.token import format_ticket_id
 
     word, colour = _BANNER[verdict.level.value]
+    if verdict.outcome.value == "exit_recorded":  # an exit opens the gate, but is no admission
+        word = "EXIT OK"
     click.secho(f" {word} ", fg="black", bg=colour, bold=True, nl=False)
     click.echo(f"  {verdict.reason}")
     t = verdict.ticket
@@ -273,14 +296,38 @@ def status(settings: ScannerSettings, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(info, default=str))
         return
+    enrolled = bool(info.get("enrolled"))
     for key, value in info.items():
-        if key in _TIME_KEYS and isinstance(value, int | float):
+        if value is None:
+            value = _unset_word(key, enrolled)
+        elif key in _TIME_KEYS and isinstance(value, int | float):
             value = datetime.fromtimestamp(value).astimezone().isoformat(" ", "seconds")
         elif key == "clock_offset" and isinstance(value, int | float):
             value = f"{value * 1000:+.0f} ms (server time minus this clock)"
         if isinstance(value, dict):
             value = ", ".join(f"{k}: {v}" for k, v in value.items()) or "-"
         click.echo(f"{key.replace('_', ' '):>20}: {value}")
+
+
+# What an unset field means, in words (text mode only: --json keeps null).
+_UNSET_WORDS = {
+    "event": "none loaded",
+    "last_import": "never",
+    "last_sync": "never",
+    "last_pull": "never",
+    "offline_since": "never online",
+    "clock_offset": "unknown (not synced yet)",
+    "sync_error": "none",
+}
+
+
+def _unset_word(key: str, enrolled: bool) -> str:
+    """The word `gatescan status` prints for a field that has no value."""
+    if key in ("device_id", "server_url") or (key == "gate" and not enrolled):
+        return "not enrolled"
+    if key == "gate":
+        return "any (not assigned to a gate)"
+    return _UNSET_WORDS.get(key, "not set")
 
 
 def _sync_info(settings: ScannerSettings) -> dict[str, Any]:

@@ -4,29 +4,29 @@
 <context>
     <name>Enrollment</name>
     <message>
-        <location filename="../enrollment.py" line="69"/>
-        <location filename="../enrollment.py" line="73"/>
-        <location filename="../enrollment.py" line="75"/>
+        <location filename="../enrollment.py" line="62"/>
+        <location filename="../enrollment.py" line="66"/>
+        <location filename="../enrollment.py" line="68"/>
         <source>Not an enrollment code</source>
         <translation>不是设备注册码</translation>
     </message>
     <message>
-        <location filename="../enrollment.py" line="77"/>
+        <location filename="../enrollment.py" line="70"/>
         <source>Enrollment code from a newer server: update this gate</source>
         <translation>注册码来自更新版本的服务器：请升级本闸机</translation>
     </message>
     <message>
-        <location filename="../enrollment.py" line="82"/>
+        <location filename="../enrollment.py" line="75"/>
         <source>Enrollment code has no usable server address</source>
         <translation>注册码中没有可用的服务器地址</translation>
     </message>
     <message>
-        <location filename="../enrollment.py" line="85"/>
+        <location filename="../enrollment.py" line="78"/>
         <source>Enrollment code is damaged</source>
         <translation>注册码已损坏</translation>
     </message>
     <message>
-        <location filename="../enrollment.py" line="118"/>
+        <location filename="../enrollment.py" line="111"/>
         <source>an unexpected error in this program (it is logged): restart the gate and try again</source>
         <translation>程序出现意外错误（已记入日志）：请重启闸机后重试</translation>
     </message>
@@ -176,17 +176,32 @@
     </message>
     <message>
         <location filename="../main_window.py" line="97"/>
-        <location filename="../main_window.py" line="150"/>
+        <location filename="../main_window.py" line="170"/>
         <source>Manager PIN to close GateScan</source>
         <translation>输入管理员密码以关闭 GateScan</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="113"/>
+        <location filename="../main_window.py" line="102"/>
+        <source>Close GateScan?</source>
+        <translation>关闭 GateScan？</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="103"/>
+        <source>This gate stops scanning until GateScan is started again. Every scan so far is saved.</source>
+        <translation>在重新启动 GateScan 之前，本闸机将停止扫码。已有的扫码记录都已保存。</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="108"/>
+        <source>Close GateScan</source>
+        <translation>关闭 GateScan</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="133"/>
         <source>Too many wrong PINs: wait {s} s</source>
         <translation>密码错误次数过多：请等待 {s} 秒</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="122"/>
+        <location filename="../main_window.py" line="142"/>
         <source>Wrong PIN</source>
         <translation>密码错误</translation>
     </message>
@@ -911,37 +926,37 @@
         <translation>出场</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="137"/>
+        <location filename="../reasons.py" line="139"/>
         <source>Admitted by ticket number (no phone)</source>
         <translation>凭票号入场（未出示手机）</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="151"/>
+        <location filename="../reasons.py" line="153"/>
         <source>No re-entry: left at {gate} at {time}</source>
         <translation>不可再次入场：已于 {time} 从 {gate} 离场</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="159"/>
+        <location filename="../reasons.py" line="161"/>
         <source>The disk is full: scans cannot be recorded</source>
         <translation>磁盘已满：无法记录扫码</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="160"/>
+        <location filename="../reasons.py" line="162"/>
         <source>The ledger is busy: try again</source>
         <translation>票据库忙：请重试</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="161"/>
+        <location filename="../reasons.py" line="163"/>
         <source>The ledger cannot be written</source>
         <translation>票据库无法写入</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="162"/>
+        <location filename="../reasons.py" line="164"/>
         <source>Disk error while recording</source>
         <translation>记录时磁盘出错</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="163"/>
+        <location filename="../reasons.py" line="165"/>
         <source>The ledger file is damaged</source>
         <translation>票据库文件已损坏</translation>
     </message>
@@ -961,22 +976,22 @@
         <translation>尚未载入活动：请先导入票据清单</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="167"/>
+        <location filename="../reasons.py" line="169"/>
         <source>Do not admit: call a manager</source>
         <translation>请勿放行：请联系管理员</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="133"/>
+        <location filename="../reasons.py" line="135"/>
         <source>Ticket {ticket}</source>
         <translation>票号 {ticket}</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="174"/>
+        <location filename="../reasons.py" line="176"/>
         <source>Not a ticket number</source>
         <translation>不是有效票号</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="175"/>
+        <location filename="../reasons.py" line="177"/>
         <source>Type the 16-character ticket number</source>
         <translation>请输入 16 位票号</translation>
     </message>
