@@ -25,7 +25,7 @@ from typing import IO, Any, Literal
 
 from sqlite_utils import Database
 
-from scanner.ledger import chain, replica
+from scanner.ledger import chain, rebuild, replica
 from scanner.ledger.errors import LedgerError, strict_text, translated
 from scanner.ledger.importer import ImportResult, Progress, import_manifest
 from scanner.ledger.schema import MIGRATIONS, SchemaTooNewError, migrate, schema_version
@@ -333,6 +333,11 @@ class Ledger:
         with self._write():
             return replica.record_upload_results(self.conn, acknowledged, rejected, conflicts,
                                                  when)
+
+    def restore_scans(self, scans: Iterable[rebuild.ExportedScan]) -> int:
+        """Append exported scans (`gatescan recover`) not in the log yet, unsent; how many."""
+        with self._write():
+            return rebuild.restore_scans(self.conn, scans)
 
     def retry_rejected(self) -> int:
         """Queue the scans the server rejected for upload again; returns how many."""
