@@ -1,7 +1,10 @@
 """`gatescan`: the scanner's command line (import a manifest, check a code, status).
 
-Exit status: 0 when a check admits, 1 when it refuses, 2 for usage or
-environment errors (no manifest yet, unreadable file, disk full, ...).
+Exit status: 0 when a check admits, 1 when it refuses (or asks a person to
+check), 2 for usage or environment errors (no manifest yet, unreadable file,
+disk full, a gate the event does not have, ...), 3 for a repeat read: the same
+ticket was admitted at this gate moments ago (recorded, not an admission: do
+not open the gate again).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ log = logging.getLogger(__name__)
 
 EXIT_REFUSED = 1
 EXIT_ERROR = 2
+EXIT_REPEAT = 3
 
 
 class EnvironmentProblem(click.ClickException):
@@ -196,6 +200,8 @@ def check(settings: ScannerSettings, text: str, at: float | None, gate: str | No
         gate_name = gate or _default_gate(ledger, settings)
         if gate_name is None:
             raise EnvironmentProblem("no event loaded: run `gatescan import-manifest FILE` first")
+        if gate is not None:
+            gate_name = known_gate(ledger, gate)
         if at is None:
             now, trusted = _gate_time(ledger)
         else:
@@ -217,7 +223,46 @@ def check(settings: ScannerSettings, text: str, at: float | None, gate: str | No
         click.echo(json.dumps(out))
     else:
         _print_verdict(verdict, gate_name, dry_run)
-    sys.exit(0 if verdict.admit else EXIT_REFUSED)
+    sys.exit(_exit_status(verdict))
+
+
+def _exit_status(verdict: Any) -> int:
+    from scanner.verify.verdict import Outcome
+
+    if verdict.admit:
+        return 0
+    return EXIT_REPEAT if verdict.outcome is Outcome.REPEAT_READ else EXIT_REFUSED
+
+
+def check_gate_option(settings: ScannerSettings, name: str) -> str:
+    """Validate a `--gate` option against the loaded event (any name before an event is loaded).
+
+    Raises `click.UsageError` (exit 2) for a gate the event does not have.
+    """
+    if not settings.ledger_path.exists():
+        return name
+    ledger = _open_ledger(settings)
+    try:
+        return known_gate(ledger, name)
+    finally:
+        ledger.close()
+
+
+def known_gate(ledger: Any, name: str) -> str:
+    """The event's spelling of gate `name`; a usage error (exit 2) if the event has no such gate.
+
+    An event that lists no gates takes any name.
+    """
+    event = ledger.status()["event"]
+    policy = ledger.event(event["event_id"]) if event is not None else None
+    if policy is None or not policy.gates:
+        return name
+    found = policy.gate(name)
+    if found is None:
+        names = ", ".join(g.name for g in policy.gates)
+        raise click.UsageError(f"{policy.name} has no gate {name!r}: use one of {names}",
+                               click.get_current_context())
+    return str(found.name)
 
 
 def _gate_time(ledger: Any) -> tuple[float, bool]:
@@ -253,7 +298,8 @@ def _default_gate(ledger: Any, settings: ScannerSettings | None = None) -> str |
 
 _TIME_KEYS = {"last_import", "manifest_generated_at", "last_sync", "last_pull", "offline_since"}
 
-_BANNER = {"admit": ("ADMIT", "green"), "refuse": ("REFUSED", "red"), "check": ("CHECK", "yellow")}
+_BANNER = {"admit": ("ADMIT", "green"), "refuse": ("REFUSED", "red"), "check": ("CHECK", "yellow"),
+           "repeat": ("ALREADY ADMITTED HERE", "blue")}
 
 
 def _print_verdict(verdict: Any, gate: str, dry_run: bool) -> None:
