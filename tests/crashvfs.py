@@ -229,3 +229,116 @@ class ApswConnection:
     def close(self) -> None:
         """Close the connection and its files."""
         self._conn.close(True)
+
+
+class _DbapiCursor:
+    """A DB-API 2.0 cursor (what SQLAlchemy's pysqlite dialect calls) over `ApswDbapi`."""
+
+    arraysize = 1
+
+    def __init__(self, owner: ApswDbapi) -> None:
+        self._owner = owner
+        self._rows: list[tuple[Any, ...]] = []
+        self.description: tuple[tuple[Any, ...], ...] | None = None
+        self.rowcount = -1
+        self.lastrowid: int | None = None
+
+    def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> _DbapiCursor:
+        """Run one statement, fetching its rows at once."""
+        conn = self._owner.apsw
+        before = conn.total_changes()
+
+        described: list[tuple[Any, ...]] = []
+
+        def trace(cursor: apsw.Cursor, _sql: str, _bindings: Any) -> bool:
+            described[:] = cursor.get_description()  # prepared, not yet run: even 0 rows
+            return True
+
+        def run() -> list[tuple[Any, ...]]:
+            cur = conn.cursor()
+            cur.exec_trace = trace
+            cur.execute(sql, params if isinstance(params, dict) else tuple(params))
+            rows = [tuple(r) for r in cur]
+            self.description = tuple((d[0], None, None, None, None, None, None)
+                                     for d in described) or None
+            return rows
+
+        self._rows = self._owner.run(run)
+        self.rowcount = conn.total_changes() - before
+        self.lastrowid = conn.last_insert_rowid()
+        return self
+
+    def executemany(self, sql: str, seq: Iterable[Sequence[Any]]) -> _DbapiCursor:
+        """Run one statement per parameter row."""
+        conn = self._owner.apsw
+        before = conn.total_changes()
+        rows = [p if isinstance(p, dict) else tuple(p) for p in seq]
+        self._owner.run(lambda: list(conn.executemany(sql, rows)) if rows else [])
+        self.description = None
+        self.rowcount = conn.total_changes() - before
+        return self
+
+    def fetchone(self) -> tuple[Any, ...] | None:
+        """The next row, or None."""
+        return self._rows.pop(0) if self._rows else None
+
+    def fetchmany(self, size: int | None = None) -> list[tuple[Any, ...]]:
+        """Up to `size` rows."""
+        n = size or self.arraysize
+        out, self._rows = self._rows[:n], self._rows[n:]
+        return out
+
+    def fetchall(self) -> list[tuple[Any, ...]]:
+        """The remaining rows."""
+        out, self._rows = self._rows, []
+        return out
+
+    def close(self) -> None:
+        """Nothing to release: rows were fetched at once."""
+
+
+class ApswDbapi:
+    """A DB-API 2.0 connection over APSW, for `sqlalchemy.create_engine(creator=...)`."""
+
+    def __init__(self, path: Path, vfs: PowerCutVFS) -> None:
+        self.apsw = apsw.Connection(str(path), vfs=vfs.vfs_name)
+        self._disk = vfs.disk
+        self.isolation_level: str | None = None
+
+    def run(self, call: Any) -> Any:
+        """Call into APSW; SQLite errors as `sqlite3` errors, a dead machine as `PowerCut`."""
+        try:
+            result = call()
+        except apsw.Error as exc:
+            if self._disk.crashed:
+                raise PowerCut from exc
+            kind = (sqlite3.IntegrityError if isinstance(exc, apsw.ConstraintError)
+                    else sqlite3.OperationalError)
+            err = kind(str(exc))
+            err.sqlite_errorcode = getattr(exc, "extendedresult", None)  # type: ignore[attr-defined]
+            raise err from exc
+        if self._disk.crashed:
+            raise PowerCut
+        return result
+
+    def cursor(self) -> _DbapiCursor:
+        """A new cursor."""
+        return _DbapiCursor(self)
+
+    def commit(self) -> None:
+        """COMMIT if a transaction is open."""
+        if not self.apsw.get_autocommit():
+            self.run(lambda: self.apsw.execute("COMMIT"))
+
+    def rollback(self) -> None:
+        """ROLLBACK if a transaction is open."""
+        if not self.apsw.get_autocommit():
+            self.run(lambda: self.apsw.execute("ROLLBACK"))
+
+    def create_function(self, name: str, nargs: int, func: Any, **_: Any) -> None:
+        """Register a scalar SQL function."""
+        self.apsw.create_scalar_function(name, func, nargs)
+
+    def close(self) -> None:
+        """Close the connection and its files."""
+        self.apsw.close(True)

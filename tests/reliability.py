@@ -40,6 +40,7 @@ def rows() -> list[Row]:
     from tests import test_cli_environment as cli
     from tests.ledger import test_file_identity as identity
     from tests.ledger import test_power_loss as power
+    from tests.server_stub import test_power_loss as server_power
     from tests.sync import test_faults as net
 
     faults = 5  # REFUSE, DROP, DELAY, CUT, TWICE: the parametrize list of the first test
@@ -53,6 +54,9 @@ def rows() -> list[Row]:
         Row("power cut during a sync round (apply_changes, record_upload_results)",
             "tests/ledger/test_power_loss.py::test_power_cuts_lose_no_recorded_verdict[sync]",
             power.CUTS["sync"], "cuts", "page and cursor together; acks all or none"),
+        Row("power cut under the server's SQLite store during pushes (ingest) and a refund",
+            "tests/server_stub/test_power_loss.py::test_power_cuts_under_the_server_store",
+            server_power.CUTS, "cuts", "every acknowledged scan and refund kept, once"),
         Row("control: a disk that acknowledges syncs and keeps nothing",
             "tests/ledger/test_power_loss.py::"
             "test_the_simulator_catches_a_disk_that_lies_about_syncs",

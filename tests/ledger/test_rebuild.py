@@ -68,7 +68,7 @@ def test_restored_scans_chain_and_are_refused_again(tmp_path: Path, manifest: Pa
         assert new.restore_scans([scan]) == 0
         assert new.verify_chain().ok and new.upload_counts().pending == 1
         assert [s.scan_id for s in new.unsent_scans()] == [r.scan_id]
-        again = new.redeem(issuer.issue(0x1001).token(T0), T0 + 5, GATE).verdict
+        again = new.redeem(issuer.issue(0x1001).token(T0 + 600), T0 + 600, GATE).verdict
         assert again.outcome.value == "already_used"
 
 
