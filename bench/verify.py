@@ -205,7 +205,10 @@ def main(argv: list[str] | None = None) -> int:
                   f"({size / 1e6:.1f} MB manifest, written in {wrote:.1f} s)")
         big_import = seconds
 
-        with Ledger(workdir / f"ledger-{args.tickets}.db") as ledger:
+        started = time.perf_counter()
+        big = Ledger(workdir / f"ledger-{args.tickets}.db")  # first open: PRAGMA quick_check
+        opened = time.perf_counter() - started
+        with big as ledger:
             mode = ledger.conn.execute("PRAGMA journal_mode").fetchone()[0]
             sync = ledger.conn.execute("PRAGMA synchronous").fetchone()[0]
             timings, again = [], []
@@ -226,9 +229,6 @@ def main(argv: list[str] | None = None) -> int:
                 t = time.perf_counter_ns()
                 ledger.check_file()
                 checks.append(time.perf_counter_ns() - t)
-        started = time.perf_counter()
-        Ledger(workdir / f"ledger-{args.tickets}.db").close()  # includes PRAGMA quick_check
-        opened = time.perf_counter() - started
         med, p99 = percentiles(timings)
         amed, ap99 = percentiles(again)
         cmed, _ = percentiles(checks)
@@ -237,7 +237,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"redeem (already used): median {amed:8.1f} µs   p99 {ap99:8.1f} µs")
         print(f"file identity check:   median {cmed:8.1f} µs   ({100 * cmed / med:.1f} % of "
               "the admit median; part of it)")
-        print(f"open with quick_check: {opened * 1000:8.1f} ms   ({args.tickets:,} tickets)")
+        print(f"first open (quick_check): {opened * 1000:8.1f} ms   ({args.tickets:,} tickets; "
+              "later opens in the same process skip it)")
 
     print()
     print(f"target redeem median < 1000 µs: {'met' if med < 1000 else 'MISSED'}")

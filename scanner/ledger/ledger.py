@@ -16,6 +16,7 @@ import math
 import os
 import secrets
 import sqlite3
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -105,7 +106,7 @@ class Ledger:
                     raise LedgerError("no_wal", f"the ledger cannot use WAL mode (got {mode})")
                 conn.execute("PRAGMA synchronous = FULL")
                 conn.execute("PRAGMA journal_size_limit = 67108864")
-                _quick_check(conn, self.path)
+                _quick_check_once(conn, self.path, before)
                 migrate(conn)
                 _check_schema(conn, self.path)
                 self._identity = _identify(self.path, before)
@@ -509,8 +510,30 @@ def _identify(path: Path, before: tuple[int, int] | None) -> FileIds:
     return tuple(ids)
 
 
+_CHECKED: set[tuple[str, int, int]] = set()  # files this process has quick-checked
+_CHECKED_LOCK = threading.Lock()
+
+
+def _quick_check_once(conn: sqlite3.Connection, path: Path,
+                      ident: tuple[int, int] | None) -> None:
+    """`PRAGMA quick_check` the first time this process opens the file.
+
+    It reads the whole file (a quarter of a second for a million tickets), and
+    the sync engine opens the ledger every round: later damage shows as SQLite's
+    own CORRUPT error on the pages it touches.
+    """
+    key = None if ident is None else (str(path.resolve()), *ident)
+    with _CHECKED_LOCK:
+        if key is not None and key in _CHECKED:
+            return
+    _quick_check(conn, path)
+    if key is not None:
+        with _CHECKED_LOCK:
+            _CHECKED.add(key)
+
+
 def _quick_check(conn: sqlite3.Connection, path: Path) -> None:
-    """`PRAGMA quick_check` at open: a damaged file is refused before any scan is decided."""
+    """`PRAGMA quick_check`: a damaged file is refused before any scan is decided."""
     problems = [str(r[0]) for r in conn.execute("PRAGMA quick_check(5)")]
     if problems != ["ok"]:
         raise _damaged(path, problems[0][:120])
