@@ -43,7 +43,7 @@ Source = Literal["camera", "wedge", "manual", "cli", "remote"]
 SOURCES: frozenset[str] = frozenset({"camera", "wedge", "manual", "cli", "remote"})
 DEFAULT_BUSY_TIMEOUT = 5.0
 # Opens the SQLite connection (path, busy timeout in s): the seam the power-cut tests use
-# to run this very code through a crash-simulating VFS (tests/ledger/crashvfs.py).
+# to run this very code through a crash-simulating VFS (tests/crashvfs.py).
 Connect = Callable[[Path, float], sqlite3.Connection]
 _MOVEMENT_OUTCOMES = tuple(o.value for o in Outcome if o.counts_as_movement)
 _MOVEMENT_SQL = (
