@@ -55,6 +55,7 @@ TRANSFER_DOMAIN = b"GATESCAN/v1/wallet/transfer"
 CURRENT = "current"
 SUPERSEDED = "superseded"
 _AT = struct.Struct(">I")
+NOT_OURS = "this request is not signed by a holder of a ticket of this server"
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,19 +235,25 @@ def request_message(domain: bytes, signed: bytes, at: int) -> bytes:
 
 def _holder_request(store: IssuerStore, domain: bytes, signed: bytes, at: int,
                     signature: bytes, now: float) -> tuple[Token, StoredTicket, StoredEvent]:
-    """Check a holder-signed request: our credential, signed by its holder key, recent."""
+    """Check a holder-signed request: signed by its holder key, recent, our credential.
+
+    Signatures come first and every failure after parsing is the same `forbidden`,
+    so the answer never tells whether a ticket or event exists.
+    """
     token = read_credential(signed)
     cred = token.credential
-    ticket = store.ticket(cred.ticket_id)
-    if ticket is None or ticket.event_id != cred.event_id:
-        raise IssuerError("unknown_ticket", "this server does not know the ticket")
-    if not any(k.kid == cred.kid and token.issuer_signature_ok(k.public_key)
-               for k in store.keys(cred.event_id)):
-        raise IssuerError("forbidden", "this credential was not issued by this server")
     if not 0 <= at <= 0xFFFFFFFF or abs(at - now) > REQUEST_SKEW:
         raise IssuerError("bad_time", "the phone's clock is more than 5 minutes off")
     if not _verify(cred.holder_key, request_message(domain, signed, at), signature):
-        raise IssuerError("forbidden", "the holder key did not sign this request")
+        raise IssuerError("forbidden", NOT_OURS)
+    if not any(k.kid == cred.kid and token.issuer_signature_ok(k.public_key)
+               for k in store.keys(cred.event_id)):
+        raise IssuerError("forbidden", NOT_OURS)
+    ticket = store.ticket(cred.ticket_id)
+    if ticket is None or ticket.event_id != cred.event_id:
+        log.error("a credential signed by event %d's key names ticket %s, which this server "
+                  "does not hold", cred.event_id, format_ticket_id(cred.ticket_id))
+        raise IssuerError("forbidden", NOT_OURS)
     return token, ticket, _event(store, ticket.event_id)
 
 
