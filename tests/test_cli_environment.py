@@ -26,7 +26,8 @@ from tests.factories import T0, Issuer
 BIN = Path(sys.executable).parent
 
 
-def gatescan(*args: str, limit_bytes: int | None = None) -> subprocess.CompletedProcess[str]:
+def gatescan(*args: str, limit_bytes: int | None = None,
+             cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     """Run the console script; with `limit_bytes`, no file can grow past it (a full disk)."""
     def full_disk() -> None:
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails: EFBIG
@@ -34,7 +35,7 @@ def gatescan(*args: str, limit_bytes: int | None = None) -> subprocess.Completed
         resource.setrlimit(resource.RLIMIT_FSIZE, (limit_bytes, limit_bytes))
 
     return subprocess.run([str(BIN / "gatescan"), *args], capture_output=True, text=True,
-                          timeout=60, preexec_fn=full_disk if limit_bytes else None)
+                          timeout=60, preexec_fn=full_disk if limit_bytes else None, cwd=cwd)
 
 
 def assert_environment_error(out: subprocess.CompletedProcess[str], *words: str) -> None:
@@ -108,8 +109,8 @@ def test_damaged_schema_page(gate: Path, tmp_path: Path, command: list[str]) -> 
     at = raw.index(b"CREATE TABLE scans")
     raw[at + 20:at + 24] = b"\xd6\xff\xfe\xd6"
     db.write_bytes(bytes(raw))
-    assert_environment_error(gatescan("--data", str(data), *command), "damaged",
-                             "gatescan recover")
+    assert_environment_error(gatescan("--data", str(data), *command, cwd=tmp_path),
+                             "damaged", "gatescan recover")
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=lambda c: c[0])
@@ -121,7 +122,7 @@ def test_bad_btree_page(gate: Path, tmp_path: Path, command: list[str]) -> None:
     with open(db, "r+b") as f:
         f.seek((page - 1) * 4096)
         f.write(b"\x0d\x00\x00\xff\xff" + os.urandom(200))
-    assert_environment_error(gatescan("--data", str(data), *command), "damaged")
+    assert_environment_error(gatescan("--data", str(data), *command, cwd=tmp_path), "damaged")
 
 
 def test_not_a_database(tmp_path: Path) -> None:
@@ -203,7 +204,7 @@ def test_random_damage_never_ends_in_a_traceback(
         raw[int(where * len(raw))] ^= mask
     db.write_bytes(bytes(raw))
     for command in COMMANDS:
-        out = gatescan("--data", str(data), *command)
+        out = gatescan("--data", str(data), *command, cwd=tmp)
         assert "Traceback" not in out.stderr, out.stderr
         assert out.returncode in (0, 1, 2), out.stderr
         if out.returncode == 2:
