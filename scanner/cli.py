@@ -19,6 +19,7 @@ from typing import Any, ClassVar
 import click
 
 from scanner.settings import ScannerSettings
+from scanner.verify.cli_params import UNIX_TIME
 
 log = logging.getLogger(__name__)
 
@@ -53,27 +54,6 @@ def environment_problem(exc: BaseException) -> EnvironmentProblem | None:
         if known is not None:
             return EnvironmentProblem(f"{known.message} [{known.code}]")
     return None
-
-
-class UnixTimeParam(click.ParamType[float]):
-    """A typed `--at` time: seconds since 1970, a plausible date (see `parse_unix_time`)."""
-
-    name = "UNIX_TIME"
-
-    def convert(self, value: Any, param: click.Parameter | None,
-                ctx: click.Context | None) -> float:
-        """Parse and range-check the time; a bad one is a usage error (exit 2)."""
-        from scanner.verify.token import parse_unix_time
-
-        if isinstance(value, float):
-            return value
-        try:
-            return parse_unix_time(str(value))
-        except ValueError as exc:
-            self.fail(str(exc), param, ctx)
-
-
-UNIX_TIME = UnixTimeParam()
 
 
 class LazyGroup(click.Group):

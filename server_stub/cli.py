@@ -21,12 +21,12 @@ import click
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
+from scanner.verify.cli_params import UNIX_TIME
 from scanner.verify.token import (
     MAX_TYPED_TIME,
     TokenError,
     format_ticket_id,
     parse_ticket_id,
-    parse_unix_time,
 )
 from server_stub import demo as demo_mod
 from server_stub import issuer
@@ -61,24 +61,7 @@ class TicketIdParam(click.ParamType[int]):
                       f"{format_ticket_id(0x1F2E3D4C5B6A7988)})", param, ctx)
 
 
-class UnixTimeParam(click.ParamType[float]):
-    """Seconds since 1970 (UTC), integer or decimal, a plausible date within the u32 range."""
-
-    name = "UNIX_TIME"
-
-    def convert(self, value: Any, param: click.Parameter | None,
-                ctx: click.Context | None) -> float:
-        """Parse and range-check a unix time."""
-        if isinstance(value, float):
-            return value
-        try:
-            return parse_unix_time(str(value))
-        except ValueError as exc:
-            self.fail(str(exc), param, ctx)
-
-
 TICKET_ID = TicketIdParam()
-UNIX_TIME = UnixTimeParam()
 
 
 class _Handler(logging.Handler):

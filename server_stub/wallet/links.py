@@ -38,6 +38,7 @@ from scanner.verify.token import (
 )
 from server_stub import authtokens, issuer
 from server_stub.errors import IssuerError
+from server_stub.movements import MOVEMENT_OUTCOMES, UNDONE, Logged, without_undone
 from server_stub.storage import schema as s
 from server_stub.store import REVOKED, IssuerStore, StoredEvent, StoredTicket
 
@@ -86,6 +87,15 @@ class HolderStatus:
     ticket: StoredTicket
     event: StoredEvent
     transfer_pending: bool
+    used: FirstUse | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FirstUse:
+    """When and where a ticket was first admitted (undone admissions left out)."""
+
+    at: float
+    gate: str
 
 
 def new_link_token() -> str:
@@ -274,13 +284,29 @@ def _pending(conn: Connection, ticket: StoredTicket, now: float) -> bool:
         links.expires_at > now))).scalar_one() > 0
 
 
+def first_use(conn: Connection, ticket: StoredTicket) -> FirstUse | None:
+    """The ticket's first admitted entry any gate pushed, or None if it was never used."""
+    sc = s.scans.c
+    rows = conn.execute(select(sc.scan_id, sc.seq, sc.device_id, sc.device_time, sc.direction,
+                               sc.outcome, sc.gate)
+                        .where(and_(sc.event_id == ticket.event_id,
+                                    sc.ticket_id == ticket.ticket_id,
+                                    sc.outcome.in_((*MOVEMENT_OUTCOMES, UNDONE))))).all()
+    gates = {r.scan_id: r.gate for r in rows}
+    moves = without_undone(Logged(r.scan_id, r.seq, r.device_id, r.device_time, r.direction,
+                                  r.outcome) for r in rows)
+    entries = sorted((m for m in moves if m.direction == "entry"), key=lambda m: m.time)
+    return FirstUse(entries[0].time, gates[entries[0].scan_id]) if entries else None
+
+
 def status(store: IssuerStore, signed: bytes, at: int, signature: bytes, *,
            now: float) -> HolderStatus:
-    """Current, superseded (transferred away) or revoked, for the holder of `signed`."""
+    """Current, superseded (transferred away) or revoked, for the holder of `signed`; used?"""
     token, ticket, event = _holder_request(store, STATUS_DOMAIN, signed, at, signature, now)
     with store.snapshot() as conn:
         pending = _pending(conn, ticket, now)
-    return HolderStatus(_state(token, ticket), ticket, event, pending)
+        used = first_use(conn, ticket)
+    return HolderStatus(_state(token, ticket), ticket, event, pending, used)
 
 
 def transfer_link(store: IssuerStore, signed: bytes, at: int, signature: bytes, *,
@@ -291,6 +317,11 @@ def transfer_link(store: IssuerStore, signed: bytes, at: int, signature: bytes, 
     if state != CURRENT:
         raise IssuerError(state, "this phone no longer holds the ticket" if state == SUPERSEDED
                           else f"ticket {format_ticket_id(ticket.ticket_id)} is revoked")
+    with store.snapshot() as conn:
+        used = first_use(conn, ticket)
+    if used is not None:  # the person already went in: a friend could not use it
+        raise IssuerError("ticket_used", f"this ticket was already used ({used.gate}): "
+                                         "a used ticket cannot be transferred")
     return create_link(store, ticket.ticket_id, kind=TRANSFER, now=now, auth_at=at)
 
 
