@@ -89,14 +89,27 @@ class _Group(click.Group):
             return super().invoke(ctx)
         except IssuerError as exc:
             raise CliError(exc.message) from None
-        except (OSError, sqlite3.OperationalError, SQLAlchemyError) as exc:
+        except (OSError, sqlite3.DatabaseError, SQLAlchemyError, UnicodeDecodeError) as exc:
+            if not _is_environment_failure(exc):
+                raise  # a bug (a constraint or a statement that cannot run): keep the traceback
             where = _what_failed(ctx.obj, exc)
             # SQLAlchemy's own text carries statements and parameters: keep the driver's.
             detail = getattr(exc, "orig", None) or exc
             if isinstance(exc, OSError) and exc.strerror:
                 detail = exc.strerror
-            log.warning("environment error: %s", detail)
+            if isinstance(exc, UnicodeDecodeError):
+                # SQLite's message about a damaged schema page quotes the damaged bytes.
+                detail = "the database file is damaged (text that is not UTF-8)"
+            log.info("environment error: %s", detail)  # -v; the Error: line says it
             raise CliError(f"cannot use {where}: {detail}") from None
+
+
+def _is_environment_failure(exc: BaseException) -> bool:
+    """True for a disk, permission, lock or damaged-file failure; False for a bug."""
+    orig = getattr(exc, "orig", None)
+    driver = orig if isinstance(orig, sqlite3.Error) else exc
+    return not isinstance(driver, sqlite3.IntegrityError | sqlite3.ProgrammingError
+                          | sqlite3.InterfaceError)
 
 
 def _what_failed(settings: object, exc: BaseException) -> str:

@@ -1207,6 +1207,16 @@
     </message>
     <message>
         <location filename="../reasons.py" line="207" />
+        <source>The ledger file was deleted or replaced: restart the app, nothing is being recorded</source>
+        <translation>票据库文件已被删除或替换：请重启应用，目前没有任何记录</translation>
+    </message>
+    <message>
+        <location filename="../reasons.py" line="209" />
+        <source>The ledger file is damaged: run gatescan recover (see the operations guide)</source>
+        <translation>票据库文件已损坏：请运行 gatescan recover（见运维指南）</translation>
+    </message>
+    <message>
+        <location filename="../reasons.py" line="211" />
         <source>No event loaded: import a manifest first</source>
         <translation>尚未载入活动：请先导入票据清单</translation>
     </message>
