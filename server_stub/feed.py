@@ -17,13 +17,16 @@ from __future__ import annotations
 
 import json
 import re
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, literal_column, or_, select
+from sqlalchemy import Connection, and_, literal_column, or_, select
 
 from scanner.verify.token import format_ticket_id
 from server_stub.errors import IssuerError
+from server_stub.instance import flag_rollback
 from server_stub.storage import schema as s
 from server_stub.storage.changelog import current_seq
 from server_stub.store import IssuerStore
@@ -80,33 +83,20 @@ def _scan(row: Any) -> dict[str, Any]:
 def page(store: IssuerStore, event_id: int, device_id: str | None, cursor: Cursor,
          limit: int) -> Page:
     """Up to `limit` changes after `cursor`, leaving out the asking device's own scans."""
-    ch, sc = s.changes.c, s.scans.c
     with store.snapshot() as conn:
         end = current_seq(conn)
         if max(cursor.tickets, cursor.scans) > end:
-            raise IssuerError("cursor_ahead", "cursor is ahead of this server (was its "
-                              "database replaced?): pull the manifest again")
-        rows = conn.execute(
-            select(ch.seq, ch.kind, ch.ticket_id, ch.data)
-            .where(and_(ch.event_id == event_id, ch.seq > cursor.tickets))
-            .order_by(ch.seq).limit(limit + 1)).all()
-        if cursor.scans < cursor.tickets:
-            # A literal kind, so SQLite can use the partial index of conflict changes.
-            rows = [*rows, *conn.execute(
-                select(ch.seq, ch.kind, ch.ticket_id, ch.data)
-                .where(and_(ch.event_id == event_id,
-                            ch.kind == literal_column(f"'{s.CONFLICT_KIND}'"),
-                            ch.seq > cursor.scans, ch.seq <= cursor.tickets))
-                .order_by(ch.seq).limit(limit + 1))]
-        scan_filter = and_(sc.event_id == event_id, sc.seq > cursor.scans)
-        if device_id is not None:
-            scan_filter = and_(scan_filter, or_(sc.device_id.is_(None), sc.device_id != device_id))
-        scan_rows = conn.execute(
-            select(sc.seq, sc.scan_id, sc.ticket_id, sc.serial, sc.gate, sc.direction,
-                   sc.outcome, sc.device_time, sc.device_id)
-            .where(scan_filter).order_by(sc.seq).limit(limit + 1)).all()
-    merged = sorted([(r.seq, _change, r) for r in rows] + [(r.seq, _scan, r) for r in scan_rows],
-                    key=lambda x: x[0])
+            rows = None
+        else:
+            rows = _read(conn, event_id, device_id, cursor, limit)
+    if rows is None:
+        if device_id is not None:  # the device saw numbers this server never handed out
+            flag_rollback(store, device_id, {"kind": "cursor_ahead", "gate_cursor": str(cursor),
+                                             "server_head": end}, now=time.time())
+        raise IssuerError("cursor_ahead", "cursor is ahead of this server (was its "
+                          "database replaced or restored from a backup?): pull the manifest "
+                          "again")
+    merged = sorted(rows, key=lambda x: x[0])
     more = len(merged) > limit
     merged = merged[:limit]
     if more:
@@ -115,3 +105,32 @@ def page(store: IssuerStore, event_id: int, device_id: str | None, cursor: Curso
     else:
         after = Cursor(end, end)
     return Page([make(row) for _, make, row in merged], after, more)
+
+
+Maker = Callable[[Any], dict[str, Any]]
+
+
+def _read(conn: Connection, event_id: int, device_id: str | None, cursor: Cursor,
+          limit: int) -> list[tuple[int, Maker, Any]]:
+    """Both streams after `cursor`, each up to `limit` + 1 rows, as (seq, maker, row)."""
+    ch, sc = s.changes.c, s.scans.c
+    rows = conn.execute(
+        select(ch.seq, ch.kind, ch.ticket_id, ch.data)
+        .where(and_(ch.event_id == event_id, ch.seq > cursor.tickets))
+        .order_by(ch.seq).limit(limit + 1)).all()
+    if cursor.scans < cursor.tickets:
+        # A literal kind, so SQLite can use the partial index of conflict changes.
+        rows = [*rows, *conn.execute(
+            select(ch.seq, ch.kind, ch.ticket_id, ch.data)
+            .where(and_(ch.event_id == event_id,
+                        ch.kind == literal_column(f"'{s.CONFLICT_KIND}'"),
+                        ch.seq > cursor.scans, ch.seq <= cursor.tickets))
+            .order_by(ch.seq).limit(limit + 1))]
+    scan_filter = and_(sc.event_id == event_id, sc.seq > cursor.scans)
+    if device_id is not None:
+        scan_filter = and_(scan_filter, or_(sc.device_id.is_(None), sc.device_id != device_id))
+    scan_rows = conn.execute(
+        select(sc.seq, sc.scan_id, sc.ticket_id, sc.serial, sc.gate, sc.direction,
+               sc.outcome, sc.device_time, sc.device_id)
+        .where(scan_filter).order_by(sc.seq).limit(limit + 1)).all()
+    return [(r.seq, _change, r) for r in rows] + [(r.seq, _scan, r) for r in scan_rows]

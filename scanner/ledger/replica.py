@@ -167,6 +167,18 @@ def record_upload_results(conn: sqlite3.Connection, acknowledged: Iterable[str],
     return max(done, 0)
 
 
+def resend_after(conn: sqlite3.Connection, seq: int) -> int:
+    """Mark this gate's own acknowledged scans after log position `seq` unsent again.
+
+    For a server that lost them (restored from an older backup): they go in the
+    next push, and the server stores each scan id once, so resending one it still
+    has changes nothing.
+    """
+    return max(conn.execute(
+        "UPDATE scans SET uploaded = 0 WHERE uploaded = 1 AND source != 'remote' "
+        "AND ticket_id IS NOT NULL AND seq > ?", (seq,)).rowcount, 0)
+
+
 def retry_rejected(conn: sqlite3.Connection) -> int:
     """Put every rejected scan back in the upload queue; returns how many."""
     return conn.execute("DELETE FROM upload_results WHERE status = 'rejected'").rowcount

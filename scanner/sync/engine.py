@@ -20,7 +20,7 @@ import random
 import tempfile
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import httpx
@@ -41,6 +41,7 @@ from scanner.sync.errors import (
     ServerUnreachable,
     SyncError,
 )
+from scanner.sync.rollback import ROLLBACK, RollbackWatch, stored_rollback
 from scanner.sync.status import ClockState, SyncStatus
 
 log = logging.getLogger(__name__)
@@ -91,6 +92,7 @@ class SyncEngine:
         self._online = False
         self.last_report = RoundReport()
         self.crash_hook: Callable[[str], None] | None = None  # tests: simulate a crash
+        self._watch: RollbackWatch | None = None  # this round's view of the server
         self._restore_clock()
 
     # -- SyncService ---------------------------------------------------------------------
@@ -130,6 +132,7 @@ class SyncEngine:
                 state = {k: ledger.sync_state(k) for k in
                          (ONLINE, OFFLINE_SINCE, LAST_SYNC, LAST_PULL, LAST_ERROR, REVOKED_AT)}
                 newest = ledger.newest_time_seen()
+                rollback = stored_rollback(ledger)
         except LedgerError as exc:
             return SyncStatus(enrolled=creds is not None, error=exc.message)
         return SyncStatus(
@@ -143,8 +146,10 @@ class SyncEngine:
             clock_state=self.clock.state(newest),
             device_revoked=state[REVOKED_AT] is not None,
             conflicts=counts.conflicts,
-            error=state[LAST_ERROR],
+            error=state[LAST_ERROR] or (None if rollback is None else str(rollback["message"])),
             rejected_uploads=counts.rejected,
+            server_rollback=rollback,
+            pinned_keys=creds.issuer_keys if creds is not None else (),
         )
 
     # -- helpers for callers ----------------------------------------------------------------
@@ -179,6 +184,13 @@ class SyncEngine:
         with self._lock, Ledger(self.settings.ledger_path) as ledger:
             return ledger.retry_rejected()
 
+    def acknowledge_rollback(self) -> bool:
+        """Clear the 'server behind' warning (the operator dealt with it); False if none."""
+        with self._lock, Ledger(self.settings.ledger_path) as ledger:
+            found = ledger.sync_state(ROLLBACK) is not None
+            ledger.update_sync_state({ROLLBACK: None})
+        return found
+
     # -- one round ------------------------------------------------------------------------
 
     def _round(self) -> None:
@@ -197,9 +209,16 @@ class SyncEngine:
                 return
             api = SyncClient(self.http, creds.url, creds.token, on_time=self.clock.learn,
                              boot=self.clock.boot)
+            self._watch = watch = RollbackWatch(ledger, self.clock.now())
             try:
                 pushed = self._push(api, ledger)
                 report = self._pull(api, ledger, creds, pushed)
+                if watch.check():  # the server lost scans it had acknowledged: send them again
+                    again = self._push(api, ledger)
+                    report = replace(report, pushed=report.pushed + again.pushed,
+                                     rejected=report.rejected + again.rejected,
+                                     conflicts=report.conflicts + again.conflicts)
+                watch.settle(api)
             except DeviceRevoked:
                 self._revoked(ledger)
                 return
@@ -255,6 +274,8 @@ class SyncEngine:
             return tuple(x + y for x, y in zip(a, b, strict=True))
         if self.crash_hook is not None:
             self.crash_hook("pushed")
+        if self._watch is not None:
+            self._watch.saw(reply.server)
         acked, rejected, conflicts = _results(batch, reply.results)
         ledger.record_upload_results(acked, rejected, conflicts, at=reply.server_time)
         for scan_id, error in rejected:
@@ -280,8 +301,12 @@ class SyncEngine:
                 # its manifest. Applying changes twice is harmless.
                 log.warning("the server refused the cursor (%s): pulling the manifest again",
                             exc.code)
+                if exc.code == "cursor_ahead" and self._watch is not None:
+                    self._watch.cursor_ahead(cursor)
                 cursor, manifest, reset = self._pull_manifest(api, ledger, creds), True, True
                 continue
+            if self._watch is not None:
+                self._watch.saw(page.server)
             applied = ledger.apply_changes(creds.event_id, page.changes, page.cursor,
                                            server_time=page.server_time)
             if self.crash_hook is not None:
@@ -300,14 +325,21 @@ class SyncEngine:
             with os.fdopen(fd, "wb") as out:
                 download = api.download_manifest(out)
             loaded = ledger.loaded_event_id()
+            if self._watch is not None:
+                self._watch.manifest(download.sequence)
             try:
                 result = ledger.import_manifest(name, replace=loaded not in (None,
-                                                                              creds.event_id))
+                                                                              creds.event_id),
+                                                pinned=creds.issuer_keys)
                 log.info("pulled manifest %d: %d tickets", result.sequence, result.tickets)
+                if self._watch is not None:
+                    self._watch.manifest_loaded(download.sequence)
             except ManifestError as exc:
                 if exc.code != "older_manifest":
                     raise
                 # A newer manifest came from a file: the feed from this cursor catches up.
+                if self._watch is not None:
+                    self._watch.manifest_loaded(download.sequence)
                 log.info("kept the newer manifest already loaded; catching up from the feed")
         finally:
             os.unlink(name)

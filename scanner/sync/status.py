@@ -36,11 +36,15 @@ class SyncStatus:
     conflicts: int = 0
     error: str | None = None
     rejected_uploads: int = 0  # scans the server refused: kept in the log, not re-sent
+    # the server was found behind what it acknowledged (restored from a backup): details
+    server_rollback: dict[str, Any] | None = None
+    pinned_keys: tuple[str, ...] = ()  # issuer key fingerprints this gate was enrolled with
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (used by `gatescan status --json`)."""
         data = asdict(self)
         data["clock_state"] = self.clock_state.value
+        data["pinned_keys"] = list(self.pinned_keys)
         return data
 
 

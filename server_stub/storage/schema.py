@@ -5,7 +5,8 @@ transfers, the change counter); version 2 adds the sync server's tables: the
 change log, scans, conflicts, devices, enrollment codes, admin tokens and
 dashboard sessions, and the manifest cache; version 3 the wallet's one-time
 claim links; version 4 the gates' hash-chain checkpoints (columns on `scans`
-and `devices`) and an index of conflict changes. See `migrations.py`.
+and `devices`) and an index of conflict changes; version 5 the server's instance
+id and the devices' `server_rollback` flag. See `migrations.py`.
 
 Tables are created from these definitions, so a fresh database gets later
 columns in the step that creates the table; the step that adds them to an
@@ -179,6 +180,9 @@ devices = Table(
     Column("chain_at", Float(53)),
     Column("chain_mismatch", Text),
     Column("chain_mismatches", Integer),
+    # v5: the first time this gate found the server behind what it had acknowledged
+    # (restored from an older backup), as JSON, and how many times since.
+    Column("server_rollback", Text),
     UniqueConstraint("event_id", "name", name="uq_devices_event_name"),
 )
 
@@ -242,3 +246,12 @@ V4_COLUMNS = {"scans": ("chain_seq", "chain_hash"),
               "devices": ("chain_seq", "chain_hash", "chain_at", "chain_mismatch",
                           "chain_mismatches")}
 V4_INDEXES = ("idx_scans_device_chain", "idx_changes_conflicts")
+
+# v5: the server's identity (one row, made with the store) and the devices' rollback flag.
+server_instance = Table(
+    "server_instance", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("instance_id", String(32), nullable=False),
+    Column("created_at", Float(53), nullable=False),
+)
+V5_COLUMNS = {"devices": ("server_rollback",)}

@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 from fastapi.responses import JSONResponse
 
-from server_stub import devices, feed, ingest
+from server_stub import devices, feed, ingest, instance
 from server_stub.api import sync_models as sm
 from server_stub.api.deps import DeviceDep, SettingsDep, StoreDep
 from server_stub.api.errors import ApiError, error_responses
@@ -60,7 +60,9 @@ def router() -> APIRouter:
         page = feed.page(store, device.event_id, device.device_id, feed.Cursor.parse(cursor),
                          min(limit, settings.max_page))
         return JSONResponse({"changes": page.changes, "cursor": str(page.cursor),
-                             "more": page.more, "server_time": time.time()})
+                             "more": page.more,
+                             "server": instance.server_view(store, device.device_id),
+                             "server_time": time.time()})
 
     @r.post("/scans", response_model=None,
             responses={200: {"model": sm.PushOut}, **error_responses(401, 403, 413, 422)})
@@ -74,6 +76,7 @@ def router() -> APIRouter:
         results = ingest.ingest(store, device.event_id, items, via="push", now=time.time())
         return JSONResponse({"results": [
             {"scan_id": x.scan_id, "status": x.status, "conflict": x.conflict, "error": x.error}
-            for x in results], "server_time": time.time()})
+            for x in results], "server": instance.server_view(store, device.device_id),
+            "server_time": time.time()})
 
     return r
