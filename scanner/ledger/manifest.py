@@ -31,6 +31,7 @@ from scanner.verify.token import _verify, key_id
 FORMAT = "gatescan-manifest"
 VERSION = 1
 MANIFEST_DOMAIN = b"GATESCAN/v1/manifest"
+KEY_DOMAIN = b"GATESCAN/v1/key"  # a trusted key vouching for a new one (a feed `key` change)
 MAX_LINE = 64 * 1024
 MAX_HEADER = 4 * 1024 * 1024
 MAX_INT64 = 2**63 - 1  # everything numeric ends up in a SQLite INTEGER
@@ -136,6 +137,22 @@ class ManifestWriter:
         trailer = {"end": True, "tickets": self._tickets, "revocations": self._revocations,
                    "sig": sig.hex()}
         self._out.write(_trailer_line(trailer))
+
+
+def key_endorsement_message(event_id: int, public_key: bytes) -> bytes:
+    """What a trusted issuer key signs to introduce `public_key` for the event."""
+    return KEY_DOMAIN + event_id.to_bytes(8, "big") + public_key
+
+
+def endorse_key(signer: SigningKey, event_id: int, public_key: bytes) -> bytes:
+    """The endorsement (64-byte Ed25519 signature) of a new key by a trusted one."""
+    return signer.sign(key_endorsement_message(event_id, public_key)).signature
+
+
+def endorsed(trusted: list[bytes], event_id: int, public_key: bytes, signature: bytes) -> bool:
+    """Whether one of the `trusted` keys endorsed `public_key` for the event."""
+    message = key_endorsement_message(event_id, public_key)
+    return len(signature) == 64 and any(_verify(k, message, signature) for k in trusted)
 
 
 def _trailer_line(trailer: dict[str, Any]) -> bytes:

@@ -21,6 +21,7 @@ from typing import Any
 
 from scanner.ledger import chain
 from scanner.ledger.errors import LedgerError
+from scanner.ledger.manifest import endorsed
 from scanner.verify.policy import EventPolicy, PolicyError
 from scanner.verify.token import TokenError, format_ticket_id, key_id, parse_ticket_id
 from scanner.verify.verdict import Outcome
@@ -305,6 +306,15 @@ class _Page:
             raise ValueError("an Ed25519 public key has 32 bytes")
         if ch.get("kid") is not None and str(ch["kid"]).lower() != key_id(public).hex():
             raise ValueError("key id does not match the public key")
+        trusted = [bytes(k) for (k,) in self.conn.execute(
+            "SELECT public_key FROM keys WHERE event_id = ?", (self.event_id,))]
+        if public in trusted:
+            self.result.keys += 1
+            return
+        # Later keys only on the word of a key already trusted: a relay cannot add its own.
+        sig = bytes.fromhex(str(ch.get("endorsement") or ""))
+        if not endorsed(trusted, self.event_id, public, sig):
+            raise ValueError("a new key must be endorsed by a key this gate already trusts")
         self.conn.execute("INSERT OR IGNORE INTO keys (event_id, kid, public_key) VALUES (?, ?, ?)",
                           (self.event_id, key_id(public), public))
         self.result.keys += 1
