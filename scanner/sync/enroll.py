@@ -26,6 +26,7 @@ from scanner.sync.credentials import DEVICE_ID, Credentials, write_device_id
 from scanner.sync.engine import LAST_ERROR, REVOKED_AT, SyncEngine
 from scanner.sync.errors import EnrollError, Refused, ServerFailed, ServerUnreachable
 from scanner.sync.handshake import Handshake, parse_handshake
+from scanner.sync.status import PINNED_KEYS
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +107,7 @@ class GateEnroller:
                 # server's checkpoint of this gate starts afresh too, after the log's end.
                 ledger.update_sync_state({CURSOR_KEY: None, REVOKED_AT: None, LAST_ERROR: None,
                                           **dict.fromkeys(rollback.KEYS),
+                                          PINNED_KEYS: " ".join(creds.issuer_keys) or None,
                                           rollback.CHAIN_FLOOR: str(ledger.log_head())})
         except OSError as exc:
             raise EnrollError("cannot_store", f"Enrolled, but the token cannot be stored in "

@@ -11,6 +11,8 @@ from dataclasses import asdict, dataclass
 from enum import StrEnum
 from typing import Any, Protocol
 
+PINNED_KEYS = "pinned_keys"  # sync_state: enrollment's key fingerprints, for people to compare
+
 
 class ClockState(StrEnum):
     """How far the gate trusts its own clock (a Raspberry Pi has no RTC)."""

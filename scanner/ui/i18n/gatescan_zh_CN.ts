@@ -544,6 +544,11 @@
     </message>
     <message>
         <location filename="../setup_screen.py" line="200"/>
+        <source>Issuer key to expect: {fingerprint}</source>
+        <translation>应有的签发密钥：{fingerprint}</translation>
+    </message>
+    <message>
+        <location filename="../setup_screen.py" line="200"/>
         <source>{event}: {tickets} tickets</source>
         <translation>{event}：{tickets} 张票</translation>
     </message>
