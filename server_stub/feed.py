@@ -15,6 +15,7 @@ gate gets every conflict so far, along with every scan.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import time
@@ -31,7 +32,7 @@ from server_stub.storage import schema as s
 from server_stub.storage.changelog import current_seq
 from server_stub.store import IssuerStore
 
-_CURSOR = re.compile(r"(0|[1-9][0-9]{0,17})(?:\.(0|[1-9][0-9]{0,17}))?")
+_CURSOR = re.compile(r"(0|[1-9][0-9]{0,17})(?:\.(0|[1-9][0-9]{0,17}))?(?:~([0-9a-f]{8}))?")
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,11 +41,16 @@ class Cursor:
 
     tickets: int
     scans: int
+    mark: str | None = None  # identifies what this server numbered `top` (see `mark_of`)
+
+    @property
+    def top(self) -> int:
+        """The highest number the cursor has seen."""
+        return max(self.tickets, self.scans)
 
     def __str__(self) -> str:
-        if self.tickets == self.scans:
-            return str(self.tickets)
-        return f"{self.tickets}.{self.scans}"
+        pos = str(self.tickets) if self.tickets == self.scans else f"{self.tickets}.{self.scans}"
+        return pos if self.mark is None else f"{pos}~{self.mark}"
 
     @classmethod
     def parse(cls, text: str) -> Cursor:
@@ -53,7 +59,7 @@ class Cursor:
         if m is None:
             raise IssuerError("bad_cursor", "cursor is not one this server handed out")
         t = int(m.group(1))
-        return cls(t, t if m.group(2) is None else int(m.group(2)))
+        return cls(t, t if m.group(2) is None else int(m.group(2)), m.group(3))
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,26 +91,53 @@ def page(store: IssuerStore, event_id: int, device_id: str | None, cursor: Curso
     """Up to `limit` changes after `cursor`, leaving out the asking device's own scans."""
     with store.snapshot() as conn:
         end = current_seq(conn)
-        if max(cursor.tickets, cursor.scans) > end:
-            rows = None
-        else:
-            rows = _read(conn, event_id, device_id, cursor, limit)
-    if rows is None:
-        if device_id is not None:  # the device saw numbers this server never handed out
+        # A number this server never handed out, or one it now uses for something else (it
+        # was restored from a backup and handed the number out again): the gate's view of
+        # the feed cannot be continued from here.
+        known = cursor.top <= end and (cursor.mark is None
+                                       or mark_of(conn, cursor.top) == cursor.mark)
+        if known:
+            merged = sorted(_read(conn, event_id, device_id, cursor, limit),
+                            key=lambda x: x[0])
+            more = len(merged) > limit
+            merged = merged[:limit]
+            if more:
+                last = merged[-1][0]
+                after = Cursor(max(cursor.tickets, last), max(cursor.scans, last))
+            else:
+                after = Cursor(end, end)
+            after = Cursor(after.tickets, after.scans, mark_of(conn, after.top))
+    if not known:
+        if device_id is not None:  # the device saw numbers this server does not have
             flag_rollback(store, device_id, {"kind": "cursor_ahead", "gate_cursor": str(cursor),
                                              "server_head": end}, now=time.time())
         raise IssuerError("cursor_ahead", "cursor is ahead of this server (was its "
                           "database replaced or restored from a backup?): pull the manifest "
                           "again")
-    merged = sorted(rows, key=lambda x: x[0])
-    more = len(merged) > limit
-    merged = merged[:limit]
-    if more:
-        last = merged[-1][0]
-        after = Cursor(max(cursor.tickets, last), max(cursor.scans, last))
-    else:
-        after = Cursor(end, end)
     return Page([make(row) for _, make, row in merged], after, more)
+
+
+def mark_of(conn: Connection, number: int) -> str:
+    """8 hex digits naming what this server numbered `number` (a change, a scan, or nothing).
+
+    A restored server that hands a number out again, for another change or scan,
+    gives it another mark, so a cursor from before the restore is not continued.
+    """
+    ch, sc = s.changes.c, s.scans.c
+    row = conn.execute(select(ch.kind, ch.ticket_id, ch.data, ch.at).where(ch.seq == number)
+                       ).first()
+    if row is not None:
+        what = f"c|{row.kind}|{row.ticket_id}|{row.data}|{row.at}"
+    else:
+        scan = conn.execute(select(sc.scan_id).where(sc.seq == number)).first()
+        what = "-" if scan is None else f"s|{scan.scan_id}"
+    return hashlib.sha256(f"{number}|{what}".encode()).hexdigest()[:8]
+
+
+def manifest_cursor(store: IssuerStore, number: int) -> str:
+    """The feed cursor after a manifest consistent with change `number` (scans from 0)."""
+    with store.snapshot() as conn:
+        return str(Cursor(number, 0, mark_of(conn, number)))
 
 
 Maker = Callable[[Any], dict[str, Any]]

@@ -87,7 +87,7 @@ def _skip_past(conn: Connection, cursor: Any) -> None:
     if not isinstance(cursor, str):
         return
     try:
-        seen = max(int(part) for part in cursor.split(".") if part)
+        seen = max(int(part) for part in cursor.split("~")[0].split(".") if part)
     except ValueError:
         return
     c = s.counters.c

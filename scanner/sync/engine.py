@@ -30,7 +30,7 @@ from scanner.ledger.ledger import Ledger
 from scanner.ledger.manifest import ManifestError
 from scanner.ledger.replica import CURSOR_KEY, UnsentScan
 from scanner.settings import ScannerSettings
-from scanner.sync.client import SyncClient, make_http_client
+from scanner.sync.client import ServerView, SyncClient, make_http_client
 from scanner.sync.clock import CLOCK_KEY as CLOCK
 from scanner.sync.clock import GateClock
 from scanner.sync.credentials import Credentials, CredentialsError
@@ -211,6 +211,9 @@ class SyncEngine:
                              boot=self.clock.boot)
             self._watch = watch = RollbackWatch(ledger, self.clock.now())
             try:
+                # Before pushing anything new: does the server still hold what it confirmed?
+                watch.saw(ServerView.parse(api.me().get("server")))
+                watch.check()
                 pushed = self._push(api, ledger)
                 report = self._pull(api, ledger, creds, pushed)
                 if watch.check():  # the server lost scans it had acknowledged: send them again

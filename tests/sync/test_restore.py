@@ -197,3 +197,42 @@ def test_sqlite_server_restored_from_a_file_copy(venue: Venue, make_gate: Any) -
 
 def test_postgresql_server_restored_from_pg_dump(pg_venue: Venue, make_gate: Any) -> None:
     run_restore_scenario(pg_venue, make_gate, lambda: pg_backup(pg_venue))
+
+
+def remote_scan_ids(gate: Gate) -> set[str]:
+    """Scan ids a gate learned from the feed (other gates' scans)."""
+    with gate.ledger() as ledger:
+        return {r[0] for r in ledger.conn.execute(
+            "SELECT scan_id FROM scans WHERE source = 'remote'")}
+
+
+def test_new_scans_after_the_restore_neither_hide_the_loss_nor_the_feed(
+        venue: Venue, make_gate: Any) -> None:
+    # The first gate back pushes fresh scans before anything else: its checkpoint on the
+    # server climbs past the lost ones, and the fresh scans take numbers the other gate's
+    # cursor has already passed.
+    g1, g2 = make_gate("g1", "Gate 1"), make_gate("g2", "Gate 2")
+    g1.enroll(venue.handshake("North", "Gate 1"))
+    g2.enroll(venue.handshake("South", "Gate 2"))
+    plain = early_birds(venue)
+    restore = sqlite_backup(venue)
+    now = time.time()
+    for i, ticket in enumerate(plain[:3]):
+        assert g1.scan(venue.token(ticket, now + i), now + i).outcome is Outcome.ADMITTED
+    assert g1.engine.sync_once().pending_uploads == 0
+    refunded = plain[9]
+    venue.cli("revoke", refunded, "--reason", "refund")
+    assert g2.engine.sync_once().error is None  # g2's cursor is at the refund, past g1's scans
+    restore()
+    for i, ticket in enumerate(plain[3:9]):
+        at = now + 20 + i
+        assert g1.scan(venue.token(ticket, at), at).outcome is Outcome.ADMITTED
+    s1 = g1.engine.sync_once()
+    s2 = g2.engine.sync_once()
+    mine = own_scan_ids(g1)
+    assert len(mine) == 9 and mine <= server_scan_ids(venue)  # none of the first 3 lost
+    assert s1.server_rollback is not None and s1.server_rollback["resent"] == 3
+    assert mine <= remote_scan_ids(g2)  # g2 missed none of g1's scans
+    # The refund's number now names one of g1's fresh scans: g2 was told, and kept the refund.
+    assert s2.server_rollback is not None and "cursor_ahead" in s2.server_rollback["kinds"]
+    assert gate_ticket(g2, refunded)[1]

@@ -24,7 +24,7 @@ class RollbackIn(BaseModel):
                                        description="highest own scan the server had acknowledged")
     server_chain_seq: int | None = Field(None, ge=0, le=U63,
                                          description="the server's checkpoint of this gate now")
-    gate_cursor: str | None = Field(None, max_length=40, pattern=r"^[0-9.]+$")
+    gate_cursor: str | None = Field(None, max_length=40, pattern=r"^[0-9.~a-f]+$")
     server_head: int | None = Field(None, ge=0, le=U63)
     gate_manifest_sequence: int | None = Field(None, ge=0, le=U63)
     server_manifest_sequence: int | None = Field(None, ge=0, le=U63)

@@ -38,10 +38,13 @@ def router() -> APIRouter:
                             gate=device.gate, issuer_keys=keys, server_time=time.time())
 
     @r.get("/me", response_model=sm.MeOut, responses=AUTH_ERRORS)
-    def me(device: DeviceDep) -> sm.MeOut:
-        """The asking device (its gate may have been changed by the organizer)."""
+    def me(device: DeviceDep, store: StoreDep) -> sm.MeOut:
+        """The asking device (its gate may have been changed by the organizer), and what the
+        server holds of its scan log (`server`: checked by the gate before it pushes)."""
         return sm.MeOut(device_id=device.device_id, event_id=device.event_id, name=device.name,
-                        gate=device.gate, status="active", server_time=time.time())
+                        gate=device.gate, status="active",
+                        server=instance.server_view(store, device.device_id),
+                        server_time=time.time())
 
     @r.get("/manifest", response_class=Response, responses={**MANIFEST_DOC, **AUTH_ERRORS})
     def manifest(device: DeviceDep, store: StoreDep) -> Response:
