@@ -25,6 +25,7 @@ from server_stub import demo as demo_mod
 from server_stub import issuer
 from server_stub.entropy import Entropy, SeededEntropy, SystemEntropy
 from server_stub.errors import IssuerError
+from server_stub.handshake import active_fingerprints
 from server_stub.settings import ServerSettings, load_settings
 from server_stub.store import IssuerStore, StoredEvent
 from server_stub.wallet import Wallet
@@ -308,11 +309,14 @@ def manifest(settings: ServerSettings, event_id: int | None, out: Path | None,
             raise CliError(f"no event {event_id} in {settings.data_dir}")
         path = out if out is not None else settings.manifest_path(event.event_id)
         info = issuer.write_manifest(store, event.event_id, path.absolute())
+        fingerprint = active_fingerprints(store, event.event_id)[-1]
     _emit(as_json,
           {"event_id": info.event_id, "manifest": str(info.path), "sequence": info.sequence,
-           "tickets": info.tickets, "revocations": info.revocations},
+           "tickets": info.tickets, "revocations": info.revocations,
+           "fingerprint": fingerprint},
           f"Manifest of {event.name} (event {info.event_id}), sequence {info.sequence}: "
-          f"{info.tickets} tickets, {info.revocations} revoked\n{info.path}")
+          f"{info.tickets} tickets, {info.revocations} revoked\n{info.path}\n"
+          f"Signer key fingerprint (gatescan import-manifest --expect-key): {fingerprint}")
 
 
 
