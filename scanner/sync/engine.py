@@ -49,6 +49,7 @@ log = logging.getLogger(__name__)
 # sync_state keys (the ledger's small key/value store)
 ONLINE, OFFLINE_SINCE, LAST_SYNC, LAST_PULL = "online", "offline_since", "last_sync", "last_pull"
 LAST_ERROR, REVOKED_AT = "last_error", "device_revoked"
+LAST_ERROR_CODE = "last_error_code"  # the stable code of LAST_ERROR, for the UI to branch on
 BATCH_REFUSALS = frozenset({400, 413, 422})  # the server refused a whole batch as malformed
 
 
@@ -130,7 +131,8 @@ class SyncEngine:
             with Ledger(self.settings.ledger_path) as ledger:
                 counts = ledger.upload_counts()
                 state = {k: ledger.sync_state(k) for k in
-                         (ONLINE, OFFLINE_SINCE, LAST_SYNC, LAST_PULL, LAST_ERROR, REVOKED_AT)}
+                         (ONLINE, OFFLINE_SINCE, LAST_SYNC, LAST_PULL, LAST_ERROR, REVOKED_AT,
+                          LAST_ERROR_CODE)}
                 newest = ledger.newest_time_seen()
                 rollback = stored_rollback(ledger)
         except LedgerError as exc:
@@ -149,6 +151,8 @@ class SyncEngine:
             error=state[LAST_ERROR] or (None if rollback is None else str(rollback["message"])),
             rejected_uploads=counts.rejected,
             server_rollback=rollback,
+            error_code=state[LAST_ERROR_CODE] if state[LAST_ERROR] else
+            None if rollback is None else "server_rollback",
             pinned_keys=creds.issuer_keys if creds is not None else (),
         )
 
@@ -233,7 +237,7 @@ class SyncEngine:
                 return
             except ManifestError as exc:
                 self._failed(ledger, f"the server's manifest was refused ({exc.code}): "
-                                     f"{exc.message}")
+                                     f"{exc.message}", exc.code)
                 return
             except LedgerError as exc:
                 log.error("sync: ledger: %s", exc.message)
@@ -355,7 +359,7 @@ class SyncEngine:
         now = self.clock.now()
         self._failures, self._online, self.last_report = 0, True, report
         ledger.update_sync_state({ONLINE: "1", OFFLINE_SINCE: None, LAST_ERROR: None,
-                                  LAST_SYNC: repr(now), LAST_PULL: repr(now),
+                                  LAST_ERROR_CODE: None, LAST_SYNC: repr(now), LAST_PULL: repr(now),
                                   CLOCK: self.clock.dump()},
                                  time_seen=now if self.clock.synced else None)
         if report.pushed or report.pulled or report.rejected:
@@ -370,6 +374,7 @@ class SyncEngine:
         since = ledger.sync_state(OFFLINE_SINCE) or repr(self.clock.now())
         ledger.update_sync_state({ONLINE: "0", OFFLINE_SINCE: since,
                                   LAST_ERROR: f"offline: {exc.message}",
+                                  LAST_ERROR_CODE: exc.code,
                                   CLOCK: self.clock.dump()})
 
     def _refused(self, ledger: Ledger, exc: Refused) -> None:
@@ -381,12 +386,13 @@ class SyncEngine:
             message = "the server does not know this gate's token: enroll it again"
         log.error("sync refused (%s): %s", exc.code, message)
         ledger.update_sync_state({ONLINE: "1", OFFLINE_SINCE: None, LAST_ERROR: message,
+                                  LAST_ERROR_CODE: exc.code,
                                   CLOCK: self.clock.dump()})
 
-    def _failed(self, ledger: Ledger, message: str) -> None:
+    def _failed(self, ledger: Ledger, message: str, code: str | None = None) -> None:
         self._failures += 1
         try:
-            ledger.update_sync_state({LAST_ERROR: message})
+            ledger.update_sync_state({LAST_ERROR: message, LAST_ERROR_CODE: code})
         except LedgerError:
             log.error("sync: cannot record the failure either: %s", message)
 

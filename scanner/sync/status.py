@@ -41,6 +41,7 @@ class SyncStatus:
     # the server was found behind what it acknowledged (restored from a backup): details
     server_rollback: dict[str, Any] | None = None
     pinned_keys: tuple[str, ...] = ()  # issuer key fingerprints this gate was enrolled with
+    error_code: str | None = None  # stable code of `error` (e.g. signer_not_pinned)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (used by `gatescan status --json`)."""
