@@ -27,7 +27,7 @@ from sqlalchemy import Connection, and_, literal_column, or_, select
 
 from scanner.verify.token import format_ticket_id
 from server_stub.errors import IssuerError
-from server_stub.instance import flag_rollback
+from server_stub.instance import flag_rollback, skip_past
 from server_stub.storage import schema as s
 from server_stub.storage.changelog import current_seq
 from server_stub.store import IssuerStore
@@ -111,6 +111,7 @@ def page(store: IssuerStore, event_id: int, device_id: str | None, cursor: Curso
         if device_id is not None:  # the device saw numbers this server does not have
             flag_rollback(store, device_id, {"kind": "cursor_ahead", "gate_cursor": str(cursor),
                                              "server_head": end}, now=time.time())
+            skip_past(store, cursor.top)
         raise IssuerError("cursor_ahead", "cursor is ahead of this server (was its "
                           "database replaced or restored from a backup?): pull the manifest "
                           "again")

@@ -26,7 +26,7 @@ import json
 import logging
 from typing import Any
 
-from sqlalchemy import Connection, and_, select, update
+from sqlalchemy import select, update
 
 from server_stub.storage import schema as s
 from server_stub.storage.changelog import current_seq
@@ -34,7 +34,7 @@ from server_stub.store import IssuerStore
 
 log = logging.getLogger(__name__)
 
-ROLLBACK_KINDS = frozenset({"scans", "cursor_ahead", "manifest", "instance"})
+MAX_SKIP = 100_000_000  # how far a cursor_ahead may move the numbering at once
 
 
 def instance_id(store: IssuerStore) -> str:
@@ -73,26 +73,24 @@ def flag_rollback(store: IssuerStore, device_id: str, report: dict[str, Any], *,
             found["resent"] = int(found.get("resent") or 0) + int(report["resent"])
         conn.execute(update(s.devices).where(d.device_id == device_id)
                      .values(server_rollback=json.dumps(found, sort_keys=True)))
-        _skip_past(conn, report.get("gate_cursor"))
     log.error("device %s found this server behind what it had acknowledged (%s): was it "
               "restored from an older backup? %s", device_id, report.get("kind"),
               {k: v for k, v in report.items() if k != "kind"})
     return found
 
 
-def _skip_past(conn: Connection, cursor: Any) -> None:
-    """Number every later change above what the gate saw: numbers it holds from before the
-    restore were handed out for changes this server no longer has, and a gate would skip a
-    new change that took one of them."""
-    if not isinstance(cursor, str):
-        return
-    try:
-        seen = max(int(part) for part in cursor.split("~")[0].split(".") if part)
-    except ValueError:
-        return
+def skip_past(store: IssuerStore, seen: int) -> None:
+    """Number every later change above `seen`, a number a gate holds from before a restore.
+
+    This server handed those numbers out once for changes it no longer has; a new
+    change that took one of them would hide below that gate's cursor. The jump is
+    bounded, so a device cannot push the numbering out of the cursors' range.
+    """
     c = s.counters.c
-    conn.execute(update(s.counters).where(and_(c.name == "change", c.value < seen))
-                 .values(value=seen))
+    with store.transaction() as conn:
+        current = conn.execute(select(c.value).where(c.name == "change")).scalar_one()
+        if current < seen <= current + MAX_SKIP:
+            conn.execute(update(s.counters).where(c.name == "change").values(value=seen))
 
 
 def rollback_of(row: Any) -> dict[str, Any] | None:

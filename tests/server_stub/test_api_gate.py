@@ -92,6 +92,7 @@ def test_manifest_then_deltas_then_other_gates_scans(server: str, org: Organizer
         assert all(c["kind"] != "scan" for c in own)
         r = a.http.get("/api/v1/device/changes", params={"cursor": "999999999"})
         assert r.status_code == 409 and r.json()["error"]["code"] == "cursor_ahead"
+        assert a.pull() == [] and int(a.cursor.split("~")[0]) < 10**6  # numbering not pushed
         position = a.cursor.split("~")[0]
         r = a.http.get("/api/v1/device/changes", params={"cursor": f"{position}~00000000"})
         assert r.status_code == 409 and r.json()["error"]["code"] == "cursor_ahead"  # not ours
