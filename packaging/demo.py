@@ -106,6 +106,8 @@ def terminal_demo(base: Path, issuer: Path, url: str, demo: dict[str, object],
     spare = [t for t, k in types.items() if k == "early_bird" and t not in used]
     early = special["early_bird"]
     scan("A phone shows a valid ticket at Gate 1", token(early))
+    scan("The same person holds it up again at Gate 1 (a repeat read: not admitted twice)",
+         token(early))
     scan("The same ticket again at Gate 2", token(early), "--gate", "Gate 2")
     scan("A screenshot taken two minutes ago",
          token(special["vip"], "--at", str(int(time.time() - 120))), "--gate", "VIP Gate")

@@ -1,7 +1,10 @@
 """`gatescan`: the scanner's command line (import a manifest, check a code, status).
 
-Exit status: 0 when a check admits, 1 when it refuses, 2 for usage or
-environment errors (no manifest yet, unreadable file, disk full, ...).
+Exit status: 0 when a check admits, 1 when it refuses (or asks a person to
+check), 2 for usage or environment errors (no manifest yet, unreadable file,
+disk full, a gate the event does not have, ...), 3 for a repeat read: the same
+ticket was admitted at this gate moments ago (recorded, not an admission: do
+not open the gate again).
 """
 
 from __future__ import annotations
@@ -21,12 +24,34 @@ log = logging.getLogger(__name__)
 
 EXIT_REFUSED = 1
 EXIT_ERROR = 2
+EXIT_REPEAT = 3
 
 
 class EnvironmentProblem(click.ClickException):
     """A known environment failure, shown as one clear line with exit status 2."""
 
     exit_code = EXIT_ERROR
+
+
+class UnixTimeParam(click.ParamType[float]):
+    """A typed `--at` time: seconds since 1970, a plausible date (see `parse_unix_time`)."""
+
+    name = "UNIX_TIME"
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> float:
+        """Parse and range-check the time; a bad one is a usage error (exit 2)."""
+        from scanner.verify.token import parse_unix_time
+
+        if isinstance(value, float):
+            return value
+        try:
+            return parse_unix_time(str(value))
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+UNIX_TIME = UnixTimeParam()
 
 
 class LazyGroup(click.Group):
@@ -134,7 +159,7 @@ def _manifest_pins(settings: ScannerSettings, file: Path,
 
 @main.command()
 @click.argument("text")
-@click.option("--at", "at", type=float, metavar="UNIX_TIME",
+@click.option("--at", "at", type=UNIX_TIME, metavar="UNIX_TIME",
               help="Check as if the time were this (default: now).")
 @click.option("--gate", metavar="NAME", help="Gate name (default: the event's first gate).")
 @click.option("--direction", type=click.Choice(["entry", "exit"]), default="entry",
@@ -155,6 +180,8 @@ def check(settings: ScannerSettings, text: str, at: float | None, gate: str | No
         gate_name = gate or _default_gate(ledger, settings)
         if gate_name is None:
             raise EnvironmentProblem("no event loaded: run `gatescan import-manifest FILE` first")
+        if gate is not None:
+            gate_name = known_gate(ledger, gate)
         if at is None:
             now, trusted = _gate_time(ledger)
         else:
@@ -176,7 +203,46 @@ def check(settings: ScannerSettings, text: str, at: float | None, gate: str | No
         click.echo(json.dumps(out))
     else:
         _print_verdict(verdict, gate_name, dry_run)
-    sys.exit(0 if verdict.admit else EXIT_REFUSED)
+    sys.exit(_exit_status(verdict))
+
+
+def _exit_status(verdict: Any) -> int:
+    from scanner.verify.verdict import Outcome
+
+    if verdict.admit:
+        return 0
+    return EXIT_REPEAT if verdict.outcome is Outcome.REPEAT_READ else EXIT_REFUSED
+
+
+def check_gate_option(settings: ScannerSettings, name: str) -> str:
+    """Validate a `--gate` option against the loaded event (any name before an event is loaded).
+
+    Raises `click.UsageError` (exit 2) for a gate the event does not have.
+    """
+    if not settings.ledger_path.exists():
+        return name
+    ledger = _open_ledger(settings)
+    try:
+        return known_gate(ledger, name)
+    finally:
+        ledger.close()
+
+
+def known_gate(ledger: Any, name: str) -> str:
+    """The event's spelling of gate `name`; a usage error (exit 2) if the event has no such gate.
+
+    An event that lists no gates takes any name.
+    """
+    event = ledger.status()["event"]
+    policy = ledger.event(event["event_id"]) if event is not None else None
+    if policy is None or not policy.gates:
+        return name
+    found = policy.gate(name)
+    if found is None:
+        names = ", ".join(g.name for g in policy.gates)
+        raise click.UsageError(f"{policy.name} has no gate {name!r}: use one of {names}",
+                               click.get_current_context())
+    return str(found.name)
 
 
 def _gate_time(ledger: Any) -> tuple[float, bool]:
@@ -212,13 +278,16 @@ def _default_gate(ledger: Any, settings: ScannerSettings | None = None) -> str |
 
 _TIME_KEYS = {"last_import", "manifest_generated_at", "last_sync", "last_pull", "offline_since"}
 
-_BANNER = {"admit": ("ADMIT", "green"), "refuse": ("REFUSED", "red"), "check": ("CHECK", "yellow")}
+_BANNER = {"admit": ("ADMIT", "green"), "refuse": ("REFUSED", "red"), "check": ("CHECK", "yellow"),
+           "repeat": ("ALREADY ADMITTED HERE", "blue")}
 
 
 def _print_verdict(verdict: Any, gate: str, dry_run: bool) -> None:
     from scanner.verify.token import format_ticket_id
 
     word, colour = _BANNER[verdict.level.value]
+    if verdict.outcome.value == "exit_recorded":  # an exit opens the gate, but is no admission
+        word = "EXIT OK"
     click.secho(f" {word} ", fg="black", bg=colour, bold=True, nl=False)
     click.echo(f"  {verdict.reason}")
     t = verdict.ticket
@@ -253,14 +322,38 @@ def status(settings: ScannerSettings, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(info, default=str))
         return
+    enrolled = bool(info.get("enrolled"))
     for key, value in info.items():
-        if key in _TIME_KEYS and isinstance(value, int | float):
+        if value is None:
+            value = _unset_word(key, enrolled)
+        elif key in _TIME_KEYS and isinstance(value, int | float):
             value = datetime.fromtimestamp(value).astimezone().isoformat(" ", "seconds")
         elif key == "clock_offset" and isinstance(value, int | float):
             value = f"{value * 1000:+.0f} ms (server time minus this clock)"
         if isinstance(value, dict):
             value = ", ".join(f"{k}: {v}" for k, v in value.items()) or "-"
         click.echo(f"{key.replace('_', ' '):>20}: {value}")
+
+
+# What an unset field means, in words (text mode only: --json keeps null).
+_UNSET_WORDS = {
+    "event": "none loaded",
+    "last_import": "never",
+    "last_sync": "never",
+    "last_pull": "never",
+    "offline_since": "never online",
+    "clock_offset": "unknown (not synced yet)",
+    "sync_error": "none",
+}
+
+
+def _unset_word(key: str, enrolled: bool) -> str:
+    """The word `gatescan status` prints for a field that has no value."""
+    if key in ("device_id", "server_url") or (key == "gate" and not enrolled):
+        return "not enrolled"
+    if key == "gate":
+        return "any (not assigned to a gate)"
+    return _UNSET_WORDS.get(key, "not set")
 
 
 def _sync_info(settings: ScannerSettings) -> dict[str, Any]:

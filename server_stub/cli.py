@@ -9,18 +9,25 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 import sqlite3
+import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import click
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from scanner.verify.token import TokenError, format_ticket_id, parse_ticket_id
+from scanner.verify.token import (
+    MAX_TYPED_TIME,
+    TokenError,
+    format_ticket_id,
+    parse_ticket_id,
+    parse_unix_time,
+)
 from server_stub import demo as demo_mod
 from server_stub import issuer
 from server_stub.entropy import Entropy, SeededEntropy, SystemEntropy
@@ -31,9 +38,6 @@ from server_stub.store import IssuerStore, StoredEvent
 from server_stub.wallet import Wallet
 
 log = logging.getLogger(__name__)
-
-MAX_UNIX_TIME = 0xFFFFFFFF
-
 
 class CliError(click.ClickException):
     """A refused command: message on stderr, exit status 2."""
@@ -59,20 +63,19 @@ class TicketIdParam(click.ParamType[int]):
 
 
 class UnixTimeParam(click.ParamType[float]):
-    """Seconds since 1970 (UTC), integer or decimal, within the token's u32 range."""
+    """Seconds since 1970 (UTC), integer or decimal, a plausible date within the u32 range."""
 
     name = "UNIX_TIME"
 
     def convert(self, value: Any, param: click.Parameter | None,
                 ctx: click.Context | None) -> float:
         """Parse and range-check a unix time."""
+        if isinstance(value, float):
+            return value
         try:
-            number = float(value)
-        except (TypeError, ValueError):
-            self.fail(f"{value!r} is not a unix time in seconds", param, ctx)
-        if not math.isfinite(number) or not 0 <= number <= MAX_UNIX_TIME:
-            self.fail(f"{value!r} is out of range (0 to {MAX_UNIX_TIME})", param, ctx)
-        return number
+            return parse_unix_time(str(value))
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
 
 
 TICKET_ID = TicketIdParam()
@@ -105,14 +108,28 @@ class _Group(click.Group):
         except IssuerError as exc:
             raise CliError(exc.message) from None
         except (OSError, sqlite3.OperationalError, SQLAlchemyError) as exc:
-            where = ctx.obj.data_dir if isinstance(ctx.obj, ServerSettings) else "data directory"
+            where = _what_failed(ctx.obj, exc)
             # SQLAlchemy's own text carries statements and parameters: keep the driver's.
             detail = getattr(exc, "orig", None) or exc
+            if isinstance(exc, OSError) and exc.strerror:
+                detail = exc.strerror
             log.warning("environment error: %s", detail)
             raise CliError(f"cannot use {where}: {detail}") from None
 
 
-@click.group(cls=_Group)
+def _what_failed(settings: object, exc: BaseException) -> str:
+    """Name the thing that failed: the file, the database (password hidden), the data dir."""
+    if isinstance(exc, OSError) and exc.filename:
+        return str(exc.filename)
+    if not isinstance(settings, ServerSettings):
+        return "the data directory"
+    if settings.database_url and not isinstance(exc, OSError):
+        url = make_url(settings.database_url).render_as_string(hide_password=True)
+        return f"the database {url}"
+    return str(settings.data_dir)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--data", "data_dir", type=click.Path(file_okay=False, path_type=Path),
               default=None, metavar="DIR",
               help="Data directory [default: $GATESCAN_SERVER_DATA, else the user data dir].")
@@ -135,6 +152,18 @@ def _open(settings: ServerSettings) -> Iterator[tuple[IssuerStore, Wallet]]:
         yield store, wallet
 
 
+@contextmanager
+def _progress_bar(total: int, label: str) -> Iterator[Callable[[int], None] | None]:
+    """A progress bar on stderr when it is a terminal (as the gate's manifest import has)."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from tqdm import tqdm  # only needed on a terminal
+
+    with tqdm(total=total, unit=" tickets", desc=label, file=sys.stderr, leave=False) as bar:
+        yield bar.update
+
+
 def _emit(as_json: bool, data: dict[str, Any], text: str) -> None:
     click.echo(json.dumps(data) if as_json else text)
 
@@ -143,6 +172,13 @@ def _require_event(store: IssuerStore) -> StoredEvent:
     event = store.latest_event()
     if event is None:
         raise CliError("no event yet: run `gatescan-server demo` first")
+    return event
+
+
+def _event(store: IssuerStore, event_id: int) -> StoredEvent:
+    event = store.event(event_id)
+    if event is None:
+        raise CliError(f"unknown event {event_id}")
     return event
 
 
@@ -171,7 +207,7 @@ def demo(settings: ServerSettings, tickets: int | None, as_json: bool, seed: int
     --tickets/--seed/--at than it was made with is an error (exit 2).
     """
     when = None if at is None else int(at)
-    if when is not None and not demo_mod.DAY <= when <= MAX_UNIX_TIME - 3 * demo_mod.DAY:
+    if when is not None and not demo_mod.DAY <= when <= MAX_TYPED_TIME - 3 * demo_mod.DAY:
         raise click.BadParameter("too close to the ends of the u32 time range", param_hint="--at")
     with _open(settings) as (store, wallet), store.transaction():
         # One transaction from the check to the end: two concurrent `demo`s make one event.
@@ -193,8 +229,10 @@ def demo(settings: ServerSettings, tickets: int | None, as_json: bool, seed: int
         else:
             entropy: Entropy = SystemEntropy() if seed is None else SeededEntropy(seed)
             params = demo_mod.DemoParams(tickets or demo_mod.DEFAULT_TICKETS, seed, when)
-            event = demo_mod.create_demo(store, wallet, settings, params, entropy=entropy,
-                                         now=int(time.time()) if when is None else when)
+            with _progress_bar(params.tickets, "issuing tickets") as progress:
+                event = demo_mod.create_demo(store, wallet, settings, params, entropy=entropy,
+                                             now=int(time.time()) if when is None else when,
+                                             progress=progress)
             created = True
         report = demo_mod.demo_report(store, settings, event, created=created)
     _emit(as_json, report, demo_mod.format_demo_report(report))
@@ -258,14 +296,19 @@ def revoke(settings: ServerSettings, ticket_id: int, reason: str, as_json: bool)
         if before is None:
             raise CliError(f"unknown ticket id {hex_id}")
         after = issuer.revoke(store, ticket_id, reason)
-        info = _republish(store, settings, after.event_id)
-    already = before.status == after.status
+        already = before.status == after.status
+        # Repeating a revocation changes nothing, so the manifest stays as it is.
+        path = settings.manifest_path(after.event_id)
+        sequence = (_event(store, after.event_id).manifest_sequence if already
+                    else _republish(store, settings, after.event_id).sequence)
+    text = (f"Already revoked: ticket {hex_id} ({after.revoked_reason}). Nothing changed;"
+            f" manifest sequence stays {sequence}: {path}" if already else
+            f"Revoked: ticket {hex_id} ({after.revoked_reason}).\n"
+            f"Manifest sequence {sequence}: {path}")
     _emit(as_json,
           {"ticket_id": hex_id, "status": after.status, "reason": after.revoked_reason,
-           "already_revoked": already, "manifest": str(info.path),
-           "manifest_sequence": info.sequence},
-          f"{'Already revoked' if already else 'Revoked'}: ticket {hex_id} "
-          f"({after.revoked_reason}).\nManifest sequence {info.sequence}: {info.path}")
+           "already_revoked": already, "changed": not already, "manifest": str(path),
+           "manifest_sequence": sequence}, text)
 
 
 @main.command()
@@ -308,7 +351,10 @@ def manifest(settings: ServerSettings, event_id: int | None, out: Path | None,
         if event is None:
             raise CliError(f"no event {event_id} in {settings.data_dir}")
         path = out if out is not None else settings.manifest_path(event.event_id)
-        info = issuer.write_manifest(store, event.event_id, path.absolute())
+        try:
+            info = issuer.write_manifest(store, event.event_id, path.absolute())
+        except OSError as exc:
+            raise CliError(f"cannot write {path}: {exc.strerror or exc}") from None
         fingerprint = active_fingerprints(store, event.event_id)[-1]
     _emit(as_json,
           {"event_id": info.event_id, "manifest": str(info.path), "sequence": info.sequence,
@@ -317,7 +363,6 @@ def manifest(settings: ServerSettings, event_id: int | None, out: Path | None,
           f"Manifest of {event.name} (event {info.event_id}), sequence {info.sequence}: "
           f"{info.tickets} tickets, {info.revocations} revoked\n{info.path}\n"
           f"Signer key fingerprint (gatescan import-manifest --expect-key): {fingerprint}")
-
 
 
 def _register() -> None:

@@ -7,13 +7,11 @@ from pathlib import Path
 
 import click
 
-from server_stub import devices
+from server_stub import devices, server_url
 from server_stub.cli import CliError, _emit
 from server_stub.handshake import active_fingerprints, handshake_text, terminal_qr, write_png
 from server_stub.settings import ServerSettings
 from server_stub.store import IssuerStore
-
-DEFAULT_URL = "http://127.0.0.1:8080"
 
 
 def _event_id(store: IssuerStore, event_id: int | None) -> int:
@@ -36,20 +34,27 @@ def _info(d: devices.DeviceInfo) -> dict[str, object]:
 
 def _show_enrollment(settings: ServerSettings, e: devices.Enrollment, url: str | None,
                      png: Path | None, as_json: bool, keys: list[str]) -> None:
-    server = (url or settings.public_url or DEFAULT_URL).rstrip("/")
-    text = handshake_text(server, e.code, keys)
+    server = _server_url(settings, url)
+    text = handshake_text(server.url, e.code, keys)
     path = write_png(text, png or settings.enroll_dir / f"{e.device.device_id}.png")
     d = e.device
     if as_json:
         _emit(True, {**_info(d), "code": e.code, "expires_at": e.expires_at, "handshake": text,
-                     "png": str(path), "server_url": server}, "")
+                     "png": str(path), "server_url": server.url, "warning": server.warning}, "")
         return
     click.echo(f"Device {d.device_id} \"{d.name}\" (event {d.event_id}, gate {d.gate or '-'})\n"
                f"Enrollment code: {e.code}  (works once, until {_when(e.expires_at)})\n"
                f"{terminal_qr(text)}Handshake: {text}\nQR image: {path}")
-    if not (url or settings.public_url):
-        click.echo(f"note: the QR points at {DEFAULT_URL}; pass --url http://SERVER-IP:PORT "
-                   "so gates on the LAN can reach the server", err=True)
+    if server.warning:
+        click.echo(f"warning: {server.warning}", err=True)
+
+
+def _server_url(settings: ServerSettings, url: str | None) -> server_url.ServerUrl:
+    """The server address for a handshake; a malformed --url is a usage error."""
+    try:
+        return server_url.resolve(settings, url)
+    except server_url.BadServerUrl as exc:
+        raise click.BadParameter(str(exc), param_hint="--url") from None
 
 
 @click.group()
@@ -62,8 +67,8 @@ def device() -> None:
 @click.option("--gate", default=None, help="The gate it stands at (one of the event's gates).")
 @click.option("--event", "event_id", type=click.IntRange(1, 0xFFFFFFFF), default=None,
               help="Event id [default: the most recent event].")
-@click.option("--url", default=None, help="Server URL for the handshake "
-              "[default: $GATESCAN_SERVER_URL, else http://127.0.0.1:8080].")
+@click.option("--url", default=None, help="Server URL for the handshake [default: "
+              "$GATESCAN_SERVER_URL, else the URL the server was last started with].")
 @click.option("--png", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write the QR here [default: DATA/enroll/DEVICE_ID.png].")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object (no terminal QR).")

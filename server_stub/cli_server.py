@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from server_stub import admins
+from server_stub import admins, server_url
 from server_stub.cli import CliError, _emit
 from server_stub.settings import (
     DATA_ENV,
@@ -54,8 +54,15 @@ def serve(settings: ServerSettings, host: str, port: int, data_dir: Path | None,
         public_url=public_url or settings.public_url)
     with IssuerStore.open(settings):
         pass  # create and migrate once, before any worker starts
-    click.echo(f"GateScan server: http://{host}:{port}/ (dashboard /dashboard, API docs /docs)"
-               f"\n  data {settings.data_dir}\n  database {redacted(settings.db_url)}", err=True)
+    try:
+        url = server_url.serving_url(host, port, settings.public_url)
+    except server_url.BadServerUrl as exc:
+        raise click.BadParameter(str(exc), param_hint="--url") from None
+    if port != 0:  # port 0: the OS picks one after start-up, nothing to record yet
+        server_url.record(settings, url)
+    click.echo(f"GateScan server: {url}/ (dashboard {url}/dashboard, API docs {url}/docs)"
+               f"\n  listening on {host}:{port}\n  data {settings.data_dir}"
+               f"\n  database {redacted(settings.db_url)}", err=True)
     level = logging.getLogger("server_stub").getEffectiveLevel()
     log_level = "info" if level <= logging.INFO else "warning"
     if workers == 1:

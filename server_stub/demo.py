@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -81,8 +82,12 @@ def _plan(count: int) -> list[int]:
 
 
 def create_demo(store: IssuerStore, wallet: Wallet, settings: ServerSettings,
-                params: DemoParams, *, entropy: Entropy, now: int) -> StoredEvent:
-    """Create the demo event, issue its tickets into the wallet, revoke one, transfer one."""
+                params: DemoParams, *, entropy: Entropy, now: int,
+                progress: Callable[[int], None] | None = None) -> StoredEvent:
+    """Create the demo event, issue its tickets into the wallet, revoke one, transfer one.
+
+    `progress(n)` is called after each chunk with the number of tickets just issued.
+    """
     if not MIN_TICKETS <= params.tickets <= MAX_TICKETS:
         raise ValueError(f"tickets must be {MIN_TICKETS} to {MAX_TICKETS}")
     tz = (time.localtime(now).tm_gmtoff or 0) // 60
@@ -108,6 +113,8 @@ def create_demo(store: IssuerStore, wallet: Wallet, settings: ServerSettings,
                                           now=now)
             wallet.add((i.ticket_id, 0, h, i.signed) for i, h in zip(issued, holders, strict=True))
             ids.extend(i.ticket_id for i in issued)
+            if progress is not None:
+                progress(len(issued))
         revoked, transferred = ids[-2], ids[-1]
         issuer.revoke(store, revoked, "refund", now=now)
         new_phone = wallet.new_holder(entropy)

@@ -9,6 +9,11 @@ them. After each batch the movements of the tickets it touched are replayed
 in `conflicts`, announced in the change feed, and their admitted entries
 flagged in the results. Each scan's place in its gate's hash chain is kept and
 checked against what the gate pushed before (`server_stub.checkpoints`).
+
+A scan whose code did not verify (bad signature, unknown key, other event,
+malformed) proves nothing about a ticket: it is stored under no ticket type
+(an older gate may still send the ticket id it read from the code), and, like a
+repeat read, it is never a movement, so it never makes a conflict.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from sqlalchemy import Connection, select
 from server_stub import checkpoints, conflicts
 from server_stub.checkpoints import ChainItem
 from server_stub.errors import IssuerError
-from server_stub.movements import MOVEMENT_OUTCOMES
+from server_stub.movements import MOVEMENT_OUTCOMES, UNVERIFIED_OUTCOMES
 from server_stub.storage import schema as s
 from server_stub.storage.changelog import next_seqs
 from server_stub.store import IssuerStore
@@ -119,12 +124,14 @@ def ingest(store: IssuerStore, event_id: int, items: Sequence[ScanIn | ItemResul
                 new[sc.scan_id] = sc
         fresh = list(new.values())
         if fresh:
-            types = _types(conn, event_id, sorted({sc.ticket_id for sc in fresh}))
+            types = _types(conn, event_id, sorted({sc.ticket_id for sc in fresh
+                                                   if sc.outcome not in UNVERIFIED_OUTCOMES}))
             first = next_seqs(conn, len(fresh))
             _insert_scans(conn, [
                 (sc.scan_id, first + i, event_id, sc.ticket_id, sc.serial,
-                 types.get(sc.ticket_id), sc.gate, sc.direction, sc.outcome, sc.device_time,
-                 now, sc.device_id, sc.source, sc.reason, via, sc.chain_seq, sc.chain_hash)
+                 None if sc.outcome in UNVERIFIED_OUTCOMES else types.get(sc.ticket_id),
+                 sc.gate, sc.direction, sc.outcome, sc.device_time, now, sc.device_id,
+                 sc.source, sc.reason, via, sc.chain_seq, sc.chain_hash)
                 for i, sc in enumerate(fresh)])
         checkpoints.record(conn, [sc.chain() for sc in scans], existing, set(new), now)
         moved = sorted({sc.ticket_id for sc in scans if sc.outcome in MOVEMENT_OUTCOMES})

@@ -19,11 +19,13 @@ from typing import IO
 
 from scanner.ledger.manifest import ManifestWriter
 from scanner.verify.policy import (
+    DEFAULT_REPEAT_READ_SECONDS,
     DEFAULT_ROTATION_PERIOD,
     EventPolicy,
     Gate,
     PolicyError,
     TicketType,
+    plan_problems,
 )
 from scanner.verify.token import Credential, format_ticket_id, key_id, sign_credential
 from server_stub.entropy import Entropy, SystemEntropy, new_signing_key
@@ -91,7 +93,8 @@ def _now(now: int | None) -> int:
 def create_event(store: IssuerStore, name: str, *, gates: Sequence[Gate],
                  ticket_types: Sequence[TicketType],
                  rotation_period: int = DEFAULT_ROTATION_PERIOD, clock_tolerance_steps: int = 1,
-                 repeat_read_seconds: int = 3, tz_offset_minutes: int = 0,
+                 repeat_read_seconds: int = DEFAULT_REPEAT_READ_SECONDS,
+                 tz_offset_minutes: int = 0,
                  admit_unlisted: bool = True, kind: str = "event", entropy: Entropy = SYSTEM,
                  now: int | None = None) -> EventPolicy:
     """Create an event with its policy and a fresh Ed25519 issuer key."""
@@ -107,6 +110,7 @@ def create_event(store: IssuerStore, name: str, *, gates: Sequence[Gate],
             policy = EventPolicy.from_dict(json.loads(json.dumps(draft.to_dict())))
         except PolicyError as exc:
             raise IssuerError("bad_policy", str(exc)) from None
+        _check_plan(policy)
         store.add_event(policy, kind=kind, now=now)
         store.add_key(policy.event_id, new_signing_key(entropy), now=now)
     log.info("created event %d (%s)", policy.event_id, name)
@@ -122,7 +126,9 @@ def rotate_key(store: IssuerStore, event_id: int, *, entropy: Entropy = SYSTEM,
 
 def update_policy(store: IssuerStore, policy: EventPolicy, *,
                   now: int | None = None) -> EventPolicy:
-    """Replace an event's policy; refuses to drop a ticket type that has tickets."""
+    """Replace an event's policy; refuses to drop a ticket type that has tickets, and a plan
+    whose ticket types no gate could admit."""
+    _check_plan(policy)
     with store.transaction():
         _event(store, policy.event_id)
         in_use = store.types_in_use(policy.event_id)
@@ -133,6 +139,13 @@ def update_policy(store: IssuerStore, policy: EventPolicy, *,
         store.update_policy(policy, now=_now(now))
     log.info("updated the policy of event %d", policy.event_id)
     return policy
+
+
+def _check_plan(policy: EventPolicy) -> None:
+    """Refuse gates and zones that leave a ticket type with nowhere to enter (HTTP 422)."""
+    problems = plan_problems(policy)
+    if problems:
+        raise IssuerError("bad_plan", "; ".join(problems))
 
 
 def _event(store: IssuerStore, event_id: int) -> StoredEvent:

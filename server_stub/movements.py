@@ -13,8 +13,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from scanner.verify.policy import EventPolicy, TicketType
+from scanner.verify.verdict import UNVERIFIED, Outcome
 
-MOVEMENT_OUTCOMES = ("admitted", "exit_recorded")
+# What moved a person: a repeat read (the same person still at the reader) does not.
+MOVEMENT_OUTCOMES = tuple(o.value for o in Outcome if o.counts_as_movement)
+# Scans of codes that did not verify: whatever ticket id they carry was never proved.
+UNVERIFIED_OUTCOMES = frozenset(o.value for o in UNVERIFIED)
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,6 +14,7 @@ from sqlalchemy import and_, func, select
 
 from scanner.verify.policy import EventPolicy
 from scanner.verify.token import format_ticket_id
+from server_stub.movements import UNVERIFIED_OUTCOMES
 from server_stub.storage import schema as s
 from server_stub.store import IssuerStore
 
@@ -55,7 +56,8 @@ def counts(store: IssuerStore, event_id: int, policy: EventPolicy) -> Counts:
             s.conflicts.c.event_id == event_id)).scalar_one()
     for gate, type_id, outcome, n in rows:
         by_gate[gate][outcome] += n
-        by_type[type_name(policy, type_id)][outcome] += n
+        proved = outcome not in UNVERIFIED_OUTCOMES  # older gates sent ids read from forgeries
+        by_type[type_name(policy, type_id if proved else None)][outcome] += n
         by_outcome[outcome] += n
     return Counts(sum(by_outcome.values()), by_outcome.get("admitted", 0),
                   {k: dict(v) for k, v in sorted(by_gate.items())},
@@ -87,7 +89,8 @@ def conflicts(store: IssuerStore, event_id: int, policy: EventPolicy,
         found: list[dict[str, Any]] = []
         for row in rows:
             scans = conn.execute(select(s.scans).where(and_(
-                sc.event_id == event_id, sc.ticket_id == row.ticket_id))
+                sc.event_id == event_id, sc.ticket_id == row.ticket_id,
+                sc.outcome.not_in(UNVERIFIED_OUTCOMES)))
                 .order_by(sc.device_time, sc.scan_id)).all()
             type_id = scans[0].type_id if scans else None
             found.append({"ticket_id": format_ticket_id(row.ticket_id), "type_id": type_id,
@@ -131,8 +134,11 @@ def scans_csv(store: IssuerStore, event_id: int, policy: EventPolicy) -> Iterato
             flagged = set(conn.execute(select(s.conflicts.c.ticket_id).where(
                 s.conflicts.c.event_id == event_id)).scalars())
         for r in rows:
-            out.writerow([r.scan_id, format_ticket_id(r.ticket_id), r.serial,
-                          type_name(policy, r.type_id), _cell(r.gate), r.direction, r.outcome,
+            proved = r.outcome not in UNVERIFIED_OUTCOMES
+            out.writerow([r.scan_id, format_ticket_id(r.ticket_id) if proved else "",
+                          r.serial if proved else "",
+                          type_name(policy, r.type_id if proved else None), _cell(r.gate),
+                          r.direction, r.outcome,
                           f"{r.device_time:.3f}", _utc(r.device_time), f"{r.received_at:.3f}",
                           r.device_id or "", _cell(names.get(r.device_id or "", "")),
                           r.source or "", r.via, _cell(r.reason or ""),

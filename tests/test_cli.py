@@ -51,6 +51,44 @@ def test_check_admits_then_refuses_with_exit_codes(loaded: tuple[Path, Issuer]) 
     assert "Already used at Gate 1" in verdict["reason"]
 
 
+def test_a_re_scan_at_the_same_gate_is_a_repeat_read_not_an_admission(
+        loaded: tuple[Path, Issuer]) -> None:
+    """Defect: within 3 s a second read said "admit": true (a turnstile would open twice);
+    4-8 s after, it was a red "Already used"."""
+    data, issuer = loaded
+    token = issuer.issue(9).token(T0)
+    assert gatescan("--data", str(data), "check", token, "--at", str(T0)).returncode == 0
+    for after in (2, 8):
+        out = gatescan("--data", str(data), "check", token, "--at", str(T0 + after), "--json")
+        verdict = json.loads(out.stdout)
+        assert (verdict["admit"], verdict["outcome"], verdict["level"]) == (
+            False, "repeat_read", "repeat")
+        assert out.returncode == 3 and verdict["recorded"] is True
+        assert verdict["previous_here"] is True and verdict["previous_time"] == T0
+    human = gatescan("--data", str(data), "check", token, "--at", str(T0 + 9))
+    assert human.returncode == 3 and "ALREADY ADMITTED HERE" in human.stdout
+    status = json.loads(gatescan("--data", str(data), "status", "--json").stdout)
+    assert status["admitted"] == 1 and status["scans_by_outcome"]["repeat_read"] == 3
+
+
+def test_an_unknown_gate_is_a_usage_error_and_records_nothing(
+        loaded: tuple[Path, Issuer]) -> None:
+    """Defect: `check --gate Nowhere` was recorded."""
+    data, issuer = loaded
+    out = gatescan("--data", str(data), "check", issuer.issue(10).token(T0), "--at", str(T0),
+                   "--gate", "Nowhere", "--json")
+    assert out.returncode == 2 and out.stdout == ""
+    assert "no gate 'Nowhere'" in out.stderr and "Gate 1, Gate 2, VIP Gate" in out.stderr
+    status = json.loads(gatescan("--data", str(data), "status", "--json").stdout)
+    assert status["scans"] == 0
+    window = gatescan("--data", str(data), "run", "--gate", "Nowhere",
+                      env={"QT_QPA_PLATFORM": "offscreen"})
+    assert window.returncode == 2 and "no gate 'Nowhere'" in window.stderr
+    spelled = gatescan("--data", str(data), "check", issuer.issue(10).token(T0), "--at",
+                       str(T0), "--gate", "gate 2", "--json")
+    assert spelled.returncode == 0 and json.loads(spelled.stdout)["gate"] == "Gate 2"
+
+
 def test_human_output_names_the_verdict(loaded: tuple[Path, Issuer]) -> None:
     data, issuer = loaded
     out = gatescan("--data", str(data), "check", issuer.issue(6).token(T0 - 300), "--at", str(T0))

@@ -19,6 +19,7 @@ import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from dataclasses import replace as with_changes
 from pathlib import Path
 from typing import IO, Any, Literal
 
@@ -44,6 +45,15 @@ _MOVEMENT_SQL = (
     "SELECT device_time, gate, direction, device_id FROM scans "
     f"WHERE ticket_id = ? AND outcome IN ({', '.join('?' for _ in _MOVEMENT_OUTCOMES)}) "
     "AND event_id IN (SELECT event_id FROM events) ORDER BY device_time, seq"
+)
+CODE_CONFIRMS_CLOCK_S = 900.0  # a code verified this recently vouches for the gate's clock
+# Scanned codes whose time step matched this gate's clock (they got past the step check).
+_NOT_CLOCK_WITNESSES = ("malformed", "bad_signature", "unknown_key", "wrong_event",
+                        "stale_code", "future_code", "clock_unset")
+_CLOCK_WITNESS_SQL = (
+    "SELECT device_time FROM scans WHERE source IN ('camera', 'wedge', 'cli') "
+    f"AND outcome NOT IN ({', '.join('?' for _ in _NOT_CLOCK_WITNESSES)}) "
+    "ORDER BY seq DESC LIMIT 1"
 )
 _INSERT_SCAN_SQL = (
     f"INSERT INTO scans ({', '.join(chain.HASHED_COLUMNS)}, prev_hash, hash) "
@@ -186,7 +196,9 @@ class Ledger:
 
         The same transaction as `redeem`: the ticket-level checks (known, not
         cancelled, type, slot, gate, earlier use) run under `BEGIN IMMEDIATE` and
-        the scan is committed, hash-chained, before the verdict is returned.
+        the scan is committed, hash-chained, before the verdict is returned. A
+        `gate.clock_confirmed` False is taken as confirmed when a code scanned at
+        this gate in the last 15 minutes matched the clock (the scan path's check).
         Raises `LedgerError` if the scan cannot be recorded, or with code
         `no_event` when no event is loaded.
         """
@@ -203,6 +215,8 @@ class Ledger:
                 policy = None if event_id is None else self.event(event_id)
                 if policy is None:
                     raise LedgerError("no_event", "no event loaded: import a manifest first")
+                if not gate.clock_confirmed and self._clock_witnessed(now):
+                    gate = with_changes(gate, clock_confirmed=True)
                 verdict = verify_manual(ticket_id, now, self, gate, policy)
                 scan_id, seq = self._append_scan(verdict, now, gate, "manual")
                 self.conn.execute("COMMIT")
@@ -211,6 +225,12 @@ class Ledger:
                 raise
         log.debug("manual scan %s: %s", scan_id, verdict.outcome.value)
         return Redemption(verdict, scan_id, seq)
+
+    def _clock_witnessed(self, now: float) -> bool:
+        """True if a code scanned here in the last `CODE_CONFIRMS_CLOCK_S` agreed with this
+        clock: its rotating time step is the scan path's clock check, so it vouches for `now`."""
+        row = self.conn.execute(_CLOCK_WITNESS_SQL, _NOT_CLOCK_WITNESSES).fetchone()
+        return row is not None and 0 <= now - float(row[0]) <= CODE_CONFIRMS_CLOCK_S
 
     def _append_scan(self, verdict: Verdict, now: float, gate: GateContext,
                      source: str) -> tuple[str, int]:

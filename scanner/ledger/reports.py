@@ -4,7 +4,11 @@ conflicts the server reported, and a CSV export.
 Each report reads one consistent snapshot and never writes. "This gate's
 scans" are the ones it recorded itself: other gates' scans pulled by sync
 (`source = 'remote'`) are in the log for the already-used check, not in its
-counts. Known environment failures surface as `LedgerError`.
+counts. A repeat read is neither an admission nor a refusal. A code that did
+not parse or whose signature failed is an unknown ticket: never shown or
+counted under a ticket id or type (scans logged before that rule may still hold
+the id read from the code; the reports ignore it). Known environment failures
+surface as `LedgerError`.
 """
 
 from __future__ import annotations
@@ -22,12 +26,16 @@ from scanner.ledger.errors import translated
 from scanner.ledger.ledger import Ledger
 from scanner.verify.policy import EventPolicy
 from scanner.verify.token import format_ticket_id
-from scanner.verify.verdict import Outcome
+from scanner.verify.verdict import UNVERIFIED, Outcome
 
 log = logging.getLogger(__name__)
 
 BUCKET_SECONDS = 300
 LOCAL = "source != 'remote'"  # scans this gate recorded itself
+# Scans whose ticket id was proved by signatures (older logs hold ids read from forged codes).
+_UNVERIFIED = ", ".join(f"'{o.value}'" for o in sorted(UNVERIFIED))
+VERIFIED = f"outcome NOT IN ({_UNVERIFIED})"
+REFUSED = f"admit = 0 AND outcome != '{Outcome.REPEAT_READ.value}'"
 EXPORT_COLUMNS = ("seq", "scan_id", "device_time", "gate", "direction", "ticket_id", "serial",
                   "type", "outcome", "admit", "reason", "source", "uploaded", "device_id")
 
@@ -87,10 +95,12 @@ class GateReport:
     admitted: int = 0
     pending_uploads: int = 0
     by_type: list[tuple[str, int, int]] = field(default_factory=list)  # name, admitted, refused
+    # (repeat reads are in by_outcome only: neither admitted nor refused)
     by_outcome: list[tuple[str, int]] = field(default_factory=list)
     buckets: list[Bucket] = field(default_factory=list)
     recent: list[RecentScan] = field(default_factory=list)
     conflicts: list[Conflict] = field(default_factory=list)
+    refused: int = 0  # refused or sent to a person (CHECK): not admitted, not a repeat read
 
 
 @contextmanager
@@ -142,29 +152,34 @@ def gate_report(ledger: Ledger, now: float, *, hours: float = 3.0, recent: int =
             "ORDER BY count(*) DESC, outcome")]
         by_type = [(_type_name(policy, type_id) or "?", int(ok), int(bad))
                    for type_id, ok, bad in conn.execute(
-                       "SELECT t.type_id, sum(s.admit), sum(1 - s.admit) FROM scans s "
+                       f"SELECT t.type_id, sum(s.outcome = '{Outcome.ADMITTED.value}'), "
+                       f"sum(s.{REFUSED}) FROM scans s "
                        "LEFT JOIN tickets t ON t.ticket_id = s.ticket_id "
-                       f"WHERE s.ticket_id IS NOT NULL AND s.{LOCAL} "
+                       f"WHERE s.ticket_id IS NOT NULL AND s.{LOCAL} AND s.{VERIFIED} "
                        "GROUP BY t.type_id ORDER BY t.type_id")]
         buckets = _buckets(conn, now, hours)
         latest = [RecentScan(float(r[0]), str(r[1]), str(r[2]),
                              None if r[3] is None else format_ticket_id(int(r[3])),
                              _type_name(policy, r[4]), str(r[5]), bool(r[6]), str(r[7]))
                   for r in conn.execute(
-                      "SELECT s.device_time, s.gate, s.direction, s.ticket_id, t.type_id, "
+                      f"SELECT s.device_time, s.gate, s.direction, "
+                      f"CASE WHEN s.{VERIFIED} THEN s.ticket_id END, "
+                      f"CASE WHEN s.{VERIFIED} THEN t.type_id END, "
                       "s.outcome, s.admit, s.source FROM scans s "
                       f"LEFT JOIN tickets t ON t.ticket_id = s.ticket_id WHERE s.{LOCAL} "
                       "ORDER BY s.seq DESC LIMIT ?", (recent,))]
         found = _conflicts(conn, policy, conflicts)
+        refused = conn.execute(f"SELECT count(*) FROM scans WHERE {LOCAL} AND {REFUSED}"
+                               ).fetchone()[0]
     return GateReport(policy.name if policy else None, int(total), admitted, pending, by_type,
-                      by_outcome, buckets, latest, found)
+                      by_outcome, buckets, latest, found, int(refused))
 
 
 def _buckets(conn: sqlite3.Connection, now: float, hours: float) -> list[Bucket]:
     first = int((now - hours * 3600) // BUCKET_SECONDS)
     slots = {b: (0, 0) for b in range(first, int(now // BUCKET_SECONDS) + 1)}
     for bucket, ok, bad in conn.execute(
-            "SELECT CAST(device_time / ? AS INTEGER), sum(outcome = ?), sum(admit = 0) "
+            f"SELECT CAST(device_time / ? AS INTEGER), sum(outcome = ?), sum({REFUSED}) "
             f"FROM scans WHERE device_time >= ? AND {LOCAL} GROUP BY 1",
             (BUCKET_SECONDS, Outcome.ADMITTED.value, first * BUCKET_SECONDS)):
         if bucket in slots:
@@ -185,7 +200,7 @@ def _conflicts(conn: sqlite3.Connection, policy: EventPolicy | None,
         "SELECT s.scan_id, s.ticket_id, t.type_id, s.device_time, s.gate, s.outcome, r.at "
         "FROM upload_results r JOIN scans s USING (scan_id) "
         "LEFT JOIN tickets t ON t.ticket_id = s.ticket_id "
-        "WHERE r.status = 'conflict' AND s.ticket_id IS NOT NULL "
+        f"WHERE r.status = 'conflict' AND s.ticket_id IS NOT NULL AND s.{VERIFIED} "
         "ORDER BY r.at DESC, s.seq DESC LIMIT ?", (limit,)).fetchall()
     found = []
     for scan_id, ticket_id, type_id, at, gate, outcome, reported in rows:
@@ -210,8 +225,11 @@ def export_scans(ledger: Ledger, path: Path) -> int:
             writer = csv.writer(out)
             writer.writerow(EXPORT_COLUMNS)
             for row in conn.execute(
-                    "SELECT s.seq, s.scan_id, s.device_time, s.gate, s.direction, s.ticket_id,"
-                    " s.serial, t.type_id, s.outcome, s.admit, s.reason, s.source, s.uploaded,"
+                    "SELECT s.seq, s.scan_id, s.device_time, s.gate, s.direction,"
+                    f" CASE WHEN s.{VERIFIED} THEN s.ticket_id END,"
+                    f" CASE WHEN s.{VERIFIED} THEN s.serial END,"
+                    f" CASE WHEN s.{VERIFIED} THEN t.type_id END,"
+                    " s.outcome, s.admit, s.reason, s.source, s.uploaded,"
                     " s.device_id FROM scans s LEFT JOIN tickets t ON t.ticket_id = s.ticket_id"
                     " ORDER BY s.seq"):
                 values = list(row)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from PySide6.QtCore import QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen
+from PySide6.QtGui import QColor, QFontMetricsF, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from scanner.ledger.reports import Bucket
@@ -70,12 +70,45 @@ class ScanChart(QWidget):
             h_bad = area.height() * b.refused / scale
             p.fillRect(QRectF(x, area.bottom() - h_ok, bar, h_ok), QColor(theme.OK))
             p.fillRect(QRectF(x, area.bottom() - h_ok - h_bad, bar, h_bad), QColor(theme.BAD))
-            if int(b.start) % 1800 == 0 or n == 0:
-                p.setPen(QColor(theme.TEXT_DIM))
-                p.drawText(QRectF(x - 30, area.bottom() + 4, 60 + bar, 20),
-                           Qt.AlignmentFlag.AlignLeft,
-                           time.strftime("%H:%M", time.localtime(b.start)))
+        p.setPen(QColor(theme.TEXT_DIM))
+        for rect, text in self.time_labels():
+            p.drawText(rect, Qt.AlignmentFlag.AlignLeft, text)
         p.end()
+
+    def time_labels(self) -> list[tuple[QRectF, str]]:
+        """Where the time labels go: the first bucket and each half hour, never overlapping.
+
+        A label that would touch the one before it is left out (the first bucket at 08:50
+        and the half hour at 09:00 would otherwise print "08:5009:00").
+        """
+        if not self._buckets:
+            return []
+        metrics = QFontMetricsF(theme.font(13))
+        left, right = 48.0, 16.0
+        slot = (self.width() - left - right) / len(self._buckets)
+        y = self.height() - 28.0 + 4
+        placed: list[tuple[QRectF, str]] = []
+        for n, b in enumerate(self._buckets):
+            if n and int(b.start) % 1800:
+                continue
+            text = _clock_label(b.start)
+            rect = QRectF(left + n * slot, y, metrics.horizontalAdvance(text) + 2, 20)
+            if rect.right() > self.width():
+                break
+            if placed and rect.left() < placed[-1][0].right() + LABEL_GAP:
+                if len(placed) == 1 and int(self._buckets[0].start) % 1800:
+                    placed[0] = (rect, text)  # a round half hour beats the odd first bucket
+                continue
+            placed.append((rect, text))
+        return placed
+
+
+LABEL_GAP = 10.0  # pixels between two time labels
+
+
+def _clock_label(start: float) -> str:
+    """HH:MM of a bucket's start."""
+    return time.strftime("%H:%M", time.localtime(start))
 
 
 def _nice(peak: int) -> int:

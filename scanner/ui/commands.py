@@ -74,6 +74,10 @@ def run(ctx: click.Context, kiosk: bool, camera: str | None, video: Path | None,
             gate or plan.gate
     elif demo:
         settings, video, gate = _demo(settings, video, gate)
+    if gate is not None:
+        from scanner.cli import check_gate_option
+
+        gate = check_gate_option(settings, gate)  # a gate the event lacks: exit 2
     from scanner.ui.options import UiOptions  # Qt loads here, not for `gatescan --help`
     from scanner.ui.run import run_app
     from scanner.ui.sync_link import find_sync

@@ -1,7 +1,7 @@
 """A demo "camera": a video of phones held up to the gate showing real rotating codes.
 
 Every kind of verdict appears within a minute: a valid ticket, the same ticket
-again (already used), a screenshot replayed after its rotation period (stale),
+again moments later (a repeat read), a screenshot replayed after its rotation period (stale),
 a refunded ticket, the old phone of a transferred ticket, a ticket for another
 entrance, a forged code and something that is not a ticket. Codes are signed
 for the moment each frame will be played, so make the video just before
@@ -139,7 +139,7 @@ def demo_scenes(report: dict[str, Any]) -> list[Scene]:
     return [
         Scene("A VIP ticket", special["vip"], "admitted"),
         Scene("An early-bird ticket at the VIP gate", earlies[0], "wrong_gate"),
-        Scene("The first VIP ticket again", special["vip"], "already_used"),
+        Scene("The first VIP ticket again, moments later", special["vip"], "repeat_read"),
         Scene("A screenshot taken two minutes ago", vips[0], "stale_code",
               screenshot_age=120.0),
         Scene("A refunded ticket", special["revoked"], "revoked"),

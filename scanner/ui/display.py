@@ -7,11 +7,12 @@ from enum import StrEnum
 
 
 class Tone(StrEnum):
-    """The panel's colour and icon: the three verdict levels, plus 'not recorded'."""
+    """The panel's colour and icon: the four verdict levels, plus 'not recorded'."""
 
     ADMIT = "admit"
     REFUSE = "refuse"
     CHECK = "check"
+    REPEAT = "repeat"  # already admitted here moments ago: neither yes nor no, opens nothing
     ERROR = "error"  # the scan could not be recorded: never green
 
 

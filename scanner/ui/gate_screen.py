@@ -24,7 +24,8 @@ from scanner.ui.preview import CameraPreview
 from scanner.ui.status_strip import StatusStrip
 from scanner.ui.verdict_view import VerdictView
 
-HOLD_MS = {Tone.ADMIT: 2500, Tone.REFUSE: 5000, Tone.CHECK: 8000, Tone.ERROR: 10000}
+HOLD_MS = {Tone.ADMIT: 2500, Tone.REFUSE: 5000, Tone.CHECK: 8000, Tone.ERROR: 10000,
+           Tone.REPEAT: 3000}
 
 
 class GateScreen(QWidget):

@@ -20,6 +20,7 @@ from scanner.ledger import reports
 from scanner.ledger.errors import LedgerError
 from scanner.ledger.ledger import Ledger, Redemption, Source
 from scanner.ledger.manifest import ManifestError
+from scanner.sync.clock import CLOCK_KEY, GateClock
 from scanner.sync.status import PINNED_KEYS
 from scanner.verify.token import TokenError, parse_ticket_id
 from scanner.verify.verdict import Outcome, Verdict
@@ -168,7 +169,17 @@ class LedgerWorker(QObject):
     def _context(self, now: float) -> GateContext:
         generated = self._info.generated_at
         plausible = generated is None or now >= generated - CLOCK_SLACK
-        return replace(self._gate, clock_trusted=self._sync_trusts_clock and plausible)
+        return replace(self._gate, clock_trusted=self._sync_trusts_clock and plausible,
+                       clock_confirmed=self._server_time_known())
+
+    def _server_time_known(self) -> bool:
+        """Whether a sync on this boot gave the server's time (the engine keeps it in the ledger).
+
+        Only then may a typed ticket number be decided by date or hour: a scanned code
+        confirms the clock by itself, a typed number does not.
+        """
+        assert self._ledger is not None
+        return GateClock().restore(self._ledger.sync_state(CLOCK_KEY))
 
     # -- scanning ---------------------------------------------------------------------
     @Slot(str, str, float)

@@ -1,4 +1,4 @@
-"""A large painted icon per verdict tone: tick, cross, exclamation, stop sign.
+"""A large painted icon per verdict tone: tick, cross, exclamation, clock, stop sign.
 
 Shapes differ as well as colours, so a colour-blind steward reads the verdict.
 """
@@ -58,6 +58,10 @@ class LevelIcon(QWidget):
             p.drawEllipse(inner)
             p.drawLine(at(0.33, 0.33), at(0.67, 0.67))
             p.drawLine(at(0.67, 0.33), at(0.33, 0.67))
+        elif self._tone is Tone.REPEAT:  # a clock face: "a moment ago", neither yes nor no
+            p.drawEllipse(inner)
+            p.drawLine(at(0.5, 0.5), at(0.5, 0.24))
+            p.drawLine(at(0.5, 0.5), at(0.7, 0.6))
         elif self._tone is Tone.CHECK:
             p.drawPolygon(QPolygonF([at(0.5, 0.08), at(0.95, 0.88), at(0.05, 0.88)]))
             p.drawLine(at(0.5, 0.36), at(0.5, 0.62))

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QCloseEvent, QResizeEvent
-from PySide6.QtWidgets import QMainWindow, QStackedWidget, QWidget
+from PySide6.QtWidgets import QMainWindow, QMessageBox, QStackedWidget, QWidget
 
 from scanner.ui.gate_screen import GateScreen
 from scanner.ui.manager_view import ManagerView
@@ -90,11 +90,31 @@ class MainWindow(QMainWindow):
         self._ask("manager", self.tr("Manager PIN"))
 
     def request_exit(self) -> None:
-        """Close (after the PIN in kiosk mode)."""
+        """Close after asking: the manager PIN in kiosk mode, a confirmation otherwise."""
         if not self.kiosk:
-            self.allow_close()
+            self._confirm_exit()
             return
         self._ask("exit", self.tr("Manager PIN to close GateScan"))
+
+    def _confirm_exit(self) -> None:
+        """A window-modal question (not a blocking exec): Cancel is the default."""
+        buttons = QMessageBox.StandardButton
+        box = QMessageBox(QMessageBox.Icon.Question, self.tr("Close GateScan?"),
+                          self.tr("This gate stops scanning until GateScan is started again. "
+                                  "Every scan so far is saved."),
+                          buttons.Yes | buttons.Cancel, self)
+        box.setObjectName("confirm_exit")
+        yes = box.button(buttons.Yes)
+        yes.setText(self.tr("Close GateScan"))
+        yes.setObjectName("confirm_exit_yes")
+        box.setDefaultButton(buttons.Cancel)
+        box.setEscapeButton(buttons.Cancel)
+        box.finished.connect(lambda _result: self._exit_answered(box.clickedButton() is yes))
+        box.open()
+
+    def _exit_answered(self, close: bool) -> None:
+        if close:
+            self.allow_close()
 
     def allow_close(self) -> None:
         """Close now, bypassing the kiosk guard (PIN already checked, or shutting down)."""

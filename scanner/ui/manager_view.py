@@ -176,7 +176,7 @@ class ManagerView(QWidget):
         self.event_label.setText(stats.event_name or self.tr("No event loaded"))
         self.total.value.setText(f"{stats.total:,}")
         self.admitted.value.setText(f"{stats.admitted:,}")
-        self.refused.value.setText(f"{sum(n for o, n in stats.by_outcome) - stats.admitted:,}")
+        self.refused.value.setText(f"{stats.refused:,}")
         self.pending.value.setText(f"{stats.pending_uploads:,}")
         self.chart.set_buckets(stats.buckets)
         _fill(self.by_type, [[name, f"{ok:,}", f"{bad:,}"] for name, ok, bad in stats.by_type])

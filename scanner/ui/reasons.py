@@ -23,7 +23,7 @@ def _headlines() -> dict[Outcome, str]:
     return {
         Outcome.ADMITTED: translate("Verdict", "Ticket valid"),
         Outcome.EXIT_RECORDED: translate("Verdict", "Exit recorded"),
-        Outcome.REPEAT_READ: translate("Verdict", "Just admitted"),
+        Outcome.REPEAT_READ: translate("Verdict", "Already admitted here"),
         Outcome.ALREADY_USED: translate("Verdict", "Already used"),
         Outcome.REENTRY_NOT_ALLOWED: translate("Verdict", "No re-entry"),
         Outcome.STALE_CODE: translate("Verdict", "Screenshot or old code"),
@@ -46,7 +46,7 @@ def _headlines() -> dict[Outcome, str]:
 def _explanations() -> dict[Outcome, str]:
     return {
         Outcome.EXIT_RECORDED: translate("Verdict", "Exit recorded"),
-        Outcome.REPEAT_READ: translate("Verdict", "Just admitted here: let them through"),
+        Outcome.REPEAT_READ: translate("Verdict", "Admitted a moment ago: not counted again"),
         Outcome.STALE_CODE: translate(
             "Verdict", "The code has expired: ask for the live code in the ticket app"),
         Outcome.FUTURE_CODE: translate(
@@ -78,14 +78,45 @@ def outcome_label(code: str) -> str:
 
 
 def level_word(tone: Tone) -> str:
-    """The big word of a panel: ADMIT, REFUSED, CHECK or NOT RECORDED."""
+    """The big word of a panel: ADMIT, REFUSED, CHECK, ALREADY ADMITTED HERE or NOT RECORDED."""
     words = {
         Tone.ADMIT: translate("Verdict", "ADMIT"),
         Tone.REFUSE: translate("Verdict", "REFUSED"),
         Tone.CHECK: translate("Verdict", "CHECK"),
+        Tone.REPEAT: translate("Verdict", "ALREADY ADMITTED HERE"),
         Tone.ERROR: translate("Verdict", "NOT RECORDED"),
     }
     return words[tone]
+
+
+def ago(seconds: float) -> str:
+    """How long since the previous use, e.g. 8 s ago or 3 min ago."""
+    n = max(0, int(seconds))
+    if n < 120:
+        return translate("Verdict", "{n} s ago").format(n=n)
+    return translate("Verdict", "{n} min ago").format(n=n // 60)
+
+
+def _or_list(names: tuple[str, ...]) -> str:
+    if len(names) == 1:
+        return names[0]
+    return translate("Verdict", "{names} or {last}").format(names=", ".join(names[:-1]),
+                                                            last=names[-1])
+
+
+def _repeat_display(verdict: Verdict, source: str) -> VerdictDisplay:
+    """The blue panel of a repeat read: where (here), how long ago, the ticket; never a yes."""
+    exit_ = verdict.previous_direction == "exit"
+    word = translate("Verdict", "ALREADY SCANNED OUT HERE") if exit_ else level_word(Tone.REPEAT)
+    title = ago(verdict.since_previous) if verdict.since_previous is not None \
+        else _headlines()[Outcome.REPEAT_READ]
+    detail = _facts_line(verdict.ticket, with_type=True)
+    if source == "manual" and verdict.ticket is not None:
+        number = translate("Verdict", "Ticket {ticket}").format(
+            ticket=format_ticket_id(verdict.ticket.ticket_id))
+        detail = SEP.join(p for p in (detail, number) if p)
+    return VerdictDisplay(Tone.REPEAT, word, title, detail,
+                          _explanations()[Outcome.REPEAT_READ], source)
 
 
 def _clock(t: float, tz_minutes: int) -> str:
@@ -116,6 +147,8 @@ def describe_verdict(verdict: Verdict, *, english: bool, tz_minutes: int = 0,
     """The panel for a recorded verdict."""
     level = verdict.level or (Level.ADMIT if verdict.admit else Level.REFUSE)
     tone = Tone(level.value)
+    if tone is Tone.REPEAT:
+        return _repeat_display(verdict, source)
     outcome = verdict.outcome
     facts = verdict.ticket
     exit_ok = outcome is Outcome.EXIT_RECORDED
@@ -147,11 +180,15 @@ def _reason(verdict: Verdict, title: str, english: bool, tz_minutes: int) -> str
     prev_gate, prev_time = verdict.previous_gate, verdict.previous_time
     if prev_gate is not None and prev_time is not None:
         at = _clock(prev_time, tz_minutes)
+        if outcome is Outcome.ALREADY_USED and verdict.previous_here:
+            return translate("Verdict", "Already used here at {time}").format(time=at)
         if outcome is Outcome.ALREADY_USED:
             return _used_at(prev_gate, at)
         if outcome is Outcome.REENTRY_NOT_ALLOWED:
             return translate("Verdict", "No re-entry: left at {gate} at {time}").format(
                 gate=prev_gate, time=at)
+    if outcome is Outcome.WRONG_GATE and verdict.go_to:
+        return translate("Verdict", "Go to {gates}").format(gates=_or_list(verdict.go_to))
     return _explanations().get(outcome, "")
 
 

@@ -32,6 +32,7 @@ MELODIES: dict[Tone, list[tuple[float, float]]] = {
     Tone.REFUSE: [(196, 0.22), (0, 0.06), (196, 0.32)],
     Tone.CHECK: [(660, 0.1), (0, 0.06), (660, 0.1), (0, 0.06), (660, 0.1)],
     Tone.ERROR: [(147, 0.7)],
+    Tone.REPEAT: [(523, 0.12)],  # one short soft tick: neither the yes nor the no sound
 }
 
 

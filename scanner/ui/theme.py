@@ -33,6 +33,7 @@ TONES = {
     Tone.ADMIT: ToneStyle("#137a35", "#ffffff"),
     Tone.REFUSE: ToneStyle("#b3201a", "#ffffff"),
     Tone.CHECK: ToneStyle("#f5b301", "#111111"),
+    Tone.REPEAT: ToneStyle("#1d4f91", "#ffffff"),  # calm blue: not green, not red
     Tone.ERROR: ToneStyle("#3a0a0a", "#ffd7d4"),
 }
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QLocale, QTranslator
+from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QTranslator
 
 log = logging.getLogger(__name__)
 
@@ -44,10 +44,21 @@ def install(app: QCoreApplication, language: str) -> QTranslator | None:
         log.error("translation %s missing or unreadable: showing English", path.name)
         return None
     app.installTranslator(translator)
+    # Qt's own dialogs (file dialogs, standard buttons) need Qt's catalogue of the language;
+    # a child of ours, so it lives and goes with it.
+    qt_base = QTranslator(translator)
+    qt_dir = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+    if qt_base.load(f"qtbase_{language}", qt_dir):
+        app.installTranslator(qt_base)
+    else:
+        log.warning("Qt's own %s catalogue not found in %s: its dialogs stay English",
+                    language, qt_dir)
     return translator
 
 
 def uninstall(app: QCoreApplication, translator: QTranslator | None) -> None:
     """Remove a translator installed by `install` (tests switch languages)."""
     if translator is not None:
+        for qt_base in translator.findChildren(QTranslator):
+            app.removeTranslator(qt_base)
         app.removeTranslator(translator)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPaintEvent, QResizeEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
@@ -10,6 +12,11 @@ from scanner.ui import theme
 from scanner.ui.display import Tone, VerdictDisplay
 from scanner.ui.level_icon import LevelIcon
 from scanner.ui.preview import CameraPreview
+
+
+def _width(text: str) -> int:
+    """Text width in Latin letters: a Chinese character is about two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
 def _label(parent: QWidget, name: str) -> QLabel:
@@ -32,7 +39,7 @@ class VerdictView(QWidget):
         self.setObjectName("verdict")
         self._display: VerdictDisplay | None = None
         self._remaining = 0.0
-        self._fitted: tuple[int, int, bool] | None = None
+        self._fitted: tuple[int, int, float] | None = None
         self.icon = LevelIcon(self)
         self.word = _label(self, "word")
         self.title = _label(self, "title")
@@ -88,15 +95,16 @@ class VerdictView(QWidget):
 
     def _fit_fonts(self) -> None:
         h, w = self.height(), self.width()
-        long_word = self._display is not None and len(self._display.word) > 8
-        if self._fitted == (w, h, long_word):
+        length = _width(self._display.word) if self._display is not None else 0
+        word_size = 0.19 if length <= 8 else 0.13 if length <= 14 else 0.105
+        if self._fitted == (w, h, word_size):
             return  # re-setting fonts re-lays out every label: skip it on each verdict
-        self._fitted = (w, h, long_word)
+        self._fitted = (w, h, word_size)
         unit = min(h, int(w * 0.62))
         margin = max(16, unit // 14)
         self._row.setContentsMargins(margin, margin, margin, margin + 16)
         self._row.setSpacing(margin)
-        self.word.setFont(theme.font(int(unit * (0.13 if long_word else 0.19)), bold=True))
+        self.word.setFont(theme.font(int(unit * word_size), bold=True))
         self.title.setFont(theme.font(int(unit * 0.085), bold=True))
         self.detail.setFont(theme.font(int(unit * 0.048)))
         self.reason.setFont(theme.font(int(unit * 0.054), bold=True))

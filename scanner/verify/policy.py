@@ -11,6 +11,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 DEFAULT_ROTATION_PERIOD = 30
+DEFAULT_REPEAT_READ_SECONDS = 60  # a person still at the reader, re-presenting the code
+MAX_REPEAT_READ_SECONDS = 3600
 
 
 class PolicyError(ValueError):
@@ -19,10 +21,14 @@ class PolicyError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Gate:
-    """A named gate (turnstile lane) and the zone it opens into."""
+    """A named gate (turnstile lane), the zone it opens into, and its own repeat window.
+
+    `repeat_read_seconds` None means the event's.
+    """
 
     name: str
     zone: str = "main"
+    repeat_read_seconds: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +72,7 @@ class EventPolicy:
     name: str
     rotation_period: int = DEFAULT_ROTATION_PERIOD
     clock_tolerance_steps: int = 1
-    repeat_read_seconds: int = 3
+    repeat_read_seconds: int = DEFAULT_REPEAT_READ_SECONDS
     tz_offset_minutes: int = 0
     admit_unlisted: bool = True
     gates: tuple[Gate, ...] = ()
@@ -86,6 +92,17 @@ class EventPolicy:
         """The gate with this name (case-insensitive), or None."""
         wanted = name.casefold()
         return next((g for g in self.gates if g.name.casefold() == wanted), None)
+
+    def repeat_window(self, gate_name: str) -> int:
+        """Seconds after a movement at a gate in which the same ticket there is a repeat read."""
+        found = self.gate(gate_name)
+        if found is not None and found.repeat_read_seconds is not None:
+            return found.repeat_read_seconds
+        return self.repeat_read_seconds
+
+    def gates_for(self, ttype: TicketType) -> tuple[str, ...]:
+        """The event's gates that admit this ticket type, in plan order (names as spelled)."""
+        return tuple(g.name for g in self.gates if _serves(g, ttype))
 
     def local_day(self, unix_time: float) -> int:
         """The event's local calendar day number for a unix time (for per-day limits)."""
@@ -108,6 +125,39 @@ class EventPolicy:
             raise
         except (TypeError, ValueError, KeyError, AttributeError) as exc:
             raise PolicyError(f"bad event policy: {exc}") from None
+
+
+def _serves(gate: Gate, ttype: TicketType) -> bool:
+    if ttype.gates and gate.name.casefold() not in {n.casefold() for n in ttype.gates}:
+        return False
+    return not ttype.zones or gate.zone in ttype.zones
+
+
+def plan_problems(policy: EventPolicy) -> list[str]:
+    """What is wrong with an event's gates and zones, in plain words (empty: nothing).
+
+    A ticket type naming a gate the event lacks, or a zone no gate opens into,
+    could never be admitted anywhere. The server refuses such an event; a gate
+    still loads an older manifest that has them (it refuses those tickets at
+    every gate, naming no gate to go to).
+    """
+    problems = []
+    names = [g.name.casefold() for g in policy.gates]
+    if len(set(names)) != len(names):
+        problems.append("two gates have the same name")
+    zones = {g.zone for g in policy.gates}
+    for t in policy.ticket_types:
+        missing = [n for n in t.gates if n.casefold() not in names]
+        if missing:
+            problems.append(f"ticket type {t.name!r} names gate(s) the event does not have: "
+                            f"{', '.join(missing)}")
+        unserved = [z for z in t.zones if z not in zones]
+        if unserved:
+            problems.append(f"ticket type {t.name!r} is for zone(s) no gate opens into: "
+                            f"{', '.join(unserved)}")
+        if not missing and not unserved and (t.gates or t.zones) and not policy.gates_for(t):
+            problems.append(f"ticket type {t.name!r}: none of its gates opens into its zones")
+    return problems
 
 
 def _int(data: dict[str, Any], key: str, default: int | None = None, *, lo: int = 0,
@@ -172,7 +222,10 @@ def _policy_from_dict(raw: Any) -> EventPolicy:
     gates = []
     for g in data.get("gates", []):
         gd = _dict(g, "gate")
-        gates.append(Gate(_str(gd, "name"), _str(gd, "zone", "main")))
+        window = None
+        if gd.get("repeat_read_seconds") is not None:
+            window = _int(gd, "repeat_read_seconds", hi=MAX_REPEAT_READ_SECONDS)
+        gates.append(Gate(_str(gd, "name"), _str(gd, "zone", "main"), window))
     types_raw = data.get("ticket_types", [])
     if not isinstance(types_raw, list):
         raise PolicyError("ticket_types must be a list")
@@ -184,7 +237,8 @@ def _policy_from_dict(raw: Any) -> EventPolicy:
         name=_str(data, "name"),
         rotation_period=_int(data, "rotation_period", DEFAULT_ROTATION_PERIOD, lo=1, hi=3600),
         clock_tolerance_steps=_int(data, "clock_tolerance_steps", 1, hi=100),
-        repeat_read_seconds=_int(data, "repeat_read_seconds", 3, hi=3600),
+        repeat_read_seconds=_int(data, "repeat_read_seconds", DEFAULT_REPEAT_READ_SECONDS,
+                                 hi=MAX_REPEAT_READ_SECONDS),
         tz_offset_minutes=_int(data, "tz_offset_minutes", 0, lo=-24 * 60, hi=24 * 60),
         admit_unlisted=_bool(data, "admit_unlisted", True),
         gates=tuple(gates),

@@ -29,6 +29,10 @@ CREDENTIAL_LEN = _CRED.size + SIG_LEN  # 61 + 64 = 125
 TOKEN_LEN = CREDENTIAL_LEN + _STEP.size + SIG_LEN  # 125 + 4 + 64 = 193
 MAX_TEXT_LEN = 400  # generous bound checked before any decoding work
 MAX_TICKET_ID = 2**63 - 1  # fits a SQLite INTEGER
+# Times a person may type (`--at`): from 2000-01-01 to the last second a u32 time step can
+# name. Earlier is a typo (a negative number, milliseconds divided wrongly), never an event.
+MIN_TYPED_TIME = 946_684_800
+MAX_TYPED_TIME = 0xFFFFFFFF
 
 
 class TokenError(ValueError):
@@ -48,6 +52,18 @@ def key_id(public_key: bytes) -> bytes:
 def format_ticket_id(ticket_id: int) -> str:
     """The printed form of a ticket id: 16 lowercase hex digits."""
     return f"{ticket_id:016x}"
+
+
+def parse_unix_time(text: str) -> float:
+    """A typed unix time in seconds, checked to be a plausible date; raises ValueError."""
+    try:
+        number = float(text)
+    except (TypeError, ValueError):
+        raise ValueError(f"{text!r} is not a unix time in seconds") from None
+    if not MIN_TYPED_TIME <= number <= MAX_TYPED_TIME:  # also refuses nan and inf
+        raise ValueError(f"{text!r} is out of range (a unix time from {MIN_TYPED_TIME}, "
+                         f"2000-01-01, to {MAX_TYPED_TIME})")
+    return number
 
 
 def parse_ticket_id(text: str) -> int:

@@ -9,11 +9,16 @@ from scanner.verify.token import format_ticket_id
 
 
 class Level(StrEnum):
-    """What the gate screen shows: green, red, or amber (a person must decide)."""
+    """What the gate screen shows: green, red, amber (a person must decide), or blue.
+
+    REPEAT is neither yes nor no: the same ticket was admitted at this gate a
+    moment ago (the person is still at the reader). It never opens the gate.
+    """
 
     ADMIT = "admit"
     REFUSE = "refuse"
     CHECK = "check"
+    REPEAT = "repeat"
 
 
 class Outcome(StrEnum):
@@ -50,7 +55,19 @@ class Outcome(StrEnum):
         return self in (Outcome.ADMITTED, Outcome.EXIT_RECORDED)
 
 
-_ADMITTING = frozenset({Outcome.ADMITTED, Outcome.EXIT_RECORDED, Outcome.REPEAT_READ})
+    @property
+    def verified(self) -> bool:
+        """False for the outcomes of a code that did not parse or whose signature failed.
+
+        Nothing read from such a code is shown, recorded or counted (no ticket facts).
+        """
+        return self not in UNVERIFIED
+
+
+# A repeat read is not an admission: it opens nothing and counts nowhere.
+_ADMITTING = frozenset({Outcome.ADMITTED, Outcome.EXIT_RECORDED})
+UNVERIFIED = frozenset({Outcome.MALFORMED, Outcome.BAD_SIGNATURE, Outcome.UNKNOWN_KEY,
+                        Outcome.WRONG_EVENT})
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,10 +94,18 @@ class Verdict:
     event_id: int | None = None
     previous_time: float | None = None
     previous_gate: str | None = None
+    previous_here: bool | None = None  # the previous use was at this gate
+    since_previous: float | None = None  # seconds from the previous use to this scan
+    previous_direction: str | None = None  # "entry" or "exit": what the previous use was
+    go_to: tuple[str, ...] = ()  # wrong entrance: the event's gates that admit the ticket
 
     def __post_init__(self) -> None:
-        if self.level is None:
+        if self.outcome is Outcome.REPEAT_READ:
+            object.__setattr__(self, "level", Level.REPEAT)
+        elif self.level is None:
             object.__setattr__(self, "level", Level.ADMIT if self.admit else Level.REFUSE)
+        if not self.outcome.verified and self.ticket is not None:
+            raise ValueError("an unverified code has no ticket facts")
 
     @property
     def admit(self) -> bool:
@@ -104,4 +129,8 @@ class Verdict:
             "listed": None if t is None else t.listed,
             "previous_time": self.previous_time,
             "previous_gate": self.previous_gate,
+            "previous_here": self.previous_here,
+            "since_previous": self.since_previous,
+            "previous_direction": self.previous_direction,
+            "go_to": list(self.go_to),
         }

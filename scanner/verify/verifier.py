@@ -65,6 +65,20 @@ def verify(text: str | bytes, now: float, view: LedgerView, gate: GateContext) -
 def _verify_for_event(token: Token, now: float, view: LedgerView, gate: GateContext,
                       policy: EventPolicy) -> Verdict:
     cred = token.credential
+
+    # Until both signatures hold, nothing read from the code is shown or recorded.
+    def unverified(outcome: Outcome, reason: str) -> Verdict:
+        return Verdict(outcome, reason, None, event_id=policy.event_id)
+
+    keys = view.issuer_keys(policy.event_id, cred.kid)
+    if not keys:
+        return unverified(Outcome.UNKNOWN_KEY,
+                          "Ticket signed by an issuer key this gate does not trust (sync needed?)")
+    if not any(token.issuer_signature_ok(k) for k in keys):
+        return unverified(Outcome.BAD_SIGNATURE, "Forged or altered ticket (issuer signature)")
+    if not token.holder_signature_ok():
+        return unverified(Outcome.BAD_SIGNATURE, "Forged or altered code (phone signature)")
+
     claim = TicketClaim(cred.ticket_id, cred.type_id, cred.serial, cred.valid_from,
                         cred.valid_until)
     record = view.ticket(cred.ticket_id)
@@ -72,15 +86,6 @@ def _verify_for_event(token: Token, now: float, view: LedgerView, gate: GateCont
 
     def refuse(outcome: Outcome, reason: str, level: Level | None = None) -> Verdict:
         return Verdict(outcome, reason, facts, level=level, event_id=policy.event_id)
-
-    keys = view.issuer_keys(policy.event_id, cred.kid)
-    if not keys:
-        return refuse(Outcome.UNKNOWN_KEY,
-                      "Ticket signed by an issuer key this gate does not trust (sync needed?)")
-    if not any(token.issuer_signature_ok(k) for k in keys):
-        return refuse(Outcome.BAD_SIGNATURE, "Forged or altered ticket (issuer signature)")
-    if not token.holder_signature_ok():
-        return refuse(Outcome.BAD_SIGNATURE, "Forged or altered code (phone signature)")
 
     if not gate.clock_trusted:
         return _clock_unset(facts, policy)
@@ -93,7 +98,8 @@ def _verify_for_event(token: Token, now: float, view: LedgerView, gate: GateCont
     if token.step > now_step + tolerance:
         return refuse(Outcome.FUTURE_CODE,
                       "Code is from the future: check the phone's clock or this gate's clock")
-    return _check_ticket(claim, record, facts, now, view, gate, policy)
+    # The phone's code agreed with this clock to within the tolerance: the time is confirmed.
+    return _check_ticket(claim, record, facts, now, view, gate, policy, clock_confirmed=True)
 
 
 def verify_manual(ticket_id: int, now: float, view: LedgerView, gate: GateContext,
@@ -117,7 +123,8 @@ def verify_manual(ticket_id: int, now: float, view: LedgerView, gate: GateContex
                        event_id=policy.event_id)
     if not gate.clock_trusted:
         return _clock_unset(facts, policy)
-    verdict = _check_ticket(claim, record, facts, now, view, gate, policy)
+    verdict = _check_ticket(claim, record, facts, now, view, gate, policy,
+                            clock_confirmed=gate.clock_confirmed)
     if verdict.admit:
         return replace(verdict, reason=f"{MANUAL_PREFIX}: {verdict.reason}")
     return verdict
@@ -151,8 +158,13 @@ def _revoked_reason(record: TicketRecord) -> str:
 
 def _check_ticket(claim: TicketClaim, record: TicketRecord | None, facts: TicketFacts,
                   now: float, view: LedgerView, gate: GateContext,
-                  policy: EventPolicy) -> Verdict:
-    """The ticket-level checks: type, status, validity, slot, gate, then earlier movements."""
+                  policy: EventPolicy, *, clock_confirmed: bool) -> Verdict:
+    """The ticket-level checks: type, status, validity, slot, gate, then earlier movements.
+
+    `clock_confirmed` says whether something besides this device vouches for `now`
+    (a scanned code's time step, or the server's time): a type whose rules
+    depend on the date or hour (per-day passes, time slots) is decided only then.
+    """
 
     def refuse(outcome: Outcome, reason: str, level: Level | None = None) -> Verdict:
         return Verdict(outcome, reason, facts, level=level, event_id=policy.event_id)
@@ -169,6 +181,10 @@ def _check_ticket(claim: TicketClaim, record: TicketRecord | None, facts: Ticket
     if record is None and not policy.admit_unlisted:
         return refuse(Outcome.UNKNOWN_TICKET_TYPE,
                       "Ticket not on this gate's list: sync, then try again", Level.CHECK)
+    if not clock_confirmed and (ttype.per_day or ttype.slot is not None):
+        return refuse(Outcome.CLOCK_UNSET,
+                      "Gate clock not confirmed: sync with the server or scan the phone's code",
+                      Level.CHECK)
     if claim.valid_from is not None and now < claim.valid_from:
         return refuse(Outcome.NOT_YET_VALID,
                       f"Not valid yet: valid from {_day_clock(claim.valid_from, policy)}")
@@ -182,9 +198,10 @@ def _check_ticket(claim: TicketClaim, record: TicketRecord | None, facts: Ticket
         return refuse(Outcome.OUTSIDE_TIME_SLOT,
                       f"Outside time slot {_clock(slot.start, policy)}–{_clock(slot.end, policy)}"
                       f" ({when} {_clock(at, policy)})")
-    wrong = _wrong_gate(ttype, gate, facts.zone)  # facts.zone: this gate's zone, looked up once
-    if wrong:
-        return refuse(Outcome.WRONG_GATE, wrong)
+    wrong = _wrong_gate(ttype, gate, facts.zone, policy)  # facts.zone: this gate's zone
+    if wrong is not None:
+        reason, go_to = wrong
+        return Verdict(Outcome.WRONG_GATE, reason, facts, event_id=policy.event_id, go_to=go_to)
     return _decide_movement(claim.ticket_id, now, view, gate, policy, ttype, facts)
 
 
@@ -196,31 +213,69 @@ def _age(seconds: int) -> str:
     return f"{seconds // 3600} h"
 
 
-def _wrong_gate(ttype: TicketType, gate: GateContext, zone: str | None) -> str | None:
-    if ttype.gates and gate.gate.casefold() not in {g.casefold() for g in ttype.gates}:
-        return f"{ttype.name}: use {' or '.join(ttype.gates)}"
-    if ttype.zones and zone not in ttype.zones:
-        return (f"Wrong entrance: {ttype.name} is for {' / '.join(ttype.zones)},"
-                f" this gate is {zone or 'not in the event plan'}")
-    return None
+def _wrong_gate(ttype: TicketType, gate: GateContext, zone: str | None,
+                policy: EventPolicy) -> tuple[str, tuple[str, ...]] | None:
+    """None if this gate admits the type, else the reason and the gates that do."""
+    named_here = not ttype.gates or gate.gate.casefold() in {g.casefold() for g in ttype.gates}
+    if named_here and (not ttype.zones or zone in ttype.zones):
+        return None
+    # Where to go, by gate name: the event's gates that admit the type.
+    accepting = policy.gates_for(ttype) or (() if policy.gates else ttype.gates)
+    if not accepting:
+        return f"Wrong entrance: no gate of this event admits {ttype.name}", ()
+    return f"Wrong entrance: go to {_or_list(accepting)} ({ttype.name})", accepting
+
+
+def _or_list(names: tuple[str, ...]) -> str:
+    if len(names) == 1:
+        return names[0]
+    return f"{', '.join(names[:-1])} or {names[-1]}"
+
+
+def _when(t: float, now: float, policy: EventPolicy) -> str:
+    """HH:MM if `t` is on the local day of `now`, else with the date."""
+    return _clock(t, policy) if policy.local_day(t) == policy.local_day(now) \
+        else _day_clock(t, policy)
+
+
+def _same_place(m: Movement, gate: GateContext) -> bool:
+    return (m.gate.casefold() == gate.gate.casefold() and m.device_id == gate.device_id
+            and m.direction == gate.direction)
 
 
 def _decide_movement(ticket_id: int, now: float, view: LedgerView, gate: GateContext,
                      policy: EventPolicy, ttype: TicketType, facts: TicketFacts) -> Verdict:
+    """Exit, admission, repeat read or refusal, from the ticket's earlier movements.
+
+    For a ticket that admits one person, a movement at this very gate (name,
+    device, direction) within the repeat window makes this read a repeat of it:
+    the person is still at the reader. A group ticket's code is read once per
+    person, so it has no repeat window.
+    """
     moves = view.movements(ticket_id)
+    last = moves[-1] if moves else None
+    if (ttype.max_entries == 1 and last is not None and _same_place(last, gate)
+            and 0 <= now - last.time <= policy.repeat_window(gate.gate)):
+        did = "admitted" if gate.direction == "entry" else "scanned out"
+        return Verdict(Outcome.REPEAT_READ, f"Already {did} here {_age(int(now - last.time))} ago",
+                       facts, event_id=policy.event_id, previous_time=last.time,
+                       previous_gate=last.gate, previous_here=True,
+                       since_previous=now - last.time, previous_direction=last.direction)
+    return _movement_outcome(moves, now, gate, policy, ttype, facts)
+
+
+def _movement_outcome(moves: list[Movement], now: float, gate: GateContext,
+                      policy: EventPolicy, ttype: TicketType, facts: TicketFacts) -> Verdict:
 
     def verdict(outcome: Outcome, reason: str, prev: Movement | None = None) -> Verdict:
         return Verdict(outcome, reason, facts, event_id=policy.event_id,
                        previous_time=prev.time if prev else None,
-                       previous_gate=prev.gate if prev else None)
+                       previous_gate=prev.gate if prev else None,
+                       previous_here=(prev.gate.casefold() == gate.gate.casefold())
+                       if prev else None,
+                       since_previous=now - prev.time if prev else None,
+                       previous_direction=prev.direction if prev else None)
 
-    last = moves[-1] if moves else None
-    if (last is not None and last.direction == gate.direction
-            and last.device_id == gate.device_id and last.gate == gate.gate
-            and 0 <= now - last.time <= policy.repeat_read_seconds):
-        return verdict(Outcome.REPEAT_READ,
-                       f"Just {'admitted' if gate.direction == 'entry' else 'scanned out'} here"
-                       f" ({int(now - last.time)} s ago)", last)
     if gate.direction == "exit":
         return verdict(Outcome.EXIT_RECORDED, f"Exit recorded ({ttype.name})")
 
@@ -235,19 +290,26 @@ def _decide_movement(ticket_id: int, now: float, view: LedgerView, gate: GateCon
         if ttype.reentry:
             return verdict(Outcome.ADMITTED, f"Welcome back: re-entry ({ttype.name})")
         return verdict(Outcome.REENTRY_NOT_ALLOWED,
-                       f"No re-entry: left at {last.gate} at {_clock(last.time, policy)}", last)
+                       f"No re-entry: left at {last.gate} at {_when(last.time, now, policy)}",
+                       last)
     if len(entries) < ttype.max_entries:
         return verdict(Outcome.ADMITTED, _admit_reason(ttype, len(entries) + 1))
     used = entries[-1]
     if ttype.max_entries > 1:
-        where = f"{used.gate} at {_clock(used.time, policy)}"
         return verdict(Outcome.ALREADY_USED,
-                       f"All {ttype.max_entries} already admitted (last at {where})", used)
+                       f"All {ttype.max_entries} already admitted"
+                       f" (last {_where(used, now, gate, policy)})", used)
     # Two admissions of a single-entry ticket happen when gates were offline at once; this
     # gate knows its own, so name the other gate's (the news for the person at this one).
     used = next((m for m in reversed(entries) if m.device_id != gate.device_id), used)
-    where = f"{used.gate} at {_clock(used.time, policy)}"
-    return verdict(Outcome.ALREADY_USED, f"Already used at {where}", used)
+    return verdict(Outcome.ALREADY_USED, f"Already used {_where(used, now, gate, policy)}",
+                   used)
+
+
+def _where(used: Movement, now: float, gate: GateContext, policy: EventPolicy) -> str:
+    """ "here at 12:08" or "at Gate 2 at 12:08" (with the date when not today)."""
+    place = "here" if used.gate.casefold() == gate.gate.casefold() else f"at {used.gate}"
+    return f"{place} at {_when(used.time, now, policy)}"
 
 
 def _admit_reason(ttype: TicketType, nth: int) -> str:

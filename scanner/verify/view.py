@@ -38,12 +38,21 @@ class Movement:
 
 @dataclass(frozen=True, slots=True)
 class GateContext:
-    """Where and how this scan happens."""
+    """Where and how this scan happens, and how far this device's clock can be believed.
+
+    `clock_trusted` False: the clock is known to be wrong (behind what the gate has
+    seen), every time-dependent decision is a CHECK. `clock_confirmed` True: the
+    time is the server's (synced this boot) or an operator's; False: only this
+    device's own clock vouches for it. A scanned code confirms the time by itself
+    (its time step); a typed ticket number does not, so manual lookup decides
+    per-day passes and time slots only on a confirmed clock.
+    """
 
     gate: str
     direction: Direction = "entry"
     device_id: str = "local"
     clock_trusted: bool = True
+    clock_confirmed: bool = True
 
 
 class LedgerView(Protocol):

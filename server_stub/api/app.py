@@ -15,6 +15,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+from fastapi.responses import RedirectResponse
 
 from server_stub.api import models as m
 from server_stub.api.errors import error_responses, install_error_handlers
@@ -73,6 +74,11 @@ def create_app(settings: ServerSettings, *, store: IssuerStore | None = None) ->
     def health() -> m.HealthOut:
         """Liveness and the server's clock (no authentication)."""
         return m.HealthOut(status="ok", version=app.version, server_time=time.time())
+
+    @app.get("/", include_in_schema=False)
+    def home() -> RedirectResponse:
+        """The address the start-up banner prints leads to the organizer's pages."""
+        return RedirectResponse("/dashboard", status_code=307)
 
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
 

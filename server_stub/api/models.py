@@ -26,10 +26,14 @@ class Strict(BaseModel):
 
 
 class GateIn(Strict):
-    """A gate (turnstile lane) and the zone it opens into."""
+    """A gate (turnstile lane), the zone it opens into, and its own repeat window if any."""
 
     name: Name
     zone: Name = "main"
+    repeat_read_seconds: int | None = Field(
+        None, ge=0, le=3600,
+        description="seconds in which the same ticket again at this gate is a repeat read "
+                    "(null: the event's)")
 
 
 class SlotIn(Strict):
@@ -59,7 +63,10 @@ class EventIn(Strict):
     name: Name
     rotation_period: int = Field(30, ge=1, le=3600)
     clock_tolerance_steps: int = Field(1, ge=0, le=100)
-    repeat_read_seconds: int = Field(3, ge=0, le=3600)
+    repeat_read_seconds: int = Field(
+        60, ge=0, le=3600,
+        description="seconds in which the same ticket again at the same gate is a repeat "
+                    "read (shown blue, not admitted, not refused)")
     tz_offset_minutes: int = Field(0, ge=-1440, le=1440)
     admit_unlisted: bool = True
     gates: list[GateIn] = Field(default_factory=list, max_length=200)

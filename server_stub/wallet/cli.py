@@ -8,24 +8,26 @@ from urllib.parse import urlsplit
 
 import click
 
+from server_stub import server_url
 from server_stub.cli import TICKET_ID, CliError, _emit
 from server_stub.handshake import terminal_qr, write_png
 from server_stub.settings import ServerSettings
 from server_stub.store import IssuerStore
 from server_stub.wallet import links
 
-DEFAULT_URL = "http://127.0.0.1:8080"
 DAY = 24 * 3600
-LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
 
 
-def _base(settings: ServerSettings, url: str | None) -> str:
-    return (url or settings.public_url or DEFAULT_URL).rstrip("/")
+def _base(settings: ServerSettings, url: str | None) -> server_url.ServerUrl:
+    try:
+        return server_url.resolve(settings, url)
+    except server_url.BadServerUrl as exc:
+        raise click.BadParameter(str(exc), param_hint="--url") from None
 
 
 def _secure_warning(base: str) -> str | None:
     parts = urlsplit(base)
-    if parts.scheme == "https" or (parts.hostname or "") in LOCAL_HOSTS:
+    if parts.scheme == "https" or server_url.is_loopback(base):
         return None
     return ("Phones make their ticket key only on HTTPS pages: serve the wallet over HTTPS "
             "(docs/wallet.md) and pass that address with --url.")
@@ -33,10 +35,10 @@ def _secure_warning(base: str) -> str | None:
 
 def _show(settings: ServerSettings, link: links.NewLink, url: str | None, png: Path | None,
           as_json: bool, extra: dict[str, object]) -> None:
-    base = _base(settings, url)
-    text = links.link_url(base, link.token)
+    server = _base(settings, url)
+    text = links.link_url(server.url, link.token)
     written = write_png(text, png.absolute()) if png is not None else None
-    warning = _secure_warning(base)
+    warning = " ".join(w for w in (server.warning, _secure_warning(server.url)) if w) or None
     data = {"ticket_id": f"{link.ticket_id:016x}", "kind": link.kind, "url": text,
             "expires_at": link.expires_at, "png": str(written) if written else None,
             "warning": warning, **extra}
@@ -51,7 +53,8 @@ def _show(settings: ServerSettings, link: links.NewLink, url: str | None, png: P
 
 URL_OPTION = click.option("--url", default=None, metavar="URL",
                           help="The server address phones open (HTTPS) [default: "
-                               "$GATESCAN_SERVER_URL, else http://127.0.0.1:8080].")
+                               "$GATESCAN_SERVER_URL, else the URL the server was last "
+                               "started with].")
 PNG_OPTION = click.option("--png", type=click.Path(dir_okay=False, path_type=Path),
                           default=None, help="Also write the QR code as a PNG file.")
 JSON_OPTION = click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")

@@ -150,7 +150,7 @@ def test_newer_manifest_updates_in_place_and_keeps_scans(loaded: Ledger, issuer:
     assert loaded.ticket(0x6006) is not None
     assert loaded.ticket(0x2002) == TicketRecord(0x2002, 1, 0, True, "refunded", "B-7")
     # The earlier admission still counts after the update.
-    again = loaded.redeem(issuer.issue(0x1002, serial=1).token(T0 + 60), T0 + 60, GATE)
+    again = loaded.redeem(issuer.issue(0x1002, serial=1).token(T0 + 90), T0 + 90, GATE)
     assert again.verdict.outcome is Outcome.ALREADY_USED
     assert loaded.status()["manifest_sequence"] == 2
 

@@ -139,3 +139,30 @@ def test_processes_typing_and_scanning_the_same_tickets_admit_each_once(
     sources = Counter(r["source"] for r in loaded.db["scans"].rows)
     assert sources["manual"] > 0 and sources["cli"] > 0
     assert loaded.verify_chain().ok
+
+
+def test_manual_lookup_obeys_the_clock_rule_of_scans(loaded: Ledger, issuer: Issuer,
+                                                    tmp_path: Path) -> None:
+    """Defect: a gate clock a day ahead, "trusted", admitted a 3-day pass used that day.
+    A per-day pass typed in needs a confirmed clock: the server's, or a code scanned here
+    in the last 15 minutes whose time step matched (what the scan path checks)."""
+    loaded.import_manifest(io.BytesIO(issuer.manifest(
+        [*TICKETS, (0x6006, 5, 0, None), (0x6007, 5, 0, None)], sequence=2)))
+    assert loaded.redeem_manual(0x6006, T0, GATE2).verdict.admit  # today, at Gate 2
+    own_clock = GateContext("Gate 1", device_id="gate-1-a", clock_confirmed=False)
+    ahead = T0 + 86400 + 600
+    v = loaded.redeem_manual(0x6006, ahead, own_clock).verdict
+    assert v.outcome is Outcome.CLOCK_UNSET and v.level is Level.CHECK and not v.admit
+    # A code scanned at this gate a day ahead is stale: it vouches for nothing.
+    stale = loaded.redeem(issuer.issue(0x1001).token(T0 + 700), ahead + 5, own_clock)
+    assert stale.verdict.outcome is Outcome.STALE_CODE
+    assert loaded.redeem_manual(0x6006, ahead + 10, own_clock).verdict.outcome \
+        is Outcome.CLOCK_UNSET
+    # With the clock right, a scanned code that matched it confirms the time for a while.
+    right = T0 + 3600
+    assert loaded.redeem(issuer.issue(0x1002).token(right), right, own_clock).verdict.admit
+    assert loaded.redeem_manual(0x6006, right + 60, own_clock).verdict.outcome \
+        is Outcome.ALREADY_USED  # the same day: used at Gate 2
+    assert loaded.redeem_manual(0x6007, right + 120, own_clock).verdict.admit
+    late = loaded.redeem_manual(0x6007, right + 120 + 86400, own_clock).verdict
+    assert late.outcome is Outcome.CLOCK_UNSET  # a day later with no code since: not confirmed

@@ -231,7 +231,7 @@ def test_newer_manifest_updates_in_place_keeping_local_and_remote_scans(
     assert result.sequence == 2 and loaded.ticket(0x9009) is not None
     assert loaded.status()["scans"] == 2 and loaded.verify_chain().ok
     for tid in (0x1001, 0x1002):
-        v = loaded.redeem(issuer.issue(tid).token(T0 + 60), T0 + 60, GATE).verdict
+        v = loaded.redeem(issuer.issue(tid).token(T0 + 90), T0 + 90, GATE).verdict
         assert v.outcome is Outcome.ALREADY_USED
     assert loaded.upload_counts().pending == 3  # the first admit and both refusals
 

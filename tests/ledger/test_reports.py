@@ -99,3 +99,47 @@ def test_export_writes_the_whole_log_atomically(busy: Ledger, tmp_path: Path) ->
         reports.export_scans(busy, tmp_path / "no such dir" / "scans.csv")
     assert not busy.conn.in_transaction
     assert not list(tmp_path.rglob("*.part"))
+
+
+def forged(issuer: Issuer, ticket_id: int, at: float) -> str:
+    """A real code of a listed ticket with its phone signature broken."""
+    from scanner.verify.token import decode_text, encode_text
+    raw = bytearray(decode_text(issuer.issue(ticket_id).token(at)))
+    raw[-1] ^= 0x01
+    return encode_text(bytes(raw))
+
+
+def test_repeat_reads_and_forged_codes_are_recorded_but_not_counted(
+        loaded: Ledger, issuer: Issuer, tmp_path: Path) -> None:
+    """Defects: a repeat read counted as an admission (it was "admit": true), and a forged
+    code was counted under the ticket id and type read from it."""
+    phone = issuer.issue(0x1001)
+    first = loaded.redeem(phone.token(T0), T0, GATE, source="camera")
+    again = loaded.redeem(phone.token(T0 + 8), T0 + 8, GATE, source="camera")
+    fake = loaded.redeem(forged(issuer, 0x1002, T0 + 20), T0 + 20, GATE, source="camera")
+    assert first.verdict.admit and again.recorded and fake.recorded
+    assert again.verdict.outcome.value == "repeat_read" and not again.verdict.admit
+    assert fake.verdict.outcome.value == "bad_signature" and fake.verdict.ticket is None
+    rows = {r["scan_id"]: r for r in loaded.db["scans"].rows}
+    assert (rows[again.scan_id]["admit"], rows[again.scan_id]["ticket_id"]) == (0, 0x1001)
+    assert (rows[fake.scan_id]["ticket_id"], rows[fake.scan_id]["serial"]) == (None, None)
+    report = reports.gate_report(loaded, T0 + 30)
+    assert (report.total, report.admitted, report.refused) == (3, 1, 1)
+    assert report.by_type == [("General", 1, 0)]  # the forged code is under no type
+    assert dict(report.by_outcome) == {"admitted": 1, "repeat_read": 1, "bad_signature": 1}
+    assert (sum(b.admitted for b in report.buckets), sum(b.refused for b in report.buckets)) \
+        == (1, 1)
+    assert [(r.outcome, r.ticket) for r in report.recent] == [
+        ("bad_signature", None), ("repeat_read", format_ticket_id(0x1001)),
+        ("admitted", format_ticket_id(0x1001))]
+    assert loaded.status()["admitted"] == 1 and reports.gate_counts(loaded)[0] == 1
+    assert loaded.movements(0x1001) == [loaded.movements(0x1001)[0]]  # the one admission
+    assert loaded.movements(0x1002) == []
+    # The forged code never goes to the server; the repeat read does (as what it is).
+    assert [s.outcome for s in loaded.unsent_scans()] == ["admitted", "repeat_read"]
+    out = tmp_path / "scans.csv"
+    reports.export_scans(loaded, out)
+    with out.open(encoding="utf-8") as f:
+        last = list(csv.DictReader(f))[-1]
+    assert (last["outcome"], last["ticket_id"], last["serial"], last["type"]) == (
+        "bad_signature", "", "", "")

@@ -183,3 +183,31 @@ def test_oversized_and_malformed_bodies_get_4xx(server: str, org: Organizer) -> 
         r = gate.http.post("/api/v1/device/scans", content=surrogate.encode(),
                            headers={"content-type": "application/json"})
         assert r.status_code == 200 and r.json()["results"][0]["status"] == "rejected"
+
+
+def test_repeat_reads_and_unverified_codes_are_stored_but_counted_under_no_ticket(
+        server: str, org: Organizer) -> None:
+    """Defects: a repeat read was an admission (so it could make a conflict), and a scan of a
+    forged code was counted under the ticket id and type read from it."""
+    event_id = org.event()
+    (t1, _, _), = org.issue(event_id, 1)
+    with Gate(server, org.device(event_id, "a")["code"]) as a:
+        first = a.push(scan(t1, 1000.0), scan(t1, 1008.0, outcome="repeat_read"),
+                       scan(t1, 1012.0, outcome="repeat_read"))
+        assert [r["status"] for r in first] == ["stored"] * 3
+        assert not any(r["conflict"] for r in first)
+        # An older gate still sends the id it read from a code whose signature failed.
+        forged = a.push(scan(t1, 1020.0, outcome="bad_signature"),
+                        scan(t1, 1021.0, outcome="unknown_key"))
+        assert [r["status"] for r in forged] == ["stored"] * 2
+    assert org.ok("GET", f"/api/v1/admin/events/{event_id}/conflicts")["conflicts"] == []
+    report = org.ok("GET", f"/api/v1/admin/events/{event_id}/report")
+    assert (report["total"], report["admitted"], report["conflicts"]) == (5, 1, 0)
+    assert report["by_type"] == {"General": {"admitted": 1, "repeat_read": 2},
+                                 "unknown ticket": {"bad_signature": 1, "unknown_key": 1}}
+    rows = org.http.get(f"/api/v1/admin/events/{event_id}/scans.csv").text.splitlines()
+    by_outcome = {r.split(",")[6]: r.split(",") for r in rows[1:]}
+    assert by_outcome["bad_signature"][1:4] == ["", "", "unknown ticket"]
+    assert by_outcome["admitted"][1] == t1
+    timeline = org.ok("GET", f"/api/v1/admin/events/{event_id}/timeline")
+    assert sum(sum(p["counts"].values()) for p in timeline["series"]) == 1

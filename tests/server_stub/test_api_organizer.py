@@ -54,6 +54,32 @@ def test_bad_policies_and_types_in_use_are_refused(org: Organizer) -> None:
     assert r.status_code == 409 and r.json()["error"]["code"] == "type_in_use"
 
 
+def test_gates_and_zones_are_checked_when_an_event_is_created_or_changed(
+        org: Organizer) -> None:
+    """Defect: a ticket type with a zone no gate serves was accepted."""
+    unserved = general_event()
+    unserved["ticket_types"].append({"id": 4, "name": "Backstage", "zones": ["backstage"]})
+    r = org.http.post("/api/v1/admin/events", json=unserved)
+    assert r.status_code == 422 and r.json()["error"]["code"] == "bad_plan"
+    assert "Backstage" in r.json()["error"]["message"]
+    assert "backstage" in r.json()["error"]["message"]
+    no_such_gate = general_event()
+    no_such_gate["ticket_types"].append({"id": 4, "name": "Side door", "gates": ["Gate 9"]})
+    r = org.http.post("/api/v1/admin/events", json=no_such_gate)
+    assert r.status_code == 422 and "Gate 9" in r.json()["error"]["message"]
+    assert org.ok("GET", "/api/v1/admin/events")["events"] == []  # nothing was created
+    event_id = org.event()
+    r = org.http.put(f"/api/v1/admin/events/{event_id}", json=unserved)
+    assert r.status_code == 422 and r.json()["error"]["code"] == "bad_plan"
+    windows = general_event(repeat_read_seconds=45)
+    windows["gates"][0]["repeat_read_seconds"] = 10
+    ev = org.ok("PUT", f"/api/v1/admin/events/{event_id}", json=windows)
+    assert ev["policy"]["repeat_read_seconds"] == 45
+    assert ev["policy"]["gates"][0]["repeat_read_seconds"] == 10
+    assert org.ok("POST", "/api/v1/admin/events", 201, json=general_event())["policy"][
+        "repeat_read_seconds"] == 60
+
+
 def test_issue_one_credential_verifies_with_event_key(org: Organizer) -> None:
     event_id = org.event()
     phone = SigningKey.generate()

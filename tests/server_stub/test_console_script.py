@@ -47,3 +47,76 @@ def test_importing_the_cli_does_no_work_and_no_qt(tmp_path: Path) -> None:
                          check=True, env=env, cwd=Path(__file__).parents[2])
     assert out.stdout.strip() == ""
     assert not (tmp_path / "untouched").exists()
+
+
+def test_repeating_a_revocation_changes_nothing_and_says_so(tmp_path: Path) -> None:
+    env = {"GATESCAN_SERVER_DATA": str(tmp_path)}
+    demo = _run("demo", "--tickets", "8", "--at", str(T0), "--json", env=env)
+    report = json.loads(demo.stdout)
+    vip = report["special"]["vip"]
+    first = json.loads(_run("revoke", vip, "--json", env=env).stdout)
+    manifest = Path(report["manifest"]).read_bytes()
+    second = _run("revoke", vip, "--json", env=env)
+    assert second.returncode == 0, second.stderr
+    again = json.loads(second.stdout)
+    assert first["changed"] is True and again["changed"] is False and again["already_revoked"]
+    assert again["manifest_sequence"] == first["manifest_sequence"]
+    assert Path(report["manifest"]).read_bytes() == manifest
+    text = _run("revoke", vip, env=env).stdout
+    assert "Already revoked" in text and "Nothing changed" in text
+
+
+def test_errors_name_the_database_or_the_file_that_failed(tmp_path: Path) -> None:
+    env = {"GATESCAN_SERVER_DATA": str(tmp_path / "data")}
+    bad_db = _run("--database-url", "sqlite+pysqlite:////proc/no-such-dir/issuer.db", "demo",
+                  env=env)
+    assert bad_db.returncode == 2
+    assert "/proc/no-such-dir/issuer.db" in bad_db.stderr
+    assert str(tmp_path / "data") not in bad_db.stderr
+    assert _run("demo", "--tickets", "8", "--at", str(T0), env=env).returncode == 0
+    bad_out = _run("manifest", "--out", "/proc/gatescan-test.gsm", env=env)
+    assert bad_out.returncode == 2
+    assert "cannot write /proc/gatescan-test.gsm" in bad_out.stderr
+    assert "Traceback" not in bad_out.stderr + bad_db.stderr
+
+
+def test_a_failing_database_url_is_named_without_its_password(tmp_path: Path) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    from server_stub.cli import _what_failed
+    from server_stub.settings import load_settings
+
+    settings = load_settings(tmp_path, database_url="postgresql+psycopg://gate:s3cret@db/x")
+    named = _what_failed(settings, OperationalError("connect", {}, Exception("refused")))
+    assert named == "the database postgresql+psycopg://gate:***@db/x"
+
+
+def test_a_long_demo_shows_a_progress_bar_on_a_terminal_only(tmp_path: Path) -> None:
+    import fcntl
+    import pty
+    import struct
+    import termios
+
+    master, slave = pty.openpty()
+    # A real terminal has a size (a fresh pseudo-terminal is 0×0, where tqdm draws nothing).
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))
+    args = [str(SCRIPT), "--data", str(tmp_path / "tty"), "demo", "--tickets", "20000",
+            "--at", str(T0)]
+    with subprocess.Popen(args, stdout=subprocess.PIPE, stderr=slave, text=True) as proc:
+        os.close(slave)
+        seen = b""
+        while True:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:  # EIO: the child closed the terminal
+                break
+            if not chunk:
+                break
+            seen += chunk
+        stdout, _ = proc.communicate(timeout=120)
+    os.close(master)
+    assert proc.returncode == 0
+    assert b"issuing tickets" in seen and b"/20000" in seen
+    assert "issuing tickets" not in stdout
+    piped = _run("--data", str(tmp_path / "pipe"), "demo", "--tickets", "8", "--at", str(T0))
+    assert piped.returncode == 0 and "issuing tickets" not in piped.stderr

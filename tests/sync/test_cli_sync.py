@@ -95,6 +95,12 @@ def test_export_import_twice_then_sync_stores_each_scan_once(venue: Venue, tmp_p
     for i, ticket in enumerate(venue.demo["tickets"][:3]):
         out = gatescan(data, "check", venue.token(ticket, now + i), "--at", str(now + i))
         assert out.returncode in (0, 1), out.stderr
+    forged = list(venue.token(venue.demo["tickets"][0], now + 5))
+    forged[40] = "7" if forged[40] != "7" else "8"
+    out = gatescan(data, "check", "".join(forged), "--at", str(now + 5), "--json")
+    verdict = json.loads(out.stdout)
+    assert out.returncode == 1 and verdict["outcome"] == "bad_signature"
+    assert verdict["ticket_id"] is None and verdict["ticket_type"] is None  # nothing from it
     export = tmp_path / "usb" / "scans.jsonl"
     export.parent.mkdir()
     out = gatescan(data, "export-scans", str(export))
@@ -102,7 +108,7 @@ def test_export_import_twice_then_sync_stores_each_scan_once(venue: Venue, tmp_p
     assert "3 unsent scans" in out.stderr and f"/events/{venue.event_id}/scans/import" in \
         out.stderr
     lines = [json.loads(line) for line in export.read_text().splitlines()]
-    assert len(lines) == 3 and {line["device_id"] for line in lines} == {
+    assert len(lines) == 3 and {line["device_id"] for line in lines} == {  # not the forged one
         Credentials.load(data).device_id}  # type: ignore[union-attr]
     assert [line["device_time"] for line in lines] == [now + i for i in range(3)]
 

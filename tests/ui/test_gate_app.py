@@ -67,10 +67,47 @@ def test_the_same_ticket_again_shows_already_used(
     again = scan(qtbot, app, phone.token(clock.now))
     assert again.tone is Tone.REFUSE
     assert again.word == "REFUSED" and again.title == "Already used"
-    assert "Already used at Gate 1 at" in again.reason
+    assert "Already used here at" in again.reason
     view = app.window.gate.verdict
     assert view.title.text() == "Already used" and view.icon.tone() is Tone.REFUSE
     assert isinstance(app.sound, SoundLog) and app.sound.played == [Tone.ADMIT, Tone.REFUSE]
+
+
+def test_a_re_scan_seconds_later_is_the_blue_repeat_screen_not_red(
+        qtbot: QtBot, make_app: AppMaker, data_dir: Path, issuer: Issuer,
+        clock: FakeClock) -> None:
+    """Defect: 4-8 s after ADMIT the same person got a full-screen red "Already used"."""
+    app = make_app(data_dir)
+    phone = issuer.issue(0x1001)
+    assert scan(qtbot, app, phone.token(clock.now)).tone is Tone.ADMIT
+    clock.advance(8)
+    again = scan(qtbot, app, phone.token(clock.now))
+    assert again.tone is Tone.REPEAT and again.word == "ALREADY ADMITTED HERE"
+    assert again.title == "8 s ago"
+    view = app.window.gate.verdict
+    assert view.icon.tone() is Tone.REPEAT and view.word.text() == "ALREADY ADMITTED HERE"
+    assert app.window.gate.strip.admitted.plain() == "Admitted 1"  # not counted again
+    assert isinstance(app.sound, SoundLog) and app.sound.played == [Tone.ADMIT, Tone.REPEAT]
+    with Ledger(data_dir / "ledger.db") as ledger:
+        outcomes = [(r["outcome"], r["admit"]) for r in ledger.db["scans"].rows]
+    assert outcomes == [("admitted", 1), ("repeat_read", 0)]
+
+
+def test_a_forged_code_shows_nothing_read_from_it(
+        qtbot: QtBot, make_app: AppMaker, data_dir: Path, issuer: Issuer,
+        clock: FakeClock) -> None:
+    """Defect: a code whose signatures fail showed details read from it ("Row A seat 7")."""
+    from scanner.verify.token import decode_text, encode_text
+    raw = bytearray(decode_text(issuer.issue(0x2001, type_id=2).token(clock.now)))
+    raw[-1] ^= 0x01  # the phone signature
+    shown_ = scan(qtbot, app := make_app(data_dir), encode_text(bytes(raw)))
+    assert shown_.tone is Tone.REFUSE and shown_.title == "Forged or altered code"
+    view = app.window.gate.verdict
+    assert "Row A seat 7" not in view.detail.text() and "VIP" not in view.detail.text()
+    assert "VIP" not in view.title.text()
+    with Ledger(data_dir / "ledger.db") as ledger:
+        [row] = list(ledger.db["scans"].rows)
+    assert (row["outcome"], row["ticket_id"], row["serial"]) == ("bad_signature", None, None)
 
 
 def test_verdict_returns_to_ready(qtbot: QtBot, make_app: AppMaker, data_dir: Path,
@@ -145,17 +182,17 @@ def test_manual_lookup_of_a_dead_phone_records_a_manual_admission(
     with Ledger(data_dir / "ledger.db") as ledger:
         assert ledger.status()["scans"] == 1 and ledger.verify_chain().ok
     # The phone turns up after all: the code is now already used.
-    clock.advance(60)
+    clock.advance(90)
     again = scan(qtbot, app, issuer.issue(0x2001, type_id=2).token(clock.now))
     assert again.tone is Tone.REFUSE and again.title == "Already used"
     # A ticket already used is refused, with where and when, and the refusal is logged.
     scan(qtbot, app, issuer.issue(0x1001).token(clock.now))
-    clock.advance(60)
+    clock.advance(90)
     gate.open_lookup()
     gate.lookup.field.setText("1001")
     used = shown(qtbot, app, gate.lookup._submit)
     assert used.tone is Tone.REFUSE and used.title == "Already used"
-    assert "Gate 1" in used.reason
+    assert "Already used here at" in used.reason
     gate.open_lookup()
     gate.lookup.field.setText("4001")
     assert shown(qtbot, app, gate.lookup._submit).title == "Ticket cancelled"

@@ -26,28 +26,31 @@ def test_manager_counts_chart_recent_and_export(qtbot: QtBot, make_app: AppMaker
     app = make_app(data_dir)
     for ticket, type_id in ((0x1001, 1), (0x2001, 2), (0x1002, 1)):
         scan(qtbot, app, issuer.issue(ticket, type_id=type_id).token(clock.now))
-    clock.advance(60)
+    clock.advance(8)
+    scan(qtbot, app, issuer.issue(0x1002).token(clock.now))  # a repeat read: not counted
+    clock.advance(90)
     scan(qtbot, app, issuer.issue(0x1001).token(clock.now))  # already used
     scan(qtbot, app, "not a ticket at all")
     app.window.show_manager()
     manager = app.window.manager
-    qtbot.waitUntil(lambda: manager.total.value.text() == "5", timeout=5000)
+    qtbot.waitUntil(lambda: manager.total.value.text() == "6", timeout=5000)
     assert manager.admitted.value.text() == "3"
-    assert manager.refused.value.text() == "2"
+    assert manager.refused.value.text() == "2"  # the repeat read is neither
     by_type = {manager.by_type.item(r, 0).text(): manager.by_type.item(r, 1).text()
                for r in range(manager.by_type.rowCount())}
     assert by_type == {"General": "2", "VIP": "1"}
-    assert manager.recent.rowCount() == 5
+    assert manager.recent.rowCount() == 6
     assert manager.recent.item(0, 3).text() == "Not a ticket code"
+    assert manager.recent.item(2, 3).text() == "Already admitted here"
     buckets = manager.chart.buckets()
     assert sum(b.admitted for b in buckets) == 3 and buckets[-1].start <= clock.now
     out = tmp_path / "scans.csv"
     manager.export_requested.emit(str(out))
-    qtbot.waitUntil(lambda: "Exported 5 scans" in app.window.gate.message.text(), timeout=5000)
+    qtbot.waitUntil(lambda: "Exported 6 scans" in app.window.gate.message.text(), timeout=5000)
     with out.open(encoding="utf-8") as exported:
         rows = list(csv.DictReader(exported))
     assert [r["outcome"] for r in rows] == ["admitted", "admitted", "admitted",
-                                           "already_used", "malformed"]
+                                           "repeat_read", "already_used", "malformed"]
     assert rows[1]["type"] == "VIP" and rows[0]["ticket_id"] == "0000000000001001"
 
 

@@ -100,3 +100,29 @@ def test_chinese_verdicts_and_status(qtbot: QtBot) -> None:
     finally:
         translations.uninstall(app, translator)
     assert reasons.level_word(Tone.ADMIT) == "ADMIT"
+
+
+def test_qt_own_dialogs_speak_chinese_too(qtbot: QtBot) -> None:
+    from PySide6.QtWidgets import QDialogButtonBox, QFileDialog
+
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    translator = translations.install(app, "zh_CN")
+    try:
+        dialog = QFileDialog(None, "x")
+        dialog.setOption(QFileDialog.Option.DontUseNativeDialog)
+        qtbot.addWidget(dialog)
+        box = dialog.findChild(QDialogButtonBox)
+        assert box is not None
+        cancel = box.button(QDialogButtonBox.StandardButton.Cancel)
+        assert cancel is not None and cancel.text().replace("&", "") != "Cancel"
+        assert any("\u4e00" <= ch <= "\u9fff" for ch in cancel.text())
+    finally:
+        translations.uninstall(app, translator)
+    english = QFileDialog(None, "x")
+    english.setOption(QFileDialog.Option.DontUseNativeDialog)
+    qtbot.addWidget(english)
+    box = english.findChild(QDialogButtonBox)
+    assert box is not None
+    button = box.button(QDialogButtonBox.StandardButton.Cancel)
+    assert button is not None and button.text().replace("&", "") == "Cancel"

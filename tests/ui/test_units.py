@@ -30,13 +30,45 @@ HANDSHAKE = {"type": "gatescan-enroll", "v": 1, "url": "http://10.0.0.2:8080",
 
 @pytest.mark.parametrize("outcome", list(Outcome))
 def test_every_outcome_has_words_in_both_languages(outcome: Outcome) -> None:
-    verdict = Verdict(outcome, "the verifier's reason", TicketFacts(5, 0, 1, "General"))
+    facts = TicketFacts(5, 0, 1, "General") if outcome.verified else None
+    verdict = Verdict(outcome, "the verifier's reason", facts)
     english = reasons.describe_verdict(verdict, english=True)
     other = reasons.describe_verdict(verdict, english=False)
-    assert english.word in ("ADMIT", "REFUSED", "CHECK", "EXIT OK")
+    assert english.word in ("ADMIT", "REFUSED", "CHECK", "EXIT OK", "ALREADY ADMITTED HERE")
     assert english.title and other.title
-    assert english.reason == "the verifier's reason"
+    if outcome is not Outcome.REPEAT_READ:
+        assert english.reason == "the verifier's reason"
     assert (english.tone is Tone.ADMIT) == outcome.admits
+    assert (english.tone is Tone.REPEAT) == (outcome is Outcome.REPEAT_READ)
+
+
+def test_a_repeat_read_has_its_own_blue_panel() -> None:
+    from scanner.ui import theme
+    verdict = Verdict(Outcome.REPEAT_READ, "Already admitted here 8 s ago",
+                      TicketFacts(5, 0, 1, "General", seat="B12"), previous_gate="Gate 1",
+                      previous_time=100.0, previous_here=True, since_previous=8.4,
+                      previous_direction="entry")
+    shown = reasons.describe_verdict(verdict, english=True)
+    assert (shown.tone, shown.word, shown.title) == (Tone.REPEAT, "ALREADY ADMITTED HERE",
+                                                     "8 s ago")
+    assert shown.detail == "General  ·  B12" and "not counted again" in shown.reason
+    style = theme.TONES[Tone.REPEAT]
+    assert style.background not in (theme.TONES[Tone.ADMIT].background,
+                                    theme.TONES[Tone.REFUSE].background)
+    assert Tone.REPEAT in MELODIES and len(MELODIES[Tone.REPEAT]) == 1  # a quiet tick
+    out = Verdict(Outcome.REPEAT_READ, "Already scanned out here 200 s ago", None,
+                  since_previous=200.0, previous_direction="exit")
+    shown = reasons.describe_verdict(out, english=False)
+    assert (shown.word, shown.title) == ("ALREADY SCANNED OUT HERE", "3 min ago")
+
+
+def test_unverified_verdicts_carry_no_ticket_facts() -> None:
+    for outcome in (Outcome.BAD_SIGNATURE, Outcome.UNKNOWN_KEY, Outcome.WRONG_EVENT,
+                    Outcome.MALFORMED):
+        with pytest.raises(ValueError):
+            Verdict(outcome, "x", TicketFacts(3, 0, 2, "VIP", seat="row 1 seat 3"))
+        shown = reasons.describe_verdict(Verdict(outcome, "Forged"), english=False)
+        assert shown.detail == "" and shown.tone is Tone.REFUSE
     assert reasons.outcome_label(outcome.value)
 
 
@@ -190,3 +222,37 @@ def test_usb_dir_prefers_a_mounted_stick(tmp_path: Path) -> None:
     assert usb_dir(tmp_path / "nothing") == Path.home()
     (tmp_path / "gatescan" / "usb").mkdir(parents=True)
     assert usb_dir(tmp_path) == tmp_path / "gatescan" / "usb"
+
+
+def test_manual_lookup_decides_a_multi_day_pass_only_on_the_servers_time(
+        qtbot: QtBot, tmp_path: Path) -> None:
+    """Defect: with the gate clock a day ahead and "trusted", manual lookup admitted a 3-day
+    pass already used that day. Until a sync on this boot gave the server's time, the gate
+    worker asks a person (CHECK); a scanned code needs no such help (its time step checks)."""
+    from scanner.ledger.ledger import Ledger
+    from scanner.sync.clock import CLOCK_KEY, GateClock, TimeSample
+    from scanner.ui.ledger_worker import LedgerWorker
+    from scanner.verify.view import GateContext
+    from tests.factories import T0, Issuer
+
+    issuer = Issuer()
+    path = tmp_path / "ledger.db"
+    with Ledger(path) as ledger:
+        ledger.import_manifest(issuer.write_manifest(tmp_path / "e.gsm", [(0x5005, 5, 0, None)]))
+        ledger.redeem_manual(0x5005, T0, GateContext("Gate 2", device_id="other"))
+    ahead = T0 + 86400 + 600  # this gate's own clock: a day ahead
+    worker = LedgerWorker(lambda: Ledger(path), GateContext("Gate 1", device_id="g1"),
+                          clock=lambda: ahead)
+    worker.start()
+    verdicts: list[Verdict] = []
+    worker.scan_decided.connect(lambda result: verdicts.append(result.verdict))
+    worker.redeem_manual("5005", 0.0)
+    assert verdicts[-1].outcome is Outcome.CLOCK_UNSET and not verdicts[-1].admit
+    assert verdicts[-1].level is Level.CHECK
+    synced = GateClock(wall=lambda: ahead)  # the server says the time is really T0 + 900
+    synced.learn(TimeSample(sent=synced.boot(), received=synced.boot(), server_time=T0 + 900))
+    worker._ledger.set_sync_state(CLOCK_KEY, synced.dump())  # type: ignore[union-attr]
+    worker.set_clock(T0 + 900 - ahead, True)
+    worker.redeem_manual("5005", 0.0)
+    assert verdicts[-1].outcome is Outcome.ALREADY_USED  # the same day, by the server's clock
+    worker.shutdown()

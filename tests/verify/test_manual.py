@@ -60,7 +60,27 @@ def test_second_admission_is_already_used_with_when_and_where(view: DictView) ->
 def test_a_double_press_at_the_same_gate_is_a_repeat_not_already_used(view: DictView) -> None:
     assert manual(view, 1, T0) is Outcome.ADMITTED
     v = verify_manual(1, T0 + 2, view, GATE1, POLICY)
-    assert v.outcome is Outcome.REPEAT_READ and v.reason.startswith("Manual: Just admitted")
+    assert v.outcome is Outcome.REPEAT_READ and v.reason == "Already admitted here 2 s ago"
+    assert not v.admit and v.level is Level.REPEAT
+
+
+def test_a_gate_clock_a_day_ahead_does_not_admit_a_pass_used_today(view: DictView) -> None:
+    """Defect: with the gate clock 1 day ahead and "trusted", manual lookup admitted a
+    3-day pass already used that day (a scan refuses: the code's time shows the clock is off)."""
+    assert manual(view, 5, T0) is Outcome.ADMITTED  # used today, at another gate's right time
+    ahead = T0 + 86400 + 600
+    unconfirmed = replace(GATE2, clock_confirmed=False)  # own clock only, not the server's
+    v = verify_manual(5, ahead, view, unconfirmed, POLICY)
+    assert v.outcome is Outcome.CLOCK_UNSET and v.level is Level.CHECK and not v.admit
+    # The scan path, same clock: the phone's code is a day "old", so it refuses too.
+    phone = ISSUER.issue(5, type_id=5)
+    by_code = verify(phone.token(T0 + 700), ahead, view, unconfirmed)
+    assert by_code.outcome is Outcome.STALE_CODE and not by_code.admit
+    # A time slot depends on the clock as well; a plain ticket does not.
+    assert verify_manual(4, T0, view, unconfirmed, POLICY).outcome is Outcome.CLOCK_UNSET
+    assert verify_manual(1, ahead, view, unconfirmed, POLICY).outcome is Outcome.ADMITTED
+    # With the server's time, the next day of the pass is admitted as before.
+    assert verify_manual(5, ahead, view, GATE2, POLICY).outcome is Outcome.ADMITTED
 
 
 def test_unknown_number_is_a_check_and_never_admits(view: DictView) -> None:
@@ -86,7 +106,9 @@ def test_type_rules_still_apply(view: DictView) -> None:
     assert verify_manual(21, T0, view, GATE1, POLICY).outcome is Outcome.UNKNOWN_TICKET_TYPE
     wrong_gate = verify_manual(8, T0, view, GATE1, POLICY)
     assert wrong_gate.outcome is Outcome.WRONG_GATE and "Gate 2" in wrong_gate.reason
-    assert verify_manual(7, T0, view, GATE1, POLICY).outcome is Outcome.WRONG_GATE
+    lounge = verify_manual(7, T0, view, GATE1, POLICY)
+    assert lounge.outcome is Outcome.WRONG_GATE and lounge.reason == (
+        "Wrong entrance: go to VIP Gate (VIP lounge only)")
     assert verify_manual(7, T0, view, VIP, POLICY).outcome is Outcome.ADMITTED
     late = verify_manual(4, T0 + 3 * 3600, view, GATE1, POLICY)
     assert late.outcome is Outcome.OUTSIDE_TIME_SLOT and "ended" in late.reason

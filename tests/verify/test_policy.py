@@ -9,7 +9,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from scanner.verify.policy import EventPolicy, PolicyError, TimeSlot
+from scanner.verify.policy import (
+    EventPolicy,
+    Gate,
+    PolicyError,
+    TicketType,
+    TimeSlot,
+    plan_problems,
+)
 from tests.factories import demo_policy
 
 
@@ -26,6 +33,35 @@ def test_defaults() -> None:
     assert policy.rotation_period == 30
     assert policy.clock_tolerance_steps == 1
     assert policy.gates == () and policy.ticket_type(1) is None
+    assert policy.repeat_read_seconds == 60  # was 3: a person re-presenting a code got red
+
+
+def test_a_gate_may_override_the_repeat_window() -> None:
+    doc = {"event_id": 1, "name": "x", "repeat_read_seconds": 45,
+           "gates": [{"name": "Gate 1", "repeat_read_seconds": 10}, {"name": "Gate 2"},
+                     {"name": "Gate 3", "repeat_read_seconds": None}]}
+    policy = EventPolicy.from_dict(doc)
+    assert policy.gates[0] == Gate("Gate 1", "main", 10)
+    assert [policy.repeat_window(n) for n in ("gate 1", "Gate 2", "Gate 3", "Nowhere")] == [
+        10, 45, 45, 45]
+    assert EventPolicy.from_dict(policy.to_dict()) == policy
+
+
+def test_plan_problems_name_unserved_zones_and_missing_gates() -> None:
+    assert plan_problems(demo_policy()) == []
+    policy = EventPolicy(1, "x", gates=(Gate("Gate 1", "main"), Gate("VIP", "vip")),
+                         ticket_types=(TicketType(1, "A", zones=("backstage",)),
+                                       TicketType(2, "B", gates=("Gate 9",)),
+                                       TicketType(3, "C", zones=("vip",), gates=("Gate 1",)),
+                                       TicketType(4, "D", zones=("main", "vip"))))
+    found = plan_problems(policy)
+    assert len(found) == 3
+    assert "'A'" in found[0] and "backstage" in found[0]
+    assert "'B'" in found[1] and "Gate 9" in found[1]
+    assert "'C'" in found[2]
+    assert policy.gates_for(policy.ticket_types[3]) == ("Gate 1", "VIP")
+    twins = EventPolicy(1, "x", gates=(Gate("Gate 1"), Gate("gate 1")))
+    assert plan_problems(twins) == ["two gates have the same name"]
 
 
 def test_gate_lookup_ignores_case() -> None:
@@ -62,6 +98,10 @@ def test_slot_grace_is_inclusive() -> None:
         {"event_id": 1, "name": "x",
          "ticket_types": [{"id": 1, "name": "a", "slot": {"start": 5, "end": 1}}]},
         {"event_id": 1, "name": "x", "ticket_types": [{"id": 1, "name": "a", "zones": "vip"}]},
+        {"event_id": 1, "name": "x", "repeat_read_seconds": -1},
+        {"event_id": 1, "name": "x", "repeat_read_seconds": 3601},
+        {"event_id": 1, "name": "x", "gates": [{"name": "G", "repeat_read_seconds": "5"}]},
+        {"event_id": 1, "name": "x", "gates": [{"name": "G", "repeat_read_seconds": 99999}]},
     ],
 )
 def test_bad_documents_raise_policy_error(doc: Any) -> None:
@@ -74,7 +114,8 @@ _json = st.recursive(
     lambda children: st.lists(children, max_size=4)
     | st.dictionaries(st.sampled_from(["event_id", "name", "gates", "ticket_types", "slot",
                                        "id", "zones", "max_entries", "rotation_period",
-                                       "start", "end", "zone"]), children, max_size=6),
+                                       "start", "end", "zone", "repeat_read_seconds"]),
+                        children, max_size=6),
     max_leaves=20,
 )
 
@@ -86,3 +127,5 @@ def test_any_json_gives_a_policy_or_policy_error(doc: Any) -> None:
     except PolicyError:
         return
     assert EventPolicy.from_dict(policy.to_dict()) == policy  # what was accepted reads back
+    assert all(0 <= policy.repeat_window(g.name) <= 3600 for g in policy.gates)
+    assert isinstance(plan_problems(policy), list)

@@ -54,9 +54,69 @@ def test_repeat_read_right_after_green_is_not_already_used(issuer: Issuer,
                                                            view: DictView) -> None:
     admit(view, 3, T0 - 1, GATE1)
     v = verify(issuer.issue(3).token(T0), T0, view, GATE1)
-    assert v.outcome is Outcome.REPEAT_READ and v.admit
+    assert v.outcome is Outcome.REPEAT_READ and v.level is Level.REPEAT
     # ...but only at the same gate and device.
     assert verify(issuer.issue(3).token(T0), T0, view, GATE2).outcome is Outcome.ALREADY_USED
+
+
+def test_a_repeat_read_never_opens_the_gate(issuer: Issuer, view: DictView) -> None:
+    """Defect: within 3 s the second read was green and "admit": true (a turnstile opened twice)."""
+    admit(view, 3, T0 - 2, GATE1)
+    v = verify(issuer.issue(3).token(T0), T0, view, GATE1)
+    assert v.outcome is Outcome.REPEAT_READ and not v.admit and not v.outcome.admits
+    assert v.to_dict()["admit"] is False and v.to_dict()["outcome"] == "repeat_read"
+    assert v.level is Level.REPEAT and not v.outcome.counts_as_movement
+    assert (v.previous_gate, v.previous_time, v.previous_here) == ("Gate 1", T0 - 2, True)
+    assert v.reason == "Already admitted here 2 s ago" and v.since_previous == 2
+
+
+@pytest.mark.parametrize("after", [4, 8, 30, 60])
+def test_a_re_scan_seconds_after_admit_is_a_repeat_not_red(issuer: Issuer, view: DictView,
+                                                           after: int) -> None:
+    """Defect: 4-8 s after an ADMIT the same person at the same gate got a red ALREADY_USED."""
+    admit(view, 3, T0 - after, GATE1)
+    v = verify(issuer.issue(3).token(T0), T0, view, GATE1)
+    assert v.outcome is Outcome.REPEAT_READ, v.reason
+    assert v.reason == f"Already admitted here {after} s ago"
+
+
+def test_outside_the_window_it_is_already_used_here(issuer: Issuer, view: DictView) -> None:
+    admit(view, 3, T0 - 61, GATE1)
+    v = verify(issuer.issue(3).token(T0), T0, view, GATE1)
+    assert v.outcome is Outcome.ALREADY_USED and v.level is Level.REFUSE
+    assert (v.previous_gate, v.previous_time, v.previous_here) == ("Gate 1", T0 - 61, True)
+    assert v.reason.startswith("Already used here at ")
+    elsewhere = verify(issuer.issue(3).token(T0), T0, view, GATE2)
+    assert elsewhere.previous_here is False
+    assert elsewhere.reason.startswith("Already used at Gate 1 at ")
+
+
+def test_the_repeat_window_is_per_gate(issuer: Issuer, view: DictView) -> None:
+    from dataclasses import replace as dc_replace
+
+    from scanner.verify.policy import Gate
+    gates = (Gate("Gate 1", "main", repeat_read_seconds=5), Gate("Gate 2", "main"),
+             Gate("VIP Gate", "vip"))
+    issuer.policy = dc_replace(issuer.policy, gates=gates, repeat_read_seconds=120)
+    admit(view, 3, T0 - 10, GATE1)
+    assert verify(issuer.issue(3).token(T0), T0, view, GATE1).outcome is Outcome.ALREADY_USED
+    admit(view, 4, T0 - 100, GATE2)
+    assert verify(issuer.issue(4).token(T0), T0, view, GATE2).outcome is Outcome.REPEAT_READ
+
+
+def test_a_group_code_read_again_is_the_next_person(issuer: Issuer, view: DictView) -> None:
+    phone = issuer.issue(70, type_id=3)  # group of 3: the code is read once per person
+    admit(view, 70, T0 - 2)
+    assert verify(phone.token(T0), T0, view, GATE1).outcome is Outcome.ADMITTED
+
+
+def test_a_repeated_exit_is_a_repeat_read(issuer: Issuer, view: DictView) -> None:
+    out = GateContext("Gate 1", "exit", "dev-1")
+    admit(view, 3, T0 - 600)
+    admit(view, 3, T0 - 5, out)
+    v = verify(issuer.issue(3).token(T0), T0, view, out)
+    assert v.outcome is Outcome.REPEAT_READ and not v.admit
+    assert v.reason == "Already scanned out here 5 s ago"
 
 
 def test_exit_is_recorded(issuer: Issuer, view: DictView) -> None:
@@ -90,6 +150,33 @@ def test_forged_issuer_signature(issuer: Issuer, view: DictView) -> None:
     raw[1:5] = issuer.kid
     v = verify(encode_text(bytes(raw)), T0, view, GATE1)
     assert v.outcome is Outcome.BAD_SIGNATURE
+    assert v.ticket is None  # nothing read from a forged code is shown
+
+
+def test_a_code_failing_its_signatures_shows_no_ticket_facts(issuer: Issuer) -> None:
+    """Defect: a code whose signatures fail showed details read from it ("VIP row 1 seat 3")."""
+    from tests.factories import demo_policy
+    view = DictView(issuer, tickets={3: TicketRecord(3, 2, 0, seat="row 1 seat 3")})
+    good = decode_text(issuer.issue(3, type_id=2).token(T0))
+    forged_phone = bytearray(good)
+    forged_phone[-1] ^= 0x01  # the holder signature
+    forged_issuer = bytearray(good)
+    forged_issuer[20] ^= 0x01  # inside the signed credential
+    stranger = Issuer(policy=issuer.policy, key=seeded_key("stranger")).issue(3, type_id=2)
+    elsewhere = Issuer(policy=demo_policy(event_id=99)).issue(3, type_id=2)
+    cases = {Outcome.BAD_SIGNATURE: [encode_text(bytes(forged_phone)),
+                                     encode_text(bytes(forged_issuer))],
+             Outcome.UNKNOWN_KEY: [stranger.token(T0)],
+             Outcome.WRONG_EVENT: [elsewhere.token(T0)],
+             Outcome.MALFORMED: ["VIP row 1 seat 3"]}
+    for outcome, texts in cases.items():
+        for text in texts:
+            v = verify(text, T0, view, GATE1)
+            assert v.outcome is outcome and not v.outcome.verified
+            assert v.ticket is None and not v.admit
+            out = v.to_dict()
+            assert out["ticket_id"] is None and out["ticket_type"] is None
+            assert out["seat"] is None
 
 
 def test_unknown_issuer_key(issuer: Issuer, view: DictView) -> None:
@@ -160,6 +247,22 @@ def test_wrong_gate_and_zone(issuer: Issuer, view: DictView) -> None:
     assert verify(gate2_only.token(T0), T0, view, GATE2).admit
 
 
+def test_wrong_entrance_names_the_gates_to_go_to(issuer: Issuer, view: DictView) -> None:
+    """Defect: "Early Bird is for main, this gate is vip": zone jargon, not where to go."""
+    from dataclasses import replace as dc_replace
+
+    from scanner.verify.policy import TicketType
+    early = TicketType(9, "Early Bird", zones=("main",))
+    issuer.policy = dc_replace(issuer.policy, ticket_types=(*issuer.policy.ticket_types, early))
+    v = verify(issuer.issue(42, type_id=9).token(T0), T0, view, VIP)
+    assert v.outcome is Outcome.WRONG_GATE
+    assert v.reason == "Wrong entrance: go to Gate 1 or Gate 2 (Early Bird)"
+    assert v.go_to == ("Gate 1", "Gate 2") and v.to_dict()["go_to"] == ["Gate 1", "Gate 2"]
+    lounge = verify(issuer.issue(40, type_id=7).token(T0), T0, view, GATE1)
+    assert lounge.reason == "Wrong entrance: go to VIP Gate (VIP lounge only)"
+    assert "zone" not in v.reason and "zone" not in lounge.reason
+
+
 def test_reentry_rules(issuer: Issuer, view: DictView) -> None:
     out = GateContext("Gate 1", "exit", "dev-1")
     plain, again = issuer.issue(50, type_id=1), issuer.issue(51, type_id=6)
@@ -170,7 +273,7 @@ def test_reentry_rules(issuer: Issuer, view: DictView) -> None:
     assert v.outcome is Outcome.REENTRY_NOT_ALLOWED and not v.admit
     assert verify(again.token(T0), T0, view, GATE1).outcome is Outcome.ADMITTED
     # A re-entry ticket that is inside (no exit since) cannot enter twice.
-    admit(view, 51, T0 - 60)
+    admit(view, 51, T0 - 90)
     assert verify(again.token(T0), T0, view, GATE1).outcome is Outcome.ALREADY_USED
 
 
@@ -188,7 +291,8 @@ def test_group_ticket_admits_its_size(issuer: Issuer, view: DictView) -> None:
         v = verify(phone.token(T0 + n * 10), T0 + n * 10, view, GATE1)
         assert v.outcome is Outcome.ADMITTED and f"person {n + 1} of 3" in v.reason
         admit(view, 70, T0 + n * 10)
-    assert verify(phone.token(T0 + 40), T0 + 40, view, GATE1).outcome is Outcome.ALREADY_USED
+    v = verify(phone.token(T0 + 40), T0 + 40, view, GATE1)
+    assert v.outcome is Outcome.ALREADY_USED and v.reason.startswith("All 3 already admitted")
 
 
 def test_unlisted_ticket_with_valid_signature_is_admitted_and_marked(issuer: Issuer,

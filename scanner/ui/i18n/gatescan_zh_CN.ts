@@ -1,32 +1,31 @@
-<?xml version="1.0" encoding="utf-8"?>
-<!DOCTYPE TS>
+<?xml version='1.0' encoding='utf-8'?>
 <TS version="2.1" language="zh_CN">
 <context>
     <name>Enrollment</name>
     <message>
-        <location filename="../enrollment.py" line="69"/>
-        <location filename="../enrollment.py" line="73"/>
-        <location filename="../enrollment.py" line="75"/>
+        <location filename="../enrollment.py" line="62" />
+        <location filename="../enrollment.py" line="66" />
+        <location filename="../enrollment.py" line="68" />
         <source>Not an enrollment code</source>
         <translation>不是设备注册码</translation>
     </message>
     <message>
-        <location filename="../enrollment.py" line="77"/>
+        <location filename="../enrollment.py" line="70" />
         <source>Enrollment code from a newer server: update this gate</source>
         <translation>注册码来自更新版本的服务器：请升级本闸机</translation>
     </message>
     <message>
-        <location filename="../enrollment.py" line="82"/>
+        <location filename="../enrollment.py" line="75" />
         <source>Enrollment code has no usable server address</source>
         <translation>注册码中没有可用的服务器地址</translation>
     </message>
     <message>
-        <location filename="../enrollment.py" line="85"/>
+        <location filename="../enrollment.py" line="78" />
         <source>Enrollment code is damaged</source>
         <translation>注册码已损坏</translation>
     </message>
     <message>
-        <location filename="../enrollment.py" line="118"/>
+        <location filename="../enrollment.py" line="111" />
         <source>an unexpected error in this program (it is logged): restart the gate and try again</source>
         <translation>程序出现意外错误（已记入日志）：请重启闸机后重试</translation>
     </message>
@@ -34,107 +33,107 @@
 <context>
     <name>GateApp</name>
     <message>
-        <location filename="../app.py" line="209"/>
+        <location filename="../app.py" line="209" />
         <source>DEMO</source>
         <translation>演示</translation>
     </message>
     <message>
-        <location filename="../app.py" line="280"/>
+        <location filename="../app.py" line="280" />
         <source>That code is not an enrollment code.</source>
         <translation>该二维码不是设备注册码。</translation>
     </message>
     <message>
-        <location filename="../app.py" line="312"/>
+        <location filename="../app.py" line="312" />
         <source>Scans are NOT being recorded: {reason}</source>
         <translation>扫码记录失败：{reason}</translation>
     </message>
     <message>
-        <location filename="../app.py" line="339"/>
+        <location filename="../app.py" line="339" />
         <source>Starting the camera…</source>
         <translation>正在启动摄像头…</translation>
     </message>
     <message>
-        <location filename="../app.py" line="340"/>
+        <location filename="../app.py" line="340" />
         <source>Camera lost: plug it back in (retrying)</source>
         <translation>摄像头已断开：请重新插好（正在重试）</translation>
     </message>
     <message>
-        <location filename="../app.py" line="341"/>
+        <location filename="../app.py" line="341" />
         <source>Camera failed: {detail}</source>
         <translation>摄像头故障：{detail}</translation>
     </message>
     <message>
-        <location filename="../app.py" line="342"/>
+        <location filename="../app.py" line="342" />
         <source>The video has ended</source>
         <translation>视频已播放完毕</translation>
     </message>
     <message>
-        <location filename="../app.py" line="380"/>
+        <location filename="../app.py" line="380" />
         <source>The ledger cannot be opened: {reason}</source>
         <translation>无法打开本地票据库：{reason}</translation>
     </message>
     <message>
-        <location filename="../app.py" line="391"/>
+        <location filename="../app.py" line="391" />
         <source>Loaded {event}: {tickets} tickets</source>
         <translation>已载入 {event}：{tickets} 张票</translation>
     </message>
     <message>
-        <location filename="../app.py" line="400"/>
+        <location filename="../app.py" line="400" />
         <source>Manifest refused: {reason}</source>
         <translation>票据清单被拒绝：{reason}</translation>
     </message>
     <message>
-        <location filename="../app.py" line="405"/>
+        <location filename="../app.py" line="405" />
         <source>Exported {count} scans to {path}</source>
         <translation>已导出 {count} 条扫码记录到 {path}</translation>
     </message>
     <message>
-        <location filename="../app.py" line="409"/>
+        <location filename="../app.py" line="409" />
         <source>Export failed: {reason}</source>
         <translation>导出失败：{reason}</translation>
     </message>
     <message>
-        <location filename="../app.py" line="437"/>
+        <location filename="../app.py" line="437" />
         <source>This device was revoked by the server</source>
         <translation>本设备已被服务器停用</translation>
     </message>
     <message>
-        <location filename="../app.py" line="448"/>
+        <location filename="../app.py" line="448" />
         <source>This gate was revoked by the organizer: it admits nobody. Ask a manager.</source>
         <translation>本闸机已被主办方吊销：不再放行任何人。请联系管理员。</translation>
     </message>
     <message>
-        <location filename="../app.py" line="451"/>
+        <location filename="../app.py" line="451" />
         <source>The gate clock is not set: tickets cannot be checked against the time (amber CHECK). Connect to the server, or set the clock.</source>
         <translation>闸机时钟未设置：无法按时间核验门票（黄色“核查”）。请连接服务器，或设置时钟。</translation>
     </message>
     <message>
-        <location filename="../app.py" line="454"/>
+        <location filename="../app.py" line="454" />
         <source>The event data from the network is signed by a key this gate was not enrolled with: it was refused. Ask a manager.</source>
         <translation>网络传来的活动数据由本闸机注册时未获信任的密钥签名：已拒绝。请联系主管。</translation>
     </message>
     <message>
-        <location filename="../app.py" line="457"/>
+        <location filename="../app.py" line="457" />
         <source>The server has lost data (restored from an older backup?): this gate sent its scans again. Ask a manager.</source>
         <translation>服务器丢失了数据（是否从旧备份恢复？）：本闸机已重新上传其扫描记录。请联系主管。</translation>
     </message>
     <message>
-        <location filename="../app.py" line="467"/>
+        <location filename="../app.py" line="467" />
         <source>Enrolled; {warning}</source>
         <translation>已注册；{warning}</translation>
     </message>
     <message>
-        <location filename="../app.py" line="469"/>
+        <location filename="../app.py" line="469" />
         <source>Enrolled with the server</source>
         <translation>已在服务器注册</translation>
     </message>
     <message>
-        <location filename="../app.py" line="475"/>
+        <location filename="../app.py" line="475" />
         <source>Enrollment failed: {reason}</source>
         <translation>注册失败：{reason}</translation>
     </message>
     <message>
-        <location filename="../app.py" line="488"/>
+        <location filename="../app.py" line="488" />
         <source>Cannot save the settings: {reason}</source>
         <translation>无法保存设置：{reason}</translation>
     </message>
@@ -142,32 +141,32 @@
 <context>
     <name>GateScreen</name>
     <message>
-        <location filename="../gate_screen.py" line="86"/>
+        <location filename="../gate_screen.py" line="87" />
         <source>READY</source>
         <translation>请扫码</translation>
     </message>
     <message>
-        <location filename="../gate_screen.py" line="90"/>
+        <location filename="../gate_screen.py" line="91" />
         <source>Hold the ticket code up to the camera</source>
         <translation>请将电子票二维码对准摄像头</translation>
     </message>
     <message>
-        <location filename="../gate_screen.py" line="123"/>
+        <location filename="../gate_screen.py" line="124" />
         <source>Manual lookup (F2)</source>
         <translation>手动查询 (F2)</translation>
     </message>
     <message>
-        <location filename="../gate_screen.py" line="127"/>
+        <location filename="../gate_screen.py" line="128" />
         <source>Manager (F10)</source>
         <translation>管理 (F10)</translation>
     </message>
     <message>
-        <location filename="../gate_screen.py" line="157"/>
+        <location filename="../gate_screen.py" line="158" />
         <source>Last: {verdict} at {time}</source>
         <translation>上一位：{verdict}（{time}）</translation>
     </message>
     <message>
-        <location filename="../gate_screen.py" line="186"/>
+        <location filename="../gate_screen.py" line="187" />
         <source>No event loaded</source>
         <translation>尚未载入活动</translation>
     </message>
@@ -175,28 +174,43 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../main_window.py" line="33"/>
+        <location filename="../main_window.py" line="33" />
         <source>GateScan</source>
         <translation>GateScan 闸机</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="90"/>
+        <location filename="../main_window.py" line="90" />
         <source>Manager PIN</source>
         <translation>管理员密码</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="97"/>
-        <location filename="../main_window.py" line="150"/>
+        <location filename="../main_window.py" line="97" />
+        <location filename="../main_window.py" line="170" />
         <source>Manager PIN to close GateScan</source>
         <translation>输入管理员密码以关闭 GateScan</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="113"/>
+        <location filename="../main_window.py" line="102" />
+        <source>Close GateScan?</source>
+        <translation>关闭 GateScan？</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="103" />
+        <source>This gate stops scanning until GateScan is started again. Every scan so far is saved.</source>
+        <translation>在重新启动 GateScan 之前，本闸机将停止扫码。已有的扫码记录都已保存。</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="108" />
+        <source>Close GateScan</source>
+        <translation>关闭 GateScan</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="133" />
         <source>Too many wrong PINs: wait {s} s</source>
         <translation>密码错误次数过多：请等待 {s} 秒</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="122"/>
+        <location filename="../main_window.py" line="142" />
         <source>Wrong PIN</source>
         <translation>密码错误</translation>
     </message>
@@ -204,213 +218,213 @@
 <context>
     <name>ManagerView</name>
     <message>
-        <location filename="../manager_view.py" line="88"/>
+        <location filename="../manager_view.py" line="88" />
         <source>Manager</source>
         <translation>管理</translation>
     </message>
     <message>
-        <location filename="../manager_view.py" line="93"/>
+        <location filename="../manager_view.py" line="93" />
         <source>Back to scanning</source>
         <translation>返回扫码</translation>
     </message>
     <message>
-        <location filename="../manager_view.py" line="101"/>
-        <location filename="../manager_view.py" line="115"/>
+        <location filename="../manager_view.py" line="101" />
+        <location filename="../manager_view.py" line="115" />
         <source>Scans</source>
         <translation>扫码次数</translation>
     </message>
     <message>
-        <location filename="../manager_view.py" line="102"/>
-        <location filename="../manager_view.py" line="110"/>
+        <location filename="../manager_view.py" line="102" />
+        <location filename="../manager_view.py" line="110" />
         <source>Admitted</source>
         <translation>已入场</translation>
     </message>
     <message>
-        <location filename="../manager_view.py" line="103"/>
+        <location filename="../manager_view.py" line="103" />
         <source>Refused or checked</source>
         <translation>拒绝或待核查</translation>
     </message>
     <message>
-        <location filename="../manager_view.py" line="104"/>
+        <location filename="../manager_view.py" line="104" />
         <source>Waiting to upload</source>
         <translation>待上传</translation>
     </message>
     <message>
-        <location filename="../manager_view.py" line="105"/>
+        <location filename="../manager_view.py" line="105" />
         <source>Conflicts from server</source>
         <translation>服务器报告的冲突</translation>
     </message>
     <message>
-        <location filename="../manager_view.py" line="110"/>
+        <location filename="../manager_view.py" line="110" />
         <source>Ticket type</source>
         <translation>票种</translation>
     </message>
     <message>
-        <location filename="../manager_view.py" line="111"/>
+        <location filename="../manager_view.py" line="111" />
         <source>Refused</source>
         <translation>已拒绝</translation>
     </message>
     <message>
-        <location filename="../manager_view.py" line="112"/>
+        <location filename="../manager_view.py" line="112" />
         <source>Time</source>
         <translation>时间</translation>
     </message>
     <message>
-        <location filename="../manager_view.py" line="112"/>
-        <location filename="../manager_view.py" line="117"/>
+        <location filename="../manager_view.py" line="112" />
+        <location filename="../manager_view.py" line="117" />
         <source>Ticket</source>
         <translation>票号</translation>
     </message>
     <message>
-        <location filename="../manager_view.py" line="113"/>
-        <location filename="../manager_view.py" line="117"/>
+        <location filename="../manager_view.py" line="113" />
+        <location filename="../manager_view.py" line="117" />
         <source>Type</source>
         <translation>票种</translation>
     </message>
     <message>
-        <location filename="../manager_view.py" line="113"/>
-        <location filename="../manager_view.py" line="115"/>
+        <location filename="../manager_view.py" line="113" />
+        <location filename="../manager_view.py" line="115" />
         <source>Outcome</source>
         <translation>结果</translation>
     </message>
     <message>
-        <location filename="../manager_view.py" line="114"/>
+        <location filename="../manager_view.py" line="114" />
         <source>Source</source>
         <translation>来源</translation>
     </message>
     <message>
-        <location filename="../manager_view.py" line="117"/>
+        <location filename="../manager_view.py" line="117" />
         <source>Here</source>
         <translation>本闸机</translation>
     </message>
     <message>
-        <location filename="../manager_view.py" line="117"/>
+        <location filename="../manager_view.py" line="117" />
         <source>Also admitted at</source>
         <translation>另一处入场</translation>
     </message>
     <message>
-        <location filename="../manager_view.py" line="119"/>
+        <location filename="../manager_view.py" line="119" />
         <source>Conflicts: admitted here and elsewhere while offline</source>
         <translation>冲突：离线期间在本闸机和其他闸机都已入场</translation>
     </message>
     <message>
-        <location filename="../manager_view.py" line="123"/>
+        <location filename="../manager_view.py" line="123" />
         <source>Admissions per 5 minutes</source>
         <translation>每 5 分钟入场人数</translation>
     </message>
     <message>
-        <location filename="../manager_view.py" line="124"/>
+        <location filename="../manager_view.py" line="124" />
         <source>By ticket type</source>
         <translation>按票种</translation>
     </message>
     <message>
-        <location filename="../manager_view.py" line="125"/>
+        <location filename="../manager_view.py" line="125" />
         <source>Recent scans</source>
         <translation>最近扫码</translation>
     </message>
     <message>
-        <location filename="../manager_view.py" line="126"/>
+        <location filename="../manager_view.py" line="126" />
         <source>By outcome</source>
         <translation>按结果</translation>
     </message>
     <message>
-        <location filename="../manager_view.py" line="133"/>
+        <location filename="../manager_view.py" line="133" />
         <source>Export scans…</source>
         <translation>导出扫码记录…</translation>
     </message>
     <message>
-        <location filename="../manager_view.py" line="135"/>
+        <location filename="../manager_view.py" line="135" />
         <source>Force sync</source>
         <translation>立即同步</translation>
     </message>
     <message>
-        <location filename="../manager_view.py" line="137"/>
+        <location filename="../manager_view.py" line="137" />
         <source>Switch event…</source>
         <translation>切换活动…</translation>
     </message>
     <message>
-        <location filename="../manager_view.py" line="139"/>
+        <location filename="../manager_view.py" line="139" />
         <source>Gate set-up</source>
         <translation>闸机设置</translation>
     </message>
     <message>
-        <location filename="../manager_view.py" line="141"/>
+        <location filename="../manager_view.py" line="141" />
         <source>Exit app</source>
         <translation>退出程序</translation>
     </message>
     <message>
-        <location filename="../manager_view.py" line="176"/>
+        <location filename="../manager_view.py" line="176" />
         <source>No event loaded</source>
         <translation>尚未载入活动</translation>
     </message>
     <message>
-        <location filename="../manager_view.py" line="192"/>
-        <location filename="../manager_view.py" line="193"/>
+        <location filename="../manager_view.py" line="192" />
+        <location filename="../manager_view.py" line="193" />
         <source>{gate} at {time}</source>
         <translation>{gate}，{time}</translation>
     </message>
     <message>
-        <location filename="../manager_view.py" line="195"/>
+        <location filename="../manager_view.py" line="195" />
         <source>(not synced yet)</source>
         <translation>（尚未同步）</translation>
     </message>
     <message>
-        <location filename="../manager_view.py" line="198"/>
+        <location filename="../manager_view.py" line="198" />
         <source>camera</source>
         <translation>摄像头</translation>
     </message>
     <message>
-        <location filename="../manager_view.py" line="198"/>
+        <location filename="../manager_view.py" line="198" />
         <source>handheld</source>
         <translation>扫码枪</translation>
     </message>
     <message>
-        <location filename="../manager_view.py" line="199"/>
+        <location filename="../manager_view.py" line="199" />
         <source>manual</source>
         <translation>手动</translation>
     </message>
     <message>
-        <location filename="../manager_view.py" line="199"/>
+        <location filename="../manager_view.py" line="199" />
         <source>command line</source>
         <translation>命令行</translation>
     </message>
     <message>
-        <location filename="../manager_view.py" line="207"/>
+        <location filename="../manager_view.py" line="207" />
         <source>No sync server: manifest loaded from a file</source>
         <translation>未连接同步服务器：票据清单来自文件</translation>
     </message>
     <message>
-        <location filename="../manager_view.py" line="210"/>
+        <location filename="../manager_view.py" line="210" />
         <source>online</source>
         <translation>在线</translation>
     </message>
     <message>
-        <location filename="../manager_view.py" line="210"/>
+        <location filename="../manager_view.py" line="210" />
         <source>offline</source>
         <translation>离线</translation>
     </message>
     <message>
-        <location filename="../manager_view.py" line="211"/>
+        <location filename="../manager_view.py" line="211" />
         <source>Server {state}, last sync {time}</source>
         <translation>服务器{state}，上次同步 {time}</translation>
     </message>
     <message>
-        <location filename="../manager_view.py" line="217"/>
+        <location filename="../manager_view.py" line="217" />
         <source>Export scans</source>
         <translation>导出扫码记录</translation>
     </message>
     <message>
-        <location filename="../manager_view.py" line="217"/>
+        <location filename="../manager_view.py" line="217" />
         <source>CSV (*.csv)</source>
         <translation>CSV 文件 (*.csv)</translation>
     </message>
     <message>
-        <location filename="../manager_view.py" line="224"/>
-        <source>Load another event&apos;s manifest</source>
+        <location filename="../manager_view.py" line="224" />
+        <source>Load another event's manifest</source>
         <translation>载入其他活动的票据清单</translation>
     </message>
     <message>
-        <location filename="../manager_view.py" line="225"/>
+        <location filename="../manager_view.py" line="225" />
         <source>Manifests (*.gsm *.manifest);;All files (*)</source>
         <translation>票据清单 (*.gsm *.manifest);;所有文件 (*)</translation>
     </message>
@@ -418,22 +432,22 @@
 <context>
     <name>ManualLookupPanel</name>
     <message>
-        <location filename="../manual_lookup.py" line="29"/>
+        <location filename="../manual_lookup.py" line="29" />
         <source>Manual lookup</source>
         <translation>手动查询</translation>
     </message>
     <message>
-        <location filename="../manual_lookup.py" line="31"/>
+        <location filename="../manual_lookup.py" line="31" />
         <source>Phone dead? Check photo ID first, then type the ticket number from the e-mail or the app (16 characters, dashes optional). A valid ticket is admitted and recorded.</source>
         <translation>手机没电？请先核对带照片的证件，再输入邮件或应用中的票号（16 位，可带短横线）。有效门票将直接放行并记录。</translation>
     </message>
     <message>
-        <location filename="../manual_lookup.py" line="41"/>
+        <location filename="../manual_lookup.py" line="41" />
         <source>Check and admit</source>
         <translation>核验并放行</translation>
     </message>
     <message>
-        <location filename="../manual_lookup.py" line="45"/>
+        <location filename="../manual_lookup.py" line="45" />
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
@@ -441,7 +455,7 @@
 <context>
     <name>PinPanel</name>
     <message>
-        <location filename="../pin_panel.py" line="55"/>
+        <location filename="../pin_panel.py" line="55" />
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
@@ -449,12 +463,12 @@
 <context>
     <name>ScanChart</name>
     <message>
-        <location filename="../chart.py" line="47"/>
+        <location filename="../chart.py" line="47" />
         <source>Admitted</source>
         <translation>已入场</translation>
     </message>
     <message>
-        <location filename="../chart.py" line="47"/>
+        <location filename="../chart.py" line="47" />
         <source>Refused</source>
         <translation>已拒绝</translation>
     </message>
@@ -462,138 +476,138 @@
 <context>
     <name>SetupScreen</name>
     <message>
-        <location filename="../setup_screen.py" line="59"/>
+        <location filename="../setup_screen.py" line="59" />
         <source>Set up this gate</source>
         <translation>设置本闸机</translation>
     </message>
     <message>
-        <location filename="../setup_screen.py" line="78"/>
+        <location filename="../setup_screen.py" line="78" />
         <source>Start scanning</source>
         <translation>开始扫码</translation>
     </message>
     <message>
-        <location filename="../setup_screen.py" line="106"/>
+        <location filename="../setup_screen.py" line="106" />
         <source>1. Event</source>
         <translation>1. 活动</translation>
     </message>
     <message>
-        <location filename="../setup_screen.py" line="110"/>
+        <location filename="../setup_screen.py" line="110" />
         <source>Import manifest file (USB stick)…</source>
         <translation>从 U 盘导入票据清单…</translation>
     </message>
     <message>
-        <location filename="../setup_screen.py" line="116"/>
+        <location filename="../setup_screen.py" line="116" />
         <source>…or paste the enrollment code, or show its QR code to the camera</source>
         <translation>…或粘贴注册码，或将注册二维码对准摄像头</translation>
     </message>
     <message>
-        <location filename="../setup_screen.py" line="117"/>
-        <location filename="../setup_screen.py" line="223"/>
+        <location filename="../setup_screen.py" line="117" />
+        <location filename="../setup_screen.py" line="223" />
         <source>Enroll</source>
         <translation>注册</translation>
     </message>
     <message>
-        <location filename="../setup_screen.py" line="122"/>
+        <location filename="../setup_screen.py" line="122" />
         <source>This build has no sync engine: import a manifest file instead.</source>
         <translation>此版本没有同步模块：请改为导入票据清单文件。</translation>
     </message>
     <message>
-        <location filename="../setup_screen.py" line="133"/>
+        <location filename="../setup_screen.py" line="133" />
         <source>2. Gate</source>
         <translation>2. 闸口</translation>
     </message>
     <message>
-        <location filename="../setup_screen.py" line="136"/>
+        <location filename="../setup_screen.py" line="136" />
         <source>Entry</source>
         <translation>入场</translation>
     </message>
     <message>
-        <location filename="../setup_screen.py" line="137"/>
+        <location filename="../setup_screen.py" line="137" />
         <source>Exit</source>
         <translation>出场</translation>
     </message>
     <message>
-        <location filename="../setup_screen.py" line="150"/>
+        <location filename="../setup_screen.py" line="150" />
         <source>3. Manager PIN and language</source>
         <translation>3. 管理员密码与语言</translation>
     </message>
     <message>
-        <location filename="../setup_screen.py" line="158"/>
+        <location filename="../setup_screen.py" line="158" />
         <source>(leave empty to keep the current PIN)</source>
         <translation>（留空则保留当前密码）</translation>
     </message>
     <message>
-        <location filename="../setup_screen.py" line="159"/>
+        <location filename="../setup_screen.py" line="159" />
         <source>New PIN, {n}+ digits {keep}</source>
         <translation>新密码，至少 {n} 位数字 {keep}</translation>
     </message>
     <message>
-        <location filename="../setup_screen.py" line="161"/>
+        <location filename="../setup_screen.py" line="161" />
         <source>Repeat the PIN</source>
         <translation>再次输入密码</translation>
     </message>
     <message>
-        <location filename="../setup_screen.py" line="170"/>
+        <location filename="../setup_screen.py" line="170" />
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../setup_screen.py" line="176"/>
+        <location filename="../setup_screen.py" line="176" />
         <source>4. Camera</source>
         <translation>4. 摄像头</translation>
     </message>
     <message>
-        <location filename="../setup_screen.py" line="184"/>
+        <location filename="../setup_screen.py" line="184" />
         <source>Check the picture: a phone held at the gate should fill the middle of the frame.</source>
         <translation>请检查画面：在闸口举起的手机应位于画面中央。</translation>
     </message>
     <message>
-        <location filename="../setup_screen.py" line="198"/>
+        <location filename="../setup_screen.py" line="198" />
         <source>No event loaded yet.</source>
         <translation>尚未载入活动。</translation>
     </message>
     <message>
-        <location filename="../setup_screen.py" line="200"/>
+        <location filename="../setup_screen.py" line="200" />
         <source>Issuer key to expect: {fingerprint}</source>
         <translation>应有的签发密钥：{fingerprint}</translation>
     </message>
     <message>
-        <location filename="../setup_screen.py" line="200"/>
+        <location filename="../setup_screen.py" line="200" />
         <source>{event}: {tickets} tickets</source>
         <translation>{event}：{tickets} 张票</translation>
     </message>
     <message>
-        <location filename="../setup_screen.py" line="223"/>
+        <location filename="../setup_screen.py" line="223" />
         <source>Enrolling…</source>
         <translation>正在注册…</translation>
     </message>
     <message>
-        <location filename="../setup_screen.py" line="243"/>
+        <location filename="../setup_screen.py" line="243" />
         <source>Event manifest</source>
         <translation>活动票据清单</translation>
     </message>
     <message>
-        <location filename="../setup_screen.py" line="244"/>
+        <location filename="../setup_screen.py" line="244" />
         <source>Manifests (*.gsm *.manifest);;All files (*)</source>
         <translation>票据清单 (*.gsm *.manifest);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../setup_screen.py" line="268"/>
+        <location filename="../setup_screen.py" line="268" />
         <source>Load the event first: import a manifest or enroll.</source>
         <translation>请先载入活动：导入票据清单或注册设备。</translation>
     </message>
     <message>
-        <location filename="../setup_screen.py" line="272"/>
+        <location filename="../setup_screen.py" line="272" />
         <source>Choose this gate.</source>
         <translation>请选择本闸口。</translation>
     </message>
     <message>
-        <location filename="../setup_screen.py" line="277"/>
+        <location filename="../setup_screen.py" line="277" />
         <source>The manager PIN needs at least {n} digits.</source>
         <translation>管理员密码至少需要 {n} 位数字。</translation>
     </message>
     <message>
-        <location filename="../setup_screen.py" line="281"/>
+        <location filename="../setup_screen.py" line="281" />
         <source>The two PINs differ.</source>
         <translation>两次输入的密码不一致。</translation>
     </message>
@@ -601,113 +615,113 @@
 <context>
     <name>StatusStrip</name>
     <message>
-        <location filename="../status_strip.py" line="82"/>
+        <location filename="../status_strip.py" line="82" />
         <source>Exit</source>
         <translation>出场</translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="82"/>
+        <location filename="../status_strip.py" line="82" />
         <source>Entry</source>
         <translation>入场</translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="88"/>
+        <location filename="../status_strip.py" line="88" />
         <source>No server: manifest file</source>
         <translation>无服务器：使用清单文件</translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="89"/>
+        <location filename="../status_strip.py" line="89" />
         <source>Sync off</source>
         <translation>同步关闭</translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="90"/>
-        <location filename="../status_strip.py" line="108"/>
+        <location filename="../status_strip.py" line="90" />
+        <location filename="../status_strip.py" line="108" />
         <source>Clock not synced</source>
         <translation>时钟未同步</translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="93"/>
+        <location filename="../status_strip.py" line="93" />
         <source>Not enrolled: manifest file</source>
         <translation>未注册：使用清单文件</translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="95"/>
+        <location filename="../status_strip.py" line="95" />
         <source>Device revoked</source>
         <translation>设备已停用</translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="97"/>
+        <location filename="../status_strip.py" line="97" />
         <source>Online</source>
         <translation>在线</translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="99"/>
+        <location filename="../status_strip.py" line="99" />
         <source>Offline since {time}</source>
         <translation>自 {time} 起离线</translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="102"/>
+        <location filename="../status_strip.py" line="102" />
         <source>Offline</source>
         <translation>离线</translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="104"/>
+        <location filename="../status_strip.py" line="104" />
         <source>Never synced</source>
         <translation>从未同步</translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="106"/>
+        <location filename="../status_strip.py" line="106" />
         <source>Synced {time}</source>
         <translation>已同步 {time}</translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="107"/>
+        <location filename="../status_strip.py" line="107" />
         <source>Clock OK</source>
         <translation>时钟正常</translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="109"/>
+        <location filename="../status_strip.py" line="109" />
         <source>Clock NOT SET</source>
         <translation>时钟未设置</translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="114"/>
+        <location filename="../status_strip.py" line="114" />
         <source>Admitted {count}</source>
         <translation>已入场 {count}</translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="115"/>
+        <location filename="../status_strip.py" line="115" />
         <source>{count} to upload</source>
         <translation>待上传 {count}</translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="131"/>
+        <location filename="../status_strip.py" line="131" />
         <source>Camera {fps} fps</source>
         <translation>摄像头 {fps} 帧/秒</translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="133"/>
+        <location filename="../status_strip.py" line="133" />
         <source>Camera starting</source>
         <translation>摄像头启动中</translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="135"/>
+        <location filename="../status_strip.py" line="135" />
         <source>Camera lost: retrying</source>
         <translation>摄像头断开：重试中</translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="137"/>
+        <location filename="../status_strip.py" line="137" />
         <source>Video ended</source>
         <translation>视频已结束</translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="139"/>
+        <location filename="../status_strip.py" line="139" />
         <source>Camera failed</source>
         <translation>摄像头故障</translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="141"/>
+        <location filename="../status_strip.py" line="141" />
         <source>Camera off</source>
         <translation>摄像头关闭</translation>
     </message>
@@ -715,273 +729,309 @@
 <context>
     <name>Verdict</name>
     <message>
-        <location filename="../reasons.py" line="24"/>
+        <location filename="../reasons.py" line="24" />
         <source>Ticket valid</source>
         <translation>票有效</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="25"/>
-        <location filename="../reasons.py" line="48"/>
+        <location filename="../reasons.py" line="25" />
+        <location filename="../reasons.py" line="48" />
         <source>Exit recorded</source>
         <translation>已记录出场</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="26"/>
-        <source>Just admitted</source>
-        <translation>刚刚已放行</translation>
-    </message>
-    <message>
-        <location filename="../reasons.py" line="27"/>
+        <location filename="../reasons.py" line="27" />
         <source>Already used</source>
         <translation>已使用</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="28"/>
+        <location filename="../reasons.py" line="28" />
         <source>No re-entry</source>
         <translation>不可再次入场</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="29"/>
+        <location filename="../reasons.py" line="29" />
         <source>Screenshot or old code</source>
         <translation>截图或过期二维码</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="30"/>
+        <location filename="../reasons.py" line="30" />
         <source>Code from the future</source>
         <translation>二维码时间超前</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="31"/>
+        <location filename="../reasons.py" line="31" />
         <source>Forged or altered code</source>
         <translation>伪造或篡改的二维码</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="32"/>
+        <location filename="../reasons.py" line="32" />
         <source>Unknown issuer key</source>
         <translation>未知的签发密钥</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="33"/>
+        <location filename="../reasons.py" line="33" />
         <source>Different event</source>
         <translation>其他活动的票</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="34"/>
-        <source>Not on this gate&apos;s list</source>
+        <location filename="../reasons.py" line="34" />
+        <source>Not on this gate's list</source>
         <translation>不在本闸机名单中</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="35"/>
+        <location filename="../reasons.py" line="35" />
         <source>Ticket cancelled</source>
         <translation>票已作废</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="36"/>
+        <location filename="../reasons.py" line="36" />
         <source>Old ticket: transferred</source>
         <translation>旧票：已转让</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="37"/>
+        <location filename="../reasons.py" line="37" />
         <source>Not valid yet</source>
         <translation>尚未生效</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="38"/>
+        <location filename="../reasons.py" line="38" />
         <source>Ticket expired</source>
         <translation>票已过期</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="39"/>
+        <location filename="../reasons.py" line="39" />
         <source>Outside time slot</source>
         <translation>不在入场时段内</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="40"/>
+        <location filename="../reasons.py" line="40" />
         <source>Wrong entrance</source>
         <translation>入口错误</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="41"/>
+        <location filename="../reasons.py" line="41" />
         <source>Gate clock not set</source>
         <translation>闸机时钟未设置</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="42"/>
+        <location filename="../reasons.py" line="42" />
         <source>Not a ticket code</source>
         <translation>不是门票二维码</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="49"/>
-        <source>Just admitted here: let them through</source>
-        <translation>刚在本闸口放行：请直接通过</translation>
-    </message>
-    <message>
-        <location filename="../reasons.py" line="50"/>
+        <location filename="../reasons.py" line="50" />
         <source>The code has expired: ask for the live code in the ticket app</source>
         <translation>二维码已过期：请在票务应用中出示实时二维码</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="52"/>
-        <source>Check the phone&apos;s clock or this gate&apos;s clock</source>
+        <location filename="../reasons.py" line="52" />
+        <source>Check the phone's clock or this gate's clock</source>
         <translation>请检查手机或本闸机的时钟</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="54"/>
+        <location filename="../reasons.py" line="54" />
         <source>This code was forged or altered</source>
         <translation>该二维码被伪造或篡改</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="55"/>
+        <location filename="../reasons.py" line="55" />
         <source>Signed by a key this gate does not trust: sync needed?</source>
         <translation>签发密钥不受本闸机信任：需要同步？</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="57"/>
+        <location filename="../reasons.py" line="57" />
         <source>This ticket is for a different event</source>
         <translation>这是其他活动的票</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="58"/>
-        <source>Not on this gate&apos;s list: sync, then try again</source>
+        <location filename="../reasons.py" line="58" />
+        <source>Not on this gate's list: sync, then try again</source>
         <translation>不在本闸机名单中：请同步后重试</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="60"/>
+        <location filename="../reasons.py" line="60" />
         <source>This ticket was cancelled (refund)</source>
         <translation>此票已作废（已退票）</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="61"/>
+        <location filename="../reasons.py" line="61" />
         <source>It was transferred to someone else: ask for the new ticket</source>
         <translation>此票已转让给他人：请出示新票</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="63"/>
+        <location filename="../reasons.py" line="63" />
         <source>This ticket is not valid yet</source>
         <translation>此票尚未生效</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="64"/>
+        <location filename="../reasons.py" line="64" />
         <source>This ticket has expired</source>
         <translation>此票已过期</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="65"/>
-        <source>Outside this ticket&apos;s time slot</source>
+        <location filename="../reasons.py" line="65" />
+        <source>Outside this ticket's time slot</source>
         <translation>不在此票的入场时段内</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="66"/>
+        <location filename="../reasons.py" line="66" />
         <source>This ticket is for another entrance</source>
         <translation>此票应从其他入口入场</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="67"/>
+        <location filename="../reasons.py" line="67" />
         <source>Sync with the server or set the time</source>
         <translation>请与服务器同步或设置时间</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="68"/>
+        <location filename="../reasons.py" line="68" />
         <source>Not a valid ticket code</source>
         <translation>不是有效的门票二维码</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="83"/>
+        <location filename="../reasons.py" line="83" />
         <source>ADMIT</source>
         <translation>通过</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="84"/>
+        <location filename="../reasons.py" line="84" />
         <source>REFUSED</source>
         <translation>拒绝</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="85"/>
+        <location filename="../reasons.py" line="85" />
         <source>CHECK</source>
         <translation>核查</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="86"/>
+        <location filename="../reasons.py" line="86" />
+        <source>ALREADY ADMITTED HERE</source>
+        <translation>已在此放行</translation>
+    </message>
+    <message>
+        <location filename="../reasons.py" line="87" />
         <source>NOT RECORDED</source>
         <translation>未记录</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="96"/>
+        <location filename="../reasons.py" line="96" />
+        <source>{n} s ago</source>
+        <translation>{n} 秒前</translation>
+    </message>
+    <message>
+        <location filename="../reasons.py" line="97" />
+        <source>{n} min ago</source>
+        <translation>{n} 分钟前</translation>
+    </message>
+    <message>
+        <location filename="../reasons.py" line="103" />
+        <source>{names} or {last}</source>
+        <translation>{names} 或 {last}</translation>
+    </message>
+    <message>
+        <location filename="../reasons.py" line="110" />
+        <source>ALREADY SCANNED OUT HERE</source>
+        <translation>已在此出场</translation>
+    </message>
+    <message>
+        <location filename="../reasons.py" line="127" />
         <source>Already used at {gate} at {time}</source>
         <translation>已于 {time} 在 {gate} 使用</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="108"/>
+        <location filename="../reasons.py" line="139" />
         <source>zone {zone}</source>
         <translation>区域 {zone}</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="110"/>
-        <source>not on this gate&apos;s list</source>
+        <location filename="../reasons.py" line="141" />
+        <source>not on this gate's list</source>
         <translation>不在本闸机名单中</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="122"/>
+        <location filename="../reasons.py" line="155" />
         <source>EXIT OK</source>
         <translation>出场</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="137"/>
+        <location filename="../reasons.py" line="172" />
         <source>Admitted by ticket number (no phone)</source>
         <translation>凭票号入场（未出示手机）</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="151"/>
+        <location filename="../reasons.py" line="184" />
+        <source>Already used here at {time}</source>
+        <translation>已于 {time} 在本入口使用</translation>
+    </message>
+    <message>
+        <location filename="../reasons.py" line="188" />
         <source>No re-entry: left at {gate} at {time}</source>
         <translation>不可再次入场：已于 {time} 从 {gate} 离场</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="159"/>
+        <location filename="../reasons.py" line="191" />
+        <source>Go to {gates}</source>
+        <translation>请前往 {gates}</translation>
+    </message>
+    <message>
+        <location filename="../reasons.py" line="198" />
         <source>The disk is full: scans cannot be recorded</source>
         <translation>磁盘已满：无法记录扫码</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="160"/>
+        <location filename="../reasons.py" line="199" />
         <source>The ledger is busy: try again</source>
         <translation>票据库忙：请重试</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="161"/>
+        <location filename="../reasons.py" line="200" />
         <source>The ledger cannot be written</source>
         <translation>票据库无法写入</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="162"/>
+        <location filename="../reasons.py" line="201" />
         <source>Disk error while recording</source>
         <translation>记录时磁盘出错</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="163"/>
+        <location filename="../reasons.py" line="202" />
         <source>The ledger file is damaged</source>
         <translation>票据库文件已损坏</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="164"/>
+        <location filename="../reasons.py" line="203" />
         <source>No event loaded: import a manifest first</source>
         <translation>尚未载入活动：请先导入票据清单</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="167"/>
+        <location filename="../reasons.py" line="206" />
         <source>Do not admit: call a manager</source>
         <translation>请勿放行：请联系管理员</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="133"/>
+        <location filename="../reasons.py" line="115" />
+        <location filename="../reasons.py" line="168" />
         <source>Ticket {ticket}</source>
         <translation>票号 {ticket}</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="174"/>
+        <location filename="../reasons.py" line="26" />
+        <source>Already admitted here</source>
+        <translation>已在此放行</translation>
+    </message>
+    <message>
+        <location filename="../reasons.py" line="49" />
+        <source>Admitted a moment ago: not counted again</source>
+        <translation>刚刚已放行：不重复计数</translation>
+    </message>
+    <message>
+        <location filename="../reasons.py" line="213" />
         <source>Not a ticket number</source>
         <translation>不是有效票号</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="175"/>
+        <location filename="../reasons.py" line="214" />
         <source>Type the 16-character ticket number</source>
         <translation>请输入 16 位票号</translation>
     </message>
@@ -989,12 +1039,12 @@
 <context>
     <name>VerdictView</name>
     <message>
-        <location filename="../verdict_view.py" line="72"/>
+        <location filename="../verdict_view.py" line="79" />
         <source>Manual lookup</source>
         <translation>手动查询</translation>
     </message>
     <message>
-        <location filename="../verdict_view.py" line="72"/>
+        <location filename="../verdict_view.py" line="79" />
         <source>Handheld scanner</source>
         <translation>手持扫码枪</translation>
     </message>

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Response
 
-from scanner.verify.policy import EventPolicy, PolicyError
+from scanner.verify.policy import EventPolicy, PolicyError, plan_problems
 from server_stub import feed, issuer
 from server_stub.api import models as m
 from server_stub.api.deps import AdminDep, StoreDep, event_or_404
@@ -24,9 +24,13 @@ def _policy(body: m.EventIn, event_id: int) -> EventPolicy:
     doc = body.model_dump()
     doc["event_id"] = event_id
     try:
-        return EventPolicy.from_dict(json.loads(json.dumps(doc)))
+        policy = EventPolicy.from_dict(json.loads(json.dumps(doc)))
     except PolicyError as exc:
         raise ApiError(422, "bad_policy", str(exc)) from None
+    problems = plan_problems(policy)  # a ticket type no gate could admit
+    if problems:
+        raise ApiError(422, "bad_plan", "; ".join(problems))
+    return policy
 
 
 def manifest_response(store: StoreDep, event_id: int) -> Response:
