@@ -55,6 +55,10 @@ log "system packages"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${APT_PACKAGES[@]}" >/dev/null
+# swig, liblgpio-dev (Raspberry Pi OS): build the lgpio binding gpiozero drives a turnstile
+# relay through. Optional: without them only the serial: and cmd: relays work.
+apt-get install -y -qq --no-install-recommends swig liblgpio-dev >/dev/null \
+    || log "swig/liblgpio-dev not available: no gpio: relay on this machine"
 
 log "user $USER_NAME (camera, GPU, input, sound)"
 if ! id "$USER_NAME" >/dev/null 2>&1; then
@@ -62,6 +66,10 @@ if ! id "$USER_NAME" >/dev/null 2>&1; then
         "$USER_NAME"
 fi
 usermod -a -G video,render,input,audio "$USER_NAME"
+# gpio: the turnstile relay and "passed" sensor; dialout: USB-serial relay boards.
+for group in gpio dialout; do
+    getent group "$group" >/dev/null && usermod -a -G "$group" "$USER_NAME"
+done
 
 log "app in $APP"
 mkdir -p "$APP"
@@ -75,6 +83,9 @@ if [[ ! -x "$APP/.venv/bin/python" ]]; then
     "$APP/.venv/bin/python" -m pip install -q --upgrade pip
 fi
 "$APP/.venv/bin/python" -m pip install -q "$APP"
+# gpiozero's pin library on a Pi (any model, Pi 5 included); elsewhere GPIO relays are absent.
+"$APP/.venv/bin/python" -m pip install -q lgpio \
+    || log "lgpio did not install: a gpio: relay will not work (serial: and cmd: still do)"
 chmod 755 "$APP/packaging/gatescan-kiosk"
 
 log "data directory $DATA"

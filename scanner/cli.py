@@ -60,6 +60,7 @@ class LazyGroup(click.Group):
     lazy: ClassVar[dict[str, str]] = {
         "decode": "scanner.camera.commands:decode",
         "run": "scanner.ui.commands:run",
+        "relay-test": "scanner.actuators.commands:relay_test",
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:

@@ -5,7 +5,7 @@ changes it fed, and the numbers it handed out; nothing in the restored database
 shows it. The gates remember. So every push and pull answer carries a small
 `server` object a gate can check against what it was told before:
 
-- `instance_id`: made once with the store (schema v5). A copy or a restore of the
+- `instance_id`: made once with the store (schema v6). A copy or a restore of the
   same database keeps it; a fresh or another database has another one.
 - `head`: the newest change number the server has handed out.
 - `chain`: the highest place in this gate's hash-chained scan log the server
@@ -38,7 +38,7 @@ MAX_SKIP = 100_000_000  # how far a cursor_ahead may move the numbering at once
 
 
 def instance_id(store: IssuerStore) -> str:
-    """The store's instance id (made by migration 5)."""
+    """The store's instance id (made by migration 6)."""
     with store.snapshot() as conn:
         return str(conn.execute(select(s.server_instance.c.instance_id)).scalar_one())
 

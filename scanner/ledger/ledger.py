@@ -16,7 +16,7 @@ import os
 import secrets
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from dataclasses import replace as with_changes
@@ -25,7 +25,7 @@ from typing import IO, Any, Literal
 
 from sqlite_utils import Database
 
-from scanner.ledger import chain, replica
+from scanner.ledger import chain, replica, supervisor
 from scanner.ledger.errors import LedgerError, translated
 from scanner.ledger.importer import ImportResult, Progress, import_manifest
 from scanner.ledger.schema import SchemaTooNewError, migrate, schema_version
@@ -41,10 +41,12 @@ Source = Literal["camera", "wedge", "manual", "cli", "remote"]
 SOURCES: frozenset[str] = frozenset({"camera", "wedge", "manual", "cli", "remote"})
 DEFAULT_BUSY_TIMEOUT = 5.0
 _MOVEMENT_OUTCOMES = tuple(o.value for o in Outcome if o.counts_as_movement)
+# An override is an entry; an undone admission is not (scanner.ledger.supervisor).
 _MOVEMENT_SQL = (
-    "SELECT device_time, gate, direction, device_id FROM scans "
+    "SELECT device_time, gate, direction, device_id FROM scans a "
     f"WHERE ticket_id = ? AND outcome IN ({', '.join('?' for _ in _MOVEMENT_OUTCOMES)}) "
-    "AND event_id IN (SELECT event_id FROM events) ORDER BY device_time, seq"
+    f"AND event_id IN (SELECT event_id FROM events) AND NOT {supervisor.UNDONE_CLAUSE} "
+    "ORDER BY device_time, seq"
 )
 CODE_CONFIRMS_CLOCK_S = 900.0  # a code verified this recently vouches for the gate's clock
 # Scanned codes whose time step matched this gate's clock (they got past the step check).
@@ -157,7 +159,8 @@ class Ledger:
     def movements(self, ticket_id: int) -> list[Movement]:
         """Earlier admitted entries and exits of the ticket in the loaded event, oldest first."""
         return [Movement(t, g, d, dev) for (t, g, d, dev) in
-                self.conn.execute(_MOVEMENT_SQL, (ticket_id, *_MOVEMENT_OUTCOMES))]
+                self.conn.execute(_MOVEMENT_SQL, (ticket_id, *_MOVEMENT_OUTCOMES,
+                                                  *supervisor.UNDONE_PARAMS))]
 
     # -- redemption -------------------------------------------------------------------
 
@@ -234,17 +237,67 @@ class Ledger:
 
     def _append_scan(self, verdict: Verdict, now: float, gate: GateContext,
                      source: str) -> tuple[str, int]:
+        t = verdict.ticket
+        return self._append_row((
+            verdict.event_id, t.ticket_id if t else None, t.serial if t else None,
+            gate.device_id, gate.gate, gate.direction, verdict.outcome.value,
+            int(verdict.admit), verdict.reason, now), source)
+
+    def _append_row(self, fields: tuple[object, ...], source: str) -> tuple[str, int]:
+        """Chain one row: `fields` are the hashed columns from event_id to device_time."""
         last_seq, prev = chain.head(self.conn)
         seq = last_seq + 1
         scan_id = secrets.token_hex(16)
-        t = verdict.ticket
-        values: chain.ScanValues = (
-            seq, scan_id, verdict.event_id, t.ticket_id if t else None,
-            t.serial if t else None, gate.device_id, gate.gate, gate.direction,
-            verdict.outcome.value, int(verdict.admit), verdict.reason, now,
-            float(time.time()), source)
+        values: chain.ScanValues = (seq, scan_id, *fields, float(time.time()), source)
         self.conn.execute(_INSERT_SCAN_SQL, (*values, prev, chain.row_hash(prev, values)))
         return scan_id, seq
+
+    # -- supervisor actions (scanner.ledger.supervisor) -------------------------------
+
+    def admit_anyway(self, refused_scan_id: str, reason: str, now: float, gate: GateContext, *,
+                     window: float = supervisor.DEFAULT_UNDO_WINDOW) -> Redemption:
+        """Record a supervisor's "admit anyway" for this gate's latest scan, a refusal.
+
+        Raises `SupervisorError` (blank reason, not the latest scan, not refused,
+        too old) or `LedgerError` if it cannot be recorded.
+        """
+        text = supervisor.clean_reason(reason)
+        return self._supervise(now, lambda: supervisor.refused_target(
+            self.conn, refused_scan_id, now, gate, window),
+            Outcome.OVERRIDE_ADMITTED, text, gate, "manual")
+
+    def undo_admission(self, reason: str, now: float, gate: GateContext, *,
+                       scan_id: str | None = None,
+                       window: float = supervisor.DEFAULT_UNDO_WINDOW) -> Redemption:
+        """Record that the person of this gate's latest admission (or of `scan_id`) did not
+        go through: the ticket can enter again. Raises `SupervisorError` or `LedgerError`."""
+        text = supervisor.clean_reason(reason)
+        return self._supervise(now, lambda: supervisor.undo_target(
+            self.conn, now, gate, window, scan_id), Outcome.ADMISSION_UNDONE, text, gate,
+            "manual" if scan_id is None else None)
+
+    def last_admission(self, device_id: str) -> supervisor.ScanRef | None:
+        """This device's latest admission (for the manager view's undo button)."""
+        with translated():
+            return supervisor.last_admission(self.conn, device_id)
+
+    def _supervise(self, now: float, target: Callable[[], supervisor.ScanRef],
+                   outcome: Outcome, reason: str, gate: GateContext,
+                   source: str | None) -> Redemption:
+        if not math.isfinite(now):
+            raise ValueError("now must be a finite unix time")
+        now = float(now)
+        with self._write():
+            ref: supervisor.ScanRef = target()
+            policy = None if ref.event_id is None else self.event(ref.event_id)
+            type_id = supervisor.type_id_of(self.conn, ref)
+            ttype = None if policy is None or type_id is None else policy.ticket_type(type_id)
+            fields, verdict = supervisor.action_values(
+                self.conn, ref, outcome, reason, now, gate, ttype.name if ttype else None)
+            # An automatic undo keeps the source of the scan it cancels.
+            scan_id, seq = self._append_row(fields, source or ref.source)
+        log.info("supervisor action %s recorded as scan %s", outcome.value, scan_id)
+        return Redemption(verdict, scan_id, seq)
 
     def _rollback(self) -> None:
         # SQLite rolls back by itself on some errors (disk full, I/O error).
@@ -432,8 +485,10 @@ class Ledger:
             "revocations": q("SELECT count(*) FROM revocations").fetchone()[0],
             "scans": sum(by_outcome.values()),
             "scans_by_outcome": by_outcome,
-            "admitted": q("SELECT count(*) FROM scans WHERE outcome = ?",
-                          (Outcome.ADMITTED.value,)).fetchone()[0],
+            # An override is an admission, an undo takes one back (scanner.ledger.supervisor).
+            "admitted": q("SELECT count(*) FILTER (WHERE outcome IN (?, ?)) "
+                          "- count(*) FILTER (WHERE outcome = ?) FROM scans",
+                          (*supervisor.ENTRY_ADMITS, supervisor.UNDONE)).fetchone()[0],
             **self._upload_status(),
         }
 

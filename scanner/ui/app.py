@@ -43,11 +43,13 @@ from scanner.ui.messages import MessageBridge
 from scanner.ui.options import UiOptions
 from scanner.ui.setup_screen import SetupChoice, SetupScreen
 from scanner.ui.sounds import SoundPlayer
+from scanner.ui.supervisor import SupervisorActions
 from scanner.ui.sync_worker import SyncWorker
 from scanner.ui.threads import WorkerThread
 from scanner.ui.ui_settings import UiSettings
 from scanner.ui.wedge import KeyboardWedge
 from scanner.verify.token import TokenError, format_ticket_id, parse_ticket_id
+from scanner.verify.verdict import Outcome
 from scanner.verify.view import GateContext
 
 log = logging.getLogger(__name__)
@@ -137,7 +139,8 @@ class GateApp(QObject):
 
         gate = GateContext(self.gate_name or "Gate", "exit" if self.direction == "exit"
                            else "entry", self.settings.device_id())
-        self.ledger = LedgerWorker(deps.ledger_factory or open_ledger, gate, clock=deps.clock)
+        self.ledger = LedgerWorker(deps.ledger_factory or open_ledger, gate, clock=deps.clock,
+                                   undo_window=self.options.undo_window)
         self.ledger.opened.connect(self._ledger_opened)
         self.ledger.open_failed.connect(self._ledger_failed)
         self.ledger.scan_decided.connect(self._scan_decided)
@@ -159,6 +162,14 @@ class GateApp(QObject):
         self.counts_requested.connect(self.ledger.refresh_counts)
         self.info_requested.connect(self.ledger.reload_info)
         self._threads.append(WorkerThread(self.ledger, "gatescan-ledger"))
+        # The turnstile pulses for recorded admissions; supervisor actions (scanner/ui/supervisor).
+        self.supervisor = SupervisorActions(self.options.relay, self.messages, self)
+        self.ledger.scan_decided.connect(self.supervisor.scan_recorded)
+        self.ledger.action_recorded.connect(self.supervisor.action_recorded)
+        self.ledger.action_recorded.connect(self._action_recorded)
+        self.ledger.action_refused.connect(self.supervisor.action_refused)
+        self.supervisor.override_requested.connect(self.ledger.admit_anyway)
+        self.supervisor.undo_requested.connect(self.ledger.undo_admission)
 
         loop = self.options.loop
         self.camera = CameraWorker(
@@ -213,6 +224,7 @@ class GateApp(QObject):
         manager.switch_event_requested.connect(lambda path: self.import_requested.emit(path,
                                                                                        True))
         manager.setup_requested.connect(window.show_setup)
+        self.supervisor.attach(window)  # manager buttons, F4 "admit anyway" behind the PIN
         window.manager_opened.connect(self._manager_opened)
         window.screen_changed.connect(self._screen_changed)
         window.resize(self.options.width, self.options.height)
@@ -235,6 +247,7 @@ class GateApp(QObject):
         """Start the workers and show the window (full screen in kiosk mode)."""
         for thread in self._threads:
             thread.start()
+        self.supervisor.start()
         self.source_requested.emit(self.camera_spec)
         self.wedge.install(self._qapp())
         if self.options.kiosk:
@@ -252,6 +265,7 @@ class GateApp(QObject):
         ok = True
         for thread in reversed(self._threads):
             ok = thread.stop() and ok
+        self.supervisor.close()
         if self.options.kiosk:
             kiosk.leave_kiosk()
         return ok
@@ -305,6 +319,15 @@ class GateApp(QObject):
         self._counts_changed(result.admitted, result.pending_uploads)
         if self.sync_status is not None and self.sync_status.online:
             self.sync_soon_requested.emit()  # push the scan up within moments, while online
+
+    def _action_recorded(self, result: ScanResult) -> None:
+        """A supervisor action is in the log: new counts; an override shows green at the gate."""
+        self._counts_changed(result.admitted, result.pending_uploads)
+        if result.verdict.outcome is Outcome.OVERRIDE_ADMITTED:
+            self.window.show_gate()
+            self._scan_decided(result)
+        elif self.window.current_screen() == "manager":
+            self.stats_requested.emit()
 
     def _scan_failed(self, failure: ScanFailure) -> None:
         self._pending_latency = failure.decoded_at

@@ -41,6 +41,7 @@ class GateScreen(QWidget):
         super().__init__(parent)
         self.setObjectName("gate_screen")
         self._hold_ms = dict(HOLD_MS if hold_ms is None else hold_ms)
+        self._fitted_height = 0
         self.strip = StatusStrip(self)
         self.warning = QLabel(self)
         self.warning.setObjectName("warning_banner")
@@ -57,6 +58,7 @@ class GateScreen(QWidget):
         self.lookup = ManualLookupPanel(self)
         self.lookup.lookup_requested.connect(self.manual_requested)
         self.lookup.setFixedWidth(560)
+        self.lookup.setProperty("overlay", True)  # opened over the screen on purpose
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
@@ -101,7 +103,7 @@ class GateScreen(QWidget):
         self.last_label.setFont(theme.font(20))
         self.last_label.setStyleSheet(f"color: {theme.TEXT_DIM};")
         self.last_label.setWordWrap(True)
-        col = QVBoxLayout(side)
+        col = self._ready_col = QVBoxLayout(side)
         col.setContentsMargins(32, 32, 32, 32)
         col.setSpacing(18)
         col.addStretch(1)
@@ -109,7 +111,7 @@ class GateScreen(QWidget):
             col.addWidget(w)
         col.addStretch(2)
         col.addWidget(self.last_label)
-        row = QHBoxLayout(page)
+        row = self._ready_row = QHBoxLayout(page)
         row.setContentsMargins(20, 20, 20, 20)
         row.setSpacing(20)
         row.addWidget(self.preview, 62)
@@ -132,6 +134,7 @@ class GateScreen(QWidget):
         self.message = QLabel(bar)
         self.message.setObjectName("message")
         self.message.setFont(theme.font(18))
+        self.message.setWordWrap(True)
         self.badge = QLabel(bar)
         self.badge.setObjectName("badge")
         self.badge.setFont(theme.font(16, bold=True))
@@ -203,9 +206,31 @@ class GateScreen(QWidget):
         self._place_lookup()
 
     def resizeEvent(self, event: QResizeEvent) -> None:
-        """Keep the lookup panel centred."""
+        """Scale the text with the window's height; keep the lookup panel centred."""
         super().resizeEvent(event)
+        self._fit(self.height())
         self._place_lookup()
+
+    def _fit(self, height: int) -> None:
+        if height == self._fitted_height:
+            return
+        self._fitted_height = height
+        px = theme.scaled
+        self.strip.set_text_size(px(16, height, least=13))
+        self.warning.setFont(theme.font(px(22, height, least=15), bold=True))
+        self.ready_word.setFont(theme.font(px(84, height), bold=True))
+        self.ready_hint.setFont(theme.font(px(30, height, least=17)))
+        self.event_label.setFont(theme.font(px(22, height, least=14)))
+        self.last_label.setFont(theme.font(px(20, height, least=13)))
+        self.message.setFont(theme.font(px(18, height, least=13)))
+        self.badge.setFont(theme.font(px(16, height, least=13), bold=True))
+        gap = px(20, height, least=10)
+        self._ready_row.setContentsMargins(gap, gap, gap, gap)
+        self._ready_row.setSpacing(gap)
+        pad = px(32, height, least=14)
+        self._ready_col.setContentsMargins(pad, pad, pad, pad)
+        self._ready_col.setSpacing(px(18, height, least=8))
+        self.lookup.setFixedWidth(min(px(560, height, least=400), self.width() - 2 * gap))
 
     def _place_lookup(self) -> None:
         self.lookup.adjustSize()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QLockFile, Qt
+from PySide6.QtCore import QLockFile, QRect, Qt
 from PySide6.QtGui import QCursor
 from PySide6.QtWidgets import QApplication, QWidget
 
@@ -34,10 +34,28 @@ def single_instance(data_dir: Path) -> QLockFile:
 
 
 def enter_kiosk(window: QWidget) -> None:
-    """Full screen, no decorations, no cursor."""
+    """Full screen, no decorations, no cursor, under any session.
+
+    `showFullScreen` only asks the window manager; X with no window manager (a bare
+    `xinit`, a kiosk Xorg) has nobody to ask, so the window also takes the screen's
+    geometry itself, and follows it when the screen changes (a display plugged in late).
+    Wayland compositors ignore the geometry and honour the full-screen request.
+    """
     window.setWindowFlags(window.windowFlags() | Qt.WindowType.FramelessWindowHint)
     QApplication.setOverrideCursor(QCursor(Qt.CursorShape.BlankCursor))
+    screen = window.screen() or QApplication.primaryScreen()
+    if screen is not None:
+        window.setGeometry(screen.geometry())
     window.showFullScreen()
+    if screen is None:
+        return
+    window.setGeometry(screen.geometry())
+
+    def fill(rect: QRect) -> None:
+        if window.isFullScreen():
+            window.setGeometry(rect)
+
+    screen.geometryChanged.connect(fill)
 
 
 def leave_kiosk() -> None:

@@ -40,6 +40,8 @@ def _headlines() -> dict[Outcome, str]:
         Outcome.WRONG_GATE: translate("Verdict", "Wrong entrance"),
         Outcome.CLOCK_UNSET: translate("Verdict", "Gate clock not set"),
         Outcome.MALFORMED: translate("Verdict", "Not a ticket code"),
+        Outcome.OVERRIDE_ADMITTED: translate("Verdict", "Admitted by a supervisor"),
+        Outcome.ADMISSION_UNDONE: translate("Verdict", "Admission undone"),
     }
 
 
@@ -66,6 +68,8 @@ def _explanations() -> dict[Outcome, str]:
         Outcome.WRONG_GATE: translate("Verdict", "This ticket is for another entrance"),
         Outcome.CLOCK_UNSET: translate("Verdict", "Sync with the server or set the time"),
         Outcome.MALFORMED: translate("Verdict", "Not a valid ticket code"),
+        Outcome.OVERRIDE_ADMITTED: translate("Verdict", "A supervisor admitted this ticket"),
+        Outcome.ADMISSION_UNDONE: translate("Verdict", "The person did not go through"),
     }
 
 

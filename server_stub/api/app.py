@@ -17,6 +17,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import RedirectResponse
 
+from server_stub import redact
 from server_stub.api import models as m
 from server_stub.api.errors import error_responses, install_error_handlers
 from server_stub.api.limits import BodyLimit, ServerTime
@@ -53,6 +54,7 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
 def create_app(settings: ServerSettings, *, store: IssuerStore | None = None) -> FastAPI:
     """Build the app; opens (and migrates) the store unless one is given."""
     owned = store is None
+    redact.install()  # before uvicorn logs a request line: secrets never reach a handler
     the_store = IssuerStore.open(settings) if store is None else store
 
     @asynccontextmanager

@@ -121,6 +121,9 @@ class ItemResultOut(BaseModel):
     status: Literal["stored", "duplicate", "rejected"]
     conflict: bool
     error: str | None
+    code: Literal["invalid", "wrong_event", "wrong_gate", "unknown_gate",
+                  "unknown_device"] | None = Field(
+        None, description="why a rejected item was refused (docs/sync-protocol.md)")
 
 
 class PushOut(BaseModel):

@@ -178,3 +178,29 @@ def test_manifest_file_is_json() -> None:
     body = WalletAssets.load().files["manifest.webmanifest"].body
     doc = json.loads(body)
     assert doc["scope"] == "./" and doc["icons"][0]["src"] == "icon.svg"
+
+
+def test_a_used_ticket_cannot_be_transferred_and_its_status_says_where(
+        org: Organizer, server: str) -> None:
+    """Defect: the wallet offered to transfer a ticket that had already been used."""
+    from tests.server_stub.client import Gate, scan
+
+    event_id = org.event(general_event())
+    made = org.ok("POST", f"/api/v1/admin/events/{event_id}/wallet-tickets", 201,
+                  json={"type_id": 1, "valid_from": 0, "valid_until": FAR})
+    alice = SigningKey.generate()
+    with httpx.Client(base_url=server, timeout=30) as phone_api:
+        claimed = phone_api.post("/api/v1/wallet/claim",
+                                 json=_claim_body(_token(made["url"]), alice)).json()
+        body = _signed(alice, links.STATUS_DOMAIN, claimed["credential"])
+        assert phone_api.post("/api/v1/wallet/status", json=body).json()["used"] is None
+        ticket_id = claimed["ticket"]["ticket_id"]
+        with Gate(server, org.device(event_id, "a")["code"]) as gate:
+            at = float(int(time.time()))
+            gate.push(scan(ticket_id, at, serial=1))
+        body = _signed(alice, links.STATUS_DOMAIN, claimed["credential"])
+        used = phone_api.post("/api/v1/wallet/status", json=body).json()["used"]
+        assert used == {"at": at, "gate": "Gate 1"}
+        refused = phone_api.post("/api/v1/wallet/transfer", json=_signed(
+            alice, links.TRANSFER_DOMAIN, claimed["credential"]))
+        assert refused.status_code == 409 and refused.json()["error"]["code"] == "ticket_used"

@@ -247,3 +247,21 @@ def test_webcrypto_vectors_and_installable(venue: Venue, chromium: Any) -> None:
     }""", vectors)
     assert results["texts"] == [v["token_text"] for v in vectors]
     assert results["extractable"] is False
+
+
+def test_a_used_ticket_says_where_and_offers_no_transfer(venue: Venue, chromium: Any) -> None:
+    from tests.server_stub.client import scan
+
+    alice = chromium("used").new_page()
+    alice.goto(venue.link)
+    token, text = _shot(alice, venue, "10-before-use")
+    assert alice.is_visible("#transfer") and alice.is_hidden("#used")
+    assert _redeem(venue, text) is Outcome.ADMITTED
+    ticket_hex = f"{token.credential.ticket_id:016x}"
+    results = venue.gate.push(scan(ticket_hex, time.time(), serial=token.credential.serial))
+    assert results[0]["status"] == "stored"
+    alice.reload()
+    alice.wait_for_selector("#used:not([hidden])", timeout=15_000)
+    assert "Gate 1" in alice.inner_text("#used") and "Used" in alice.inner_text("#used")
+    assert alice.is_hidden("#transfer")
+    alice.screenshot(path=str(venue.shots / "11-used.png"))

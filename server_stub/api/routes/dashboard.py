@@ -48,7 +48,8 @@ def _render(store: IssuerStore, event_id: int | None) -> str:
     return dashboard.dashboard_page(
         [(e.event_id, e.name) for e in events], event.event_id, event.name,
         policy.tz_offset_minutes, reports.counts(store, event.event_id, policy),
-        reports.timeline(store, event.event_id), reports.conflicts(store, event.event_id, policy),
+        reports.timeline(store, event.event_id, max_gates=len(dashboard.COLORS)),
+        reports.conflicts(store, event.event_id, policy, limit=dashboard.MAX_CONFLICTS),
         [(d.name, d.server_rollback) for d in devices.list_devices(store, event.event_id)
          if d.server_rollback is not None])
 
