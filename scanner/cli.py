@@ -19,6 +19,7 @@ from typing import Any, ClassVar
 import click
 
 from scanner.settings import ScannerSettings
+from scanner.verify.cli_params import UNIX_TIME
 
 log = logging.getLogger(__name__)
 
@@ -33,25 +34,26 @@ class EnvironmentProblem(click.ClickException):
     exit_code = EXIT_ERROR
 
 
-class UnixTimeParam(click.ParamType[float]):
-    """A typed `--at` time: seconds since 1970, a plausible date (see `parse_unix_time`)."""
+def environment_problem(exc: BaseException) -> EnvironmentProblem | None:
+    """The one-line operator message for a known environment failure, None for a bug.
 
-    name = "UNIX_TIME"
+    Ledger failures (disk full, locked, damaged, gone), file system errors (read-only
+    folder, missing permission, no space) and SQLite errors the ledger knows.
+    """
+    import sqlite3
 
-    def convert(self, value: Any, param: click.Parameter | None,
-                ctx: click.Context | None) -> float:
-        """Parse and range-check the time; a bad one is a usage error (exit 2)."""
-        from scanner.verify.token import parse_unix_time
+    from scanner.ledger.errors import LedgerError, classify
 
-        if isinstance(value, float):
-            return value
-        try:
-            return parse_unix_time(str(value))
-        except ValueError as exc:
-            self.fail(str(exc), param, ctx)
-
-
-UNIX_TIME = UnixTimeParam()
+    if isinstance(exc, LedgerError):
+        return EnvironmentProblem(f"{exc.message} [{exc.code}]")
+    if isinstance(exc, OSError):
+        where = f"{exc.filename}: " if exc.filename else ""
+        return EnvironmentProblem(f"{where}{exc.strerror or exc}")
+    if isinstance(exc, sqlite3.Error):
+        known = classify(exc)
+        if known is not None:
+            return EnvironmentProblem(f"{known.message} [{known.code}]")
+    return None
 
 
 class LazyGroup(click.Group):
@@ -71,6 +73,18 @@ class LazyGroup(click.Group):
 
         return [name for name, target in self.lazy.items()
                 if importlib.util.find_spec(target.split(":")[0]) is not None]
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command; a known environment failure anywhere below is one line, exit 2."""
+        try:
+            return super().invoke(ctx)
+        except EnvironmentProblem:
+            raise
+        except Exception as exc:
+            problem = environment_problem(exc)
+            if problem is None:
+                raise  # a bug: keep the traceback
+            raise problem from None
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         command = super().get_command(ctx, cmd_name)
@@ -503,6 +517,71 @@ def sync(settings: ScannerSettings, once: bool, interval: float, retry_rejected:
         click.echo(f"Syncing with {creds.url} (Ctrl-C stops)", err=True)
         stop.wait()
         runner.stop()
+
+
+@main.command()
+@click.option("--from-export", "export", type=click.Path(dir_okay=False, path_type=Path),
+              help="Restore this gate's scans from FILE (written by `gatescan export-scans`).")
+@click.option("--force", is_flag=True, help="Rebuild even if the ledger opens and checks fine.")
+@click.option("--no-sync", is_flag=True, help="Do not sync with the server afterwards.")
+@click.pass_obj
+def recover(settings: ScannerSettings, export: Path | None, force: bool, no_sync: bool) -> None:
+    """Move a damaged ledger aside, start a fresh one, restore exported scans, then sync.
+
+    The sync pulls the event and the other gates' scans from the server and
+    pushes the restored scans again (the server keeps each scan id once).
+    """
+    from scanner.ledger.errors import LedgerError
+    from scanner.ledger.ledger import Ledger
+    from scanner.ledger.rebuild import RebuildError, move_aside, parse_export_line
+    from scanner.sync.credentials import Credentials, CredentialsError
+
+    try:
+        creds = Credentials.load(settings.data_dir)
+    except CredentialsError:
+        creds = None
+    device = creds.device_id if creds else settings.device_id()
+    scans = []
+    if export is not None:  # read and check it all first: a bad file changes nothing
+        try:
+            lines = export.read_bytes().splitlines()
+        except OSError as exc:
+            raise EnvironmentProblem(f"cannot read {export}: {exc.strerror}") from None
+        for n, line in enumerate(lines, 1):
+            if line.strip():
+                try:
+                    scans.append(parse_export_line(line, device))
+                except RebuildError as exc:
+                    raise EnvironmentProblem(f"{export} line {n}: {exc.message}; "
+                                             "nothing was changed") from None
+    path = settings.ledger_path
+    if path.exists():
+        try:
+            Ledger(path).close()
+        except LedgerError as exc:
+            click.echo(f"The ledger cannot be used: {exc.message}", err=True)
+        else:
+            if not force:
+                raise EnvironmentProblem("the ledger opens and checks fine: nothing to recover "
+                                         "(add --force to rebuild it anyway)")
+        click.echo(f"Moved the old ledger to {move_aside(path)}", err=True)
+    settings.ensure_dir()
+    with Ledger(path) as fresh:
+        restored = fresh.restore_scans(scans)
+    click.echo(f"New ledger {path}: {restored:,} scans restored"
+               + (f" from {export}" if export else ""))
+    if creds is None or no_sync:
+        click.echo("Load the event: `gatescan import-manifest FILE` or `gatescan sync --once`.")
+        return
+    from scanner.sync.client import make_http_client
+    from scanner.sync.engine import SyncEngine
+
+    with make_http_client() as http:
+        st = SyncEngine(settings, http).sync_once()
+    click.echo(_describe(st))
+    if st.error or not st.online:
+        raise EnvironmentProblem("recovered, but the sync failed: run `gatescan sync --once` "
+                                 "when the server is reachable")
 
 
 @main.command("export-scans")

@@ -21,12 +21,12 @@ import click
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
+from scanner.verify.cli_params import UNIX_TIME
 from scanner.verify.token import (
     MAX_TYPED_TIME,
     TokenError,
     format_ticket_id,
     parse_ticket_id,
-    parse_unix_time,
 )
 from server_stub import demo as demo_mod
 from server_stub import issuer
@@ -62,24 +62,7 @@ class TicketIdParam(click.ParamType[int]):
                       f"{format_ticket_id(0x1F2E3D4C5B6A7988)})", param, ctx)
 
 
-class UnixTimeParam(click.ParamType[float]):
-    """Seconds since 1970 (UTC), integer or decimal, a plausible date within the u32 range."""
-
-    name = "UNIX_TIME"
-
-    def convert(self, value: Any, param: click.Parameter | None,
-                ctx: click.Context | None) -> float:
-        """Parse and range-check a unix time."""
-        if isinstance(value, float):
-            return value
-        try:
-            return parse_unix_time(str(value))
-        except ValueError as exc:
-            self.fail(str(exc), param, ctx)
-
-
 TICKET_ID = TicketIdParam()
-UNIX_TIME = UnixTimeParam()
 
 
 class _Handler(logging.Handler):
@@ -107,14 +90,27 @@ class _Group(click.Group):
             return super().invoke(ctx)
         except IssuerError as exc:
             raise CliError(exc.message) from None
-        except (OSError, sqlite3.OperationalError, SQLAlchemyError) as exc:
+        except (OSError, sqlite3.DatabaseError, SQLAlchemyError, UnicodeDecodeError) as exc:
+            if not _is_environment_failure(exc):
+                raise  # a bug (a constraint or a statement that cannot run): keep the traceback
             where = _what_failed(ctx.obj, exc)
             # SQLAlchemy's own text carries statements and parameters: keep the driver's.
             detail = getattr(exc, "orig", None) or exc
             if isinstance(exc, OSError) and exc.strerror:
                 detail = exc.strerror
-            log.warning("environment error: %s", detail)
+            if isinstance(exc, UnicodeDecodeError):
+                # SQLite's message about a damaged schema page quotes the damaged bytes.
+                detail = "the database file is damaged (text that is not UTF-8)"
+            log.info("environment error: %s", detail)  # -v; the Error: line says it
             raise CliError(f"cannot use {where}: {detail}") from None
+
+
+def _is_environment_failure(exc: BaseException) -> bool:
+    """True for a disk, permission, lock or damaged-file failure; False for a bug."""
+    orig = getattr(exc, "orig", None)
+    driver = orig if isinstance(orig, sqlite3.Error) else exc
+    return not isinstance(driver, sqlite3.IntegrityError | sqlite3.ProgrammingError
+                          | sqlite3.InterfaceError)
 
 
 def _what_failed(settings: object, exc: BaseException) -> str:

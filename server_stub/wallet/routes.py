@@ -29,8 +29,8 @@ from server_stub.wallet.assets import CSP, WalletAssets
 # Wallet refusals and their HTTP status (the codes are in docs/wallet.md).
 STATUS = {"claim_unknown": 404, "unknown_ticket": 404, "unknown_event": 404,
           "claim_used": 409, "claim_stale": 409, "ticket_used": 409, "revoked": 409,
-          "superseded": 409, "replayed": 409, "serial_exhausted": 409, "claim_expired": 410, "forbidden": 403,
-          "key_missing": 503, "key_damaged": 503, "no_key": 503}
+          "superseded": 409, "replayed": 409, "serial_exhausted": 409, "claim_expired": 410,
+          "forbidden": 403, "key_missing": 503, "key_damaged": 503, "no_key": 503}
 PAGE_HEADERS = {"Content-Security-Policy": CSP, "Referrer-Policy": "no-referrer",
                 "X-Content-Type-Options": "nosniff", "Cache-Control": "no-cache"}
 PAGE_DOC: dict[int | str, dict[str, Any]] = {

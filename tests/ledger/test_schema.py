@@ -98,7 +98,7 @@ def test_open_errors_are_typed(tmp_path: Path) -> None:
     (tmp_path / "junk.db").write_bytes(b"not a database " * 400)
     with pytest.raises(LedgerError) as err:
         Ledger(tmp_path / "junk.db")
-    assert err.value.code == "corrupt"
+    assert err.value.code == "ledger_damaged"  # found at open: the message says how to recover
     with pytest.raises(LedgerError) as err:
         Ledger(tmp_path / "missing-dir" / "ledger.db")
     assert err.value.code == "cant_open"
