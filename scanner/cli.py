@@ -127,8 +127,10 @@ def _open_ledger(settings: ScannerSettings, *, must_exist: bool = True) -> Any:
 
 @main.command("import-manifest")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--expect-key", metavar="KEY",
-              help="Refuse the manifest unless signed by this key (key id or public key, hex).")
+@click.option("--expect-key", metavar="FINGERPRINT",
+              help="Refuse the manifest unless signed by this key: its SHA-256 fingerprint "
+                   "(64 hex digits), public key or key id. Needed for the first import of an "
+                   "event on a gate that is not enrolled.")
 @click.option("--replace", is_flag=True, help="Replace a different event already loaded.")
 @click.pass_obj
 def import_manifest(settings: ScannerSettings, file: Path, expect_key: str | None,
@@ -137,6 +139,7 @@ def import_manifest(settings: ScannerSettings, file: Path, expect_key: str | Non
     from scanner.ledger.errors import LedgerError
     from scanner.ledger.manifest import ManifestError
 
+    pinned = _manifest_pins(settings, file, expect_key)
     try:
         source = file.open("rb")
     except OSError as exc:
@@ -145,7 +148,7 @@ def import_manifest(settings: ScannerSettings, file: Path, expect_key: str | Non
     try:
         with source:
             result = ledger.import_manifest(source, expect_key=expect_key, progress=True,
-                                            replace=replace)
+                                            replace=replace, pinned=pinned)
     except ManifestError as exc:
         raise EnvironmentProblem(f"manifest refused ({exc.code}): {exc.message}; "
                                  "the ledger is unchanged") from None
@@ -156,6 +159,17 @@ def import_manifest(settings: ScannerSettings, file: Path, expect_key: str | Non
     click.echo(f"Imported {result.event.name} (manifest #{result.sequence}): "
                f"{result.tickets:,} tickets, "
                f"{result.revocations:,} revocations in {result.seconds:.1f} s")
+
+
+def _manifest_pins(settings: ScannerSettings, file: Path,
+                   expect_key: str | None) -> tuple[str, ...]:
+    """The pins a USB import needs (see scanner/sync/pinning.py); exit 2 with one line if none."""
+    from scanner.sync.pinning import PinError, usb_pins
+
+    try:
+        return usb_pins(settings, file, expect_key)
+    except PinError as exc:
+        raise EnvironmentProblem(str(exc)) from None
 
 
 @main.command()
@@ -383,6 +397,8 @@ def _sync_info(settings: ScannerSettings) -> dict[str, Any]:
         "rejected_uploads": st.rejected_uploads,
         "sync_error": st.error,
         "pending_uploads": st.pending_uploads,  # 0 when there is no ledger yet
+        "server_rollback": st.server_rollback,  # the server was found behind (restored backup)
+        "pinned_keys": list(st.pinned_keys),    # issuer key fingerprints from enrollment
     }
     return info
 
@@ -444,10 +460,12 @@ def _describe(st: Any) -> str:
               help="Seconds between rounds while online.")
 @click.option("--retry-rejected", is_flag=True,
               help="Send the scans the server rejected once more.")
+@click.option("--ack-server-rollback", "ack_rollback", is_flag=True,
+              help="Clear the 'server restored from an older backup' warning once dealt with.")
 @click.option("--json", "as_json", is_flag=True, help="With --once: print one JSON object.")
 @click.pass_obj
 def sync(settings: ScannerSettings, once: bool, interval: float, retry_rejected: bool,
-         as_json: bool) -> None:
+         ack_rollback: bool, as_json: bool) -> None:
     """Push scans to the server and pull changes: once, or on until interrupted."""
     import signal
     import threading
@@ -470,6 +488,10 @@ def sync(settings: ScannerSettings, once: bool, interval: float, retry_rejected:
                                      "the text of the organizer's enrollment QR code")
         if retry_rejected:
             click.echo(f"{engine.retry_rejected()} rejected scans queued again", err=True)
+        if ack_rollback:
+            done = engine.acknowledge_rollback()
+            click.echo("server rollback warning cleared" if done else
+                       "no server rollback warning to clear", err=True)
         if once:
             st = engine.sync_once()
             if as_json:

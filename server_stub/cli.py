@@ -32,6 +32,7 @@ from server_stub import demo as demo_mod
 from server_stub import issuer
 from server_stub.entropy import Entropy, SeededEntropy, SystemEntropy
 from server_stub.errors import IssuerError
+from server_stub.handshake import active_fingerprints
 from server_stub.settings import ServerSettings, load_settings
 from server_stub.store import IssuerStore, StoredEvent
 from server_stub.wallet import Wallet
@@ -350,11 +351,14 @@ def manifest(settings: ServerSettings, event_id: int | None, out: Path | None,
             info = issuer.write_manifest(store, event.event_id, path.absolute())
         except OSError as exc:
             raise CliError(f"cannot write {path}: {exc.strerror or exc}") from None
+        fingerprint = active_fingerprints(store, event.event_id)[-1]
     _emit(as_json,
           {"event_id": info.event_id, "manifest": str(info.path), "sequence": info.sequence,
-           "tickets": info.tickets, "revocations": info.revocations},
+           "tickets": info.tickets, "revocations": info.revocations,
+           "fingerprint": fingerprint},
           f"Manifest of {event.name} (event {info.event_id}), sequence {info.sequence}: "
-          f"{info.tickets} tickets, {info.revocations} revoked\n{info.path}")
+          f"{info.tickets} tickets, {info.revocations} revoked\n{info.path}\n"
+          f"Signer key fingerprint (gatescan import-manifest --expect-key): {fingerprint}")
 
 
 def _register() -> None:

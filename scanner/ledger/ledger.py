@@ -349,11 +349,11 @@ class Ledger:
 
     def import_manifest(self, source: str | os.PathLike[str] | IO[bytes], *,
                         expect_key: str | None = None, progress: Progress = False,
-                        replace: bool = False) -> ImportResult:
+                        replace: bool = False, pinned: tuple[str, ...] = ()) -> ImportResult:
         """Load a signed event manifest, all or nothing (see `scanner.ledger.importer`)."""
         with translated():
             result = import_manifest(self.conn, source, expect_key=expect_key,
-                                     progress=progress, replace=replace)
+                                     progress=progress, replace=replace, pinned=pinned)
         self.check_file()
         return result
 
@@ -405,6 +405,16 @@ class Ledger:
             return replica.record_upload_results(self.conn, acknowledged, rejected, conflicts,
                                                  when)
 
+    def resend_after(self, seq: int) -> int:
+        """Queue this gate's own sent scans after log position `seq` again (the server lost
+        them); returns how many (see `replica.resend_after`)."""
+        with self._write():
+            return replica.resend_after(self.conn, seq)
+
+    def log_head(self) -> int:
+        """The position of the scan log's last row (0: empty)."""
+        with translated():
+            return chain.head(self.conn)[0]
     def restore_scans(self, scans: Iterable[rebuild.ExportedScan]) -> int:
         """Append exported scans (`gatescan recover`) not in the log yet, unsent; how many."""
         with self._write():

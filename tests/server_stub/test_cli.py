@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import time
 from pathlib import Path
@@ -11,6 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from scanner.ledger.manifest import ManifestReader
 from scanner.verify.token import TokenError, parse_ticket_id
 from scanner.verify.verdict import Outcome
 from scanner.verify.view import Direction
@@ -212,7 +214,10 @@ def test_manifest_command_sequence_and_out(tmp_path: Path) -> None:
     out = tmp_path / "usb" / "event.gsm"
     info = cli_json(tmp_path, "manifest", "--out", str(out))
     assert info == {"event_id": report["event_id"], "manifest": str(out), "sequence": 2,
-                    "tickets": 8, "revocations": 1}
+                    "tickets": 8, "revocations": 1, "fingerprint": report["fingerprint"]}
+    with out.open("rb") as f:  # the fingerprint a gate pins its first import to
+        signer = ManifestReader(f).header.signer_key()
+    assert hashlib.sha256(signer.public_key).hexdigest() == report["fingerprint"]
     assert ManifestView.load(out).sequence == 2
     again = cli_json(tmp_path, "manifest", "--event", str(report["event_id"]))
     assert again["sequence"] == 3 and again["manifest"] == report["manifest"]

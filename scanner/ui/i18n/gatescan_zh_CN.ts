@@ -146,6 +146,16 @@
         <translation>闸机时钟未设置：无法按时间核验门票（黄色“核查”）。请连接服务器，或设置时钟。</translation>
     </message>
     <message>
+        <location filename="../app.py" line="454" />
+        <source>The event data from the network is signed by a key this gate was not enrolled with: it was refused. Ask a manager.</source>
+        <translation>网络传来的活动数据由本闸机注册时未获信任的密钥签名：已拒绝。请联系主管。</translation>
+    </message>
+    <message>
+        <location filename="../app.py" line="457" />
+        <source>The server has lost data (restored from an older backup?): this gate sent its scans again. Ask a manager.</source>
+        <translation>服务器丢失了数据（是否从旧备份恢复？）：本闸机已重新上传其扫描记录。请联系主管。</translation>
+    </message>
+    <message>
         <location filename="../app.py" line="506" />
         <source>Enrolled; {warning}</source>
         <translation>已注册；{warning}</translation>
@@ -638,6 +648,11 @@
         <location filename="../setup_screen.py" line="202" />
         <source>No event loaded yet.</source>
         <translation>尚未载入活动。</translation>
+    </message>
+    <message>
+        <location filename="../setup_screen.py" line="200" />
+        <source>Issuer key to expect: {fingerprint}</source>
+        <translation>应有的签发密钥：{fingerprint}</translation>
     </message>
     <message>
         <location filename="../setup_screen.py" line="204" />
