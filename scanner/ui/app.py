@@ -21,6 +21,7 @@ from PySide6.QtWidgets import QApplication
 
 from scanner.camera.decoders import DEFAULT_BACKEND, Decoder, make_decoder
 from scanner.camera.frames import SourceState
+from scanner.camera.health import CameraHealth
 from scanner.camera.pipeline import PipelineSettings
 from scanner.ledger.ledger import Ledger
 from scanner.ledger.reports import GateReport
@@ -43,7 +44,7 @@ from scanner.ui.manager_view import ManagerView
 from scanner.ui.messages import MessageBridge
 from scanner.ui.options import UiOptions
 from scanner.ui.setup_screen import SetupChoice, SetupScreen
-from scanner.ui.sounds import SoundPlayer
+from scanner.ui.sounds import Alert, SoundPlayer
 from scanner.ui.supervisor import SupervisorActions
 from scanner.ui.sync_worker import SyncWorker
 from scanner.ui.threads import WorkerThread
@@ -112,6 +113,7 @@ class GateApp(QObject):
         self._pending_latency: float | None = None
         self._ready_announced = False
         self._camera_live = False
+        self._camera_health = CameraHealth.STARTING.value
         self._ledger_open = False
         self._translator = translations.install(QApplication.instance() or QApplication([]),
                                                 self.language)
@@ -183,6 +185,7 @@ class GateApp(QObject):
         self.camera.frame_ready.connect(self._frame_ready)
         self.camera.code_decoded.connect(self._camera_decoded)
         self.camera.state_changed.connect(self._camera_state)
+        self.camera.camera_health_changed.connect(self._camera_health_changed)
         self.camera.fps_measured.connect(self._camera_fps)
         self.source_requested.connect(self.camera.open_source)
         self.preview_resized.connect(self.camera.set_preview_size)
@@ -221,6 +224,8 @@ class GateApp(QObject):
         gate.strip.set_counts(self.info.admitted, self.info.pending_uploads)
         gate.set_warning(self._warning_text())
         gate.set_event(self.info.event_name)
+        gate.set_camera_health(self._camera_health)
+        gate.strip.set_camera_health(self._camera_health)
         if self.options.demo:
             gate.badge.setText(self.tr("DEMO"))
         manager.set_sync(self.sync_status)
@@ -366,19 +371,30 @@ class GateApp(QObject):
 
     def _camera_state(self, state: str, detail: str) -> None:
         self.window.gate.strip.set_camera(state, detail)
-        messages = {
-            SourceState.OPENING.value: self.tr("Starting the camera…"),
-            SourceState.UNAVAILABLE.value: self.tr("Camera lost: plug it back in (retrying)"),
-            SourceState.FAILED.value: self.tr("Camera failed: {detail}").format(detail=detail),
-            SourceState.ENDED.value: self.tr("The video has ended"),
-        }
-        text = messages.get(state, "")
-        for preview in (self.window.gate.preview, self.setup.preview):
-            preview.set_message(text)
         if state == SourceState.UNAVAILABLE.value:
             log.warning("camera unavailable: %s", detail)
         self._camera_live = state == SourceState.LIVE.value
         self._check_ready()
+
+    def _camera_health_changed(self, health: str, detail: str) -> None:
+        """READY or CAMERA NOT WORKING, the strip, the preview's message; one alarm an outage."""
+        self._camera_health = health
+        gate = self.window.gate
+        gate.strip.set_camera_health(health, detail)
+        if gate.set_camera_health(health):
+            self.sound.play(Alert.CAMERA_DOWN)
+        messages = {
+            CameraHealth.STARTING.value: self.tr("Starting the camera…"),
+            CameraHealth.MISSING.value: self.tr("No camera found: check the cable"),
+            CameraHealth.LOST.value: self.tr("Camera lost: plug it back in (retrying)"),
+            CameraHealth.FROZEN.value: self.tr("The camera stopped sending pictures"),
+            CameraHealth.BLACK.value: self.tr("Camera picture black: lens covered?"),
+            CameraHealth.FAILED.value: self.tr("Camera failed: {detail}").format(detail=detail),
+            CameraHealth.ENDED.value: self.tr("The video has ended"),
+        }
+        text = messages.get(health, "")
+        for preview in (gate.preview, self.setup.preview):
+            preview.set_message(text)
 
     def _camera_fps(self, fps: float) -> None:
         self.window.gate.strip.set_fps(fps)
@@ -484,6 +500,12 @@ class GateApp(QObject):
         if status.clock_state is ClockState.UNSET:
             return self.tr("The gate clock is not set: tickets cannot be checked against the "
                            "time (amber CHECK). Connect to the server, or set the clock.")
+        if status.error_code == "signer_not_pinned":
+            return self.tr("The event data from the network is signed by a key this gate was "
+                           "not enrolled with: it was refused. Ask a manager.")
+        if status.server_rollback is not None:
+            return self.tr("The server has lost data (restored from an older backup?): this "
+                           "gate sent its scans again. Ask a manager.")
         return ""
 
     def _sync_failed(self, message: str) -> None:

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from scanner.camera.health import CameraHealth
 from scanner.ui import theme
 from scanner.ui.display import Tone, VerdictDisplay
 from scanner.ui.manual_lookup import ManualLookupPanel
@@ -39,6 +40,7 @@ class GateScreen(QWidget):
         super().__init__(parent)
         self.setObjectName("gate_screen")
         self._hold_ms = dict(HOLD_MS if hold_ms is None else hold_ms)
+        self.camera_down = False  # READY is replaced by CAMERA NOT WORKING while True
         self._fitted_height = 0
         self.strip = StatusStrip(self)
         self.warning = QLabel(self)
@@ -198,6 +200,34 @@ class GateScreen(QWidget):
         self.warning.setText(text)
         self.warning.setVisible(bool(text))
 
+    # -- camera health ------------------------------------------------------------------------
+    def set_camera_health(self, health: str) -> bool:
+        """READY, or CAMERA NOT WORKING while the camera is out; True if an outage just began.
+
+        Only the ready page changes: a verdict on screen stays until it times out,
+        and then the camera's state is what shows.
+        """
+        down = CameraHealth(health).is_outage
+        began = down and not self.camera_down
+        self.camera_down = down
+        if down:
+            self.ready_word.setText(self.tr("CAMERA NOT WORKING"))
+            self.ready_word.setStyleSheet(f"color: {theme.BAD};")
+            self.ready_hint.setText(self.tr("Use manual lookup (F2) or the handheld scanner"))
+        else:
+            self.ready_word.setText(self.tr("READY"))
+            self.ready_word.setStyleSheet(f"color: {theme.OK};")
+            self.ready_hint.setText(self.tr("Hold the ticket code up to the camera"))
+        self.ready_word.setWordWrap(down)
+        self._size_ready_word()
+        return began
+
+    def _size_ready_word(self) -> None:
+        """READY big; the longer CAMERA NOT WORKING smaller, wrapped, to fit the same panel."""
+        size = 44 if self.camera_down else 84
+        self.ready_word.setFont(theme.font(theme.scaled(size, self._fitted_height or 800),
+                                           bold=True))
+
     def open_lookup(self) -> None:
         """Show the manual lookup panel."""
         self.lookup.open_panel()
@@ -216,7 +246,7 @@ class GateScreen(QWidget):
         px = theme.scaled
         self.strip.set_text_size(px(16, height, least=13))
         self.warning.setFont(theme.font(px(22, height, least=15), bold=True))
-        self.ready_word.setFont(theme.font(px(84, height), bold=True))
+        self._size_ready_word()
         self.ready_hint.setFont(theme.font(px(30, height, least=17)))
         self.event_label.setFont(theme.font(px(22, height, least=14)))
         self.last_label.setFont(theme.font(px(20, height, least=13)))

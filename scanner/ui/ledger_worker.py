@@ -22,6 +22,7 @@ from scanner.ledger.ledger import Ledger, Redemption, Source
 from scanner.ledger.manifest import ManifestError
 from scanner.ledger.supervisor import DEFAULT_UNDO_WINDOW, SupervisorError
 from scanner.sync.clock import CLOCK_KEY, GateClock
+from scanner.sync.status import PINNED_KEYS
 from scanner.verify.clock import UTC_ZONE, EventZone
 from scanner.verify.token import TokenError, parse_ticket_id
 from scanner.verify.verdict import Outcome, Verdict
@@ -46,6 +47,7 @@ class LedgerInfo:
     pending_uploads: int = 0
     zone: EventZone = UTC_ZONE  # the event clock for every time shown
     generated_at: float | None = None
+    pinned_keys: tuple[str, ...] = ()  # issuer key fingerprints from enrollment, to compare
     attendee_data: bool = False  # names and order codes on the list: lookup by them
 
 
@@ -135,7 +137,8 @@ class LedgerWorker(QObject):
             tickets=int(status["tickets"]), admitted=admitted, pending_uploads=pending,
             zone=EventZone.of(policy),
             attendee_data=policy.attendee_data if policy else False,
-            generated_at=float(generated) if generated is not None else None)
+            generated_at=float(generated) if generated is not None else None,
+            pinned_keys=tuple((self._ledger.sync_state(PINNED_KEYS) or "").split()))
 
     @Slot()
     def reload_info(self) -> None:
@@ -312,7 +315,9 @@ class LedgerWorker(QObject):
             self.manifest_failed.emit("the ledger is not open")
             return
         try:
-            result = self._ledger.import_manifest(path, replace=replace_event)
+            # An enrolled gate pins a USB manifest to its enrollment's keys, as sync does.
+            result = self._ledger.import_manifest(path, replace=replace_event,
+                                                  pinned=self._info.pinned_keys)
             self._info = self._read_info()
         except ManifestError as exc:
             self.manifest_failed.emit(f"{exc.message} ({exc.code})")

@@ -10,6 +10,7 @@ terminal or the journal once per verdict.
 
 from __future__ import annotations
 
+import enum
 import logging
 import math
 import shutil
@@ -38,6 +39,18 @@ MELODIES: dict[Tone, list[tuple[float, float]]] = {
 }
 
 
+class Alert(enum.Enum):
+    """Sounds that are not verdicts: played once when a condition begins."""
+
+    CAMERA_DOWN = "camera_down"
+
+
+# Falling three-note alarm, unlike any verdict: the camera stopped working.
+ALERTS: dict[Alert, list[tuple[float, float]]] = {
+    Alert.CAMERA_DOWN: [(988, 0.14), (0, 0.05), (740, 0.14), (0, 0.05), (494, 0.3)],
+}
+
+
 def synthesize(notes: Sequence[tuple[float, float]], *, square: bool = False) -> bytes:
     """16-bit mono PCM of the notes, with short fades so nothing clicks."""
     frames = bytearray()
@@ -55,11 +68,13 @@ def synthesize(notes: Sequence[tuple[float, float]], *, square: bool = False) ->
     return bytes(frames)
 
 
-def write_sounds(folder: Path) -> dict[Tone, Path]:
-    """Write one WAV per tone into `folder` (skipped when already there); returns the paths."""
+def write_sounds(folder: Path) -> dict[Tone | Alert, Path]:
+    """Write one WAV per tone and alert into `folder` (skipped when already there)."""
     folder.mkdir(parents=True, exist_ok=True)
-    paths = {}
-    for tone, notes in MELODIES.items():
+    paths: dict[Tone | Alert, Path] = {}
+    sounds: list[tuple[Tone | Alert, list[tuple[float, float]]]] = [*MELODIES.items(),
+                                                                     *ALERTS.items()]
+    for tone, notes in sounds:
         path = folder / f"{tone.value}.wav"
         if not path.exists():
             tmp = path.with_suffix(".tmp")
@@ -127,7 +142,7 @@ class SoundPlayer:
         self.paths = write_sounds(folder)
         self._quiet = _QuietLauncher()
         self._launcher = launcher or self._quiet
-        self._effects: dict[Tone, Any] = {}
+        self._effects: dict[Tone | Alert, Any] = {}
         self._command: tuple[str, ...] | None = None
         self.backend = "none"
         if not enabled:
@@ -156,8 +171,8 @@ class SoundPlayer:
             self._effects[tone] = effect
         return True
 
-    def play(self, tone: Tone) -> None:
-        """Start the tone's sound and return at once."""
+    def play(self, tone: Tone | Alert) -> None:
+        """Start the tone's (or alert's) sound and return at once."""
         effect = self._effects.get(tone)
         if effect is not None:
             effect.play()

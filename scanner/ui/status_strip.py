@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QLabel, QWidget
 
 from scanner.camera.frames import SourceState
+from scanner.camera.health import CameraHealth
 from scanner.sync.status import ClockState, SyncStatus
 from scanner.ui import theme
 from scanner.ui.flow_layout import FlowLayout
@@ -72,6 +73,7 @@ class StatusStrip(QFrame):
                      self.admitted, self.time):
             self._row.add(chip)
         self.set_text_size(16)
+        self._camera_health = CameraHealth.STARTING
         self._camera_state = SourceState.IDLE.value
         self._camera_detail = ""
         self._fps = 0.0
@@ -152,7 +154,26 @@ class StatusStrip(QFrame):
         self._fps = fps
         self._show_camera()
 
+    def set_camera_health(self, health: str, _detail: str = "") -> None:
+        """The camera's health (a `CameraHealth` value): an outage overrides the state."""
+        self._camera_health = CameraHealth(health)
+        self._show_camera()
+
+    def _camera_outage(self) -> str | None:
+        """The chip's text while the camera is out, else None."""
+        texts = {CameraHealth.MISSING: self.tr("No camera"),
+                 CameraHealth.LOST: self.tr("Camera lost: retrying"),
+                 CameraHealth.FROZEN: self.tr("Camera frozen"),
+                 CameraHealth.BLACK: self.tr("Camera picture black"),
+                 CameraHealth.ENDED: self.tr("Video ended"),
+                 CameraHealth.FAILED: self.tr("Camera failed")}
+        return texts.get(self._camera_health)
+
     def _show_camera(self) -> None:
+        outage = self._camera_outage()
+        if outage is not None:
+            self.camera.set(outage, "bad")
+            return
         state = self._camera_state
         if state == SourceState.LIVE.value:
             self.camera.set(self.tr("Camera {fps} fps").format(fps=f"{self._fps:.0f}"), "ok")

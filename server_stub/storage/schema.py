@@ -7,8 +7,9 @@ dashboard sessions, and the manifest cache; version 3 the wallet's one-time
 claim links; version 4 the gates' hash-chain checkpoints (columns on `scans`
 and `devices`) and an index of conflict changes; version 5 keys scans by
 (device, scan id) instead of scan id alone and flags implausible device
-times (`scans.time_flag`); version 6 the optional attendee name and order
-code on tickets. See `migrations.py`.
+times (`scans.time_flag`); version 6 the server's instance id and the
+devices' `server_rollback` flag; version 7 the optional attendee name and
+order code on tickets. See `migrations.py`.
 
 Tables are created from these definitions, so a fresh database gets later
 columns in the step that creates the table; the step that adds them to an
@@ -79,8 +80,8 @@ tickets = Table(
     Column("revoked_reason", Text),
     Column("revoked_at", BigInteger),
     Column("change_seq", BigInteger, nullable=False),
-    Column("holder_name", Text),   # v6: optional, reaches gates only if the event opts in
-    Column("order_code", Text),    # v6
+    Column("holder_name", Text),   # v7: optional, reaches gates only if the event opts in
+    Column("order_code", Text),    # v7
     Index("idx_tickets_event_id_issue_seq", "event_id", "issue_seq", unique=True),
     Index("idx_tickets_event_id_change_seq", "event_id", "change_seq"),
 )
@@ -193,6 +194,9 @@ devices = Table(
     Column("chain_at", Float(53)),
     Column("chain_mismatch", Text),
     Column("chain_mismatches", Integer),
+    # v6: the first time this gate found the server behind what it had acknowledged
+    # (restored from an older backup), as JSON, and how many times since.
+    Column("server_rollback", Text),
     UniqueConstraint("event_id", "name", name="uq_devices_event_name"),
 )
 
@@ -259,4 +263,13 @@ V4_INDEXES = ("idx_scans_device_chain", "idx_changes_conflicts")
 
 # v5 rebuilds `scans` (primary key `seq`, unique (scan_id, device)) and adds `time_flag`.
 V5_INDEXES = ("uq_scans_scan_device",)
-V6_COLUMNS = {"tickets": ("holder_name", "order_code")}
+
+# v6: the server's identity (one row, made with the store) and the devices' rollback flag.
+server_instance = Table(
+    "server_instance", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("instance_id", String(32), nullable=False),
+    Column("created_at", Float(53), nullable=False),
+)
+V6_COLUMNS = {"devices": ("server_rollback",)}
+V7_COLUMNS = {"tickets": ("holder_name", "order_code")}

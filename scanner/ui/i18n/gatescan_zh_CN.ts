@@ -56,97 +56,122 @@
 <context>
     <name>GateApp</name>
     <message>
-        <location filename="../app.py" line="220" />
+        <location filename="../app.py" line="380" />
+        <source>No camera found: check the cable</source>
+        <translation>未找到摄像头：请检查连接线</translation>
+    </message>
+    <message>
+        <location filename="../app.py" line="382" />
+        <source>The camera stopped sending pictures</source>
+        <translation>摄像头已停止传送画面</translation>
+    </message>
+    <message>
+        <location filename="../app.py" line="383" />
+        <source>Camera picture black: lens covered?</source>
+        <translation>摄像头画面全黑：镜头被遮挡？</translation>
+    </message>
+    <message>
+        <location filename="../app.py" line="225" />
         <source>DEMO</source>
         <translation>演示</translation>
     </message>
     <message>
-        <location filename="../app.py" line="294" />
+        <location filename="../app.py" line="299" />
         <source>That code is not an enrollment code.</source>
         <translation>该二维码不是设备注册码。</translation>
     </message>
     <message>
-        <location filename="../app.py" line="335" />
+        <location filename="../app.py" line="340" />
         <source>Scans are NOT being recorded: {reason}</source>
         <translation>扫码记录失败：{reason}</translation>
     </message>
     <message>
-        <location filename="../app.py" line="362" />
+        <location filename="../app.py" line="379" />
         <source>Starting the camera…</source>
         <translation>正在启动摄像头…</translation>
     </message>
     <message>
-        <location filename="../app.py" line="363" />
+        <location filename="../app.py" line="381" />
         <source>Camera lost: plug it back in (retrying)</source>
         <translation>摄像头已断开：请重新插好（正在重试）</translation>
     </message>
     <message>
-        <location filename="../app.py" line="364" />
+        <location filename="../app.py" line="384" />
         <source>Camera failed: {detail}</source>
         <translation>摄像头故障：{detail}</translation>
     </message>
     <message>
-        <location filename="../app.py" line="365" />
+        <location filename="../app.py" line="385" />
         <source>The video has ended</source>
         <translation>视频已播放完毕</translation>
     </message>
     <message>
-        <location filename="../app.py" line="403" />
+        <location filename="../app.py" line="419" />
         <source>The ledger cannot be opened: {reason}</source>
         <translation>无法打开本地票据库：{reason}</translation>
     </message>
     <message>
-        <location filename="../app.py" line="414" />
+        <location filename="../app.py" line="430" />
         <source>Loaded {event}: {tickets} tickets</source>
         <translation>已载入 {event}：{tickets} 张票</translation>
     </message>
     <message>
-        <location filename="../app.py" line="423" />
+        <location filename="../app.py" line="439" />
         <source>Manifest refused: {reason}</source>
         <translation>票据清单被拒绝：{reason}</translation>
     </message>
     <message>
-        <location filename="../app.py" line="428" />
+        <location filename="../app.py" line="444" />
         <source>Exported {count} scans to {path}</source>
         <translation>已导出 {count} 条扫码记录到 {path}</translation>
     </message>
     <message>
-        <location filename="../app.py" line="432" />
+        <location filename="../app.py" line="448" />
         <source>Export failed: {reason}</source>
         <translation>导出失败：{reason}</translation>
     </message>
     <message>
-        <location filename="../app.py" line="460" />
+        <location filename="../app.py" line="476" />
         <source>This device was revoked by the server</source>
         <translation>本设备已被服务器停用</translation>
     </message>
     <message>
-        <location filename="../app.py" line="471" />
+        <location filename="../app.py" line="487" />
         <source>This gate was revoked by the organizer: it admits nobody. Ask a manager.</source>
         <translation>本闸机已被主办方吊销：不再放行任何人。请联系管理员。</translation>
     </message>
     <message>
-        <location filename="../app.py" line="474" />
+        <location filename="../app.py" line="490" />
         <source>The gate clock is not set: tickets cannot be checked against the time (amber CHECK). Connect to the server, or set the clock.</source>
         <translation>闸机时钟未设置：无法按时间核验门票（黄色“核查”）。请连接服务器，或设置时钟。</translation>
     </message>
     <message>
-        <location filename="../app.py" line="490" />
+        <location filename="../app.py" line="493" />
+        <source>The event data from the network is signed by a key this gate was not enrolled with: it was refused. Ask a manager.</source>
+        <translation>网络传来的活动数据由本闸机注册时未获信任的密钥签名：已拒绝。请联系主管。</translation>
+    </message>
+    <message>
+        <location filename="../app.py" line="496" />
+        <source>The server has lost data (restored from an older backup?): this gate sent its scans again. Ask a manager.</source>
+        <translation>服务器丢失了数据（是否从旧备份恢复？）：本闸机已重新上传其扫描记录。请联系主管。</translation>
+    </message>
+    <message>
+        <location filename="../app.py" line="512" />
         <source>Enrolled; {warning}</source>
         <translation>已注册；{warning}</translation>
     </message>
     <message>
-        <location filename="../app.py" line="492" />
+        <location filename="../app.py" line="514" />
         <source>Enrolled with the server</source>
         <translation>已在服务器注册</translation>
     </message>
     <message>
-        <location filename="../app.py" line="498" />
+        <location filename="../app.py" line="520" />
         <source>Enrollment failed: {reason}</source>
         <translation>注册失败：{reason}</translation>
     </message>
     <message>
-        <location filename="../app.py" line="511" />
+        <location filename="../app.py" line="533" />
         <source>Cannot save the settings: {reason}</source>
         <translation>无法保存设置：{reason}</translation>
     </message>
@@ -154,32 +179,44 @@
 <context>
     <name>GateScreen</name>
     <message>
-        <location filename="../gate_screen.py" line="89" />
+        <location filename="../gate_screen.py" line="216" />
+        <source>CAMERA NOT WORKING</source>
+        <translation>摄像头无法使用</translation>
+    </message>
+    <message>
+        <location filename="../gate_screen.py" line="218" />
+        <source>Use manual lookup (F2) or the handheld scanner</source>
+        <translation>请使用手动查询 (F2) 或手持扫码枪</translation>
+    </message>
+    <message>
+        <location filename="../gate_screen.py" line="91" />
+        <location filename="../gate_screen.py" line="220" />
         <source>READY</source>
         <translation>请扫码</translation>
     </message>
     <message>
-        <location filename="../gate_screen.py" line="93" />
+        <location filename="../gate_screen.py" line="95" />
+        <location filename="../gate_screen.py" line="222" />
         <source>Hold the ticket code up to the camera</source>
         <translation>请将电子票二维码对准摄像头</translation>
     </message>
     <message>
-        <location filename="../gate_screen.py" line="126" />
+        <location filename="../gate_screen.py" line="128" />
         <source>Manual lookup (F2)</source>
         <translation>手动查询 (F2)</translation>
     </message>
     <message>
-        <location filename="../gate_screen.py" line="130" />
+        <location filename="../gate_screen.py" line="132" />
         <source>Manager (F10)</source>
         <translation>管理 (F10)</translation>
     </message>
     <message>
-        <location filename="../gate_screen.py" line="161" />
+        <location filename="../gate_screen.py" line="163" />
         <source>Last: {verdict} at {time}</source>
         <translation>上一位：{verdict}（{time}）</translation>
     </message>
     <message>
-        <location filename="../gate_screen.py" line="190" />
+        <location filename="../gate_screen.py" line="192" />
         <source>No event loaded</source>
         <translation>尚未载入活动</translation>
     </message>
@@ -603,7 +640,7 @@
     </message>
     <message>
         <location filename="../setup_screen.py" line="121" />
-        <location filename="../setup_screen.py" line="227" />
+        <location filename="../setup_screen.py" line="231" />
         <source>Enroll</source>
         <translation>注册</translation>
     </message>
@@ -669,41 +706,46 @@
     </message>
     <message>
         <location filename="../setup_screen.py" line="204" />
+        <source>Issuer key to expect: {fingerprint}</source>
+        <translation>应有的签发密钥：{fingerprint}</translation>
+    </message>
+    <message>
+        <location filename="../setup_screen.py" line="208" />
         <source>{event}: {tickets} tickets</source>
         <translation>{event}：{tickets} 张票</translation>
     </message>
     <message>
-        <location filename="../setup_screen.py" line="227" />
+        <location filename="../setup_screen.py" line="231" />
         <source>Enrolling…</source>
         <translation>正在注册…</translation>
     </message>
     <message>
-        <location filename="../setup_screen.py" line="247" />
+        <location filename="../setup_screen.py" line="251" />
         <source>Event manifest</source>
         <translation>活动票据清单</translation>
     </message>
     <message>
-        <location filename="../setup_screen.py" line="248" />
+        <location filename="../setup_screen.py" line="252" />
         <source>Manifests (*.gsm *.manifest);;All files (*)</source>
         <translation>票据清单 (*.gsm *.manifest);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../setup_screen.py" line="272" />
+        <location filename="../setup_screen.py" line="276" />
         <source>Load the event first: import a manifest or enroll.</source>
         <translation>请先载入活动：导入票据清单或注册设备。</translation>
     </message>
     <message>
-        <location filename="../setup_screen.py" line="276" />
+        <location filename="../setup_screen.py" line="280" />
         <source>Choose this gate.</source>
         <translation>请选择本闸口。</translation>
     </message>
     <message>
-        <location filename="../setup_screen.py" line="281" />
+        <location filename="../setup_screen.py" line="285" />
         <source>The manager PIN needs at least {n} digits.</source>
         <translation>管理员密码至少需要 {n} 位数字。</translation>
     </message>
     <message>
-        <location filename="../setup_screen.py" line="285" />
+        <location filename="../setup_screen.py" line="289" />
         <source>The two PINs differ.</source>
         <translation>两次输入的密码不一致。</translation>
     </message>
@@ -711,113 +753,131 @@
 <context>
     <name>StatusStrip</name>
     <message>
-        <location filename="../status_strip.py" line="91" />
+        <location filename="../status_strip.py" line="146" />
+        <source>No camera</source>
+        <translation>无摄像头</translation>
+    </message>
+    <message>
+        <location filename="../status_strip.py" line="148" />
+        <source>Camera frozen</source>
+        <translation>摄像头画面卡住</translation>
+    </message>
+    <message>
+        <location filename="../status_strip.py" line="149" />
+        <source>Camera picture black</source>
+        <translation>摄像头画面全黑</translation>
+    </message>
+    <message>
+        <location filename="../status_strip.py" line="93" />
         <source>Exit</source>
         <translation>出场</translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="91" />
+        <location filename="../status_strip.py" line="93" />
         <source>Entry</source>
         <translation>入场</translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="97" />
+        <location filename="../status_strip.py" line="99" />
         <source>No server: manifest file</source>
         <translation>无服务器：使用清单文件</translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="98" />
+        <location filename="../status_strip.py" line="100" />
         <source>Sync off</source>
         <translation>同步关闭</translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="99" />
-        <location filename="../status_strip.py" line="117" />
+        <location filename="../status_strip.py" line="101" />
+        <location filename="../status_strip.py" line="119" />
         <source>Clock not synced</source>
         <translation>时钟未同步</translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="102" />
+        <location filename="../status_strip.py" line="104" />
         <source>Not enrolled: manifest file</source>
         <translation>未注册：使用清单文件</translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="104" />
+        <location filename="../status_strip.py" line="106" />
         <source>Device revoked</source>
         <translation>设备已停用</translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="106" />
+        <location filename="../status_strip.py" line="108" />
         <source>Online</source>
         <translation>在线</translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="108" />
+        <location filename="../status_strip.py" line="110" />
         <source>Offline since {time}</source>
         <translation>自 {time} 起离线</translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="111" />
+        <location filename="../status_strip.py" line="113" />
         <source>Offline</source>
         <translation>离线</translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="113" />
+        <location filename="../status_strip.py" line="115" />
         <source>Never synced</source>
         <translation>从未同步</translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="115" />
+        <location filename="../status_strip.py" line="117" />
         <source>Synced {time}</source>
         <translation>已同步 {time}</translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="116" />
+        <location filename="../status_strip.py" line="118" />
         <source>Clock OK</source>
         <translation>时钟正常</translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="118" />
+        <location filename="../status_strip.py" line="120" />
         <source>Clock NOT SET</source>
         <translation>时钟未设置</translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="123" />
+        <location filename="../status_strip.py" line="125" />
         <source>Admitted {count}</source>
         <translation>已入场 {count}</translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="124" />
+        <location filename="../status_strip.py" line="126" />
         <source>{count} to upload</source>
         <translation>待上传 {count}</translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="140" />
+        <location filename="../status_strip.py" line="161" />
         <source>Camera {fps} fps</source>
         <translation>摄像头 {fps} 帧/秒</translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="142" />
+        <location filename="../status_strip.py" line="163" />
         <source>Camera starting</source>
         <translation>摄像头启动中</translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="144" />
+        <location filename="../status_strip.py" line="147" />
+        <location filename="../status_strip.py" line="165" />
         <source>Camera lost: retrying</source>
         <translation>摄像头断开：重试中</translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="146" />
+        <location filename="../status_strip.py" line="150" />
+        <location filename="../status_strip.py" line="167" />
         <source>Video ended</source>
         <translation>视频已结束</translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="148" />
+        <location filename="../status_strip.py" line="151" />
+        <location filename="../status_strip.py" line="169" />
         <source>Camera failed</source>
         <translation>摄像头故障</translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="150" />
+        <location filename="../status_strip.py" line="171" />
         <source>Camera off</source>
         <translation>摄像头关闭</translation>
     </message>
@@ -1217,11 +1277,21 @@
     </message>
     <message>
         <location filename="../reasons.py" line="207" />
+        <source>The ledger file was deleted or replaced: restart the app, nothing is being recorded</source>
+        <translation>票据库文件已被删除或替换：请重启应用，目前没有任何记录</translation>
+    </message>
+    <message>
+        <location filename="../reasons.py" line="209" />
+        <source>The ledger file is damaged: run gatescan recover (see the operations guide)</source>
+        <translation>票据库文件已损坏：请运行 gatescan recover（见运维指南）</translation>
+    </message>
+    <message>
+        <location filename="../reasons.py" line="211" />
         <source>No event loaded: import a manifest first</source>
         <translation>尚未载入活动：请先导入票据清单</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="210" />
+        <location filename="../reasons.py" line="214" />
         <source>Do not admit: call a manager</source>
         <translation>请勿放行：请联系管理员</translation>
     </message>
@@ -1242,12 +1312,12 @@
         <translation>刚刚已放行：不重复计数</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="217" />
+        <location filename="../reasons.py" line="221" />
         <source>Not a ticket number</source>
         <translation>不是有效票号</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="218" />
+        <location filename="../reasons.py" line="222" />
         <source>Type the 16-character ticket number</source>
         <translation>请输入 16 位票号</translation>
     </message>
