@@ -96,7 +96,10 @@ def random_presentation(text: str, distance_mm: float, rng: np.random.Generator,
     """A seeded presentation: from left, right or below, stopping within 0.5..1.2 s."""
     angle = float(rng.choice([0.0, math.pi, math.pi / 2])) + float(rng.uniform(-0.3, 0.3))
     entry = (math.cos(angle), math.sin(angle))
-    sign = lambda: float(rng.choice([-1.0, 1.0]))  # noqa: E731
+
+    def sign() -> float:
+        return float(rng.choice([-1.0, 1.0]))
+
     return Presentation(
         text=text, distance_mm=distance_mm,
         final_xy_mm=(float(rng.uniform(-30, 30)), float(rng.uniform(-10, 25))),
@@ -115,7 +118,8 @@ def _rotation(degrees: tuple[float, float, float]) -> np.ndarray:
     mx = np.array([[1, 0, 0], [0, cx, -sx], [0, sx, cx]])
     my = np.array([[cy, 0, sy], [0, 1, 0], [-sy, 0, cy]])
     mz = np.array([[cz, -sz, 0], [sz, cz, 0], [0, 0, 1]])
-    return mx @ my @ mz
+    rotation: np.ndarray = mx @ my @ mz
+    return rotation
 
 
 class Renderer:
@@ -278,7 +282,7 @@ def line_kernel(dx: float, dy: float) -> np.ndarray | None:
     length = math.hypot(dx, dy)
     if length < 1.0:
         return None
-    size = int(math.ceil(length)) | 1
+    size = math.ceil(length) | 1
     size += 2
     kernel = np.zeros((size, size), np.float32)
     c = size // 2
@@ -286,13 +290,14 @@ def line_kernel(dx: float, dy: float) -> np.ndarray | None:
     for i in range(steps + 1):  # anti-aliased by sub-pixel sampling along the line
         f = i / steps - 0.5
         x, y = c + f * dx, c + f * dy
-        ix, iy = int(math.floor(x)), int(math.floor(y))
+        ix, iy = math.floor(x), math.floor(y)
         fx, fy = x - ix, y - iy
         kernel[iy, ix] += (1 - fx) * (1 - fy)
         kernel[iy, ix + 1] += fx * (1 - fy)
         kernel[iy + 1, ix] += (1 - fx) * fy
         kernel[iy + 1, ix + 1] += fx * fy
-    return kernel / kernel.sum()
+    normalised: np.ndarray = kernel / kernel.sum()
+    return normalised
 
 
 def disc_kernel(diameter: float) -> np.ndarray | None:
@@ -300,9 +305,10 @@ def disc_kernel(diameter: float) -> np.ndarray | None:
     if diameter < 1.0:
         return None
     radius = diameter / 2
-    size = int(math.ceil(diameter)) | 1
+    size = math.ceil(diameter) | 1
     c = size // 2
     ys, xs = np.mgrid[0:size, 0:size].astype(np.float32) - c
     # coverage of each pixel by the disc, approximated by a soft edge one pixel wide
     kernel = np.clip(radius + 0.5 - np.sqrt(xs * xs + ys * ys), 0.0, 1.0)
-    return (kernel / kernel.sum()).astype(np.float32)
+    disc: np.ndarray = (kernel / kernel.sum()).astype(np.float32)
+    return disc
