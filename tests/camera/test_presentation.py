@@ -104,7 +104,7 @@ def test_a_located_but_unreadable_code_is_read_again_enlarged(token: str) -> Non
 def test_the_live_decoder_retries_regions_and_empty_frames_stay_empty() -> None:
     decoder = make_decoder()
     assert isinstance(decoder, InvertingDecoder)
-    assert isinstance(decoder.inner, ZxingDecoder) and decoder.inner._retry_regions  # noqa: SLF001
+    assert isinstance(decoder.inner, ZxingDecoder) and decoder.inner._retry_regions
     for seed in range(4):
         assert decoder.decode(Renderer(Camera(), seed=seed).frame(
             random_presentation("GS1:X", 380.0, np.random.default_rng(seed)), 0.0)) == []

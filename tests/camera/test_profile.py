@@ -87,7 +87,7 @@ def test_an_exposure_the_camera_cannot_do_puts_auto_exposure_back() -> None:
 def test_autofocus_is_reported_and_gain_left_when_the_camera_has_none() -> None:
     cam = RecordingCamera(gain=0.0, autofocus=1.0)
     result = apply_profile(cam, "phone")
-    assert result.applied == {"exposure_ms": 4.0, "autofocus": 1.0}
+    assert result.applied == {"exposure_ms": 8.0, "autofocus": 1.0}  # the default 1/125 s
     assert cv2.CAP_PROP_GAIN not in {prop for prop, _ in cam.calls}
 
 
