@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import json
 import logging
+import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from sqlalchemy import Connection, func, insert, inspect, select, text, update
@@ -133,7 +134,27 @@ def _rekey_scans_pg(conn: Connection, seen: Any) -> None:
     conn.execute(text("ALTER TABLE scans ADD PRIMARY KEY (seq)"))
 
 
-MIGRATIONS: list[Migration] = [_v1, _v2, _v3, _v4, _v5]
+def _v6(conn: Connection) -> None:
+    """The server's instance id (made once, with the store); the devices' rollback flag."""
+    _add_missing_columns(conn, s.V6_COLUMNS)
+    s.server_instance.create(conn, checkfirst=True)
+    if conn.execute(select(s.server_instance.c.id)).first() is None:
+        conn.execute(insert(s.server_instance).values(id=1, instance_id=secrets.token_hex(16),
+                                                      created_at=time.time()))
+
+
+def _add_missing_columns(conn: Connection, columns: Mapping[str, tuple[str, ...]]) -> None:
+    seen = inspect(conn)
+    for name, wanted in columns.items():
+        table = s.metadata.tables[name]
+        have = {c["name"] for c in seen.get_columns(name)}
+        for column in wanted:
+            if column not in have:
+                kind = table.c[column].type.compile(dialect=conn.dialect)
+                conn.execute(text(f"ALTER TABLE {name} ADD COLUMN {column} {kind}"))
+
+
+MIGRATIONS: list[Migration] = [_v1, _v2, _v3, _v4, _v5, _v6]
 
 
 def current_version(conn: Connection) -> int:

@@ -7,7 +7,8 @@ dashboard sessions, and the manifest cache; version 3 the wallet's one-time
 claim links; version 4 the gates' hash-chain checkpoints (columns on `scans`
 and `devices`) and an index of conflict changes; version 5 keys scans by
 (device, scan id) instead of scan id alone and flags implausible device
-times (`scans.time_flag`). See `migrations.py`.
+times (`scans.time_flag`); version 6 the server's instance id and the
+devices' `server_rollback` flag. See `migrations.py`.
 
 Tables are created from these definitions, so a fresh database gets later
 columns in the step that creates the table; the step that adds them to an
@@ -190,6 +191,9 @@ devices = Table(
     Column("chain_at", Float(53)),
     Column("chain_mismatch", Text),
     Column("chain_mismatches", Integer),
+    # v6: the first time this gate found the server behind what it had acknowledged
+    # (restored from an older backup), as JSON, and how many times since.
+    Column("server_rollback", Text),
     UniqueConstraint("event_id", "name", name="uq_devices_event_name"),
 )
 
@@ -256,3 +260,12 @@ V4_INDEXES = ("idx_scans_device_chain", "idx_changes_conflicts")
 
 # v5 rebuilds `scans` (primary key `seq`, unique (scan_id, device)) and adds `time_flag`.
 V5_INDEXES = ("uq_scans_scan_device",)
+
+# v6: the server's identity (one row, made with the store) and the devices' rollback flag.
+server_instance = Table(
+    "server_instance", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("instance_id", String(32), nullable=False),
+    Column("created_at", Float(53), nullable=False),
+)
+V6_COLUMNS = {"devices": ("server_rollback",)}
