@@ -133,7 +133,13 @@ def _rekey_scans_pg(conn: Connection, seen: Any) -> None:
     conn.execute(text("ALTER TABLE scans ADD PRIMARY KEY (seq)"))
 
 
-MIGRATIONS: list[Migration] = [_v1, _v2, _v3, _v4, _v5]
+def _v6(conn: Connection) -> None:
+    """The console: accounts, grants, console sessions, audit log, event details, limits."""
+    for table in s.V6_TABLES:
+        table.create(conn, checkfirst=True)
+
+
+MIGRATIONS: list[Migration] = [_v1, _v2, _v3, _v4, _v5, _v6]
 
 
 def current_version(conn: Connection) -> int:
