@@ -164,5 +164,26 @@ def delete_draft(store: IssuerStore, event_id: int) -> None:
                       s.grants, s.issuer_keys):
             conn.execute(delete(table).where(table.c.event_id == event_id))
         conn.execute(delete(s.events).where(s.events.c.event_id == event_id))
+    folder = store.keys_files.directory
     for key in keys:  # after the commit: a failed delete keeps its keys
-        (store.keys_files.directory / key_file_name(event_id, key.public_key)).unlink(missing_ok=True)
+        (folder / key_file_name(event_id, key.public_key)).unlink(missing_ok=True)
+
+
+def default_event(store: IssuerStore) -> StoredEvent | None:
+    """The event a command without `--event` acts on: the only active one.
+
+    None when there is no active event; IssuerError `event_required` listing the
+    active events when there is more than one (archived events never count).
+    """
+    active = active_ids(store)
+    if len(active) > 1:
+        listed = ", ".join(f"{e} ({_name(store, e)})" for e in active[:10])
+        more = f" and {len(active) - 10} more" if len(active) > 10 else ""
+        raise IssuerError("event_required", f"there are {len(active)} active events: pass "
+                          f"--event ID (one of {listed}{more})")
+    return store.event(active[0]) if active else None
+
+
+def _name(store: IssuerStore, event_id: int) -> str:
+    found = store.event(event_id)
+    return found.name if found is not None else "?"
