@@ -54,14 +54,14 @@ def _numbers(doc: dict[str, Any]) -> dict[str, Any]:
     return doc
 
 
-def rows(doc: dict[str, Any]) -> dict[str, Any]:
-    """The document with empty rows appended, ready for the form template."""
-    gates = list(doc.get("gates", [])) + [{"name": "", "zone": ""}] * EXTRA_ROWS
+def rows(doc: dict[str, Any], extra: int = EXTRA_ROWS) -> dict[str, Any]:
+    """The document with `extra` empty rows appended, ready for the form template."""
+    gates = list(doc.get("gates", [])) + [{"name": "", "zone": ""}] * extra
     blank = {"id": "", "name": "", "zones": [], "gates": [], "max_entries": 1,
              "per_day": False, "reentry": False, "slot_start": "", "slot_end": "",
              "inventory": ""}
     types = []
-    for t in list(doc.get("ticket_types", [])) + [blank] * EXTRA_ROWS:
+    for t in list(doc.get("ticket_types", [])) + [blank] * extra:
         t = dict(t)
         for key in ("zones", "gates"):
             if isinstance(t.get(key), list):

@@ -131,9 +131,11 @@ def router() -> APIRouter:
     def show_event(request: Request, event_id: EventId, store: StoreDep, user: UserDep,
                    done: str = "") -> Response:
         found = _event_or_404(store, user, event_id)
+        editable = user.can(event_id, Role.OWNER)
         return render(request, "event_form.html", user, title=found.event.name, event=found,
-                      doc=forms.rows(events.document(store, event_id)),
-                      editable=user.can(event_id, Role.OWNER), flash=FLASH.get(done),
+                      doc=forms.rows(events.document(store, event_id),
+                                     forms.EXTRA_ROWS if editable else 0),
+                      editable=editable, flash=FLASH.get(done),
                       role=user.role(event_id))
 
     @r.post("/events/{event_id}")

@@ -198,3 +198,19 @@ def test_account_add_from_stdin(tmp_path: Path) -> None:
     assert short.exit_code == 2 and "10 to 1024" in short.stderr
     both = cli(tmp_path, "account", "add", "c@x.org", "--role", "staff")
     assert both.exit_code == 2 and "--event ID and --all" in both.stderr
+
+
+def test_every_console_string_has_a_chinese_translation() -> None:
+    import re
+
+    from server_stub.console import i18n, routes
+
+    folder = Path(routes.__file__).parent / "templates"
+    used = set()
+    for page in folder.glob("*.html"):
+        used |= set(re.findall(r't\("([^"]+)"\)', page.read_text(encoding="utf-8")))
+        used |= set(re.findall(r"t\('([^']+)'\)", page.read_text(encoding="utf-8")))
+    used |= set(routes.FLASH.values()) | {"owner", "staff", "viewer", "Not allowed",
+                                          "Not found", "Sign in", "Events", "Audit log"}
+    missing = sorted(u for u in used if u not in i18n.ZH)
+    assert missing == []
