@@ -156,3 +156,25 @@ def test_scoped_admin_tokens(server: str, store: IssuerStore, admin_token: str) 
                       headers=work).status_code == 200
     assert httpx.put(f"{server}/api/v1/admin/events/{one['event_id']}", json=body,
                      headers=work).status_code == 403
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_dashboard_never_guesses_the_event(server: str, store: IssuerStore,
+                                           admin_token: str) -> None:
+    from server_stub.console import events
+    from tests.server_stub.client import general_event
+
+    headers = {"Authorization": f"Bearer {admin_token}"}
+    one = httpx.post(f"{server}/api/v1/admin/events", json=general_event("First night"),
+                     headers=headers).json()["event_id"]
+    two = httpx.post(f"{server}/api/v1/admin/events", json=general_event("Second night"),
+                     headers=headers).json()["event_id"]
+    with httpx.Client(base_url=server) as browser:
+        browser.post("/dashboard/login", data={"token": admin_token})
+        page = browser.get("/dashboard").text
+        assert "2 active events: choose one." in page
+        assert f"/dashboard?event={one}" in page and f"/dashboard?event={two}" in page
+        events.set_archived(store, two, True)
+        page = browser.get("/dashboard").text
+        assert "First night" in page and "Second night" not in page and "choose" not in page
+        assert "Second night" in browser.get("/dashboard", params={"event": two}).text
