@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Install GateScan as a kiosk on Raspberry Pi OS (Bookworm, 64-bit Lite or Desktop).
 #
-#   sudo packaging/install-pi.sh [--manifest FILE] [--pin] [--no-kiosk]
+#   sudo packaging/install-pi.sh [--manifest FILE --expect-key FINGERPRINT] [--pin] [--no-kiosk]
 #
 # Installs the system packages (cage, camera, fonts, sound), a `gatescan` user,
 # the app in /opt/gatescan with its own virtual environment, the data directory
 # /var/lib/gatescan, USB-stick mounting, and the systemd unit that boots straight
 # into the full-screen scanner. Idempotent: run it again to update the app.
 #   --manifest FILE  preload an event manifest (from a USB stick) before doors open
+#   --expect-key FP  the manifest signer's key fingerprint the organizer shows
+#                    (`gatescan-server manifest` prints it); needed with --manifest
 #   --pin            set the manager PIN now (asked on the terminal)
 #   --no-kiosk       install everything but do not enable the kiosk at boot
 set -euo pipefail
@@ -17,15 +19,17 @@ APP=/opt/gatescan
 DATA=/var/lib/gatescan
 USER_NAME=gatescan
 MANIFEST=""
+EXPECT_KEY=""
 SET_PIN=0
 KIOSK=1
 
 while (($#)); do
     case "$1" in
         --manifest) MANIFEST="$(realpath "$2")"; shift 2 ;;
+        --expect-key) EXPECT_KEY="$2"; shift 2 ;;
         --pin) SET_PIN=1; shift ;;
         --no-kiosk) KIOSK=0; shift ;;
-        -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
         *) echo "unknown option: $1" >&2; exit 2 ;;
     esac
 done
@@ -98,7 +102,8 @@ as_gate() { runuser -u "$USER_NAME" -- env GATESCAN_DATA="$DATA" "$@"; }
 if [[ -n "$MANIFEST" ]]; then
     log "preloading manifest $MANIFEST"
     cp "$MANIFEST" "$DATA/preload.gsm" && chown "$USER_NAME:" "$DATA/preload.gsm"
-    as_gate "$APP/.venv/bin/gatescan" --data "$DATA" import-manifest "$DATA/preload.gsm"
+    as_gate "$APP/.venv/bin/gatescan" --data "$DATA" import-manifest "$DATA/preload.gsm" \
+        ${EXPECT_KEY:+--expect-key "$EXPECT_KEY"}
 fi
 if ((SET_PIN)); then
     as_gate "$APP/.venv/bin/python" -m scanner.ui --data "$DATA" run --set-pin

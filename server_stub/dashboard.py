@@ -115,6 +115,26 @@ def _conflicts(conflicts: list[dict[str, Any]], tz_minutes: int) -> str:
             "(gate time)</th></tr>" + "".join(rows) + "</table>")
 
 
+def _resent(report: dict[str, Any]) -> str:
+    n = int(report.get("resent") or 0)
+    return f", {n} scans re-sent" if n else ""
+
+
+def rollback_banner(flagged: list[tuple[str, dict[str, Any]]]) -> str:
+    """A banner naming the gates that found this server behind what it had acknowledged."""
+    if not flagged:
+        return ""
+    items = "".join(
+        f"<li>{escape(name)}: {escape(', '.join(map(str, r.get('kinds') or [r.get('kind')])))}"
+        f"{_resent(r)}</li>"
+        for name, r in flagged)
+    return (f'<div class="bad" role="alert"><h2>This server looks restored from an older '
+            f"backup</h2><p>These gates hold more than it does (their lost scans are sent "
+            f"again automatically). Refunds, transfers and devices changed since the backup "
+            f"are gone from the server: re-apply them (docs/operations.md, \"Restoring the "
+            f"server from a backup\").</p><ul>{items}</ul></div>")
+
+
 def _clipped(timeline: dict[str, Any]) -> str:
     n = int(timeline.get("clipped") or 0)
     return f'<p class="muted">{n} earlier entries are not charted.</p>' if n else ""
@@ -136,14 +156,16 @@ def _flagged(n: int) -> str:
 
 def dashboard_page(events: list[tuple[int, str]], event_id: int, name: str, tz_minutes: int,
                    counts: Counts, timeline: dict[str, Any],
-                   conflicts: list[dict[str, Any]]) -> str:
+                   conflicts: list[dict[str, Any]],
+                   rollbacks: list[tuple[str, dict[str, Any]]] | None = None) -> str:
     """The whole dashboard of one event."""
     picker = " · ".join(
         f'<a href="/dashboard?event={eid}">{escape(ename)}</a>' if eid != event_id
         else f"<b>{escape(ename)}</b>" for eid, ename in events)
     now = time.strftime("%H:%M:%S", time.gmtime(time.time() + tz_minutes * 60))
     body = f"""<h1>{escape(name)} <span class="muted">(event {event_id})</span></h1>
-<p>{picker}</p><p class="muted">Updated {now} (refreshes every 30 s) ·
+{rollback_banner(rollbacks or [])}<p>{picker}</p>
+<p class="muted">Updated {now} (refreshes every 30 s) ·
 <a href="/dashboard/scans.csv?event={event_id}">scan log as CSV</a> ·
 <form method="post" action="/dashboard/logout"><button>Sign out</button></form></p>
 <p><span class="big">{counts.admitted} admitted</span><span class="big">{counts.total} scans</span>

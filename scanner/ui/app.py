@@ -489,6 +489,12 @@ class GateApp(QObject):
         if status.clock_state is ClockState.UNSET:
             return self.tr("The gate clock is not set: tickets cannot be checked against the "
                            "time (amber CHECK). Connect to the server, or set the clock.")
+        if status.error_code == "signer_not_pinned":
+            return self.tr("The event data from the network is signed by a key this gate was "
+                           "not enrolled with: it was refused. Ask a manager.")
+        if status.server_rollback is not None:
+            return self.tr("The server has lost data (restored from an older backup?): this "
+                           "gate sent its scans again. Ask a manager.")
         return ""
 
     def _sync_failed(self, message: str) -> None:

@@ -22,6 +22,7 @@ from scanner.ledger.ledger import Ledger, Redemption, Source
 from scanner.ledger.manifest import ManifestError
 from scanner.ledger.supervisor import DEFAULT_UNDO_WINDOW, SupervisorError
 from scanner.sync.clock import CLOCK_KEY, GateClock
+from scanner.sync.status import PINNED_KEYS
 from scanner.verify.token import TokenError, parse_ticket_id
 from scanner.verify.verdict import Outcome, Verdict
 from scanner.verify.view import Direction, GateContext
@@ -45,6 +46,7 @@ class LedgerInfo:
     pending_uploads: int = 0
     tz_minutes: int = 0
     generated_at: float | None = None
+    pinned_keys: tuple[str, ...] = ()  # issuer key fingerprints from enrollment, to compare
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,7 +133,8 @@ class LedgerWorker(QObject):
             gates=tuple((g.name, g.zone) for g in policy.gates) if policy else (),
             tickets=int(status["tickets"]), admitted=admitted, pending_uploads=pending,
             tz_minutes=policy.tz_offset_minutes if policy else 0,
-            generated_at=float(generated) if generated is not None else None)
+            generated_at=float(generated) if generated is not None else None,
+            pinned_keys=tuple((self._ledger.sync_state(PINNED_KEYS) or "").split()))
 
     @Slot()
     def reload_info(self) -> None:
@@ -291,7 +294,9 @@ class LedgerWorker(QObject):
             self.manifest_failed.emit("the ledger is not open")
             return
         try:
-            result = self._ledger.import_manifest(path, replace=replace_event)
+            # An enrolled gate pins a USB manifest to its enrollment's keys, as sync does.
+            result = self._ledger.import_manifest(path, replace=replace_event,
+                                                  pinned=self._info.pinned_keys)
             self._info = self._read_info()
         except ManifestError as exc:
             self.manifest_failed.emit(f"{exc.message} ({exc.code})")

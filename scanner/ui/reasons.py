@@ -204,6 +204,10 @@ def describe_failure(code: str, message: str) -> VerdictDisplay:
         "read_only": translate("Verdict", "The ledger cannot be written"),
         "io_error": translate("Verdict", "Disk error while recording"),
         "corrupt": translate("Verdict", "The ledger file is damaged"),
+        "ledger_gone": translate("Verdict", "The ledger file was deleted or replaced: "
+                                            "restart the app, nothing is being recorded"),
+        "ledger_damaged": translate("Verdict", "The ledger file is damaged: run gatescan "
+                                               "recover (see the operations guide)"),
         "no_event": translate("Verdict", "No event loaded: import a manifest first"),
     }
     return VerdictDisplay(Tone.ERROR, level_word(Tone.ERROR),

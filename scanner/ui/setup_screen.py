@@ -199,7 +199,11 @@ class SetupScreen(QWidget):
         """Show the loaded event and offer its gates."""
         self._info = info
         if info.event_name is None:
-            self.event_status.setText(self.tr("No event loaded yet."))
+            text = self.tr("No event loaded yet.")
+            if info.pinned_keys:  # for a person to compare with the organizer's screen
+                text += "\n" + self.tr("Issuer key to expect: {fingerprint}").format(
+                    fingerprint=" ".join(info.pinned_keys[0][i:i + 8] for i in range(0, 64, 8)))
+            self.event_status.setText(text)
         else:
             self.event_status.setText(self.tr("{event}: {tickets} tickets").format(
                 event=info.event_name, tickets=f"{info.tickets:,}"))

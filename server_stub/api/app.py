@@ -21,7 +21,7 @@ from server_stub import redact
 from server_stub.api import models as m
 from server_stub.api.errors import error_responses, install_error_handlers
 from server_stub.api.limits import BodyLimit, ServerTime
-from server_stub.api.routes import dashboard, devices, events, reports, sync, tickets
+from server_stub.api.routes import dashboard, devices, events, reports, rollback, sync, tickets
 from server_stub.api.sync_models import ScanItem
 from server_stub.console import docs as console_docs
 from server_stub.console import routes as console_routes
@@ -73,7 +73,7 @@ def create_app(settings: ServerSettings, *, store: IssuerStore | None = None) ->
     app.state.settings = settings
     app.state.store = the_store
     install_error_handlers(app)
-    for module in (events, tickets, devices, reports, sync, dashboard, wallet):
+    for module in (events, tickets, devices, reports, sync, rollback, dashboard, wallet):
         app.include_router(module.router(), responses=error_responses(422))
     app.include_router(console_routes.router())
     console_web.install(app)

@@ -228,6 +228,10 @@ class DeviceOut(BaseModel):
     chain_mismatch: ChainMismatchOut | None = Field(
         None, description="set when the gate's scan log was rewritten, cut short or replaced")
     chain_mismatches: int = Field(0, description="how many pushed scans disagreed")
+    server_rollback: dict[str, Any] | None = Field(
+        None, description="set when this gate found the server behind what it had "
+                          "acknowledged (restored from an older backup): the first report, "
+                          "`reports`, `last_at`, `resent` (docs/operations.md)")
 
 
 class DeviceOne(DeviceOut):

@@ -66,6 +66,9 @@ class MeOut(BaseModel):
     name: str
     gate: str | None
     status: Literal["active"]
+    server: dict[str, Any] | None = Field(
+        None, description="`instance_id`, feed `head`, and `chain` (the highest place of this "
+                          "gate's scan log the server holds): see docs/sync-protocol.md")
     server_time: float
 
 

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import json
 import logging
+import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from sqlalchemy import Connection, func, insert, inspect, select, text, update
@@ -134,12 +135,32 @@ def _rekey_scans_pg(conn: Connection, seen: Any) -> None:
 
 
 def _v6(conn: Connection) -> None:
+    """The server's instance id (made once, with the store); the devices' rollback flag."""
+    _add_missing_columns(conn, s.V6_COLUMNS)
+    s.server_instance.create(conn, checkfirst=True)
+    if conn.execute(select(s.server_instance.c.id)).first() is None:
+        conn.execute(insert(s.server_instance).values(id=1, instance_id=secrets.token_hex(16),
+                                                      created_at=time.time()))
+
+
+def _add_missing_columns(conn: Connection, columns: Mapping[str, tuple[str, ...]]) -> None:
+    seen = inspect(conn)
+    for name, wanted in columns.items():
+        table = s.metadata.tables[name]
+        have = {c["name"] for c in seen.get_columns(name)}
+        for column in wanted:
+            if column not in have:
+                kind = table.c[column].type.compile(dialect=conn.dialect)
+                conn.execute(text(f"ALTER TABLE {name} ADD COLUMN {column} {kind}"))
+
+
+def _v7(conn: Connection) -> None:
     """The console: accounts, grants, console sessions, audit log, event details, limits."""
-    for table in s.V6_TABLES:
+    for table in s.V7_TABLES:
         table.create(conn, checkfirst=True)
 
 
-MIGRATIONS: list[Migration] = [_v1, _v2, _v3, _v4, _v5, _v6]
+MIGRATIONS: list[Migration] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7]
 
 
 def current_version(conn: Connection) -> int:

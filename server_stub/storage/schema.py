@@ -7,8 +7,9 @@ dashboard sessions, and the manifest cache; version 3 the wallet's one-time
 claim links; version 4 the gates' hash-chain checkpoints (columns on `scans`
 and `devices`) and an index of conflict changes; version 5 keys scans by
 (device, scan id) instead of scan id alone and flags implausible device
-times (`scans.time_flag`); version 6 the console's accounts, grants, sessions,
-audit log, event details and inventory limits. See `migrations.py`.
+times (`scans.time_flag`); version 6 the server's instance id and the
+devices' `server_rollback` flag; version 7 the console's accounts, grants,
+sessions, audit log, event details and inventory limits. See `migrations.py`.
 
 Tables are created from these definitions, so a fresh database gets later
 columns in the step that creates the table; the step that adds them to an
@@ -191,6 +192,9 @@ devices = Table(
     Column("chain_at", Float(53)),
     Column("chain_mismatch", Text),
     Column("chain_mismatches", Integer),
+    # v6: the first time this gate found the server behind what it had acknowledged
+    # (restored from an older backup), as JSON, and how many times since.
+    Column("server_rollback", Text),
     UniqueConstraint("event_id", "name", name="uq_devices_event_name"),
 )
 
@@ -258,7 +262,16 @@ V4_INDEXES = ("idx_scans_device_chain", "idx_changes_conflicts")
 # v5 rebuilds `scans` (primary key `seq`, unique (scan_id, device)) and adds `time_flag`.
 V5_INDEXES = ("uq_scans_scan_device",)
 
-# v6: the venue manager's console (server_stub/console): organizer accounts, per-event
+# v6: the server's identity (one row, made with the store) and the devices' rollback flag.
+server_instance = Table(
+    "server_instance", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("instance_id", String(32), nullable=False),
+    Column("created_at", Float(53), nullable=False),
+)
+V6_COLUMNS = {"devices": ("server_rollback",)}
+
+# v7: the venue manager's console (server_stub/console): organizer accounts, per-event
 # grants (for accounts and admin tokens), console sessions with their CSRF token, the
 # audit log, console-only event details (venue, IANA zone, times, archive) and
 # per-type inventory limits.
@@ -317,4 +330,4 @@ type_limits = Table(
     Column("inventory", BigInteger, nullable=False),
 )
 
-V6_TABLES = (accounts, grants, console_sessions, audit_log, event_details, type_limits)
+V7_TABLES = (accounts, grants, console_sessions, audit_log, event_details, type_limits)

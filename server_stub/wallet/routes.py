@@ -156,7 +156,7 @@ def page_router(assets: WalletAssets) -> APIRouter:
              if_none_match: Annotated[str | None, Header()] = None) -> Response:
         return serve("index.html", accept_encoding, if_none_match)
 
-    @r.get("/{name}", responses=PAGE_DOC)
+    @r.get("/{name:path}", responses=PAGE_DOC)
     def file(name: str, accept_encoding: Annotated[str | None, Header()] = None,
              if_none_match: Annotated[str | None, Header()] = None) -> Response:
         return serve(name, accept_encoding, if_none_match)

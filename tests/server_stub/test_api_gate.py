@@ -72,7 +72,8 @@ def test_manifest_then_deltas_then_other_gates_scans(server: str, org: Organizer
         manifest = ManifestReader(io.BytesIO(a.manifest()))
         listed = {t[0] for batch in manifest.batches() for t in batch.tickets}
         assert listed == {int(t1, 16), int(t2, 16)}
-        assert a.cursor.endswith(".0")  # changes after the manifest, scans from the start
+        # changes after the manifest, scans from the start; `~` and what the server numbered there
+        assert a.cursor.split("~")[0].endswith(".0") and len(a.cursor.split("~")[1]) == 8
         assert a.pull() == []
         before = b.push(scan(t1, 1000.0, "Gate 2"))
         (t3, _, _), = org.issue(event_id, 1)
@@ -91,7 +92,12 @@ def test_manifest_then_deltas_then_other_gates_scans(server: str, org: Organizer
         assert all(c["kind"] != "scan" for c in own)
         r = a.http.get("/api/v1/device/changes", params={"cursor": "999999999"})
         assert r.status_code == 409 and r.json()["error"]["code"] == "cursor_ahead"
-        for bad in ("abc", "-1", "1.2.3", "9" * 41, "", "01", "1.", " 1", "\u0661"):
+        assert a.pull() == [] and int(a.cursor.split("~")[0]) < 10**6  # numbering not pushed
+        position = a.cursor.split("~")[0]
+        r = a.http.get("/api/v1/device/changes", params={"cursor": f"{position}~00000000"})
+        assert r.status_code == 409 and r.json()["error"]["code"] == "cursor_ahead"  # not ours
+        for bad in ("abc", "-1", "1.2.3", "9" * 41, "", "01", "1.", " 1", "\u0661", "1~zz",
+                    "1~ABCDEF12", "1~", "1~123456789"):
             r = a.http.get("/api/v1/device/changes", params={"cursor": bad})
             assert r.status_code == 400, bad
             assert r.json()["error"]["code"] == "bad_cursor", bad

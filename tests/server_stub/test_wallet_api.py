@@ -8,6 +8,7 @@ import logging
 import re
 import time
 from collections.abc import Iterator
+from http.client import HTTPConnection
 from pathlib import Path
 
 import httpx
@@ -43,6 +44,17 @@ def _token(url: str) -> str:
     return found.group(1)
 
 
+def _raw_status(server: str, path: str) -> int:
+    """GET `path` exactly as written (httpx would resolve `..` before sending)."""
+    url = httpx.URL(server)
+    conn = HTTPConnection(url.host, url.port, timeout=30)
+    try:
+        conn.request("GET", path)
+        return conn.getresponse().status
+    finally:
+        conn.close()
+
+
 def test_page_files_headers_and_weight(server: str) -> None:
     assets = WalletAssets.load()
     sw_files = re.findall(r'"([^"]+)"', re.search(r"FILES = \[(.*?)\]", assets.files[
@@ -72,6 +84,13 @@ def test_page_files_headers_and_weight(server: str) -> None:
         missing = http.get("/wallet/nope.js")
         assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
         assert http.get("/wallet/..%2Fissuer.db").status_code == 404
+        # Subfolders: only the loaded files' names answer (paths sent as written).
+        assert http.get("/wallet/vendor/qrcode-generator/qrcode.mjs").status_code == 200
+        for probe in ("vendor/../app.js", "vendor/qrcode-generator/../../assets.py",
+                      "vendor%2F..%2F..%2Fassets.py", "vendor/qrcode-generator/LICENSE",
+                      "vendor/qrcode-generator/README.md", "/etc/passwd", "vendor/",
+                      "vendor/qrcode-generator/./qrcode.mjs", "./app.js"):
+            assert _raw_status(server, f"/wallet/{probe}") == 404, probe
         served = {n for n in assets.files if n.rsplit(".", 1)[-1] != "txt"}
         assert served == {n for n in sw_files if n != "./"} | {"index.html", "sw.js"}
         doc = http.get("/openapi.json").json()["paths"]
@@ -79,7 +98,7 @@ def test_page_files_headers_and_weight(server: str) -> None:
             set(doc) and not any(p.startswith("/wallet") for p in doc)
     # Everything comes from this server: no CDN, no other origin in any file.
     for asset in assets.files.values():
-        text = asset.body.decode()
+        text = re.sub(r"(?m)^\s*//.*$", "", asset.body.decode())  # vendored files' credits
         assert not re.findall(r"(?:https?:)?//(?!www\.w3\.org/2000/svg)[a-z0-9.-]+\.[a-z]{2,}",
                               text), asset.name
     assert len(gzip.decompress(assets.files["app.js"].gzipped or b"")) == \

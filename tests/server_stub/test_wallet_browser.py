@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from scanner.camera.decoders import make_decoder
+from scanner.camera.decoders import Inversion, make_decoder
 from scanner.camera.images import load_image
 from scanner.ledger.ledger import Ledger
 from scanner.verify.policy import Gate, TicketType, TimeSlot
@@ -123,16 +123,23 @@ def _page_step(page: Any) -> int:
     return int(page.get_attribute("#qr", "data-step"))
 
 
+def _read_both(path: Path, name: str) -> list[str]:
+    """The one code in a screenshot, read by zxing-cpp and by zbar alike."""
+    image = load_image(path)
+    assert not isinstance(image, str), image
+    reads = [[c.text for c in make_decoder(backend, inversion=Inversion.NONE).decode(image)]
+             for backend in ("zxing", "zbar")]
+    assert len(reads[0]) == 1 and reads[0] == reads[1], f"{name}: {len(reads[0])}/{len(reads[1])}"
+    return reads[0]
+
+
 def _shot(page: Any, venue: Venue, name: str) -> tuple[Token, str]:
-    """Screenshot the page, decode it with the scanner's decoder; the token and its text."""
+    """Screenshot the page, decode it with both decoders; the token and its text."""
     step = _page_step(page)
     venue.shots.mkdir(exist_ok=True)
     path = venue.shots / f"{name}.png"
     page.screenshot(path=str(path))
-    image = load_image(path)
-    assert not isinstance(image, str), image
-    texts = [c.text for c in make_decoder().decode(image)]
-    assert len(texts) == 1, f"{name}: decoded {len(texts)} codes"
+    texts = _read_both(path, name)
     token = parse_token(texts[0])
     assert token.step in (step, step + 1)  # the page may re-sign between attribute and shot
     return token, texts[0]
@@ -187,6 +194,7 @@ def test_claim_admit_stale_offline_transfer(venue: Venue, chromium: Any) -> None
     alice.wait_for_selector("#transfer-dialog[open] #link-qr svg")
     alice.screenshot(path=str(venue.shots / "4-transfer-link.png"))
     gift = alice.input_value("#link-text")
+    assert _read_both(venue.shots / "4-transfer-link.png", "4-transfer-link") == [gift]
     assert gift.startswith(venue.url + "/wallet/#claim=gsw_")
     alice.click("#link-close")
     alice.context.set_offline(True)

@@ -146,22 +146,32 @@
         <translation>闸机时钟未设置：无法按时间核验门票（黄色“核查”）。请连接服务器，或设置时钟。</translation>
     </message>
     <message>
-        <location filename="../app.py" line="506" />
+        <location filename="../app.py" line="493" />
+        <source>The event data from the network is signed by a key this gate was not enrolled with: it was refused. Ask a manager.</source>
+        <translation>网络传来的活动数据由本闸机注册时未获信任的密钥签名：已拒绝。请联系主管。</translation>
+    </message>
+    <message>
+        <location filename="../app.py" line="496" />
+        <source>The server has lost data (restored from an older backup?): this gate sent its scans again. Ask a manager.</source>
+        <translation>服务器丢失了数据（是否从旧备份恢复？）：本闸机已重新上传其扫描记录。请联系主管。</translation>
+    </message>
+    <message>
+        <location filename="../app.py" line="512" />
         <source>Enrolled; {warning}</source>
         <translation>已注册；{warning}</translation>
     </message>
     <message>
-        <location filename="../app.py" line="508" />
+        <location filename="../app.py" line="514" />
         <source>Enrolled with the server</source>
         <translation>已在服务器注册</translation>
     </message>
     <message>
-        <location filename="../app.py" line="514" />
+        <location filename="../app.py" line="520" />
         <source>Enrollment failed: {reason}</source>
         <translation>注册失败：{reason}</translation>
     </message>
     <message>
-        <location filename="../app.py" line="527" />
+        <location filename="../app.py" line="533" />
         <source>Cannot save the settings: {reason}</source>
         <translation>无法保存设置：{reason}</translation>
     </message>
@@ -575,7 +585,7 @@
     </message>
     <message>
         <location filename="../setup_screen.py" line="121" />
-        <location filename="../setup_screen.py" line="227" />
+        <location filename="../setup_screen.py" line="231" />
         <source>Enroll</source>
         <translation>注册</translation>
     </message>
@@ -641,41 +651,46 @@
     </message>
     <message>
         <location filename="../setup_screen.py" line="204" />
+        <source>Issuer key to expect: {fingerprint}</source>
+        <translation>应有的签发密钥：{fingerprint}</translation>
+    </message>
+    <message>
+        <location filename="../setup_screen.py" line="208" />
         <source>{event}: {tickets} tickets</source>
         <translation>{event}：{tickets} 张票</translation>
     </message>
     <message>
-        <location filename="../setup_screen.py" line="227" />
+        <location filename="../setup_screen.py" line="231" />
         <source>Enrolling…</source>
         <translation>正在注册…</translation>
     </message>
     <message>
-        <location filename="../setup_screen.py" line="247" />
+        <location filename="../setup_screen.py" line="251" />
         <source>Event manifest</source>
         <translation>活动票据清单</translation>
     </message>
     <message>
-        <location filename="../setup_screen.py" line="248" />
+        <location filename="../setup_screen.py" line="252" />
         <source>Manifests (*.gsm *.manifest);;All files (*)</source>
         <translation>票据清单 (*.gsm *.manifest);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../setup_screen.py" line="272" />
+        <location filename="../setup_screen.py" line="276" />
         <source>Load the event first: import a manifest or enroll.</source>
         <translation>请先载入活动：导入票据清单或注册设备。</translation>
     </message>
     <message>
-        <location filename="../setup_screen.py" line="276" />
+        <location filename="../setup_screen.py" line="280" />
         <source>Choose this gate.</source>
         <translation>请选择本闸口。</translation>
     </message>
     <message>
-        <location filename="../setup_screen.py" line="281" />
+        <location filename="../setup_screen.py" line="285" />
         <source>The manager PIN needs at least {n} digits.</source>
         <translation>管理员密码至少需要 {n} 位数字。</translation>
     </message>
     <message>
-        <location filename="../setup_screen.py" line="285" />
+        <location filename="../setup_screen.py" line="289" />
         <source>The two PINs differ.</source>
         <translation>两次输入的密码不一致。</translation>
     </message>
@@ -1207,11 +1222,21 @@
     </message>
     <message>
         <location filename="../reasons.py" line="207" />
+        <source>The ledger file was deleted or replaced: restart the app, nothing is being recorded</source>
+        <translation>票据库文件已被删除或替换：请重启应用，目前没有任何记录</translation>
+    </message>
+    <message>
+        <location filename="../reasons.py" line="209" />
+        <source>The ledger file is damaged: run gatescan recover (see the operations guide)</source>
+        <translation>票据库文件已损坏：请运行 gatescan recover（见运维指南）</translation>
+    </message>
+    <message>
+        <location filename="../reasons.py" line="211" />
         <source>No event loaded: import a manifest first</source>
         <translation>尚未载入活动：请先导入票据清单</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="210" />
+        <location filename="../reasons.py" line="214" />
         <source>Do not admit: call a manager</source>
         <translation>请勿放行：请联系管理员</translation>
     </message>
@@ -1232,12 +1257,12 @@
         <translation>刚刚已放行：不重复计数</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="217" />
+        <location filename="../reasons.py" line="221" />
         <source>Not a ticket number</source>
         <translation>不是有效票号</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="218" />
+        <location filename="../reasons.py" line="222" />
         <source>Type the 16-character ticket number</source>
         <translation>请输入 16 位票号</translation>
     </message>

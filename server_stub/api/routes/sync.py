@@ -10,7 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 
-from server_stub import devices, feed, ingest
+from server_stub import devices, feed, ingest, instance
 from server_stub.api import sync_models as sm
 from server_stub.api.deps import DeviceDep, SettingsDep, StoreDep
 from server_stub.api.errors import ApiError, error_response, error_responses
@@ -69,10 +69,13 @@ def router() -> APIRouter:
                             gate=device.gate, issuer_keys=keys, server_time=time.time())
 
     @r.get("/me", response_model=sm.MeOut, responses=AUTH_ERRORS)
-    def me(device: DeviceDep) -> sm.MeOut:
-        """The asking device (its gate may have been changed by the organizer)."""
+    def me(device: DeviceDep, store: StoreDep) -> sm.MeOut:
+        """The asking device (its gate may have been changed by the organizer), and what the
+        server holds of its scan log (`server`: checked by the gate before it pushes)."""
         return sm.MeOut(device_id=device.device_id, event_id=device.event_id, name=device.name,
-                        gate=device.gate, status="active", server_time=time.time())
+                        gate=device.gate, status="active",
+                        server=instance.server_view(store, device.device_id),
+                        server_time=time.time())
 
     @r.get("/manifest", response_class=Response, responses={**MANIFEST_DOC, **AUTH_ERRORS})
     def manifest(device: DeviceDep, store: StoreDep) -> Response:
@@ -91,7 +94,9 @@ def router() -> APIRouter:
         page = feed.page(store, device.event_id, device.device_id, feed.Cursor.parse(cursor),
                          min(limit, settings.max_page))
         return JSONResponse({"changes": page.changes, "cursor": str(page.cursor),
-                             "more": page.more, "server_time": time.time()})
+                             "more": page.more,
+                             "server": instance.server_view(store, device.device_id),
+                             "server_time": time.time()})
 
     @r.post("/scans", response_model=None,
             responses={200: {"model": sm.PushOut}, **error_responses(401, 403, 413, 422)})
@@ -109,6 +114,7 @@ def router() -> APIRouter:
         return JSONResponse({"results": [
             {"scan_id": x.scan_id, "status": x.status, "conflict": x.conflict, "error": x.error,
              "code": x.code}
-            for x in results], "server_time": time.time()})
+            for x in results], "server": instance.server_view(store, device.device_id),
+            "server_time": time.time()})
 
     return r
