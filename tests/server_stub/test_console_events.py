@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from server_stub import issuer
-from server_stub.console import events, plans
+from server_stub.console import events, forms, plans
 from server_stub.errors import IssuerError
 from server_stub.settings import load_settings
 from server_stub.store import IssuerStore
@@ -214,3 +214,19 @@ def test_every_console_string_has_a_chinese_translation() -> None:
                                           "Not found", "Sign in", "Events", "Audit log"}
     missing = sorted(u for u in used if u not in i18n.ZH)
     assert missing == []
+
+
+FORM_KEYS = st.sampled_from(["name", "venue", "tz", "doors", "start", "end", "rotation_period",
+                             "gate_name", "gate_zone", *forms.TYPE_FIELDS, "csrf", "other"])
+FORMS = st.dictionaries(FORM_KEYS, st.lists(st.text(max_size=20), max_size=4), max_size=14)
+
+
+@settings(max_examples=300, deadline=None)
+@given(FORMS)
+def test_any_posted_form_is_a_plan_or_an_issuer_error(form: dict[str, list[str]]) -> None:
+    doc = forms.document(form)
+    try:
+        plans.build_plan(doc)
+    except IssuerError as exc:
+        assert exc.code in {"bad_event", "bad_plan", "bad_policy"}
+    assert forms.rows(doc)["gates"][-1] == {"name": "", "zone": ""}
