@@ -85,6 +85,13 @@ def _only_local(ctx: Any, base: str) -> list[str]:
     return outside
 
 
+def _go(page: Any, selector: str) -> None:
+    """Click a link or submit button and wait for the page it leads to."""
+    with page.expect_navigation():
+        page.click(selector)
+    page.wait_for_load_state()
+
+
 def _sign_in(page: Any, base: str, email: str) -> None:
     page.goto(f"{base}/console")
     assert page.evaluate("document.activeElement.id") == "email"  # autofocus, keyboard first
@@ -92,7 +99,8 @@ def _sign_in(page: Any, base: str, email: str) -> None:
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.id") == "password"
     page.keyboard.type(PASSWORD)
-    page.keyboard.press("Enter")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
     page.wait_for_url(f"{base}/console/events")
 
 
@@ -107,7 +115,7 @@ def _fill_event(page: Any) -> None:
     page.fill("#gate_zone_1", "main")
     page.fill("#gate_name_2", "VIP door")
     page.fill("#gate_zone_2", "vip")
-    page.click("button[type=submit]:has-text('Create event')")  # only 2 type rows: save first
+    _go(page, "button[type=submit]:has-text('Create event')")  # only 2 type rows: save first
     assert "Early" not in page.content()
 
 
@@ -121,7 +129,7 @@ def test_owner_flow_viewer_and_csrf(site: tuple[str, IssuerStore], browser: Any,
     page.goto(f"{base}/console/login")
     page.screenshot(path=str(shots / "login-desktop.png"))
     _sign_in(page, base, "boss@example.org")
-    page.click("text=New event")
+    _go(page, "text=New event")
     _fill_event(page)
     event_url = page.url.split("?")[0]
     event_id = int(event_url.rsplit("/", 1)[1])
@@ -131,14 +139,14 @@ def test_owner_flow_viewer_and_csrf(site: tuple[str, IssuerStore], browser: Any,
                                                     ("Family (4)", "main", "North", "4")],
                                                    start=1):
         if i == 3:  # two empty rows per save: save, then the third row is there
-            page.click("button:has-text('Save')")
+            _go(page, "button:has-text('Save')")
         page.fill(f"#type_name_{i}", name)
         page.fill(f"#type_zones_{i}", zones)
         page.fill(f"#type_gates_{i}", gates)
         page.fill(f"#type_max_{i}", size)
     page.fill("#type_inventory_1", "500")
     page.select_option("#type_reentry_2", "yes")
-    page.click("button:has-text('Save')")
+    _go(page, "button:has-text('Save')")
     assert "Event saved." in page.content()
     policy = store.event(event_id).policy  # type: ignore[union-attr]
     assert [t.name for t in policy.ticket_types] == ["Early bird", "VIP", "Family (4)"]
@@ -147,25 +155,25 @@ def test_owner_flow_viewer_and_csrf(site: tuple[str, IssuerStore], browser: Any,
     page.screenshot(path=str(shots / "event-desktop.png"), full_page=True)
 
     page.fill("#type_zones_2", "vipp")  # a zone no gate opens into: refused, with the reason
-    page.click("button:has-text('Save')")
+    _go(page, "button:has-text('Save')")
     assert "no gate opens into: vipp" in page.inner_text("[role=alert]")
     page.screenshot(path=str(shots / "bad-plan-desktop.png"))
     page.goto(event_url)
     page.fill("#venue", "Riverside Park, east lawn")
-    page.click("button:has-text('Save')")
+    _go(page, "button:has-text('Save')")
     assert page.input_value("#venue") == "Riverside Park, east lawn"
 
-    page.click("button:has-text('Duplicate')")
+    _go(page, "button:has-text('Duplicate')")
     assert "Event duplicated" in page.content()
     assert page.input_value("#name") == "Riverside Festival (copy)"
     copy_id = int(page.url.split("?")[0].rsplit("/", 1)[1])
     assert copy_id != event_id and page.input_value("#type_inventory_1") == "500"
-    page.click("button:has-text('Archive')")
+    _go(page, "button:has-text('Archive')")
     assert "Event archived." in page.content()
     page.goto(f"{base}/console/events")
     assert "Riverside Festival (copy)" not in page.content()
     page.screenshot(path=str(shots / "events-desktop.png"))
-    page.click("text=Show archived events")
+    _go(page, "text=Show archived events")
     assert "Riverside Festival (copy)" in page.content()
 
     # A form POST without the session's CSRF token is refused and changes nothing.
