@@ -155,11 +155,17 @@ def _add_missing_columns(conn: Connection, columns: Mapping[str, tuple[str, ...]
 
 
 def _v7(conn: Connection) -> None:
+    """The console: accounts, grants, console sessions, audit log, event details, limits."""
+    for table in s.V7_TABLES:
+        table.create(conn, checkfirst=True)
+
+
+def _v8(conn: Connection) -> None:
     """Optional attendee name and order code on tickets (nullable: most events leave them out)."""
-    _add_missing_columns(conn, s.V7_COLUMNS)
+    _add_missing_columns(conn, s.V8_COLUMNS)
 
 
-MIGRATIONS: list[Migration] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7]
+MIGRATIONS: list[Migration] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8]
 
 
 def current_version(conn: Connection) -> int:
