@@ -7,7 +7,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QLockFile, Qt
 from PySide6.QtGui import QCursor
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication, QLayout, QWidget
 
 log = logging.getLogger(__name__)
 
@@ -34,8 +34,17 @@ def single_instance(data_dir: Path) -> QLockFile:
 
 
 def enter_kiosk(window: QWidget) -> None:
-    """Full screen, no decorations, no cursor."""
+    """Full screen, no decorations, no cursor.
+
+    The screen's size wins over the screens' minimum sizes: a compositor that
+    configures a full-screen window smaller than that minimum (weston at the Pi
+    display's 800x480) closes the connection of a client that draws it bigger.
+    """
     window.setWindowFlags(window.windowFlags() | Qt.WindowType.FramelessWindowHint)
+    layout = window.layout()
+    if layout is not None:
+        layout.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
+        window.setMinimumSize(0, 0)
     QApplication.setOverrideCursor(QCursor(Qt.CursorShape.BlankCursor))
     window.showFullScreen()
 
