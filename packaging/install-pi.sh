@@ -57,7 +57,10 @@ if ! id "$USER_NAME" >/dev/null 2>&1; then
     useradd --system --create-home --home-dir "/home/$USER_NAME" --shell /usr/sbin/nologin \
         "$USER_NAME"
 fi
-usermod -a -G video,render,input,audio "$USER_NAME"
+# only the groups this system has (a Debian without udev's groups lacks render, input)
+for group in video render input audio; do
+    if getent group "$group" >/dev/null; then usermod -a -G "$group" "$USER_NAME"; fi
+done
 
 log "app in $APP"
 mkdir -p "$APP"
@@ -95,12 +98,12 @@ if ((SET_PIN)); then
 fi
 
 log "USB sticks mount at /media/gatescan/usb"
-install -m 0644 "$APP/packaging/99-gatescan-usb.rules" /etc/udev/rules.d/
+install -D -m 0644 "$APP/packaging/99-gatescan-usb.rules" /etc/udev/rules.d/99-gatescan-usb.rules
 # no running udev (an image being prepared, a container): the rules apply at next boot
 if command -v udevadm >/dev/null && [[ -d /run/udev ]]; then udevadm control --reload-rules; fi
 
 log "systemd unit"
-install -m 0644 "$APP/packaging/gatescan-kiosk.service" /etc/systemd/system/
+install -D -m 0644 "$APP/packaging/gatescan-kiosk.service" /etc/systemd/system/gatescan-kiosk.service
 # enabling works without a running systemd (it only writes links); reloading needs one
 [[ -d /run/systemd/system ]] && systemctl daemon-reload
 if ((KIOSK)); then

@@ -54,4 +54,4 @@ def test_install_pi_installs_a_gate_that_starts(tmp_path: Path) -> None:
     finally:
         if app.poll() is None:
             os.killpg(app.pid, signal.SIGTERM)
-            app.wait(timeout=30)
+        app.communicate(timeout=30)  # reaps it and closes the pipe
