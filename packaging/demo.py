@@ -105,9 +105,10 @@ def terminal_demo(base: Path, issuer: Path, url: str, demo: dict[str, object],
     used = set(special.values())
     spare = [t for t, k in types.items() if k == "early_bird" and t not in used]
     early = special["early_bird"]
-    scan("A phone shows a valid ticket at Gate 1", token(early))
+    shown = token(early)
+    scan("A phone shows a valid ticket at Gate 1", shown)
     scan("The same person holds it up again at Gate 1 (a repeat read: not admitted twice)",
-         token(early))
+         shown)
     scan("The same ticket again at Gate 2", token(early), "--gate", "Gate 2")
     scan("A screenshot taken two minutes ago",
          token(special["vip"], "--at", str(int(time.time() - 120))), "--gate", "VIP Gate")
@@ -136,7 +137,8 @@ def terminal_demo(base: Path, issuer: Path, url: str, demo: dict[str, object],
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--dir", type=Path, help="keep the demo's data here (default: a temp dir)")
+    parser.add_argument("--dir", "--data", type=Path,
+                        help="keep the demo's data here (default: a temp dir)")
     parser.add_argument("--terminal", action="store_true",
                         help="command-line walkthrough even when a display is available")
     parser.add_argument("--pause", type=float, default=0.0, help="seconds between terminal scenes")
@@ -157,7 +159,7 @@ def main() -> int:
         print(f"  server: {url}  (dashboard: {url}/dashboard; log: {base / 'server.log'})")
         if gui:
             say("Gate window: enrolled with the server, camera = a video of phones")
-            print("  Close the window (manager PIN shown on screen in demo mode) to stop.")
+            print("  Close the window to stop: the manager PIN is 2468 (also shown on screen).")
             return subprocess.call([tool("gatescan"), "--data", str(base / "gate"), "run",
                                     "--demo", "--demo-issuer", str(issuer),
                                     "--demo-server", url])

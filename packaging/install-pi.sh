@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Install GateScan as a kiosk on Raspberry Pi OS (Bookworm, 64-bit Lite or Desktop).
 #
-#   sudo packaging/install-pi.sh [--manifest FILE] [--pin] [--no-kiosk]
+#   sudo packaging/install-pi.sh [--manifest FILE --expect-key FINGERPRINT] [--pin] [--no-kiosk]
 #
 # Installs the system packages (cage, camera, fonts, sound), a `gatescan` user,
 # the app in /opt/gatescan with its own virtual environment, the data directory
 # /var/lib/gatescan, USB-stick mounting, and the systemd unit that boots straight
 # into the full-screen scanner. Idempotent: run it again to update the app.
 #   --manifest FILE  preload an event manifest (from a USB stick) before doors open
+#   --expect-key FP  the manifest signer's key fingerprint the organizer shows
+#                    (`gatescan-server manifest` prints it); needed with --manifest
 #   --pin            set the manager PIN now (asked on the terminal)
 #   --no-kiosk       install everything but do not enable the kiosk at boot
 set -euo pipefail
@@ -17,15 +19,17 @@ APP=/opt/gatescan
 DATA=/var/lib/gatescan
 USER_NAME=gatescan
 MANIFEST=""
+EXPECT_KEY=""
 SET_PIN=0
 KIOSK=1
 
 while (($#)); do
     case "$1" in
         --manifest) MANIFEST="$(realpath "$2")"; shift 2 ;;
+        --expect-key) EXPECT_KEY="$2"; shift 2 ;;
         --pin) SET_PIN=1; shift ;;
         --no-kiosk) KIOSK=0; shift ;;
-        -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
         *) echo "unknown option: $1" >&2; exit 2 ;;
     esac
 done
@@ -51,15 +55,26 @@ log "system packages"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${APT_PACKAGES[@]}" >/dev/null
+# swig, liblgpio-dev (Raspberry Pi OS): build the lgpio binding gpiozero drives a turnstile
+# relay through. Optional: without them only the serial: and cmd: relays work.
+apt-get install -y -qq --no-install-recommends swig liblgpio-dev >/dev/null \
+    || log "swig/liblgpio-dev not available: no gpio: relay on this machine"
 
 log "user $USER_NAME (camera, GPU, input, sound)"
 if ! id "$USER_NAME" >/dev/null 2>&1; then
     useradd --system --create-home --home-dir "/home/$USER_NAME" --shell /usr/sbin/nologin \
         "$USER_NAME"
 fi
+<<<<<<< HEAD
 # only the groups this system has (a Debian without udev's groups lacks render, input)
 for group in video render input audio; do
     if getent group "$group" >/dev/null; then usermod -a -G "$group" "$USER_NAME"; fi
+=======
+usermod -a -G video,render,input,audio "$USER_NAME"
+# gpio: the turnstile relay and "passed" sensor; dialout: USB-serial relay boards.
+for group in gpio dialout; do
+    getent group "$group" >/dev/null && usermod -a -G "$group" "$USER_NAME"
+>>>>>>> main
 done
 
 log "app in $APP"
@@ -75,6 +90,9 @@ if [[ ! -x "$APP/.venv/bin/python" ]]; then
     "$APP/.venv/bin/python" -m pip install -q --upgrade pip
 fi
 "$APP/.venv/bin/python" -m pip install -q "$APP"
+# gpiozero's pin library on a Pi (any model, Pi 5 included); elsewhere GPIO relays are absent.
+"$APP/.venv/bin/python" -m pip install -q lgpio \
+    || log "lgpio did not install: a gpio: relay will not work (serial: and cmd: still do)"
 chmod 755 "$APP/packaging/gatescan-kiosk"
 
 log "data directory $DATA"
@@ -91,7 +109,8 @@ as_gate() { runuser -u "$USER_NAME" -- env GATESCAN_DATA="$DATA" "$@"; }
 if [[ -n "$MANIFEST" ]]; then
     log "preloading manifest $MANIFEST"
     cp "$MANIFEST" "$DATA/preload.gsm" && chown "$USER_NAME:" "$DATA/preload.gsm"
-    as_gate "$APP/.venv/bin/gatescan" --data "$DATA" import-manifest "$DATA/preload.gsm"
+    as_gate "$APP/.venv/bin/gatescan" --data "$DATA" import-manifest "$DATA/preload.gsm" \
+        ${EXPECT_KEY:+--expect-key "$EXPECT_KEY"}
 fi
 if ((SET_PIN)); then
     as_gate "$APP/.venv/bin/python" -m scanner.ui --data "$DATA" run --set-pin

@@ -31,6 +31,7 @@ APT_PACKAGES=(
     libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-randr0
     libxcb-render-util0 libxcb-xinerama0 libxcb-image0 libxcb-xkb1
     xvfb xauth fonts-noto-cjk alsa-utils
+    x11-utils  # xwininfo: the kiosk test reads the window's geometry on a bare X server
     postgresql
     chromium chromium-driver nodejs
     weston

@@ -19,6 +19,7 @@ from typing import Any, ClassVar
 import click
 
 from scanner.settings import ScannerSettings
+from scanner.verify.cli_params import UNIX_TIME
 
 log = logging.getLogger(__name__)
 
@@ -33,25 +34,26 @@ class EnvironmentProblem(click.ClickException):
     exit_code = EXIT_ERROR
 
 
-class UnixTimeParam(click.ParamType[float]):
-    """A typed `--at` time: seconds since 1970, a plausible date (see `parse_unix_time`)."""
+def environment_problem(exc: BaseException) -> EnvironmentProblem | None:
+    """The one-line operator message for a known environment failure, None for a bug.
 
-    name = "UNIX_TIME"
+    Ledger failures (disk full, locked, damaged, gone), file system errors (read-only
+    folder, missing permission, no space) and SQLite errors the ledger knows.
+    """
+    import sqlite3
 
-    def convert(self, value: Any, param: click.Parameter | None,
-                ctx: click.Context | None) -> float:
-        """Parse and range-check the time; a bad one is a usage error (exit 2)."""
-        from scanner.verify.token import parse_unix_time
+    from scanner.ledger.errors import LedgerError, classify
 
-        if isinstance(value, float):
-            return value
-        try:
-            return parse_unix_time(str(value))
-        except ValueError as exc:
-            self.fail(str(exc), param, ctx)
-
-
-UNIX_TIME = UnixTimeParam()
+    if isinstance(exc, LedgerError):
+        return EnvironmentProblem(f"{exc.message} [{exc.code}]")
+    if isinstance(exc, OSError):
+        where = f"{exc.filename}: " if exc.filename else ""
+        return EnvironmentProblem(f"{where}{exc.strerror or exc}")
+    if isinstance(exc, sqlite3.Error):
+        known = classify(exc)
+        if known is not None:
+            return EnvironmentProblem(f"{known.message} [{known.code}]")
+    return None
 
 
 class LazyGroup(click.Group):
@@ -60,6 +62,7 @@ class LazyGroup(click.Group):
     lazy: ClassVar[dict[str, str]] = {
         "decode": "scanner.camera.commands:decode",
         "run": "scanner.ui.commands:run",
+        "relay-test": "scanner.actuators.commands:relay_test",
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
@@ -70,6 +73,18 @@ class LazyGroup(click.Group):
 
         return [name for name, target in self.lazy.items()
                 if importlib.util.find_spec(target.split(":")[0]) is not None]
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command; a known environment failure anywhere below is one line, exit 2."""
+        try:
+            return super().invoke(ctx)
+        except EnvironmentProblem:
+            raise
+        except Exception as exc:
+            problem = environment_problem(exc)
+            if problem is None:
+                raise  # a bug: keep the traceback
+            raise problem from None
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         command = super().get_command(ctx, cmd_name)
@@ -112,8 +127,10 @@ def _open_ledger(settings: ScannerSettings, *, must_exist: bool = True) -> Any:
 
 @main.command("import-manifest")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--expect-key", metavar="KEY",
-              help="Refuse the manifest unless signed by this key (key id or public key, hex).")
+@click.option("--expect-key", metavar="FINGERPRINT",
+              help="Refuse the manifest unless signed by this key: its SHA-256 fingerprint "
+                   "(64 hex digits), public key or key id. Needed for the first import of an "
+                   "event on a gate that is not enrolled.")
 @click.option("--replace", is_flag=True, help="Replace a different event already loaded.")
 @click.pass_obj
 def import_manifest(settings: ScannerSettings, file: Path, expect_key: str | None,
@@ -122,6 +139,7 @@ def import_manifest(settings: ScannerSettings, file: Path, expect_key: str | Non
     from scanner.ledger.errors import LedgerError
     from scanner.ledger.manifest import ManifestError
 
+    pinned = _manifest_pins(settings, file, expect_key)
     try:
         source = file.open("rb")
     except OSError as exc:
@@ -130,7 +148,7 @@ def import_manifest(settings: ScannerSettings, file: Path, expect_key: str | Non
     try:
         with source:
             result = ledger.import_manifest(source, expect_key=expect_key, progress=True,
-                                            replace=replace)
+                                            replace=replace, pinned=pinned)
     except ManifestError as exc:
         raise EnvironmentProblem(f"manifest refused ({exc.code}): {exc.message}; "
                                  "the ledger is unchanged") from None
@@ -141,6 +159,17 @@ def import_manifest(settings: ScannerSettings, file: Path, expect_key: str | Non
     click.echo(f"Imported {result.event.name} (manifest #{result.sequence}): "
                f"{result.tickets:,} tickets, "
                f"{result.revocations:,} revocations in {result.seconds:.1f} s")
+
+
+def _manifest_pins(settings: ScannerSettings, file: Path,
+                   expect_key: str | None) -> tuple[str, ...]:
+    """The pins a USB import needs (see scanner/sync/pinning.py); exit 2 with one line if none."""
+    from scanner.sync.pinning import PinError, usb_pins
+
+    try:
+        return usb_pins(settings, file, expect_key)
+    except PinError as exc:
+        raise EnvironmentProblem(str(exc)) from None
 
 
 @main.command()
@@ -368,6 +397,8 @@ def _sync_info(settings: ScannerSettings) -> dict[str, Any]:
         "rejected_uploads": st.rejected_uploads,
         "sync_error": st.error,
         "pending_uploads": st.pending_uploads,  # 0 when there is no ledger yet
+        "server_rollback": st.server_rollback,  # the server was found behind (restored backup)
+        "pinned_keys": list(st.pinned_keys),    # issuer key fingerprints from enrollment
     }
     return info
 
@@ -429,10 +460,12 @@ def _describe(st: Any) -> str:
               help="Seconds between rounds while online.")
 @click.option("--retry-rejected", is_flag=True,
               help="Send the scans the server rejected once more.")
+@click.option("--ack-server-rollback", "ack_rollback", is_flag=True,
+              help="Clear the 'server restored from an older backup' warning once dealt with.")
 @click.option("--json", "as_json", is_flag=True, help="With --once: print one JSON object.")
 @click.pass_obj
 def sync(settings: ScannerSettings, once: bool, interval: float, retry_rejected: bool,
-         as_json: bool) -> None:
+         ack_rollback: bool, as_json: bool) -> None:
     """Push scans to the server and pull changes: once, or on until interrupted."""
     import signal
     import threading
@@ -455,6 +488,10 @@ def sync(settings: ScannerSettings, once: bool, interval: float, retry_rejected:
                                      "the text of the organizer's enrollment QR code")
         if retry_rejected:
             click.echo(f"{engine.retry_rejected()} rejected scans queued again", err=True)
+        if ack_rollback:
+            done = engine.acknowledge_rollback()
+            click.echo("server rollback warning cleared" if done else
+                       "no server rollback warning to clear", err=True)
         if once:
             st = engine.sync_once()
             if as_json:
@@ -480,6 +517,71 @@ def sync(settings: ScannerSettings, once: bool, interval: float, retry_rejected:
         click.echo(f"Syncing with {creds.url} (Ctrl-C stops)", err=True)
         stop.wait()
         runner.stop()
+
+
+@main.command()
+@click.option("--from-export", "export", type=click.Path(dir_okay=False, path_type=Path),
+              help="Restore this gate's scans from FILE (written by `gatescan export-scans`).")
+@click.option("--force", is_flag=True, help="Rebuild even if the ledger opens and checks fine.")
+@click.option("--no-sync", is_flag=True, help="Do not sync with the server afterwards.")
+@click.pass_obj
+def recover(settings: ScannerSettings, export: Path | None, force: bool, no_sync: bool) -> None:
+    """Move a damaged ledger aside, start a fresh one, restore exported scans, then sync.
+
+    The sync pulls the event and the other gates' scans from the server and
+    pushes the restored scans again (the server keeps each scan id once).
+    """
+    from scanner.ledger.errors import LedgerError
+    from scanner.ledger.ledger import Ledger
+    from scanner.ledger.rebuild import RebuildError, move_aside, parse_export_line
+    from scanner.sync.credentials import Credentials, CredentialsError
+
+    try:
+        creds = Credentials.load(settings.data_dir)
+    except CredentialsError:
+        creds = None
+    device = creds.device_id if creds else settings.device_id()
+    scans = []
+    if export is not None:  # read and check it all first: a bad file changes nothing
+        try:
+            lines = export.read_bytes().splitlines()
+        except OSError as exc:
+            raise EnvironmentProblem(f"cannot read {export}: {exc.strerror}") from None
+        for n, line in enumerate(lines, 1):
+            if line.strip():
+                try:
+                    scans.append(parse_export_line(line, device))
+                except RebuildError as exc:
+                    raise EnvironmentProblem(f"{export} line {n}: {exc.message}; "
+                                             "nothing was changed") from None
+    path = settings.ledger_path
+    if path.exists():
+        try:
+            Ledger(path).close()
+        except LedgerError as exc:
+            click.echo(f"The ledger cannot be used: {exc.message}", err=True)
+        else:
+            if not force:
+                raise EnvironmentProblem("the ledger opens and checks fine: nothing to recover "
+                                         "(add --force to rebuild it anyway)")
+        click.echo(f"Moved the old ledger to {move_aside(path)}", err=True)
+    settings.ensure_dir()
+    with Ledger(path) as fresh:
+        restored = fresh.restore_scans(scans)
+    click.echo(f"New ledger {path}: {restored:,} scans restored"
+               + (f" from {export}" if export else ""))
+    if creds is None or no_sync:
+        click.echo("Load the event: `gatescan import-manifest FILE` or `gatescan sync --once`.")
+        return
+    from scanner.sync.client import make_http_client
+    from scanner.sync.engine import SyncEngine
+
+    with make_http_client() as http:
+        st = SyncEngine(settings, http).sync_once()
+    click.echo(_describe(st))
+    if st.error or not st.online:
+        raise EnvironmentProblem("recovered, but the sync failed: run `gatescan sync --once` "
+                                 "when the server is reachable")
 
 
 @main.command("export-scans")

@@ -21,17 +21,18 @@ import click
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
+from scanner.verify.cli_params import UNIX_TIME
 from scanner.verify.token import (
     MAX_TYPED_TIME,
     TokenError,
     format_ticket_id,
     parse_ticket_id,
-    parse_unix_time,
 )
 from server_stub import demo as demo_mod
 from server_stub import issuer
 from server_stub.entropy import Entropy, SeededEntropy, SystemEntropy
 from server_stub.errors import IssuerError
+from server_stub.handshake import active_fingerprints
 from server_stub.settings import ServerSettings, load_settings
 from server_stub.store import IssuerStore, StoredEvent
 from server_stub.wallet import Wallet
@@ -61,24 +62,7 @@ class TicketIdParam(click.ParamType[int]):
                       f"{format_ticket_id(0x1F2E3D4C5B6A7988)})", param, ctx)
 
 
-class UnixTimeParam(click.ParamType[float]):
-    """Seconds since 1970 (UTC), integer or decimal, a plausible date within the u32 range."""
-
-    name = "UNIX_TIME"
-
-    def convert(self, value: Any, param: click.Parameter | None,
-                ctx: click.Context | None) -> float:
-        """Parse and range-check a unix time."""
-        if isinstance(value, float):
-            return value
-        try:
-            return parse_unix_time(str(value))
-        except ValueError as exc:
-            self.fail(str(exc), param, ctx)
-
-
 TICKET_ID = TicketIdParam()
-UNIX_TIME = UnixTimeParam()
 
 
 class _Handler(logging.Handler):
@@ -106,14 +90,27 @@ class _Group(click.Group):
             return super().invoke(ctx)
         except IssuerError as exc:
             raise CliError(exc.message) from None
-        except (OSError, sqlite3.OperationalError, SQLAlchemyError) as exc:
+        except (OSError, sqlite3.DatabaseError, SQLAlchemyError, UnicodeDecodeError) as exc:
+            if not _is_environment_failure(exc):
+                raise  # a bug (a constraint or a statement that cannot run): keep the traceback
             where = _what_failed(ctx.obj, exc)
             # SQLAlchemy's own text carries statements and parameters: keep the driver's.
             detail = getattr(exc, "orig", None) or exc
             if isinstance(exc, OSError) and exc.strerror:
                 detail = exc.strerror
-            log.warning("environment error: %s", detail)
+            if isinstance(exc, UnicodeDecodeError):
+                # SQLite's message about a damaged schema page quotes the damaged bytes.
+                detail = "the database file is damaged (text that is not UTF-8)"
+            log.info("environment error: %s", detail)  # -v; the Error: line says it
             raise CliError(f"cannot use {where}: {detail}") from None
+
+
+def _is_environment_failure(exc: BaseException) -> bool:
+    """True for a disk, permission, lock or damaged-file failure; False for a bug."""
+    orig = getattr(exc, "orig", None)
+    driver = orig if isinstance(orig, sqlite3.Error) else exc
+    return not isinstance(driver, sqlite3.IntegrityError | sqlite3.ProgrammingError
+                          | sqlite3.InterfaceError)
 
 
 def _what_failed(settings: object, exc: BaseException) -> str:
@@ -354,11 +351,14 @@ def manifest(settings: ServerSettings, event_id: int | None, out: Path | None,
             info = issuer.write_manifest(store, event.event_id, path.absolute())
         except OSError as exc:
             raise CliError(f"cannot write {path}: {exc.strerror or exc}") from None
+        fingerprint = active_fingerprints(store, event.event_id)[-1]
     _emit(as_json,
           {"event_id": info.event_id, "manifest": str(info.path), "sequence": info.sequence,
-           "tickets": info.tickets, "revocations": info.revocations},
+           "tickets": info.tickets, "revocations": info.revocations,
+           "fingerprint": fingerprint},
           f"Manifest of {event.name} (event {info.event_id}), sequence {info.sequence}: "
-          f"{info.tickets} tickets, {info.revocations} revoked\n{info.path}")
+          f"{info.tickets} tickets, {info.revocations} revoked\n{info.path}\n"
+          f"Signer key fingerprint (gatescan import-manifest --expect-key): {fingerprint}")
 
 
 def _register() -> None:

@@ -9,7 +9,7 @@ import click
 
 from server_stub import devices, server_url
 from server_stub.cli import CliError, _emit
-from server_stub.handshake import handshake_text, terminal_qr, write_png
+from server_stub.handshake import active_fingerprints, handshake_text, terminal_qr, write_png
 from server_stub.settings import ServerSettings
 from server_stub.store import IssuerStore
 
@@ -33,9 +33,9 @@ def _info(d: devices.DeviceInfo) -> dict[str, object]:
 
 
 def _show_enrollment(settings: ServerSettings, e: devices.Enrollment, url: str | None,
-                     png: Path | None, as_json: bool) -> None:
+                     png: Path | None, as_json: bool, keys: list[str]) -> None:
     server = _server_url(settings, url)
-    text = handshake_text(server.url, e.code)
+    text = handshake_text(server.url, e.code, keys)
     path = write_png(text, png or settings.enroll_dir / f"{e.device.device_id}.png")
     d = e.device
     if as_json:
@@ -79,7 +79,8 @@ def add(settings: ServerSettings, name: str, gate: str | None, event_id: int | N
     with IssuerStore.open(settings) as store:
         e = devices.add_device(store, _event_id(store, event_id), name, gate,
                                ttl=settings.enroll_code_ttl, now=time.time())
-    _show_enrollment(settings, e, url, png, as_json)
+        keys = active_fingerprints(store, e.device.event_id)
+    _show_enrollment(settings, e, url, png, as_json, keys)
 
 
 @device.command("code")
@@ -93,7 +94,8 @@ def code(settings: ServerSettings, device_id: str, url: str | None, png: Path | 
     """A new enrollment code for a device (the old one stops working)."""
     with IssuerStore.open(settings) as store:
         e = devices.new_code(store, device_id, ttl=settings.enroll_code_ttl, now=time.time())
-    _show_enrollment(settings, e, url, png, as_json)
+        keys = active_fingerprints(store, e.device.event_id)
+    _show_enrollment(settings, e, url, png, as_json, keys)
 
 
 @device.command("list")

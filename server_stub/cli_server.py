@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import copy
 import logging
 import os
 import time
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -38,7 +40,7 @@ log = logging.getLogger(__name__)
 @click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
               help="Worker processes (several need a shared PostgreSQL to scale).")
 @click.option("--access-log/--no-access-log", default=False, show_default=True,
-              help="Log every request line (paths only: tokens travel in headers).")
+              help="Log every request line (secrets in query strings are redacted).")
 @click.pass_obj
 def serve(settings: ServerSettings, host: str, port: int, data_dir: Path | None,
           database_url: str | None, public_url: str | None, workers: int,
@@ -64,10 +66,10 @@ def serve(settings: ServerSettings, host: str, port: int, data_dir: Path | None,
                f"\n  listening on {host}:{port}\n  data {settings.data_dir}"
                f"\n  database {redacted(settings.db_url)}", err=True)
     level = logging.getLogger("server_stub").getEffectiveLevel()
-    log_level = "info" if level <= logging.INFO else "warning"
+    log_config = uvicorn_log_config("INFO" if level <= logging.INFO else "WARNING", access_log)
     if workers == 1:
-        uvicorn.run(create_app(settings), host=host, port=port, log_level=log_level,
-                    access_log=access_log, timeout_graceful_shutdown=5)
+        uvicorn.run(create_app(settings), host=host, port=port, log_config=log_config,
+                    log_level=None, access_log=access_log, timeout_graceful_shutdown=5)
         return
     os.environ[DATA_ENV] = str(settings.data_dir)
     if settings.database_url:
@@ -75,8 +77,25 @@ def serve(settings: ServerSettings, host: str, port: int, data_dir: Path | None,
     if settings.public_url:
         os.environ[PUBLIC_URL_ENV] = settings.public_url
     uvicorn.run("server_stub.api.app:create_app_from_env", factory=True, host=host, port=port,
-                workers=workers, log_level=log_level, access_log=access_log,
+                workers=workers, log_config=log_config, log_level=None, access_log=access_log,
                 timeout_graceful_shutdown=5)
+
+
+def uvicorn_log_config(level: str, access_log: bool) -> dict[str, Any]:
+    """uvicorn's logging set-up with secrets redacted from every line (`server_stub.redact`).
+
+    The access log logs at INFO whatever `level` is: asking for it means wanting it.
+    """
+    from uvicorn.config import LOGGING_CONFIG
+
+    config: dict[str, Any] = copy.deepcopy(LOGGING_CONFIG)
+    config["filters"] = {"redact": {"()": "server_stub.redact.RedactSecrets"}}
+    for logger in config["loggers"].values():
+        logger["filters"] = ["redact"]
+    config["loggers"]["uvicorn"]["level"] = level
+    config["loggers"]["uvicorn.error"]["level"] = level
+    config["loggers"]["uvicorn.access"]["level"] = "INFO" if access_log else "WARNING"
+    return config
 
 
 @click.command("admin-token")

@@ -17,7 +17,14 @@ from typing import Any
 from sqlalchemy import Connection, and_, insert, select, update
 
 from scanner.verify.policy import EventPolicy
-from server_stub.movements import MOVEMENT_OUTCOMES, Move, admitted_entries, over_admitted
+from server_stub.movements import (
+    MOVEMENT_OUTCOMES,
+    UNDONE,
+    Logged,
+    admitted_entries,
+    over_admitted,
+    without_undone,
+)
 from server_stub.storage import schema as s
 from server_stub.storage.changelog import append_changes
 
@@ -33,20 +40,23 @@ def recheck(conn: Connection, event_id: int, policy: EventPolicy, ticket_ids: Se
     if not ticket_ids:
         return set()
     sc = s.scans.c
-    moves: dict[int, list[Move]] = defaultdict(list)
+    logged: dict[int, list[Logged]] = defaultdict(list)
     rows: dict[int, list[Any]] = defaultdict(list)
     types: dict[int, int | None] = {}
     for i in range(0, len(ticket_ids), CHUNK):
         for row in conn.execute(
-                select(sc.ticket_id, sc.scan_id, sc.serial, sc.gate, sc.device_id,
+                select(sc.ticket_id, sc.scan_id, sc.seq, sc.serial, sc.gate, sc.device_id,
                        sc.device_time, sc.direction, sc.outcome, sc.type_id)
                 .where(and_(sc.event_id == event_id, sc.ticket_id.in_(ticket_ids[i:i + CHUNK]),
-                            sc.outcome.in_(MOVEMENT_OUTCOMES)))):
-            moves[row.ticket_id].append(Move(row.scan_id, row.device_time, row.direction))
-            rows[row.ticket_id].append(row)
+                            sc.outcome.in_((*MOVEMENT_OUTCOMES, UNDONE))))):
+            logged[row.ticket_id].append(Logged(row.scan_id, row.seq, row.device_id,
+                                                row.device_time, row.direction, row.outcome))
             types[row.ticket_id] = row.type_id
+            if row.outcome != UNDONE:
+                rows[row.ticket_id].append(row)
     found: dict[int, tuple[int, int, list[str]]] = {}
-    for ticket_id, ticket_moves in moves.items():
+    for ticket_id, ticket_scans in logged.items():
+        ticket_moves = without_undone(ticket_scans)
         type_id = types.get(ticket_id)
         ttype = policy.ticket_type(type_id) if type_id is not None else None
         excess = over_admitted(ticket_moves, ttype, policy)

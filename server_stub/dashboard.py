@@ -12,6 +12,7 @@ from typing import Any
 
 from server_stub.reports import Counts
 
+MAX_CONFLICTS = 100  # the page lists the newest; the API and CSV have every one
 COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b",
           "#e377c2")
 STYLE = """
@@ -53,7 +54,10 @@ def _table(rows: dict[str, dict[str, int]], first: str) -> str:
 
 def chart_svg(timeline: dict[str, Any], tz_minutes: int, width: int = 760,
               height: int = 260) -> str:
-    """Entries per bucket by gate as an inline SVG line chart."""
+    """Entries per bucket by gate as an inline SVG line chart.
+
+    One point per bucket from the first to the last of `timeline` per gate: the
+    timeline bounds both (`reports.MAX_BUCKETS`, `max_gates`)."""
     series, gates = timeline["series"], timeline["gates"]
     if not series:
         return '<p class="muted">No entries yet.</p>'
@@ -111,24 +115,67 @@ def _conflicts(conflicts: list[dict[str, Any]], tz_minutes: int) -> str:
             "(gate time)</th></tr>" + "".join(rows) + "</table>")
 
 
+def _resent(report: dict[str, Any]) -> str:
+    n = int(report.get("resent") or 0)
+    return f", {n} scans re-sent" if n else ""
+
+
+def rollback_banner(flagged: list[tuple[str, dict[str, Any]]]) -> str:
+    """A banner naming the gates that found this server behind what it had acknowledged."""
+    if not flagged:
+        return ""
+    items = "".join(
+        f"<li>{escape(name)}: {escape(', '.join(map(str, r.get('kinds') or [r.get('kind')])))}"
+        f"{_resent(r)}</li>"
+        for name, r in flagged)
+    return (f'<div class="bad" role="alert"><h2>This server looks restored from an older '
+            f"backup</h2><p>These gates hold more than it does (their lost scans are sent "
+            f"again automatically). Refunds, transfers and devices changed since the backup "
+            f"are gone from the server: re-apply them (docs/operations.md, \"Restoring the "
+            f"server from a backup\").</p><ul>{items}</ul></div>")
+
+
+def _clipped(timeline: dict[str, Any]) -> str:
+    n = int(timeline.get("clipped") or 0)
+    return f'<p class="muted">{n} earlier entries are not charted.</p>' if n else ""
+
+
+def _more(total: int, shown: int) -> str:
+    if total <= shown:
+        return ""
+    return (f'<p class="muted">The newest {shown} of {total} conflicts; the API and the CSV '
+            "have every one.</p>")
+
+
+def _flagged(n: int) -> str:
+    if not n:
+        return ""
+    return (f'<p class="bad">{n} scans carry an implausible gate clock time: counted above, '
+            "left out of the chart (column time_flag in the CSV).</p>")
+
+
 def dashboard_page(events: list[tuple[int, str]], event_id: int, name: str, tz_minutes: int,
                    counts: Counts, timeline: dict[str, Any],
-                   conflicts: list[dict[str, Any]]) -> str:
+                   conflicts: list[dict[str, Any]],
+                   rollbacks: list[tuple[str, dict[str, Any]]] | None = None) -> str:
     """The whole dashboard of one event."""
     picker = " · ".join(
         f'<a href="/dashboard?event={eid}">{escape(ename)}</a>' if eid != event_id
         else f"<b>{escape(ename)}</b>" for eid, ename in events)
     now = time.strftime("%H:%M:%S", time.gmtime(time.time() + tz_minutes * 60))
     body = f"""<h1>{escape(name)} <span class="muted">(event {event_id})</span></h1>
-<p>{picker}</p><p class="muted">Updated {now} (refreshes every 30 s) ·
+{rollback_banner(rollbacks or [])}<p>{picker}</p>
+<p class="muted">Updated {now} (refreshes every 30 s) ·
 <a href="/dashboard/scans.csv?event={event_id}">scan log as CSV</a> ·
 <form method="post" action="/dashboard/logout"><button>Sign out</button></form></p>
 <p><span class="big">{counts.admitted} admitted</span><span class="big">{counts.total} scans</span>
 <span class="big {'bad' if counts.conflicts else ''}">{counts.conflicts} conflicts</span></p>
 <h2>Entries per {timeline['bucket'] // 60} minutes by gate</h2>{chart_svg(timeline, tz_minutes)}
+{_clipped(timeline)}
 <h2>By gate</h2>{_table(counts.by_gate, "gate")}
 <h2>By ticket type</h2>{_table(counts.by_type, "ticket type")}
-<h2>Conflicts: tickets admitted more often than allowed</h2>{_conflicts(conflicts, tz_minutes)}"""
+<h2>Conflicts: tickets admitted more often than allowed</h2>{_conflicts(conflicts, tz_minutes)}
+{_more(counts.conflicts, len(conflicts))}{_flagged(counts.time_flagged)}"""
     return _page(f"GateScan: {name}", body, refresh=30)
 
 

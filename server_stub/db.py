@@ -8,19 +8,18 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlite_utils import Database
-
 BUSY_TIMEOUT_S = 15
 
 
-def open_database(path: Path) -> Database:
-    """A sqlite-utils database on `path` (owner-only if new), WAL, synchronous=FULL."""
+def open_database(path: Path) -> sqlite3.Connection:
+    """A connection to `path` (owner-only if new), WAL, synchronous=FULL, foreign keys on."""
     if not path.exists():
         # SQLite gives the -wal and -shm files the main file's mode, so set it first.
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
-    db = Database(sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_S), execute_plugins=False)
+    db = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_S)
     try:
-        db.enable_wal()
+        if db.execute("PRAGMA journal_mode=WAL").fetchone()[0] != "wal":
+            raise sqlite3.OperationalError(f"{path}: cannot use write-ahead logging")
         db.execute("PRAGMA synchronous=FULL")
         db.execute("PRAGMA foreign_keys=ON")
     except BaseException:

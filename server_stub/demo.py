@@ -18,6 +18,7 @@ from scanner.verify.policy import EventPolicy, Gate, TicketType, TimeSlot
 from scanner.verify.token import format_ticket_id
 from server_stub import issuer
 from server_stub.entropy import Entropy
+from server_stub.handshake import active_fingerprints
 from server_stub.settings import ServerSettings
 from server_stub.store import IssuerStore, StoredEvent
 from server_stub.wallet import Wallet
@@ -159,6 +160,7 @@ def demo_report(store: IssuerStore, settings: ServerSettings, event: StoredEvent
         "data_dir": str(settings.data_dir),
         "manifest": str(settings.manifest_path(event.event_id)),
         "manifest_sequence": event.manifest_sequence,
+        "fingerprint": active_fingerprints(store, event.event_id)[-1],
         "rotation_period": policy.rotation_period,
         "seeded": event.demo["params"]["seed"] is not None,
         "gates": [{"name": g.name, "zone": g.zone} for g in policy.gates],
@@ -178,6 +180,7 @@ def format_demo_report(report: dict[str, Any]) -> str:
         + ("created" if report["created"] else "already here, reused (use --new for another)"),
         f"  data dir   {report['data_dir']}",
         f"  manifest   {report['manifest']} (sequence {report['manifest_sequence']})",
+        f"  key        {report['fingerprint']} (fingerprint: compare it at the gate)",
         "  gates      " + ", ".join(f"{g['name']} ({g['zone']})" for g in report["gates"]),
         f"  rotation   every {report['rotation_period']} s",
         f"  tickets    {len(report['tickets'])}",
@@ -197,7 +200,8 @@ def format_demo_report(report: dict[str, Any]) -> str:
     lines.append(f"    {'revoked':<12} gatescan-server token {special['revoked']}   (refunded)")
     lines.append(f"    {'transferred':<12} gatescan-server token {special['transferred']} --old"
                  "   (old phone; without --old: the new one)")
-    lines.append(f"  then       gatescan import-manifest {report['manifest']}")
+    lines.append(f"  then       gatescan import-manifest {report['manifest']} "
+                 f"--expect-key {report['fingerprint']}")
     if report["seeded"]:
         lines.append("  note       keys derived from --seed: reproducible, NOT secret")
     return "\n".join(lines)

@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from server_stub import authtokens
 from server_stub.checkpoints import Checkpoint, checkpoint_of, mismatch_of
 from server_stub.errors import IssuerError
+from server_stub.instance import rollback_of
 from server_stub.storage import schema as s
 from server_stub.store import IssuerStore
 
@@ -49,12 +50,14 @@ class DeviceInfo:
     checkpoint: Checkpoint | None = None
     chain_mismatch: dict[str, Any] | None = None
     chain_mismatches: int = 0
+    server_rollback: dict[str, Any] | None = None
 
     def chain_fields(self) -> dict[str, Any]:
         """Its scan-chain checkpoint and first mismatch, as the API and CLI show them."""
         cp = self.checkpoint
         return {"chain": None if cp is None else {"seq": cp.seq, "hash": cp.hash, "at": cp.at},
-                "chain_mismatch": self.chain_mismatch, "chain_mismatches": self.chain_mismatches}
+                "chain_mismatch": self.chain_mismatch, "chain_mismatches": self.chain_mismatches,
+                "server_rollback": self.server_rollback}
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +72,8 @@ class Enrollment:
 def _device(row: Any) -> DeviceInfo:
     return DeviceInfo(row.device_id, row.event_id, row.name, row.gate, row.status,
                       row.created_at, row.enrolled_at, row.revoked_at, row.last_seen_at,
-                      checkpoint_of(row), mismatch_of(row), row.chain_mismatches or 0)
+                      checkpoint_of(row), mismatch_of(row), row.chain_mismatches or 0,
+                      rollback_of(row))
 
 
 def check_name(name: str) -> str:

@@ -1,22 +1,41 @@
-"""The enrollment handshake a gate scans: versioned JSON text, shown as a QR code."""
+"""The enrollment handshake a gate scans: versioned JSON text, shown as a QR code.
+
+It carries the fingerprints of the issuer keys that sign the event's manifests,
+so the gate pins its very first manifest to what the organizer's screen showed,
+not to what the network answered.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 import segno
+
+from server_stub.store import IssuerStore
 
 HANDSHAKE_TYPE = "gatescan-enroll"
 HANDSHAKE_VERSION = 1
 
 
-def handshake_text(server_url: str, code: str) -> str:
-    """The text the enrollment QR code holds: type, version, server URL, one-time code."""
-    return json.dumps({"type": HANDSHAKE_TYPE, "v": HANDSHAKE_VERSION,
-                       "url": server_url.rstrip("/"), "code": code}, separators=(",", ":"))
+def handshake_text(server_url: str, code: str, keys: Sequence[str] = ()) -> str:
+    """The text the enrollment QR code holds: type, version, server URL, one-time code, and
+    the fingerprints of the issuer keys the gate must pin its first manifest to."""
+    data: dict[str, object] = {"type": HANDSHAKE_TYPE, "v": HANDSHAKE_VERSION,
+                               "url": server_url.rstrip("/"), "code": code}
+    if keys:
+        data["keys"] = list(keys)
+    return json.dumps(data, separators=(",", ":"))
+
+
+def active_fingerprints(store: IssuerStore, event_id: int) -> list[str]:
+    """SHA-256 fingerprints of the event's active issuer key(s): what signs its manifests."""
+    return [hashlib.sha256(k.public_key).hexdigest() for k in store.keys(event_id)
+            if k.state == "active"]
 
 
 def terminal_qr(text: str) -> str:

@@ -15,8 +15,11 @@ from dataclasses import dataclass
 from scanner.verify.policy import EventPolicy, TicketType
 from scanner.verify.verdict import UNVERIFIED, Outcome
 
-# What moved a person: a repeat read (the same person still at the reader) does not.
+# What moved a person: a repeat read (the same person still at the reader) does not;
+# an override is an entry.
 MOVEMENT_OUTCOMES = tuple(o.value for o in Outcome if o.counts_as_movement)
+ENTRY_ADMITS = ("admitted", "override_admitted")
+UNDONE = "admission_undone"  # a supervisor (or the turnstile) took the device's admission back
 # Scans of codes that did not verify: whatever ticket id they carry was never proved.
 UNVERIFIED_OUTCOMES = frozenset(o.value for o in UNVERIFIED)
 
@@ -28,6 +31,37 @@ class Move:
     scan_id: str
     time: float
     direction: str
+
+
+@dataclass(frozen=True, slots=True)
+class Logged:
+    """One scan of a ticket as stored: a movement or an undo, in arrival order (`order`)."""
+
+    scan_id: str
+    order: int
+    device_id: str | None
+    time: float
+    direction: str
+    outcome: str
+
+
+def without_undone(scans: Iterable[Logged]) -> list[Move]:
+    """The movements left once each undo cancels its admission (scanner.ledger.supervisor).
+
+    An undo cancels the latest entry admission of the ticket by the same device
+    before it; a gate pushes its log in order, so arrival order is log order.
+    """
+    ordered = sorted(scans, key=lambda sc: sc.order)
+    last: dict[str | None, str] = {}
+    cancelled: set[str] = set()
+    for sc in ordered:
+        if sc.outcome == UNDONE:
+            if sc.device_id in last:
+                cancelled.add(last[sc.device_id])
+        elif sc.outcome in ENTRY_ADMITS and sc.direction == "entry":
+            last[sc.device_id] = sc.scan_id
+    return [Move(sc.scan_id, sc.time, sc.direction) for sc in ordered
+            if sc.outcome in MOVEMENT_OUTCOMES and sc.scan_id not in cancelled]
 
 
 def over_admitted(moves: Iterable[Move], ttype: TicketType | None,

@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 from nacl.signing import SigningKey
 from sqlalchemy import Connection, and_, func, insert, select, update
 
+from scanner.ledger.manifest import endorse_key
 from scanner.verify.policy import EventPolicy
 from scanner.verify.token import MAX_TICKET_ID, key_id
 from server_stub.entropy import Entropy
@@ -251,10 +252,15 @@ class IssuerStore:
         """Store a new signing key for the event and make it the active one."""
         public = bytes(key.verify_key)
         kid = key_id(public)
+        change: dict[str, Any] = {"kid": kid.hex(), "public_key": public.hex()}
+        if any(k.state == ACTIVE for k in self.keys(event_id)):
+            # Gates take a new key from the feed only on the word of one they trust.
+            previous = self.signing_key(event_id)
+            change.update(endorsed_by=key_id(bytes(previous.verify_key)).hex(),
+                          endorsement=endorse_key(previous, event_id, public).hex())
         with self.transaction() as conn:
             self.keys_files.save(event_id, key)
-            seq = append_changes(conn, event_id, [
-                ("key", None, {"kid": kid.hex(), "public_key": public.hex()})], now=now)
+            seq = append_changes(conn, event_id, [("key", None, change)], now=now)
             k = s.issuer_keys.c
             conn.execute(update(s.issuer_keys)
                          .where(and_(k.event_id == event_id, k.state == ACTIVE))

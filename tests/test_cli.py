@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
@@ -27,7 +28,8 @@ def loaded(tmp_path: Path) -> tuple[Path, Issuer]:
     manifest = issuer.write_manifest(tmp_path / "event.gsm",
                                      [(n, 1, 0, f"A{n}") for n in range(1, 50)])
     data = tmp_path / "gate"
-    out = gatescan("--data", str(data), "import-manifest", str(manifest))
+    out = gatescan("--data", str(data), "import-manifest", str(manifest), "--expect-key",
+                   hashlib.sha256(issuer.public).hexdigest())
     assert out.returncode == 0, out.stderr
     assert "49 tickets" in out.stdout
     return data, issuer

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import subprocess
 import sys
@@ -83,7 +84,9 @@ def test_an_exit_scan_reads_as_an_exit_not_an_admit(tmp_path: Path) -> None:
     issuer = Issuer()
     manifest = issuer.write_manifest(tmp_path / "event.gsm", [(1, 1, 0, None)])
     data = str(tmp_path / "gate")
-    assert _run("gatescan", "--data", data, "import-manifest", str(manifest)).returncode == 0
+    pin = hashlib.sha256(issuer.public).hexdigest()  # a first import is pinned
+    assert _run("gatescan", "--data", data, "import-manifest", str(manifest), "--expect-key",
+                pin).returncode == 0
     token = issuer.issue(1).token(T0)
     out = _run("gatescan", "--data", data, "check", token, "--at", str(T0), "--direction",
                "exit")

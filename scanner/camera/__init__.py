@@ -9,6 +9,8 @@ from scanner.camera.decoders import (
     DEFAULT_BACKEND,
     DecodedCode,
     Decoder,
+    Inversion,
+    InvertingDecoder,
     MissingDecoderLib,
     PyzbarDecoder,
     ZxingDecoder,
@@ -23,6 +25,7 @@ from scanner.camera.frames import (
     SourceUnavailable,
     SourceUnsupported,
 )
+from scanner.camera.health import CameraHealth, HealthMonitor, HealthSettings
 from scanner.camera.opencv_source import (
     CameraInfo,
     CameraSettings,
@@ -35,6 +38,7 @@ from scanner.camera.pipeline import PipelineSettings, Roi, ScanPipeline, parse_r
 __all__ = [
     "BACKENDS",
     "DEFAULT_BACKEND",
+    "CameraHealth",
     "CameraInfo",
     "CameraSettings",
     "Debouncer",
@@ -43,6 +47,10 @@ __all__ = [
     "FileSource",
     "Frame",
     "FrameSource",
+    "HealthMonitor",
+    "HealthSettings",
+    "Inversion",
+    "InvertingDecoder",
     "MemorySource",
     "MissingDecoderLib",
     "OpenCVSource",

@@ -8,6 +8,7 @@ on an odd image: library errors are logged once per kind and give no codes.
 from __future__ import annotations
 
 import ctypes
+import enum
 import logging
 import threading
 from collections.abc import Sequence
@@ -119,9 +120,10 @@ class ZxingDecoder:
     """zxing-cpp backend: fast, robust to blur and perspective; QR only by default.
 
     The defaults suit camera frames: no inverted (light-on-dark) search and no
-    extra downscaled pass, which cost 25-40 % on every empty frame and gained no
-    code in our measurements (docs/camera.md); `make_decoder(thorough=True)`
-    turns both on for still images.
+    extra downscaled pass, which cost 25-50 % on every empty frame (docs/camera.md);
+    `make_decoder` wraps it in an `InvertingDecoder` that inverts every other
+    frame instead, and `make_decoder(thorough=True)` turns both passes on for still
+    images.
     """
 
     name = "zxing"
@@ -209,17 +211,71 @@ class PyzbarDecoder:
             return []
 
 
-def make_decoder(backend: str | None = None, *, thorough: bool = False) -> Decoder:
+class Inversion(enum.Enum):
+    """How light-on-dark codes (phones in dark mode or with colours inverted) are looked for."""
+
+    NONE = "none"  # dark on light only
+    ALTERNATE = "alternate"  # every other image inverted: the live camera (bench/decode.py)
+    BOTH = "both"  # each image as is, then inverted: still images
+
+
+class InvertingDecoder:
+    """Wraps a decoder so that it also reads light-on-dark codes.
+
+    `ALTERNATE` hands every other image over inverted, so a camera frame costs
+    what it did (the inversion is 0.03 ms at 720p) and a code of either polarity
+    is read within two consecutive frames; `BOTH` decodes each image twice.
+    Called from one decode thread, like any decoder.
+    """
+
+    def __init__(self, inner: Decoder, mode: Inversion = Inversion.ALTERNATE) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.mode = mode
+        self._calls = 0
+
+    @property
+    def errors(self) -> _ErrorLog | None:
+        """The wrapped backend's error log."""
+        errors = getattr(self.inner, "errors", None)
+        return errors if isinstance(errors, _ErrorLog) else None
+
+    def decode(self, image: Image) -> list[DecodedCode]:
+        """The codes in `image`, or in its negative on every other call (see `mode`)."""
+        if self.mode is Inversion.NONE:
+            return self.inner.decode(image)
+        ready = as_decodable(image)
+        if ready is None:
+            return []
+        if ready.ndim == 3:
+            ready = as_image(cv2.cvtColor(ready, cv2.COLOR_BGR2GRAY))
+        if self.mode is Inversion.BOTH:
+            found = self.inner.decode(ready)
+            seen = {c.text for c in found}
+            return found + [c for c in self.inner.decode(as_image(cv2.bitwise_not(ready)))
+                            if c.text not in seen]
+        self._calls += 1
+        if self._calls % 2 == 0:
+            ready = as_image(cv2.bitwise_not(ready))
+        return self.inner.decode(ready)
+
+
+def make_decoder(backend: str | None = None, *, thorough: bool = False,
+                 inversion: Inversion | None = None) -> Decoder:
     """The decoder named `backend` (default zxing); raises `MissingDecoderLib` or ValueError.
 
-    `thorough` trades speed for reach (inverted and downscaled passes): for
-    still images, not for a 30 fps camera.
+    Light-on-dark codes are read by inverting every other frame unless
+    `inversion` says otherwise. `thorough` trades speed for reach (inverted and
+    downscaled passes on every image): for still images, not for a 30 fps camera.
     """
     name = (backend or DEFAULT_BACKEND).strip().lower()
+    mode = inversion or (Inversion.BOTH if thorough else Inversion.ALTERNATE)
     if name in ("zxing", "zxing-cpp", "zxingcpp"):
-        return ZxingDecoder(try_invert=thorough, try_downscale=thorough)
+        if mode is Inversion.BOTH:  # zxing-cpp's own inverted pass is cheaper than a second call
+            return ZxingDecoder(try_invert=True, try_downscale=thorough)
+        return InvertingDecoder(ZxingDecoder(try_downscale=thorough), mode)
     if name in ("pyzbar", "zbar"):
-        return PyzbarDecoder()
+        return InvertingDecoder(PyzbarDecoder(), mode)
     raise ValueError(f"unknown decoder backend {backend!r}; choose one of {', '.join(BACKENDS)}")
 
 

@@ -127,10 +127,17 @@ class FileSource(_PacedSource):
             loaded = load_image(path, color=self.color)
             if isinstance(loaded, np.ndarray):
                 return loaded
+            self._check_present()
             log.warning("skipping %s: %s", path.name, loaded)
         return None
 
+    def _check_present(self) -> None:
+        """Raise `SourceUnavailable` if the file or folder itself has gone (unmounted, deleted)."""
+        if not self.path.exists():
+            raise SourceUnavailable(f"{self.path} disappeared")
+
     def _rewind(self) -> bool:
+        self._check_present()  # an open video survives deletion; looping it again should not
         if self._cap is not None:
             return bool(self._cap.set(cv2.CAP_PROP_POS_FRAMES, 0))
         self._pos = 0

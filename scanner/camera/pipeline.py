@@ -27,6 +27,7 @@ from scanner.camera.frames import (
     SourceUnsupported,
     as_image,
 )
+from scanner.camera.health import CameraHealth, HealthCallback, HealthMonitor, HealthSettings
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +84,8 @@ class PipelineSettings:
     roi: Roi | None = None
     max_width: int | None = None  # downscale wider frames before decoding (slow devices)
     backoff_initial: float = 0.5
-    backoff_max: float = 10.0
+    backoff_max: float = 5.0  # a replugged camera is back within this many seconds
+    health: HealthSettings = field(default_factory=HealthSettings)
 
 
 def preprocess(image: Image, roi: Roi | None, max_width: int | None) -> Image:
@@ -136,12 +138,17 @@ def _noop(*_args: object) -> None:
 
 
 class ScanPipeline:
-    """Runs a `FrameSource` into a `Decoder`, emitting debounced `decoded(text, frame_time)`."""
+    """Runs a `FrameSource` into a `Decoder`, emitting debounced `decoded(text, frame_time)`.
+
+    A watchdog thread and the capture thread keep `health` (a `CameraHealth`)
+    and report each change through `on_health`.
+    """
 
     def __init__(self, source: FrameSource, decoder: Decoder,
                  settings: PipelineSettings | None = None, *,
                  on_decoded: DecodedCallback = _noop, on_preview: PreviewCallback = _noop,
-                 on_state: StateCallback = _noop, timing_window: int = 2000) -> None:
+                 on_state: StateCallback = _noop, on_health: HealthCallback = _noop,
+                 timing_window: int = 2000) -> None:
         self.source = source
         self.decoder = decoder
         self.settings = settings or PipelineSettings()
@@ -157,6 +164,7 @@ class ScanPipeline:
         self._latency: collections.deque[float] = collections.deque(maxlen=timing_window)
         self._decode: collections.deque[float] = collections.deque(maxlen=timing_window)
         self.state = SourceState.IDLE
+        self.monitor = HealthMonitor(self.settings.health, on_health)
         self.error: BaseException | None = None  # a bug in a thread, for the crash handler
 
     # -- control -------------------------------------------------------------
@@ -167,6 +175,7 @@ class ScanPipeline:
         self._threads = [
             threading.Thread(target=self._capture_loop, name="gatescan-capture", daemon=True),
             threading.Thread(target=self._decode_loop, name="gatescan-decode", daemon=True),
+            threading.Thread(target=self._watch_loop, name="gatescan-watchdog", daemon=True),
         ]
         for thread in self._threads:
             thread.start()
@@ -196,6 +205,11 @@ class ScanPipeline:
     def __exit__(self, *_exc: object) -> None:
         self.stop()
 
+    @property
+    def health(self) -> CameraHealth:
+        """The camera's health now."""
+        return self.monitor.health
+
     def stats(self) -> PipelineStats:
         """A snapshot of the counters and recent timings."""
         with self._cond:
@@ -209,6 +223,7 @@ class ScanPipeline:
     # -- capture thread --------------------------------------------------------
     def _set_state(self, state: SourceState, detail: str = "") -> None:
         self.state = state
+        self.monitor.source_state(state, detail)
         try:
             self._on_state(state, detail)
         except Exception:  # the listener's bug must not kill capture; it is logged in full
@@ -266,6 +281,7 @@ class ScanPipeline:
                 backoff.reset()  # only a delivered frame proves the camera is back
                 self._set_state(SourceState.LIVE, self.source.description)
                 first = False
+            self.monitor.frame(frame.image)
             with self._cond:
                 self._stats.captured += 1
                 if self._latest is not None:
@@ -283,6 +299,13 @@ class ScanPipeline:
             self._stats.previews += 1
         except Exception:
             log.exception("preview callback failed")
+
+    # -- watchdog thread ----------------------------------------------------------
+    def _watch_loop(self) -> None:
+        """Look at the camera a few times a second until stopped: a stalled read cannot."""
+        every = self.settings.health.check_every
+        while not self._stop.wait(every):
+            self.monitor.check()
 
     # -- decode thread ----------------------------------------------------------
     def _decode_loop(self) -> None:

@@ -45,11 +45,13 @@ def scene(width: int, height: int, seed: int = 0) -> Image:
 
 def phone_frame(text: str | None, width: int = 1280, height: int = 720, *,
                 code_frac: float = 0.4, center: tuple[float, float] = (0.5, 0.5),
-                seed: int = 0) -> Image:
+                seed: int = 0, inverted: bool = False) -> Image:
     """A BGR frame of a phone held up to the camera, its screen showing `text` as a QR code.
 
     `code_frac` is the code's width (quiet zone included) as a fraction of the
-    frame height; `text=None` gives the phone with a blank screen.
+    frame height; `text=None` gives the phone with a blank screen. `inverted`
+    shows the screen as a phone in dark mode or with colours inverted does: a
+    light code on a dark screen.
     """
     img = scene(width, height, seed)
     side = max(21, int(code_frac * height))
@@ -65,7 +67,10 @@ def phone_frame(text: str | None, width: int = 1280, height: int = 720, *,
     x0, y0 = cx - body_w // 2, cy - body_h // 2
     cv2.rectangle(img, (x0, y0), (x0 + body_w, y0 + body_h), (25, 25, 30), -1)
     sx0, sy0 = x0 + pad // 2, y0 + pad
-    cv2.rectangle(img, (sx0, sy0), (x0 + body_w - pad // 2, y0 + body_h - pad), (245, 245, 245), -1)
+    screen = (18, 18, 20) if inverted else (245, 245, 245)
+    cv2.rectangle(img, (sx0, sy0), (x0 + body_w - pad // 2, y0 + body_h - pad), screen, -1)
+    if inverted:
+        code = as_image(cv2.bitwise_not(code))
     qx, qy = cx - side // 2, cy - side // 2
     _paste(img, as_image(cv2.cvtColor(code, cv2.COLOR_GRAY2BGR)), qx, qy)
     return img

@@ -4,6 +4,10 @@ A disk that is full, a database held locked past the timeout, a read-only or
 unreadable file: these are states the operator can act on, so they become a
 `LedgerError` (and the gate shows "cannot record", never green). Any other
 `sqlite3.Error` is a bug and propagates unchanged.
+
+Codes the ledger raises itself: `ledger_gone` (the file was deleted or replaced
+under the running gate), `ledger_damaged` (`PRAGMA quick_check` failed at open),
+`no_wal`, `schema_too_new`, `no_event`.
 """
 
 from __future__ import annotations
@@ -69,3 +73,16 @@ def translated() -> Iterator[None]:
         if known is None:
             raise
         raise known from exc
+
+
+def strict_text(data: bytes) -> str:
+    """Decode a TEXT value read from the ledger; text that is not UTF-8 means a damaged file.
+
+    Used as the connection's `text_factory`: the stdlib's own failure here is an
+    `OperationalError` without an SQLite code, which `classify` could not tell from a bug.
+    """
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise LedgerError("corrupt", "the ledger file is damaged (text that is not UTF-8)"
+                          ) from exc

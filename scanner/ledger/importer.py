@@ -1,11 +1,19 @@
 """Manifest import: stream a signed manifest into the ledger in one all-or-nothing transaction.
 
-Trust rules (docs/ledger.md): a ledger that already holds an event accepts a
-manifest for it only if the signer is one of the event's stored keys and its
-sequence is not older than the stored one. The first manifest is trusted on
-first use unless `expect_key` pins the signer. Records are provisional until the
-trailer's signature checks out at the end of the stream; any `ManifestError`
-rolls the whole transaction back, so the ledger is exactly as before.
+Trust rules (docs/ledger.md, docs/manifest-format.md): a ledger that already
+holds an event accepts a manifest for it only if the signer is one of the
+event's stored keys and its sequence is not older than the stored one. The first
+manifest is trusted on first use unless `expect_key` pins the signer (the sync
+path always pins it to the fingerprints from enrollment). Records are
+provisional until the trailer's signature checks out at the end of the stream;
+any `ManifestError` rolls the whole transaction back, so the ledger is exactly
+as before.
+
+A manifest is merged, never trusted to move anything back (a server restored
+from an older backup serves an older picture): a ticket's serial never goes
+down, a revocation is never removed, and keys are added; a key leaves the
+trusted set only when a manifest signed by another trusted key lists it in
+`withdrawn_keys`.
 """
 
 from __future__ import annotations
@@ -62,14 +70,24 @@ def _pin_matches(pin: str, key: TrustedKey) -> bool:
     return pin in (key.public_key.hex(), hashlib.sha256(key.public_key).hexdigest())
 
 
+def fingerprint(public_key: bytes) -> str:
+    """A key's fingerprint as people compare it: SHA-256 of the public key, 64 hex digits."""
+    return hashlib.sha256(public_key).hexdigest()
+
+
 def check_trust(conn: sqlite3.Connection, header: ManifestHeader, pin: str | None,
-                replace: bool) -> int | None:
+                replace: bool, pins: tuple[str, ...] = ()) -> int | None:
     """Refuse a manifest this ledger must not accept; returns an event id it will replace."""
     signer = header.signer_key()
     new_event = header.policy.event_id
     if pin is not None and not _pin_matches(pin, signer):
         raise ManifestError("unexpected_key",
                             f"manifest is signed by key {signer.kid.hex()}, not the expected key")
+    if pins and not any(_pin_matches(p, signer) for p in pins):
+        raise ManifestError("signer_not_pinned",
+                            f"manifest is signed by key {signer.kid.hex()} (fingerprint "
+                            f"{fingerprint(signer.public_key)}), which is not one of the "
+                            "issuer keys this gate was enrolled with")
     stored = conn.execute("SELECT event_id, sequence FROM events").fetchall()
     if not stored:
         log.info("first manifest for this ledger: trusting signer key %s", signer.kid.hex())
@@ -124,10 +142,15 @@ def _store_header(conn: sqlite3.Connection, header: ManifestHeader, now: float) 
         "imported_at) VALUES (?, ?, ?, ?, ?, ?)",
         (policy.event_id, policy.name, json.dumps(policy.to_dict(), sort_keys=True),
          header.sequence, header.generated_at, now))
-    # The manifest's key list replaces the trusted set: that is how keys rotate out.
-    conn.execute("DELETE FROM keys WHERE event_id = ?", (policy.event_id,))
+    # Keys are added, never dropped by omission (an older server's manifest lacks newer
+    # keys); the signer, itself trusted, may withdraw others explicitly.
     conn.executemany("INSERT OR IGNORE INTO keys (event_id, kid, public_key) VALUES (?, ?, ?)",
                      [(policy.event_id, k.kid, k.public_key) for k in header.keys])
+    for k in header.withdrawn:
+        if conn.execute("DELETE FROM keys WHERE event_id = ? AND public_key = ?",
+                        (policy.event_id, k.public_key)).rowcount:
+            log.warning("key %s withdrawn by a manifest signed by key %s", k.kid.hex(),
+                        header.signer.hex())
 
 
 @contextmanager
@@ -173,17 +196,28 @@ def _rollback(conn: sqlite3.Connection) -> None:
 
 def import_manifest(conn: sqlite3.Connection, source: str | os.PathLike[str] | IO[bytes], *,
                     expect_key: str | None = None, progress: Progress = False,
-                    replace: bool = False, now: float | None = None) -> ImportResult:
+                    replace: bool = False, now: float | None = None,
+                    pinned: tuple[str, ...] = ()) -> ImportResult:
     """Verify and load a manifest in one transaction; raises `ManifestError` and changes nothing
-    if the manifest is damaged, forged, older, or for another event."""
+    if the manifest is damaged, forged, older, or for another event.
+
+    `expect_key` pins the signer (`unexpected_key` otherwise); `pinned` are the
+    fingerprints the gate was enrolled with (`signer_not_pinned` otherwise).
+    """
     pin = normalize_key_pin(expect_key) if expect_key is not None else None
+    pins = tuple(normalize_key_pin(p) for p in pinned)
     started = time.perf_counter()
     with _opened(source) as (f, total):
         reader = ManifestReader(f, batch_size=BATCH_SIZE)
         header = reader.header
         event_id = header.policy.event_id
-        ticket_sql = (f"INSERT OR REPLACE INTO tickets (ticket_id, event_id, type_id, serial, "
-                      f"seat) VALUES (?, {int(event_id):d}, ?, ?, ?)")
+        # A serial never goes down; the revoked flag is re-folded from the (kept)
+        # revocations below, so a stale manifest can neither un-transfer nor un-refund.
+        ticket_sql = (f"INSERT INTO tickets (ticket_id, event_id, type_id, serial, seat) "
+                      f"VALUES (?, {int(event_id):d}, ?, ?, ?) ON CONFLICT(ticket_id) DO UPDATE "
+                      "SET type_id = excluded.type_id, serial = excluded.serial, "
+                      "seat = excluded.seat, revoked = 0, revoked_reason = NULL "
+                      "WHERE excluded.serial >= tickets.serial")
         revocation_sql = "INSERT OR REPLACE INTO revocations (ticket_id, serial, reason) " \
                          "VALUES (?, ?, ?)"
         (old_cache,) = conn.execute("PRAGMA cache_size").fetchone()
@@ -191,7 +225,7 @@ def import_manifest(conn: sqlite3.Connection, source: str | os.PathLike[str] | I
         try:
             conn.execute("BEGIN IMMEDIATE")
             try:
-                replaced = check_trust(conn, header, pin, replace)
+                replaced = check_trust(conn, header, pin, replace, pins)
                 if replaced is not None:
                     _drop_event(conn)
                 _store_header(conn, header, time.time() if now is None else now)

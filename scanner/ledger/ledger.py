@@ -9,26 +9,26 @@ and a ticket is admitted once. One `Ledger` object per thread.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import math
 import os
 import secrets
 import sqlite3
+import threading
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from dataclasses import replace as with_changes
 from pathlib import Path
 from typing import IO, Any, Literal
 
-from sqlite_utils import Database
-
-from scanner.ledger import chain, replica
-from scanner.ledger.errors import LedgerError, translated
+from scanner.ledger import chain, rebuild, replica, supervisor
+from scanner.ledger.errors import LedgerError, strict_text, translated
 from scanner.ledger.importer import ImportResult, Progress, import_manifest
-from scanner.ledger.schema import SchemaTooNewError, migrate, schema_version
+from scanner.ledger.schema import MIGRATIONS, SchemaTooNewError, migrate, schema_version
 from scanner.verify.policy import EventPolicy, PolicyError
 from scanner.verify.token import MAX_TICKET_ID
 from scanner.verify.verdict import Outcome, Verdict
@@ -40,11 +40,16 @@ log = logging.getLogger(__name__)
 Source = Literal["camera", "wedge", "manual", "cli", "remote"]
 SOURCES: frozenset[str] = frozenset({"camera", "wedge", "manual", "cli", "remote"})
 DEFAULT_BUSY_TIMEOUT = 5.0
+# Opens the SQLite connection (path, busy timeout in s): the seam the power-cut tests use
+# to run this very code through a crash-simulating VFS (tests/crashvfs.py).
+Connect = Callable[[Path, float], sqlite3.Connection]
 _MOVEMENT_OUTCOMES = tuple(o.value for o in Outcome if o.counts_as_movement)
+# An override is an entry; an undone admission is not (scanner.ledger.supervisor).
 _MOVEMENT_SQL = (
-    "SELECT device_time, gate, direction, device_id FROM scans "
+    "SELECT device_time, gate, direction, device_id FROM scans a "
     f"WHERE ticket_id = ? AND outcome IN ({', '.join('?' for _ in _MOVEMENT_OUTCOMES)}) "
-    "AND event_id IN (SELECT event_id FROM events) ORDER BY device_time, seq"
+    f"AND event_id IN (SELECT event_id FROM events) AND NOT {supervisor.UNDONE_CLAUSE} "
+    "ORDER BY device_time, seq"
 )
 CODE_CONFIRMS_CLOCK_S = 900.0  # a code verified this recently vouches for the gate's clock
 # Scanned codes whose time step matched this gate's clock (they got past the step check).
@@ -75,38 +80,71 @@ class Redemption:
         return self.scan_id is not None
 
 
+def connect_sqlite(path: Path, busy_timeout: float) -> sqlite3.Connection:
+    """The production connection: the stdlib driver in autocommit mode."""
+    return sqlite3.connect(path, isolation_level=None, timeout=busy_timeout)
+
+
 class Ledger:
     """The local SQLite ledger of one gate device."""
 
     def __init__(self, path: str | os.PathLike[str], *,
-                 busy_timeout: float = DEFAULT_BUSY_TIMEOUT) -> None:
+                 busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
+                 connect: Connect = connect_sqlite) -> None:
         self.path = Path(path)
         self._policy_cache: tuple[tuple[Any, ...], EventPolicy] | None = None
+        self._identity: FileIds = ()
+        before = _file_id(self.path)
         conn: sqlite3.Connection | None = None
         try:
-            with translated():
-                conn = sqlite3.connect(self.path, isolation_level=None, timeout=busy_timeout)
+            with translated(), _damaged_schema_text():
+                conn = connect(self.path, busy_timeout)
+                conn.text_factory = strict_text
                 conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000):d}")
                 mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
                 if str(mode).lower() != "wal":
                     raise LedgerError("no_wal", f"the ledger cannot use WAL mode (got {mode})")
                 conn.execute("PRAGMA synchronous = FULL")
                 conn.execute("PRAGMA journal_size_limit = 67108864")
+                _quick_check_once(conn, self.path, before)
                 migrate(conn)
+                _check_schema(conn, self.path)
+                self._identity = _identify(self.path, before)
         except SchemaTooNewError as exc:
             assert conn is not None
             conn.close()
             raise LedgerError("schema_too_new", str(exc)) from exc
+        except LedgerError as exc:
+            if conn is not None:
+                conn.close()
+            if exc.code == "corrupt":  # damaged before any scan was decided: say what to do
+                cause = exc.__cause__
+                raise _damaged(self.path, getattr(cause, "sqlite_errorname", None)
+                               or exc.message) from exc
+            raise
         except BaseException:
             if conn is not None:
                 conn.close()
             raise
         self.conn: sqlite3.Connection = conn
-        self.db = Database(conn)
 
     def close(self) -> None:
         """Close the connection (committed scans are already on disk)."""
         self.conn.close()
+
+    def check_file(self) -> None:
+        """Raise `LedgerError('ledger_gone')` unless the path still names the file written to.
+
+        A ledger deleted or replaced under a running gate keeps accepting writes
+        into an unlinked inode that nobody will ever read: a commit there is not
+        a record. Two `stat` calls; run after every commit, before reporting it.
+        """
+        for path, ident in self._identity:
+            if _file_id(path) != ident:
+                raise LedgerError(
+                    "ledger_gone", f"the ledger file {self.path} was deleted or replaced "
+                    "while the gate was running: nothing is being recorded; restart the gate "
+                    "app (see docs/operations.md, 'A damaged or lost ledger')")
 
     def __enter__(self) -> Ledger:
         return self
@@ -157,7 +195,8 @@ class Ledger:
     def movements(self, ticket_id: int) -> list[Movement]:
         """Earlier admitted entries and exits of the ticket in the loaded event, oldest first."""
         return [Movement(t, g, d, dev) for (t, g, d, dev) in
-                self.conn.execute(_MOVEMENT_SQL, (ticket_id, *_MOVEMENT_OUTCOMES))]
+                self.conn.execute(_MOVEMENT_SQL, (ticket_id, *_MOVEMENT_OUTCOMES,
+                                                  *supervisor.UNDONE_PARAMS))]
 
     # -- redemption -------------------------------------------------------------------
 
@@ -188,6 +227,7 @@ class Ledger:
             except BaseException:
                 self._rollback()
                 raise
+        self.check_file()
         log.debug("scan %s: %s", scan_id, verdict.outcome.value)
         return Redemption(verdict, scan_id, seq)
 
@@ -223,6 +263,7 @@ class Ledger:
             except BaseException:
                 self._rollback()
                 raise
+        self.check_file()
         log.debug("manual scan %s: %s", scan_id, verdict.outcome.value)
         return Redemption(verdict, scan_id, seq)
 
@@ -234,17 +275,67 @@ class Ledger:
 
     def _append_scan(self, verdict: Verdict, now: float, gate: GateContext,
                      source: str) -> tuple[str, int]:
+        t = verdict.ticket
+        return self._append_row((
+            verdict.event_id, t.ticket_id if t else None, t.serial if t else None,
+            gate.device_id, gate.gate, gate.direction, verdict.outcome.value,
+            int(verdict.admit), verdict.reason, now), source)
+
+    def _append_row(self, fields: tuple[object, ...], source: str) -> tuple[str, int]:
+        """Chain one row: `fields` are the hashed columns from event_id to device_time."""
         last_seq, prev = chain.head(self.conn)
         seq = last_seq + 1
         scan_id = secrets.token_hex(16)
-        t = verdict.ticket
-        values: chain.ScanValues = (
-            seq, scan_id, verdict.event_id, t.ticket_id if t else None,
-            t.serial if t else None, gate.device_id, gate.gate, gate.direction,
-            verdict.outcome.value, int(verdict.admit), verdict.reason, now,
-            float(time.time()), source)
+        values: chain.ScanValues = (seq, scan_id, *fields, float(time.time()), source)
         self.conn.execute(_INSERT_SCAN_SQL, (*values, prev, chain.row_hash(prev, values)))
         return scan_id, seq
+
+    # -- supervisor actions (scanner.ledger.supervisor) -------------------------------
+
+    def admit_anyway(self, refused_scan_id: str, reason: str, now: float, gate: GateContext, *,
+                     window: float = supervisor.DEFAULT_UNDO_WINDOW) -> Redemption:
+        """Record a supervisor's "admit anyway" for this gate's latest scan, a refusal.
+
+        Raises `SupervisorError` (blank reason, not the latest scan, not refused,
+        too old) or `LedgerError` if it cannot be recorded.
+        """
+        text = supervisor.clean_reason(reason)
+        return self._supervise(now, lambda: supervisor.refused_target(
+            self.conn, refused_scan_id, now, gate, window),
+            Outcome.OVERRIDE_ADMITTED, text, gate, "manual")
+
+    def undo_admission(self, reason: str, now: float, gate: GateContext, *,
+                       scan_id: str | None = None,
+                       window: float = supervisor.DEFAULT_UNDO_WINDOW) -> Redemption:
+        """Record that the person of this gate's latest admission (or of `scan_id`) did not
+        go through: the ticket can enter again. Raises `SupervisorError` or `LedgerError`."""
+        text = supervisor.clean_reason(reason)
+        return self._supervise(now, lambda: supervisor.undo_target(
+            self.conn, now, gate, window, scan_id), Outcome.ADMISSION_UNDONE, text, gate,
+            "manual" if scan_id is None else None)
+
+    def last_admission(self, device_id: str) -> supervisor.ScanRef | None:
+        """This device's latest admission (for the manager view's undo button)."""
+        with translated():
+            return supervisor.last_admission(self.conn, device_id)
+
+    def _supervise(self, now: float, target: Callable[[], supervisor.ScanRef],
+                   outcome: Outcome, reason: str, gate: GateContext,
+                   source: str | None) -> Redemption:
+        if not math.isfinite(now):
+            raise ValueError("now must be a finite unix time")
+        now = float(now)
+        with self._write():
+            ref: supervisor.ScanRef = target()
+            policy = None if ref.event_id is None else self.event(ref.event_id)
+            type_id = supervisor.type_id_of(self.conn, ref)
+            ttype = None if policy is None or type_id is None else policy.ticket_type(type_id)
+            fields, verdict = supervisor.action_values(
+                self.conn, ref, outcome, reason, now, gate, ttype.name if ttype else None)
+            # An automatic undo keeps the source of the scan it cancels.
+            scan_id, seq = self._append_row(fields, source or ref.source)
+        log.info("supervisor action %s recorded as scan %s", outcome.value, scan_id)
+        return Redemption(verdict, scan_id, seq)
 
     def _rollback(self) -> None:
         # SQLite rolls back by itself on some errors (disk full, I/O error).
@@ -258,11 +349,13 @@ class Ledger:
 
     def import_manifest(self, source: str | os.PathLike[str] | IO[bytes], *,
                         expect_key: str | None = None, progress: Progress = False,
-                        replace: bool = False) -> ImportResult:
+                        replace: bool = False, pinned: tuple[str, ...] = ()) -> ImportResult:
         """Load a signed event manifest, all or nothing (see `scanner.ledger.importer`)."""
         with translated():
-            return import_manifest(self.conn, source, expect_key=expect_key,
-                                   progress=progress, replace=replace)
+            result = import_manifest(self.conn, source, expect_key=expect_key,
+                                     progress=progress, replace=replace, pinned=pinned)
+        self.check_file()
+        return result
 
     def verify_chain(self) -> chain.ChainReport:
         """Re-check the scan log's hash chain (on one consistent snapshot)."""
@@ -284,6 +377,7 @@ class Ledger:
             except BaseException:
                 self._rollback()
                 raise
+        self.check_file()
 
     # -- sync (scanner.ledger.replica) ------------------------------------------------------
 
@@ -310,6 +404,21 @@ class Ledger:
         with self._write():
             return replica.record_upload_results(self.conn, acknowledged, rejected, conflicts,
                                                  when)
+
+    def resend_after(self, seq: int) -> int:
+        """Queue this gate's own sent scans after log position `seq` again (the server lost
+        them); returns how many (see `replica.resend_after`)."""
+        with self._write():
+            return replica.resend_after(self.conn, seq)
+
+    def log_head(self) -> int:
+        """The position of the scan log's last row (0: empty)."""
+        with translated():
+            return chain.head(self.conn)[0]
+    def restore_scans(self, scans: Iterable[rebuild.ExportedScan]) -> int:
+        """Append exported scans (`gatescan recover`) not in the log yet, unsent; how many."""
+        with self._write():
+            return rebuild.restore_scans(self.conn, scans)
 
     def retry_rejected(self) -> int:
         """Queue the scans the server rejected for upload again; returns how many."""
@@ -421,8 +530,10 @@ class Ledger:
             "revocations": q("SELECT count(*) FROM revocations").fetchone()[0],
             "scans": sum(by_outcome.values()),
             "scans_by_outcome": by_outcome,
-            "admitted": q("SELECT count(*) FROM scans WHERE outcome = ?",
-                          (Outcome.ADMITTED.value,)).fetchone()[0],
+            # An override is an admission, an undo takes one back (scanner.ledger.supervisor).
+            "admitted": q("SELECT count(*) FILTER (WHERE outcome IN (?, ?)) "
+                          "- count(*) FILTER (WHERE outcome = ?) FROM scans",
+                          (*supervisor.ENTRY_ADMITS, supervisor.UNDONE)).fetchone()[0],
             **self._upload_status(),
         }
 
@@ -430,3 +541,106 @@ class Ledger:
         counts = replica.upload_counts(self.conn)
         return {"pending_uploads": counts.pending, "rejected_uploads": counts.rejected,
                 "upload_conflicts": counts.conflicts, "local_only_scans": counts.local_only}
+
+
+def _file_id(path: Path) -> tuple[int, int] | None:
+    """(device, inode) of the file at `path`, None if there is none."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return (st.st_dev, st.st_ino)
+
+
+FileIds = tuple[tuple[Path, tuple[int, int]], ...]
+
+
+def _identify(path: Path, before: tuple[int, int] | None) -> FileIds:
+    """The files a commit goes to (the database and its WAL), as opened.
+
+    While SQLite holds them open their inodes cannot be reused, so a path that
+    still names the same (device, inode) names the very file being written.
+    """
+    now = _file_id(path)
+    if now is None or (before is not None and before != now):
+        raise LedgerError("ledger_gone", f"the ledger file {path} was replaced while opening")
+    ids = [(path, now)]
+    wal = path.with_name(path.name + "-wal")
+    wal_id = _file_id(wal)
+    if wal_id is not None:
+        ids.append((wal, wal_id))
+    return tuple(ids)
+
+
+_CHECKED: set[tuple[str, int, int]] = set()  # files this process has quick-checked
+_CHECKED_LOCK = threading.Lock()
+
+
+def _quick_check_once(conn: sqlite3.Connection, path: Path,
+                      ident: tuple[int, int] | None) -> None:
+    """`PRAGMA quick_check` the first time this process opens the file.
+
+    It reads the whole file (a quarter of a second for a million tickets), and
+    the sync engine opens the ledger every round: later damage shows as SQLite's
+    own CORRUPT error on the pages it touches.
+    """
+    key = None if ident is None else (str(path.resolve()), *ident)
+    with _CHECKED_LOCK:
+        if key is not None and key in _CHECKED:
+            return
+    _quick_check(conn, path)
+    if key is not None:
+        with _CHECKED_LOCK:
+            _CHECKED.add(key)
+
+
+def _quick_check(conn: sqlite3.Connection, path: Path) -> None:
+    """`PRAGMA quick_check`: a damaged file is refused before any scan is decided."""
+    problems = [str(r[0]) for r in conn.execute("PRAGMA quick_check(5)")]
+    if problems != ["ok"]:
+        raise _damaged(path, problems[0][:120])
+
+
+@functools.cache
+def _expected_schema(version: int) -> frozenset[tuple[str, str, str, str | None]]:
+    """sqlite_master as the migrations up to `version` make it (on a throw-away database)."""
+    scratch = sqlite3.connect(":memory:", isolation_level=None)
+    try:
+        migrate(scratch, MIGRATIONS[:version])
+        return _schema_rows(scratch)
+    finally:
+        scratch.close()
+
+
+def _schema_rows(conn: sqlite3.Connection) -> frozenset[tuple[str, str, str, str | None]]:
+    return frozenset(conn.execute("SELECT type, name, tbl_name, sql FROM sqlite_master"))
+
+
+def _check_schema(conn: sqlite3.Connection, path: Path) -> None:
+    """A table, index or trigger of the migrations that is missing or reads differently.
+
+    That is damaged schema text that still parses. Objects someone added are left alone.
+    """
+    version = schema_version(conn)
+    if not _expected_schema(version) <= _schema_rows(conn):
+        raise _damaged(path, "its schema is not the one GateScan writes")
+
+
+def _damaged(path: Path, detail: str) -> LedgerError:
+    """The error for a file found damaged at open, saying how to recover."""
+    return LedgerError(
+        "ledger_damaged", f"the ledger file {path} is damaged ({detail}): run `gatescan "
+        "recover` (see docs/operations.md, 'A damaged or lost ledger')")
+
+
+@contextmanager
+def _damaged_schema_text() -> Iterator[None]:
+    """SQLite's message about a damaged schema quotes the damaged bytes, which may not be UTF-8.
+
+    The stdlib then raises `UnicodeDecodeError` instead of `sqlite3.DatabaseError`:
+    inside the ledger's own open sequence that can only mean a damaged file.
+    """
+    try:
+        yield
+    except UnicodeDecodeError as exc:
+        raise LedgerError("corrupt", "its schema cannot be read") from exc

@@ -3,7 +3,8 @@
 Layout (JSON Lines, UTF-8; see docs/manifest-format.md):
 
     line 1     header  {"format": "gatescan-manifest", "version": 1, "sequence": N,
-                        "generated_at": T, "signer": KID, "policy": {...}, "keys": [...]}
+                        "generated_at": T, "signer": KID, "policy": {...}, "keys": [...],
+                        "withdrawn_keys": [...] (optional)}
     lines      records ["t", ticket_id, type_id, serial, seat|null]
                        ["r", ticket_id, serial|null, reason]        (revocation)
     last line  trailer {"end": true, "tickets": N, "revocations": M, "sig": HEX}
@@ -30,6 +31,7 @@ from scanner.verify.token import _verify, key_id
 FORMAT = "gatescan-manifest"
 VERSION = 1
 MANIFEST_DOMAIN = b"GATESCAN/v1/manifest"
+KEY_DOMAIN = b"GATESCAN/v1/key"  # a trusted key vouching for a new one (a feed `key` change)
 MAX_LINE = 64 * 1024
 MAX_HEADER = 4 * 1024 * 1024
 MAX_INT64 = 2**63 - 1  # everything numeric ends up in a SQLite INTEGER
@@ -63,6 +65,7 @@ class ManifestHeader:
     signer: bytes
     policy: EventPolicy
     keys: tuple[TrustedKey, ...]
+    withdrawn: tuple[TrustedKey, ...] = ()  # keys the signer says to stop trusting
 
     def signer_key(self) -> TrustedKey:
         """The key that signed this manifest (one of `keys`)."""
@@ -89,7 +92,8 @@ class ManifestWriter:
     """Writes a signed manifest to a binary file object (the issuer side)."""
 
     def __init__(self, out: IO[bytes], policy: EventPolicy, keys: list[bytes],
-                 signer: SigningKey, *, sequence: int, generated_at: int) -> None:
+                 signer: SigningKey, *, sequence: int, generated_at: int,
+                 withdrawn: list[bytes] | None = None) -> None:
         self._out = out
         self._signer = signer
         self._hash = hashlib.sha256()
@@ -107,6 +111,9 @@ class ManifestWriter:
             "policy": policy.to_dict(),
             "keys": [{"kid": key_id(k).hex(), "public_key": k.hex()} for k in keys],
         }
+        if withdrawn:
+            header["withdrawn_keys"] = [{"kid": key_id(k).hex(), "public_key": k.hex()}
+                                        for k in withdrawn]
         self._line(json.dumps(header, separators=(",", ":"), sort_keys=True))
 
     def _line(self, text: str) -> None:
@@ -130,6 +137,22 @@ class ManifestWriter:
         trailer = {"end": True, "tickets": self._tickets, "revocations": self._revocations,
                    "sig": sig.hex()}
         self._out.write(_trailer_line(trailer))
+
+
+def key_endorsement_message(event_id: int, public_key: bytes) -> bytes:
+    """What a trusted issuer key signs to introduce `public_key` for the event."""
+    return KEY_DOMAIN + event_id.to_bytes(8, "big") + public_key
+
+
+def endorse_key(signer: SigningKey, event_id: int, public_key: bytes) -> bytes:
+    """The endorsement (64-byte Ed25519 signature) of a new key by a trusted one."""
+    return signer.sign(key_endorsement_message(event_id, public_key)).signature
+
+
+def endorsed(trusted: list[bytes], event_id: int, public_key: bytes, signature: bytes) -> bool:
+    """Whether one of the `trusted` keys endorsed `public_key` for the event."""
+    message = key_endorsement_message(event_id, public_key)
+    return len(signature) == 64 and any(_verify(k, message, signature) for k in trusted)
 
 
 def _trailer_line(trailer: dict[str, Any]) -> bytes:
@@ -174,17 +197,29 @@ def _parse_header(line: bytes) -> ManifestHeader:
     raw_keys = data.get("keys")
     if not isinstance(raw_keys, list) or not raw_keys or len(raw_keys) > 64:
         raise ManifestError("bad_header", "keys must be a non-empty list")
+    keys = _key_list(raw_keys)
+    raw_withdrawn = data.get("withdrawn_keys", [])
+    if not isinstance(raw_withdrawn, list) or len(raw_withdrawn) > 64:
+        raise ManifestError("bad_header", "withdrawn_keys must be a list")
+    withdrawn = _key_list(raw_withdrawn)
+    header = ManifestHeader(seq, gen, _hex(data.get("signer"), 4, "signer"), policy, keys,
+                            withdrawn)
+    signer = header.signer_key()
+    if any(k.public_key == signer.public_key for k in withdrawn):
+        raise ManifestError("bad_header", "the signer cannot withdraw its own key")
+    return header
+
+
+def _key_list(raw: list[Any]) -> tuple[TrustedKey, ...]:
     keys = []
-    for k in raw_keys:
+    for k in raw:
         if not isinstance(k, dict):
             raise ManifestError("bad_header", "each key must be an object")
         public = _hex(k.get("public_key"), 32, "public_key")
         if _hex(k.get("kid"), 4, "kid") != key_id(public):
             raise ManifestError("bad_header", "key id does not match its public key")
         keys.append(TrustedKey(key_id(public), public))
-    header = ManifestHeader(seq, gen, _hex(data.get("signer"), 4, "signer"), policy, tuple(keys))
-    header.signer_key()
-    return header
+    return tuple(keys)
 
 
 # The writer's canonical ticket line: ASCII digits, `null` or a string without escapes.

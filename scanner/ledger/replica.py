@@ -21,6 +21,7 @@ from typing import Any
 
 from scanner.ledger import chain
 from scanner.ledger.errors import LedgerError
+from scanner.ledger.manifest import endorsed
 from scanner.verify.policy import EventPolicy, PolicyError
 from scanner.verify.token import TokenError, format_ticket_id, key_id, parse_ticket_id
 from scanner.verify.verdict import Outcome
@@ -167,6 +168,18 @@ def record_upload_results(conn: sqlite3.Connection, acknowledged: Iterable[str],
     return max(done, 0)
 
 
+def resend_after(conn: sqlite3.Connection, seq: int) -> int:
+    """Mark this gate's own acknowledged scans after log position `seq` unsent again.
+
+    For a server that lost them (restored from an older backup): they go in the
+    next push, and the server stores each scan id once, so resending one it still
+    has changes nothing.
+    """
+    return max(conn.execute(
+        "UPDATE scans SET uploaded = 0 WHERE uploaded = 1 AND source != 'remote' "
+        "AND ticket_id IS NOT NULL AND seq > ?", (seq,)).rowcount, 0)
+
+
 def retry_rejected(conn: sqlite3.Connection) -> int:
     """Put every rejected scan back in the upload queue; returns how many."""
     return conn.execute("DELETE FROM upload_results WHERE status = 'rejected'").rowcount
@@ -293,6 +306,15 @@ class _Page:
             raise ValueError("an Ed25519 public key has 32 bytes")
         if ch.get("kid") is not None and str(ch["kid"]).lower() != key_id(public).hex():
             raise ValueError("key id does not match the public key")
+        trusted = [bytes(k) for (k,) in self.conn.execute(
+            "SELECT public_key FROM keys WHERE event_id = ?", (self.event_id,))]
+        if public in trusted:
+            self.result.keys += 1
+            return
+        # Later keys only on the word of a key already trusted: a relay cannot add its own.
+        sig = bytes.fromhex(str(ch.get("endorsement") or ""))
+        if not endorsed(trusted, self.event_id, public, sig):
+            raise ValueError("a new key must be endorsed by a key this gate already trusts")
         self.conn.execute("INSERT OR IGNORE INTO keys (event_id, kid, public_key) VALUES (?, ?, ?)",
                           (self.event_id, key_id(public), public))
         self.result.keys += 1

@@ -35,7 +35,9 @@ LOCAL = "source != 'remote'"  # scans this gate recorded itself
 # Scans whose ticket id was proved by signatures (older logs hold ids read from forged codes).
 _UNVERIFIED = ", ".join(f"'{o.value}'" for o in sorted(UNVERIFIED))
 VERIFIED = f"outcome NOT IN ({_UNVERIFIED})"
-REFUSED = f"admit = 0 AND outcome != '{Outcome.REPEAT_READ.value}'"
+# Neither a repeat read nor a supervisor's undo is a refusal (an undo takes an admission back).
+REFUSED = (f"admit = 0 AND outcome NOT IN ('{Outcome.REPEAT_READ.value}', "
+           f"'{Outcome.ADMISSION_UNDONE.value}')")
 EXPORT_COLUMNS = ("seq", "scan_id", "device_time", "gate", "direction", "ticket_id", "serial",
                   "type", "outcome", "admit", "reason", "source", "uploaded", "device_id")
 
@@ -127,9 +129,16 @@ def _type_name(policy: EventPolicy | None, type_id: int | None) -> str | None:
     return ttype.name if ttype else str(type_id)
 
 
+_ADMITS = (Outcome.ADMITTED.value, Outcome.OVERRIDE_ADMITTED.value)
+_UNDONE = Outcome.ADMISSION_UNDONE.value
+
+
 def _counts(conn: sqlite3.Connection) -> tuple[int, int]:
-    admitted = conn.execute(f"SELECT count(*) FROM scans WHERE outcome = ? AND {LOCAL}",
-                            (Outcome.ADMITTED.value,)).fetchone()[0]
+    # An override counts as an admission; an undo takes one back (scanner.ledger.supervisor).
+    admitted = conn.execute(
+        f"SELECT count(*) FILTER (WHERE outcome IN (?, ?)) "
+        f"- count(*) FILTER (WHERE outcome = ?) FROM scans WHERE {LOCAL}",
+        (*_ADMITS, _UNDONE)).fetchone()[0]
     return int(admitted), replica.upload_counts(conn).pending
 
 
@@ -152,11 +161,11 @@ def gate_report(ledger: Ledger, now: float, *, hours: float = 3.0, recent: int =
             "ORDER BY count(*) DESC, outcome")]
         by_type = [(_type_name(policy, type_id) or "?", int(ok), int(bad))
                    for type_id, ok, bad in conn.execute(
-                       f"SELECT t.type_id, sum(s.outcome = '{Outcome.ADMITTED.value}'), "
+                       "SELECT t.type_id, sum(s.outcome IN (?, ?)) - sum(s.outcome = ?), "
                        f"sum(s.{REFUSED}) FROM scans s "
                        "LEFT JOIN tickets t ON t.ticket_id = s.ticket_id "
                        f"WHERE s.ticket_id IS NOT NULL AND s.{LOCAL} AND s.{VERIFIED} "
-                       "GROUP BY t.type_id ORDER BY t.type_id")]
+                       "GROUP BY t.type_id ORDER BY t.type_id", (*_ADMITS, _UNDONE))]
         buckets = _buckets(conn, now, hours)
         latest = [RecentScan(float(r[0]), str(r[1]), str(r[2]),
                              None if r[3] is None else format_ticket_id(int(r[3])),
@@ -179,9 +188,10 @@ def _buckets(conn: sqlite3.Connection, now: float, hours: float) -> list[Bucket]
     first = int((now - hours * 3600) // BUCKET_SECONDS)
     slots = {b: (0, 0) for b in range(first, int(now // BUCKET_SECONDS) + 1)}
     for bucket, ok, bad in conn.execute(
-            f"SELECT CAST(device_time / ? AS INTEGER), sum(outcome = ?), sum({REFUSED}) "
+            f"SELECT CAST(device_time / ? AS INTEGER), sum(outcome IN (?, ?)) - sum(outcome = ?), "
+            f"sum({REFUSED}) "
             f"FROM scans WHERE device_time >= ? AND {LOCAL} GROUP BY 1",
-            (BUCKET_SECONDS, Outcome.ADMITTED.value, first * BUCKET_SECONDS)):
+            (BUCKET_SECONDS, *_ADMITS, _UNDONE, first * BUCKET_SECONDS)):
         if bucket in slots:
             slots[bucket] = (int(ok), int(bad))
     return [Bucket(b * BUCKET_SECONDS, ok, bad) for b, (ok, bad) in sorted(slots.items())]
@@ -206,8 +216,8 @@ def _conflicts(conn: sqlite3.Connection, policy: EventPolicy | None,
     for scan_id, ticket_id, type_id, at, gate, outcome, reported in rows:
         others = tuple(OtherAdmission(float(t), str(g), str(d)) for t, g, d in conn.execute(
             "SELECT device_time, gate, device_id FROM scans WHERE ticket_id = ? "
-            "AND scan_id != ? AND outcome = ? ORDER BY device_time, seq",
-            (ticket_id, scan_id, Outcome.ADMITTED.value)))
+            "AND scan_id != ? AND outcome IN (?, ?) ORDER BY device_time, seq",
+            (ticket_id, scan_id, *_ADMITS)))
         found.append(Conflict(str(scan_id), format_ticket_id(int(ticket_id)),
                               _type_name(policy, type_id), float(at), str(gate), str(outcome),
                               float(reported), others))

@@ -48,6 +48,31 @@ class ManifestDownload:
 
 
 @dataclass(frozen=True, slots=True)
+class ServerView:
+    """What the server says about itself in a push or pull answer (server_stub/instance.py)."""
+
+    instance_id: str
+    head: int
+    chain_seq: int  # the highest place of this gate's scan log the server holds (0: none)
+
+    @classmethod
+    def parse(cls, raw: Any) -> ServerView | None:
+        """The `server` object of an answer; None if absent or not the protocol."""
+        if not isinstance(raw, dict):
+            return None
+        inst, head, chain = raw.get("instance_id"), raw.get("head"), raw.get("chain")
+        seq = chain.get("seq") if isinstance(chain, dict) else 0 if chain is None else None
+        if not isinstance(inst, str) or not 1 <= len(inst) <= 64 or not isinstance(head, int) \
+                or not isinstance(seq, int) or not _count(head) or not _count(seq):
+            return None
+        return cls(inst, head, seq)
+
+
+def _count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**63
+
+
+@dataclass(frozen=True, slots=True)
 class ChangesPage:
     """One page of the change feed."""
 
@@ -55,6 +80,7 @@ class ChangesPage:
     cursor: str
     more: bool
     server_time: float | None
+    server: ServerView | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +89,7 @@ class PushReply:
 
     results: list[Any]
     server_time: float | None
+    server: ServerView | None = None
 
 
 class SyncClient:
@@ -123,7 +150,8 @@ class SyncClient:
         if not isinstance(changes, list) or not isinstance(after, str) or \
                 not isinstance(more, bool) or not all(isinstance(c, dict) for c in changes):
             raise ServerFailed("bad_response", "the change feed answer is not the protocol")
-        return ChangesPage(changes, after, more, _float(body.get("server_time")))
+        return ChangesPage(changes, after, more, _float(body.get("server_time")),
+                           ServerView.parse(body.get("server")))
 
     def push(self, items: Sequence[dict[str, Any]]) -> PushReply:
         """Send one batch of scans; results are per item."""
@@ -131,7 +159,12 @@ class SyncClient:
         results = body.get("results")
         if not isinstance(results, list):
             raise ServerFailed("bad_response", "the push answer has no results")
-        return PushReply(results, _float(body.get("server_time")))
+        return PushReply(results, _float(body.get("server_time")),
+                         ServerView.parse(body.get("server")))
+
+    def report_rollback(self, report: dict[str, Any]) -> dict[str, Any]:
+        """Tell the server this gate found it behind what it had acknowledged."""
+        return self._json("POST", "/server-rollback", json=report)
 
     # -- plumbing ------------------------------------------------------------------------
 

@@ -37,6 +37,7 @@ class Credentials:
     gate: str | None = None
     event_name: str = ""
     enrolled_at: float | None = None
+    issuer_keys: tuple[str, ...] = ()  # fingerprints the first manifest must be signed with
 
     @staticmethod
     def path(data_dir: Path) -> Path:
@@ -58,7 +59,8 @@ class Credentials:
                        token=str(data["token"]), event_id=int(data["event_id"]),
                        gate=None if data.get("gate") is None else str(data["gate"]),
                        event_name=str(data.get("event_name") or ""),
-                       enrolled_at=data.get("enrolled_at"))
+                       enrolled_at=data.get("enrolled_at"),
+                       issuer_keys=tuple(str(k) for k in data.get("issuer_keys") or ()))
         except (ValueError, KeyError, TypeError):
             raise CredentialsError(f"{FILE_NAME} is damaged: enroll the gate again") from None
 

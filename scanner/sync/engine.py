@@ -20,7 +20,7 @@ import random
 import tempfile
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import httpx
@@ -30,7 +30,7 @@ from scanner.ledger.ledger import Ledger
 from scanner.ledger.manifest import ManifestError
 from scanner.ledger.replica import CURSOR_KEY, UnsentScan
 from scanner.settings import ScannerSettings
-from scanner.sync.client import SyncClient, make_http_client
+from scanner.sync.client import ServerView, SyncClient, make_http_client
 from scanner.sync.clock import CLOCK_KEY as CLOCK
 from scanner.sync.clock import GateClock
 from scanner.sync.credentials import Credentials, CredentialsError
@@ -41,6 +41,7 @@ from scanner.sync.errors import (
     ServerUnreachable,
     SyncError,
 )
+from scanner.sync.rollback import ROLLBACK, RollbackWatch, stored_rollback
 from scanner.sync.status import ClockState, SyncStatus
 
 log = logging.getLogger(__name__)
@@ -48,6 +49,7 @@ log = logging.getLogger(__name__)
 # sync_state keys (the ledger's small key/value store)
 ONLINE, OFFLINE_SINCE, LAST_SYNC, LAST_PULL = "online", "offline_since", "last_sync", "last_pull"
 LAST_ERROR, REVOKED_AT = "last_error", "device_revoked"
+LAST_ERROR_CODE = "last_error_code"  # the stable code of LAST_ERROR, for the UI to branch on
 BATCH_REFUSALS = frozenset({400, 413, 422})  # the server refused a whole batch as malformed
 
 
@@ -91,6 +93,7 @@ class SyncEngine:
         self._online = False
         self.last_report = RoundReport()
         self.crash_hook: Callable[[str], None] | None = None  # tests: simulate a crash
+        self._watch: RollbackWatch | None = None  # this round's view of the server
         self._restore_clock()
 
     # -- SyncService ---------------------------------------------------------------------
@@ -128,8 +131,10 @@ class SyncEngine:
             with Ledger(self.settings.ledger_path) as ledger:
                 counts = ledger.upload_counts()
                 state = {k: ledger.sync_state(k) for k in
-                         (ONLINE, OFFLINE_SINCE, LAST_SYNC, LAST_PULL, LAST_ERROR, REVOKED_AT)}
+                         (ONLINE, OFFLINE_SINCE, LAST_SYNC, LAST_PULL, LAST_ERROR, REVOKED_AT,
+                          LAST_ERROR_CODE)}
                 newest = ledger.newest_time_seen()
+                rollback = stored_rollback(ledger)
         except LedgerError as exc:
             return SyncStatus(enrolled=creds is not None, error=exc.message)
         return SyncStatus(
@@ -143,8 +148,12 @@ class SyncEngine:
             clock_state=self.clock.state(newest),
             device_revoked=state[REVOKED_AT] is not None,
             conflicts=counts.conflicts,
-            error=state[LAST_ERROR],
+            error=state[LAST_ERROR] or (None if rollback is None else str(rollback["message"])),
             rejected_uploads=counts.rejected,
+            server_rollback=rollback,
+            error_code=state[LAST_ERROR_CODE] if state[LAST_ERROR] else
+            None if rollback is None else "server_rollback",
+            pinned_keys=creds.issuer_keys if creds is not None else (),
         )
 
     # -- helpers for callers ----------------------------------------------------------------
@@ -179,6 +188,13 @@ class SyncEngine:
         with self._lock, Ledger(self.settings.ledger_path) as ledger:
             return ledger.retry_rejected()
 
+    def acknowledge_rollback(self) -> bool:
+        """Clear the 'server behind' warning (the operator dealt with it); False if none."""
+        with self._lock, Ledger(self.settings.ledger_path) as ledger:
+            found = ledger.sync_state(ROLLBACK) is not None
+            ledger.update_sync_state({ROLLBACK: None})
+        return found
+
     # -- one round ------------------------------------------------------------------------
 
     def _round(self) -> None:
@@ -197,9 +213,19 @@ class SyncEngine:
                 return
             api = SyncClient(self.http, creds.url, creds.token, on_time=self.clock.learn,
                              boot=self.clock.boot)
+            self._watch = watch = RollbackWatch(ledger, self.clock.now())
             try:
+                # Before pushing anything new: does the server still hold what it confirmed?
+                watch.saw(ServerView.parse(api.me().get("server")))
+                watch.check()
                 pushed = self._push(api, ledger)
                 report = self._pull(api, ledger, creds, pushed)
+                if watch.check():  # the server lost scans it had acknowledged: send them again
+                    again = self._push(api, ledger)
+                    report = replace(report, pushed=report.pushed + again.pushed,
+                                     rejected=report.rejected + again.rejected,
+                                     conflicts=report.conflicts + again.conflicts)
+                watch.settle(api)
             except DeviceRevoked:
                 self._revoked(ledger)
                 return
@@ -211,7 +237,7 @@ class SyncEngine:
                 return
             except ManifestError as exc:
                 self._failed(ledger, f"the server's manifest was refused ({exc.code}): "
-                                     f"{exc.message}")
+                                     f"{exc.message}", exc.code)
                 return
             except LedgerError as exc:
                 log.error("sync: ledger: %s", exc.message)
@@ -255,6 +281,8 @@ class SyncEngine:
             return tuple(x + y for x, y in zip(a, b, strict=True))
         if self.crash_hook is not None:
             self.crash_hook("pushed")
+        if self._watch is not None:
+            self._watch.saw(reply.server)
         acked, rejected, conflicts = _results(batch, reply.results)
         ledger.record_upload_results(acked, rejected, conflicts, at=reply.server_time)
         for scan_id, error in rejected:
@@ -280,8 +308,12 @@ class SyncEngine:
                 # its manifest. Applying changes twice is harmless.
                 log.warning("the server refused the cursor (%s): pulling the manifest again",
                             exc.code)
+                if exc.code == "cursor_ahead" and self._watch is not None:
+                    self._watch.cursor_ahead(cursor)
                 cursor, manifest, reset = self._pull_manifest(api, ledger, creds), True, True
                 continue
+            if self._watch is not None:
+                self._watch.saw(page.server)
             applied = ledger.apply_changes(creds.event_id, page.changes, page.cursor,
                                            server_time=page.server_time)
             if self.crash_hook is not None:
@@ -300,14 +332,21 @@ class SyncEngine:
             with os.fdopen(fd, "wb") as out:
                 download = api.download_manifest(out)
             loaded = ledger.loaded_event_id()
+            if self._watch is not None:
+                self._watch.manifest(download.sequence)
             try:
                 result = ledger.import_manifest(name, replace=loaded not in (None,
-                                                                              creds.event_id))
+                                                                              creds.event_id),
+                                                pinned=creds.issuer_keys)
                 log.info("pulled manifest %d: %d tickets", result.sequence, result.tickets)
+                if self._watch is not None:
+                    self._watch.manifest_loaded(download.sequence)
             except ManifestError as exc:
                 if exc.code != "older_manifest":
                     raise
                 # A newer manifest came from a file: the feed from this cursor catches up.
+                if self._watch is not None:
+                    self._watch.manifest_loaded(download.sequence)
                 log.info("kept the newer manifest already loaded; catching up from the feed")
         finally:
             os.unlink(name)
@@ -320,7 +359,7 @@ class SyncEngine:
         now = self.clock.now()
         self._failures, self._online, self.last_report = 0, True, report
         ledger.update_sync_state({ONLINE: "1", OFFLINE_SINCE: None, LAST_ERROR: None,
-                                  LAST_SYNC: repr(now), LAST_PULL: repr(now),
+                                  LAST_ERROR_CODE: None, LAST_SYNC: repr(now), LAST_PULL: repr(now),
                                   CLOCK: self.clock.dump()},
                                  time_seen=now if self.clock.synced else None)
         if report.pushed or report.pulled or report.rejected:
@@ -335,6 +374,7 @@ class SyncEngine:
         since = ledger.sync_state(OFFLINE_SINCE) or repr(self.clock.now())
         ledger.update_sync_state({ONLINE: "0", OFFLINE_SINCE: since,
                                   LAST_ERROR: f"offline: {exc.message}",
+                                  LAST_ERROR_CODE: exc.code,
                                   CLOCK: self.clock.dump()})
 
     def _refused(self, ledger: Ledger, exc: Refused) -> None:
@@ -346,12 +386,13 @@ class SyncEngine:
             message = "the server does not know this gate's token: enroll it again"
         log.error("sync refused (%s): %s", exc.code, message)
         ledger.update_sync_state({ONLINE: "1", OFFLINE_SINCE: None, LAST_ERROR: message,
+                                  LAST_ERROR_CODE: exc.code,
                                   CLOCK: self.clock.dump()})
 
-    def _failed(self, ledger: Ledger, message: str) -> None:
+    def _failed(self, ledger: Ledger, message: str, code: str | None = None) -> None:
         self._failures += 1
         try:
-            ledger.update_sync_state({LAST_ERROR: message})
+            ledger.update_sync_state({LAST_ERROR: message, LAST_ERROR_CODE: code})
         except LedgerError:
             log.error("sync: cannot record the failure either: %s", message)
 

@@ -12,7 +12,7 @@ import logging
 import re
 import time
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 import httpx
 
@@ -20,15 +20,18 @@ from scanner.ledger.errors import LedgerError
 from scanner.ledger.ledger import Ledger
 from scanner.ledger.replica import CURSOR_KEY
 from scanner.settings import ScannerSettings
+from scanner.sync import rollback
 from scanner.sync.client import SyncClient
 from scanner.sync.credentials import DEVICE_ID, Credentials, write_device_id
 from scanner.sync.engine import LAST_ERROR, REVOKED_AT, SyncEngine
 from scanner.sync.errors import EnrollError, Refused, ServerFailed, ServerUnreachable
 from scanner.sync.handshake import Handshake, parse_handshake
+from scanner.sync.status import PINNED_KEYS
 
 log = logging.getLogger(__name__)
 
 TOKEN = re.compile(r"gsd_[A-Za-z0-9_-]{16,200}")
+FINGERPRINT = re.compile(r"[0-9a-f]{64}")
 MESSAGES = {
     "code_unknown": "Unknown enrollment code: check that it was copied whole, or ask the "
                     "organizer for a new one.",
@@ -36,6 +39,23 @@ MESSAGES = {
     "code_expired": "This enrollment code has expired: ask the organizer for a new one.",
     "device_revoked": "This device was revoked by the organizer and cannot be enrolled again.",
 }
+
+
+def _pins(hs: Handshake, reply: dict[str, Any]) -> tuple[str, ...]:
+    """The key fingerprints the first manifest must be signed with.
+
+    The QR code's are what the organizer's screen showed: they win. Without them
+    (an older server), the enrollment answer's active keys.
+    """
+    if hs.keys:
+        return hs.keys
+    keys = reply.get("issuer_keys")
+    if not isinstance(keys, list):
+        return ()
+    return tuple(str(k["fingerprint"]).lower() for k in keys
+                 if isinstance(k, dict) and k.get("state") == "active"
+                 and isinstance(k.get("fingerprint"), str)
+                 and FINGERPRINT.fullmatch(str(k["fingerprint"]).lower()))
 
 
 class HandshakeLike(Protocol):
@@ -76,14 +96,19 @@ class GateEnroller:
     def enroll(self, handshake: HandshakeLike | str) -> Enrolled:
         """Enroll with a handshake (parsed, or its QR text), store the token, load the event."""
         hs = parse_handshake(handshake) if isinstance(handshake, str) else \
-            Handshake(str(handshake.url).rstrip("/"), str(handshake.code))
+            Handshake(str(handshake.url).rstrip("/"), str(handshake.code),
+                      tuple(getattr(handshake, "keys", ())))
         creds = self._exchange(hs)
         try:
             creds.save(self.settings.data_dir)
             write_device_id(self.settings.data_dir, creds.device_id)
             with Ledger(self.settings.ledger_path) as ledger:
-                # A fresh enrollment starts a fresh feed (and ends an earlier revocation).
-                ledger.update_sync_state({CURSOR_KEY: None, REVOKED_AT: None, LAST_ERROR: None})
+                # A fresh enrollment starts a fresh feed (and ends an earlier revocation); the
+                # server's checkpoint of this gate starts afresh too, after the log's end.
+                ledger.update_sync_state({CURSOR_KEY: None, REVOKED_AT: None, LAST_ERROR: None,
+                                          **dict.fromkeys(rollback.KEYS),
+                                          PINNED_KEYS: " ".join(creds.issuer_keys) or None,
+                                          rollback.CHAIN_FLOOR: str(ledger.log_head())})
         except OSError as exc:
             raise EnrollError("cannot_store", f"Enrolled, but the token cannot be stored in "
                               f"{self.settings.data_dir}: {exc.strerror}") from None
@@ -131,4 +156,4 @@ class GateEnroller:
             raise EnrollError("bad_response", "The server named no usable gate.")
         return Credentials(url=hs.url, device_id=device_id, token=token, event_id=event_id,
                            gate=gate, event_name=str(reply.get("event_name") or ""),
-                           enrolled_at=time.time())
+                           enrolled_at=time.time(), issuer_keys=_pins(hs, reply))

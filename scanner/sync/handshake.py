@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -11,6 +12,8 @@ from scanner.sync.errors import EnrollError
 HANDSHAKE_TYPE = "gatescan-enroll"
 KNOWN_VERSIONS = frozenset({1})
 MAX_CHARS = 2048
+MAX_KEYS = 8
+_FINGERPRINT = re.compile(r"[0-9a-f]{64}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,9 +22,10 @@ class Handshake:
 
     url: str
     code: str
+    keys: tuple[str, ...] = ()  # issuer key fingerprints to pin the first manifest to
 
     def __repr__(self) -> str:
-        return f"Handshake(url={self.url!r}, code=<hidden>)"
+        return f"Handshake(url={self.url!r}, code=<hidden>, keys={self.keys!r})"
 
 
 def parse_handshake(text: str) -> Handshake:
@@ -46,4 +50,9 @@ def parse_handshake(text: str) -> Handshake:
         raise EnrollError("bad_handshake", "The enrollment code has no usable server address.")
     if not isinstance(code, str) or not 4 <= len(code.strip()) <= 64:
         raise EnrollError("bad_handshake", "The enrollment code is damaged: ask for a new one.")
-    return Handshake(str(url).rstrip("/"), code.strip())
+    keys = data.get("keys", [])
+    if not isinstance(keys, list) or len(keys) > MAX_KEYS or not all(
+            isinstance(k, str) and _FINGERPRINT.fullmatch(k) for k in keys):
+        raise EnrollError("bad_handshake", "The enrollment code's key fingerprints are "
+                          "damaged: ask for a new one.")
+    return Handshake(str(url).rstrip("/"), code.strip(), tuple(keys))

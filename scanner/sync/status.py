@@ -11,6 +11,8 @@ from dataclasses import asdict, dataclass
 from enum import StrEnum
 from typing import Any, Protocol
 
+PINNED_KEYS = "pinned_keys"  # sync_state: enrollment's key fingerprints, for people to compare
+
 
 class ClockState(StrEnum):
     """How far the gate trusts its own clock (a Raspberry Pi has no RTC)."""
@@ -36,11 +38,16 @@ class SyncStatus:
     conflicts: int = 0
     error: str | None = None
     rejected_uploads: int = 0  # scans the server refused: kept in the log, not re-sent
+    # the server was found behind what it acknowledged (restored from a backup): details
+    server_rollback: dict[str, Any] | None = None
+    pinned_keys: tuple[str, ...] = ()  # issuer key fingerprints this gate was enrolled with
+    error_code: str | None = None  # stable code of `error` (e.g. signer_not_pinned)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (used by `gatescan status --json`)."""
         data = asdict(self)
         data["clock_state"] = self.clock_state.value
+        data["pinned_keys"] = list(self.pinned_keys)
         return data
 
 

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QApplication
 
 from scanner.camera.decoders import DEFAULT_BACKEND, Decoder, make_decoder
 from scanner.camera.frames import SourceState
+from scanner.camera.health import CameraHealth
 from scanner.camera.pipeline import PipelineSettings
 from scanner.ledger.ledger import Ledger
 from scanner.ledger.reports import GateReport
@@ -42,12 +43,14 @@ from scanner.ui.manager_view import ManagerView
 from scanner.ui.messages import MessageBridge
 from scanner.ui.options import UiOptions
 from scanner.ui.setup_screen import SetupChoice, SetupScreen
-from scanner.ui.sounds import SoundPlayer
+from scanner.ui.sounds import Alert, SoundPlayer
+from scanner.ui.supervisor import SupervisorActions
 from scanner.ui.sync_worker import SyncWorker
 from scanner.ui.threads import WorkerThread
 from scanner.ui.ui_settings import UiSettings
 from scanner.ui.wedge import KeyboardWedge
 from scanner.verify.token import TokenError, format_ticket_id, parse_ticket_id
+from scanner.verify.verdict import Outcome
 from scanner.verify.view import GateContext
 
 log = logging.getLogger(__name__)
@@ -108,6 +111,7 @@ class GateApp(QObject):
         self._pending_latency: float | None = None
         self._ready_announced = False
         self._camera_live = False
+        self._camera_health = CameraHealth.STARTING.value
         self._ledger_open = False
         self._translator = translations.install(QApplication.instance() or QApplication([]),
                                                 self.language)
@@ -137,7 +141,8 @@ class GateApp(QObject):
 
         gate = GateContext(self.gate_name or "Gate", "exit" if self.direction == "exit"
                            else "entry", self.settings.device_id())
-        self.ledger = LedgerWorker(deps.ledger_factory or open_ledger, gate, clock=deps.clock)
+        self.ledger = LedgerWorker(deps.ledger_factory or open_ledger, gate, clock=deps.clock,
+                                   undo_window=self.options.undo_window)
         self.ledger.opened.connect(self._ledger_opened)
         self.ledger.open_failed.connect(self._ledger_failed)
         self.ledger.scan_decided.connect(self._scan_decided)
@@ -159,6 +164,14 @@ class GateApp(QObject):
         self.counts_requested.connect(self.ledger.refresh_counts)
         self.info_requested.connect(self.ledger.reload_info)
         self._threads.append(WorkerThread(self.ledger, "gatescan-ledger"))
+        # The turnstile pulses for recorded admissions; supervisor actions (scanner/ui/supervisor).
+        self.supervisor = SupervisorActions(self.options.relay, self.messages, self)
+        self.ledger.scan_decided.connect(self.supervisor.scan_recorded)
+        self.ledger.action_recorded.connect(self.supervisor.action_recorded)
+        self.ledger.action_recorded.connect(self._action_recorded)
+        self.ledger.action_refused.connect(self.supervisor.action_refused)
+        self.supervisor.override_requested.connect(self.ledger.admit_anyway)
+        self.supervisor.undo_requested.connect(self.ledger.undo_admission)
 
         loop = self.options.loop
         self.camera = CameraWorker(
@@ -168,6 +181,7 @@ class GateApp(QObject):
         self.camera.frame_ready.connect(self._frame_ready)
         self.camera.code_decoded.connect(self._camera_decoded)
         self.camera.state_changed.connect(self._camera_state)
+        self.camera.camera_health_changed.connect(self._camera_health_changed)
         self.camera.fps_measured.connect(self._camera_fps)
         self.source_requested.connect(self.camera.open_source)
         self.preview_resized.connect(self.camera.set_preview_size)
@@ -205,6 +219,8 @@ class GateApp(QObject):
         gate.strip.set_counts(self.info.admitted, self.info.pending_uploads)
         gate.set_warning(self._warning_text())
         gate.set_event(self.info.event_name)
+        gate.set_camera_health(self._camera_health)
+        gate.strip.set_camera_health(self._camera_health)
         if self.options.demo:
             gate.badge.setText(self.tr("DEMO"))
         manager.set_sync(self.sync_status)
@@ -213,6 +229,7 @@ class GateApp(QObject):
         manager.switch_event_requested.connect(lambda path: self.import_requested.emit(path,
                                                                                        True))
         manager.setup_requested.connect(window.show_setup)
+        self.supervisor.attach(window)  # manager buttons, F4 "admit anyway" behind the PIN
         window.manager_opened.connect(self._manager_opened)
         window.screen_changed.connect(self._screen_changed)
         window.resize(self.options.width, self.options.height)
@@ -235,6 +252,7 @@ class GateApp(QObject):
         """Start the workers and show the window (full screen in kiosk mode)."""
         for thread in self._threads:
             thread.start()
+        self.supervisor.start()
         self.source_requested.emit(self.camera_spec)
         self.wedge.install(self._qapp())
         if self.options.kiosk:
@@ -252,6 +270,7 @@ class GateApp(QObject):
         ok = True
         for thread in reversed(self._threads):
             ok = thread.stop() and ok
+        self.supervisor.close()
         if self.options.kiosk:
             kiosk.leave_kiosk()
         return ok
@@ -306,6 +325,15 @@ class GateApp(QObject):
         if self.sync_status is not None and self.sync_status.online:
             self.sync_soon_requested.emit()  # push the scan up within moments, while online
 
+    def _action_recorded(self, result: ScanResult) -> None:
+        """A supervisor action is in the log: new counts; an override shows green at the gate."""
+        self._counts_changed(result.admitted, result.pending_uploads)
+        if result.verdict.outcome is Outcome.OVERRIDE_ADMITTED:
+            self.window.show_gate()
+            self._scan_decided(result)
+        elif self.window.current_screen() == "manager":
+            self.stats_requested.emit()
+
     def _scan_failed(self, failure: ScanFailure) -> None:
         self._pending_latency = failure.decoded_at
         self._show(reasons.describe_failure(failure.code, failure.message))
@@ -335,19 +363,30 @@ class GateApp(QObject):
 
     def _camera_state(self, state: str, detail: str) -> None:
         self.window.gate.strip.set_camera(state, detail)
-        messages = {
-            SourceState.OPENING.value: self.tr("Starting the camera…"),
-            SourceState.UNAVAILABLE.value: self.tr("Camera lost: plug it back in (retrying)"),
-            SourceState.FAILED.value: self.tr("Camera failed: {detail}").format(detail=detail),
-            SourceState.ENDED.value: self.tr("The video has ended"),
-        }
-        text = messages.get(state, "")
-        for preview in (self.window.gate.preview, self.setup.preview):
-            preview.set_message(text)
         if state == SourceState.UNAVAILABLE.value:
             log.warning("camera unavailable: %s", detail)
         self._camera_live = state == SourceState.LIVE.value
         self._check_ready()
+
+    def _camera_health_changed(self, health: str, detail: str) -> None:
+        """READY or CAMERA NOT WORKING, the strip, the preview's message; one alarm an outage."""
+        self._camera_health = health
+        gate = self.window.gate
+        gate.strip.set_camera_health(health, detail)
+        if gate.set_camera_health(health):
+            self.sound.play(Alert.CAMERA_DOWN)
+        messages = {
+            CameraHealth.STARTING.value: self.tr("Starting the camera…"),
+            CameraHealth.MISSING.value: self.tr("No camera found: check the cable"),
+            CameraHealth.LOST.value: self.tr("Camera lost: plug it back in (retrying)"),
+            CameraHealth.FROZEN.value: self.tr("The camera stopped sending pictures"),
+            CameraHealth.BLACK.value: self.tr("Camera picture black: lens covered?"),
+            CameraHealth.FAILED.value: self.tr("Camera failed: {detail}").format(detail=detail),
+            CameraHealth.ENDED.value: self.tr("The video has ended"),
+        }
+        text = messages.get(health, "")
+        for preview in (gate.preview, self.setup.preview):
+            preview.set_message(text)
 
     def _camera_fps(self, fps: float) -> None:
         self.window.gate.strip.set_fps(fps)
@@ -450,6 +489,12 @@ class GateApp(QObject):
         if status.clock_state is ClockState.UNSET:
             return self.tr("The gate clock is not set: tickets cannot be checked against the "
                            "time (amber CHECK). Connect to the server, or set the clock.")
+        if status.error_code == "signer_not_pinned":
+            return self.tr("The event data from the network is signed by a key this gate was "
+                           "not enrolled with: it was refused. Ask a manager.")
+        if status.server_rollback is not None:
+            return self.tr("The server has lost data (restored from an older backup?): this "
+                           "gate sent its scans again. Ask a manager.")
         return ""
 
     def _sync_failed(self, message: str) -> None:

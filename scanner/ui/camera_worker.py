@@ -17,6 +17,7 @@ from PySide6.QtGui import QImage
 
 from scanner.camera.decoders import Decoder, MissingDecoderLib
 from scanner.camera.frames import FrameSource, Image, SourceState, as_image
+from scanner.camera.health import CameraHealth
 from scanner.camera.pipeline import PipelineSettings, ScanPipeline
 
 log = logging.getLogger(__name__)
@@ -50,6 +51,7 @@ class CameraWorker(QObject):
     frame_ready = Signal(QImage)
     code_decoded = Signal(str, float)  # text, time.perf_counter() when decoded
     state_changed = Signal(str, str)  # SourceState value, detail for the operator
+    camera_health_changed = Signal(str, str)  # CameraHealth value, detail for the log
     fps_measured = Signal(float)
 
     def __init__(self, source_factory: SourceFactory, decoder_factory: DecoderFactory,
@@ -93,10 +95,11 @@ class CameraWorker(QObject):
         except (MissingDecoderLib, ValueError) as exc:
             log.error("camera source %r unusable: %s", spec, exc)
             self.state_changed.emit(SourceState.FAILED.value, str(exc))
+            self.camera_health_changed.emit(CameraHealth.FAILED.value, str(exc))
             return
         self._pipeline = ScanPipeline(source, self._decoder, self._settings,
                                       on_decoded=self._decoded, on_preview=self._preview,
-                                      on_state=self._state)
+                                      on_state=self._state, on_health=self._health)
         self._last_count, self._last_time = 0, time.monotonic()
         self._pipeline.start()
 
@@ -126,6 +129,9 @@ class CameraWorker(QObject):
 
     def _state(self, state: SourceState, detail: str) -> None:
         self.state_changed.emit(state.value, detail)
+
+    def _health(self, health: CameraHealth, detail: str) -> None:
+        self.camera_health_changed.emit(health.value, detail)
 
     def _report_fps(self) -> None:
         pipeline = self._pipeline

@@ -1,12 +1,14 @@
 """A demo "camera": a video of phones held up to the gate showing real rotating codes.
 
-Every kind of verdict appears within a minute: a valid ticket, the same ticket
-again moments later (a repeat read), a screenshot replayed after its rotation period (stale),
-a refunded ticket, the old phone of a transferred ticket, a ticket for another
-entrance, a forged code and something that is not a ticket. Codes are signed
-for the moment each frame will be played, so make the video just before
-playing it (`gatescan run --demo` does both); a sidecar JSON next to the video
-says which gate it was made for and when it starts.
+Every kind of verdict appears within a minute: a valid ticket, the same phone
+again a few seconds later (a repeat read), a ticket for another entrance, a
+ticket used here twenty minutes ago (already used), a screenshot replayed after
+its rotation period (stale), a refunded ticket, the old phone of a transferred
+ticket, a forged code, something that is not a ticket, and a dead phone whose
+ticket number staff type in but which is not on this gate's list (CHECK).
+Codes are signed for the moment each frame will be played, so make the video
+just before playing it (`gatescan run --demo` does both); a sidecar JSON next
+to the video says which gate it was made for and when it starts.
 
     python -m scanner.ui.demo_video --server-data ISSUER_DIR --out demo.mp4
 """
@@ -29,7 +31,9 @@ import numpy as np
 
 from scanner.camera import synth
 from scanner.camera.frames import Image, as_image
+from scanner.ledger.ledger import Ledger
 from scanner.verify.token import parse_ticket_id
+from scanner.verify.view import GateContext
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +43,9 @@ SIZE = (960, 540)
 PHONE_S = 2.6
 GAP_S = 1.6
 LEAD_S = 4.0
+REPEAT_GAP_S = 4.0
+USED_BEFORE_S = 20 * 60.0
+UNLISTED_NUMBER = "0000-0000-00c0-ffee"  # a ticket number no demo event has
 SIDE_SUFFIX = ".json"
 
 
@@ -61,6 +68,9 @@ class Scene:
     screenshot_age: float | None = None  # a screenshot taken this long before the start
     old: bool = False
     forged: bool = False
+    gap_before: float | None = None  # seconds of empty picture before it (default GAP_S)
+    typed: str | None = None  # a dead phone: staff type this ticket number (manual lookup)
+    used_before: float | None = None  # the ticket was admitted here this long before
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +81,7 @@ class Shown:
     expect: str
     start: float
     end: float
+    typed: str | None = None
 
 
 class WalletTokens:
@@ -134,12 +145,16 @@ def demo_scenes(report: dict[str, Any]) -> list[Scene]:
     vips = [t for t, kind in types.items() if kind == "vip" and t not in special.values()]
     earlies = [t for t, kind in types.items()
                if kind == "early_bird" and t not in special.values()]
-    if len(vips) < 2 or not earlies:
-        raise ValueError("the demo event needs at least 3 VIP and 2 early-bird tickets")
+    if len(vips) < 3 or not earlies:
+        raise ValueError("the demo event needs at least 4 VIP and 2 early-bird tickets")
     return [
         Scene("A VIP ticket", special["vip"], "admitted"),
+        # Past the camera's 3 s debounce, well inside the event's repeat window.
+        Scene("The same phone again a few seconds later", special["vip"], "repeat_read",
+              gap_before=REPEAT_GAP_S),
         Scene("An early-bird ticket at the VIP gate", earlies[0], "wrong_gate"),
-        Scene("The first VIP ticket again, moments later", special["vip"], "repeat_read"),
+        Scene("A VIP ticket admitted here twenty minutes ago", vips[2], "already_used",
+              used_before=USED_BEFORE_S),
         Scene("A screenshot taken two minutes ago", vips[0], "stale_code",
               screenshot_age=120.0),
         Scene("A refunded ticket", special["revoked"], "revoked"),
@@ -148,8 +163,21 @@ def demo_scenes(report: dict[str, Any]) -> list[Scene]:
         Scene("A forged code (one character changed)", vips[1], "bad_signature", forged=True),
         Scene("Something that is not a ticket", None, "malformed",
               fixed_text="https://example.org/coupon"),
+        Scene("A dead phone: staff type a ticket number that is not on the list", None,
+              "unknown_ticket_type", typed=UNLISTED_NUMBER),
         Scene("Another VIP ticket", vips[1], "admitted"),
     ]
+
+
+def record_earlier(ledger: Ledger, scenes: Sequence[Scene], tokens: TokenSource,
+                   start_at: float, gate: str = DEMO_GATE) -> None:
+    """Admit, in the gate's ledger, the tickets the scenes say were used earlier, as a
+    real scan at that time (so the demo's "already used" is a real one)."""
+    context = GateContext(gate, "entry", "demo-gate")
+    for scene in scenes:
+        if scene.used_before is not None and scene.ticket is not None:
+            at = start_at - scene.used_before
+            ledger.redeem(tokens.token(scene.ticket, at), at, context, source="camera")
 
 
 def _forge(text: str) -> str:
@@ -159,7 +187,10 @@ def _forge(text: str) -> str:
     return "".join(chars)
 
 
-def _text_at(scene: Scene, tokens: TokenSource, wall: float, start_at: float) -> str:
+def _text_at(scene: Scene, tokens: TokenSource, wall: float,
+             start_at: float) -> str | None:
+    if scene.typed is not None:
+        return None  # a dead phone shows nothing
     if scene.fixed_text is not None:
         return scene.fixed_text
     assert scene.ticket is not None
@@ -203,7 +234,8 @@ def write_video(path: Path, scenes: Sequence[Scene], tokens: TokenSource, start_
     n = 0
     try:
         for k, scene in enumerate(scenes):
-            for _ in range(int(gap_s * fps)):
+            gap = gap_s if scene.gap_before is None else scene.gap_before
+            for _ in range(int(gap * fps)):
                 writer.write(renderer.frame(None, n, k))
                 n += 1
             begin = n / fps
@@ -211,7 +243,7 @@ def write_video(path: Path, scenes: Sequence[Scene], tokens: TokenSource, start_
                 text = _text_at(scene, tokens, start_at + n / fps, start_at)
                 writer.write(renderer.frame(text, n, k))
                 n += 1
-            timeline.append(Shown(scene.label, scene.expect, begin, n / fps))
+            timeline.append(Shown(scene.label, scene.expect, begin, n / fps, scene.typed))
         for _ in range(int(gap_s * fps)):
             writer.write(renderer.frame(None, n, 0))
             n += 1
@@ -226,10 +258,14 @@ def sidecar_path(video: Path) -> Path:
 
 
 def make_demo_video(report: dict[str, Any], tokens: TokenSource, out: Path, *,
-                    lead_s: float = LEAD_S) -> dict[str, Any]:
-    """Write the demo video and its sidecar; returns the sidecar's content."""
+                    lead_s: float = LEAD_S, ledger: Path | None = None) -> dict[str, Any]:
+    """Write the demo video and its sidecar; returns the sidecar's content. With `ledger`
+    (the gate's), the admissions the scenes rely on are recorded there first."""
     start_at = time.time() + lead_s
     scenes = demo_scenes(report)
+    if ledger is not None:
+        with Ledger(ledger) as gate_ledger:
+            record_earlier(gate_ledger, scenes, tokens, start_at)
     shown = write_video(out, scenes, tokens, start_at)
     info = {"gate": DEMO_GATE, "start_at": start_at, "manifest": report["manifest"],
             "event_name": report["event_name"], "scenes": [asdict(s) for s in shown]}

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from scanner.camera.health import CameraHealth
 from scanner.ui import theme
 from scanner.ui.display import Tone, VerdictDisplay
 from scanner.ui.manual_lookup import ManualLookupPanel
@@ -41,6 +42,8 @@ class GateScreen(QWidget):
         super().__init__(parent)
         self.setObjectName("gate_screen")
         self._hold_ms = dict(HOLD_MS if hold_ms is None else hold_ms)
+        self.camera_down = False  # READY is replaced by CAMERA NOT WORKING while True
+        self._fitted_height = 0
         self.strip = StatusStrip(self)
         self.warning = QLabel(self)
         self.warning.setObjectName("warning_banner")
@@ -57,6 +60,7 @@ class GateScreen(QWidget):
         self.lookup = ManualLookupPanel(self)
         self.lookup.lookup_requested.connect(self.manual_requested)
         self.lookup.setFixedWidth(560)
+        self.lookup.setProperty("overlay", True)  # opened over the screen on purpose
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
@@ -101,7 +105,7 @@ class GateScreen(QWidget):
         self.last_label.setFont(theme.font(20))
         self.last_label.setStyleSheet(f"color: {theme.TEXT_DIM};")
         self.last_label.setWordWrap(True)
-        col = QVBoxLayout(side)
+        col = self._ready_col = QVBoxLayout(side)
         col.setContentsMargins(32, 32, 32, 32)
         col.setSpacing(18)
         col.addStretch(1)
@@ -109,7 +113,7 @@ class GateScreen(QWidget):
             col.addWidget(w)
         col.addStretch(2)
         col.addWidget(self.last_label)
-        row = QHBoxLayout(page)
+        row = self._ready_row = QHBoxLayout(page)
         row.setContentsMargins(20, 20, 20, 20)
         row.setSpacing(20)
         row.addWidget(self.preview, 62)
@@ -132,6 +136,7 @@ class GateScreen(QWidget):
         self.message = QLabel(bar)
         self.message.setObjectName("message")
         self.message.setFont(theme.font(18))
+        self.message.setWordWrap(True)
         self.badge = QLabel(bar)
         self.badge.setObjectName("badge")
         self.badge.setFont(theme.font(16, bold=True))
@@ -197,15 +202,65 @@ class GateScreen(QWidget):
         self.warning.setText(text)
         self.warning.setVisible(bool(text))
 
+    # -- camera health ------------------------------------------------------------------------
+    def set_camera_health(self, health: str) -> bool:
+        """READY, or CAMERA NOT WORKING while the camera is out; True if an outage just began.
+
+        Only the ready page changes: a verdict on screen stays until it times out,
+        and then the camera's state is what shows.
+        """
+        down = CameraHealth(health).is_outage
+        began = down and not self.camera_down
+        self.camera_down = down
+        if down:
+            self.ready_word.setText(self.tr("CAMERA NOT WORKING"))
+            self.ready_word.setStyleSheet(f"color: {theme.BAD};")
+            self.ready_hint.setText(self.tr("Use manual lookup (F2) or the handheld scanner"))
+        else:
+            self.ready_word.setText(self.tr("READY"))
+            self.ready_word.setStyleSheet(f"color: {theme.OK};")
+            self.ready_hint.setText(self.tr("Hold the ticket code up to the camera"))
+        self.ready_word.setWordWrap(down)
+        self._size_ready_word()
+        return began
+
+    def _size_ready_word(self) -> None:
+        """READY big; the longer CAMERA NOT WORKING smaller, wrapped, to fit the same panel."""
+        size = 44 if self.camera_down else 84
+        self.ready_word.setFont(theme.font(theme.scaled(size, self._fitted_height or 800),
+                                           bold=True))
+
     def open_lookup(self) -> None:
         """Show the manual lookup panel."""
         self.lookup.open_panel()
         self._place_lookup()
 
     def resizeEvent(self, event: QResizeEvent) -> None:
-        """Keep the lookup panel centred."""
+        """Scale the text with the window's height; keep the lookup panel centred."""
         super().resizeEvent(event)
+        self._fit(self.height())
         self._place_lookup()
+
+    def _fit(self, height: int) -> None:
+        if height == self._fitted_height:
+            return
+        self._fitted_height = height
+        px = theme.scaled
+        self.strip.set_text_size(px(16, height, least=13))
+        self.warning.setFont(theme.font(px(22, height, least=15), bold=True))
+        self._size_ready_word()
+        self.ready_hint.setFont(theme.font(px(30, height, least=17)))
+        self.event_label.setFont(theme.font(px(22, height, least=14)))
+        self.last_label.setFont(theme.font(px(20, height, least=13)))
+        self.message.setFont(theme.font(px(18, height, least=13)))
+        self.badge.setFont(theme.font(px(16, height, least=13), bold=True))
+        gap = px(20, height, least=10)
+        self._ready_row.setContentsMargins(gap, gap, gap, gap)
+        self._ready_row.setSpacing(gap)
+        pad = px(32, height, least=14)
+        self._ready_col.setContentsMargins(pad, pad, pad, pad)
+        self._ready_col.setSpacing(px(18, height, least=8))
+        self.lookup.setFixedWidth(min(px(560, height, least=400), self.width() - 2 * gap))
 
     def _place_lookup(self) -> None:
         self.lookup.adjustSize()

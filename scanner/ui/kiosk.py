@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QLockFile, Qt
+from PySide6.QtCore import QLockFile, QRect, Qt
 from PySide6.QtGui import QCursor
 from PySide6.QtWidgets import QApplication, QLayout, QWidget
 
@@ -34,9 +34,14 @@ def single_instance(data_dir: Path) -> QLockFile:
 
 
 def enter_kiosk(window: QWidget) -> None:
-    """Full screen, no decorations, no cursor.
+    """Full screen, no decorations, no cursor, under any session.
 
-    The screen's size wins over the screens' minimum sizes: a compositor that
+    `showFullScreen` only asks the window manager; X with no window manager (a bare
+    `xinit`, a kiosk Xorg) has nobody to ask, so the window also takes the screen's
+    geometry itself, and follows it when the screen changes (a display plugged in late).
+    Wayland compositors ignore the geometry and honour the full-screen request.
+
+    The screen's size also wins over the screens' minimum sizes: a compositor that
     configures a full-screen window smaller than that minimum (weston at the Pi
     display's 800x480) closes the connection of a client that draws it bigger.
     """
@@ -46,7 +51,19 @@ def enter_kiosk(window: QWidget) -> None:
         layout.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
         window.setMinimumSize(0, 0)
     QApplication.setOverrideCursor(QCursor(Qt.CursorShape.BlankCursor))
+    screen = window.screen() or QApplication.primaryScreen()
+    if screen is not None:
+        window.setGeometry(screen.geometry())
     window.showFullScreen()
+    if screen is None:
+        return
+    window.setGeometry(screen.geometry())
+
+    def fill(rect: QRect) -> None:
+        if window.isFullScreen():
+            window.setGeometry(rect)
+
+    screen.geometryChanged.connect(fill)
 
 
 def leave_kiosk() -> None:

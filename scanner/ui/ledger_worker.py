@@ -20,7 +20,9 @@ from scanner.ledger import reports
 from scanner.ledger.errors import LedgerError
 from scanner.ledger.ledger import Ledger, Redemption, Source
 from scanner.ledger.manifest import ManifestError
+from scanner.ledger.supervisor import DEFAULT_UNDO_WINDOW, SupervisorError
 from scanner.sync.clock import CLOCK_KEY, GateClock
+from scanner.sync.status import PINNED_KEYS
 from scanner.verify.token import TokenError, parse_ticket_id
 from scanner.verify.verdict import Outcome, Verdict
 from scanner.verify.view import Direction, GateContext
@@ -44,6 +46,7 @@ class LedgerInfo:
     pending_uploads: int = 0
     tz_minutes: int = 0
     generated_at: float | None = None
+    pinned_keys: tuple[str, ...] = ()  # issuer key fingerprints from enrollment, to compare
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,11 +85,14 @@ class LedgerWorker(QObject):
     manifest_failed = Signal(str)
     scans_exported = Signal(str, int)
     export_failed = Signal(str)
+    action_recorded = Signal(object)  # ScanResult of a supervisor action (override, undo)
+    action_refused = Signal(str, str)  # SupervisorError or LedgerError code, message
 
     def __init__(self, factory: LedgerFactory, gate: GateContext, *,
-                 clock: Clock = time.time) -> None:
+                 clock: Clock = time.time, undo_window: float = DEFAULT_UNDO_WINDOW) -> None:
         super().__init__()
         self._factory = factory
+        self._undo_window = undo_window
         self._gate = gate
         self._clock = clock
         self._offset = 0.0
@@ -127,7 +133,8 @@ class LedgerWorker(QObject):
             gates=tuple((g.name, g.zone) for g in policy.gates) if policy else (),
             tickets=int(status["tickets"]), admitted=admitted, pending_uploads=pending,
             tz_minutes=policy.tz_offset_minutes if policy else 0,
-            generated_at=float(generated) if generated is not None else None)
+            generated_at=float(generated) if generated is not None else None,
+            pinned_keys=tuple((self._ledger.sync_state(PINNED_KEYS) or "").split()))
 
     @Slot()
     def reload_info(self) -> None:
@@ -223,6 +230,37 @@ class LedgerWorker(QObject):
         self.scan_decided.emit(ScanResult(verdict, source, result.scan_id, decoded_at,
                                           admitted, pending, self._info.tz_minutes))
 
+    # -- supervisor actions (scanner.ledger.supervisor) ---------------------------------
+    @Slot(str, str)
+    def admit_anyway(self, scan_id: str, reason: str) -> None:
+        """Record "admit anyway" for this gate's latest scan, a refusal, with the reason."""
+        self._act(lambda ledger, now, gate: ledger.admit_anyway(
+            scan_id, reason, now, gate, window=self._undo_window))
+
+    @Slot(str, str)
+    def undo_admission(self, reason: str, scan_id: str) -> None:
+        """Record that the person of the latest admission (or of `scan_id`) did not go through."""
+        self._act(lambda ledger, now, gate: ledger.undo_admission(
+            reason, now, gate, scan_id=scan_id or None, window=self._undo_window))
+
+    def _act(self, action: Callable[[Ledger, float, GateContext], Redemption]) -> None:
+        if self._ledger is None:
+            self.action_refused.emit("not_open", "the ledger is not open")
+            return
+        now = self.now()
+        try:
+            result = action(self._ledger, now, self._context(now))
+            admitted, pending = reports.gate_counts(self._ledger)
+        except (SupervisorError, LedgerError) as exc:
+            log.warning("supervisor action refused (%s): %s", exc.code, exc.message)
+            self.action_refused.emit(exc.code, exc.message)
+            return
+        assert result.scan_id is not None
+        self._info = replace(self._info, admitted=admitted, pending_uploads=pending)
+        self.action_recorded.emit(ScanResult(result.verdict, "manual", result.scan_id,
+                                             time.perf_counter(), admitted, pending,
+                                             self._info.tz_minutes))
+
     # -- manager ----------------------------------------------------------------------
     @Slot()
     def refresh_counts(self) -> None:
@@ -256,7 +294,9 @@ class LedgerWorker(QObject):
             self.manifest_failed.emit("the ledger is not open")
             return
         try:
-            result = self._ledger.import_manifest(path, replace=replace_event)
+            # An enrolled gate pins a USB manifest to its enrollment's keys, as sync does.
+            result = self._ledger.import_manifest(path, replace=replace_event,
+                                                  pinned=self._info.pinned_keys)
             self._info = self._read_info()
         except ManifestError as exc:
             self.manifest_failed.emit(f"{exc.message} ({exc.code})")

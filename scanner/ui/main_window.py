@@ -8,8 +8,9 @@ from collections.abc import Callable
 
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QCloseEvent, QResizeEvent
-from PySide6.QtWidgets import QMainWindow, QMessageBox, QStackedWidget, QWidget
+from PySide6.QtWidgets import QLayout, QMainWindow, QMessageBox, QStackedWidget, QWidget
 
+from scanner.ui import theme
 from scanner.ui.gate_screen import GateScreen
 from scanner.ui.manager_view import ManagerView
 from scanner.ui.pin_panel import PinPanel
@@ -20,11 +21,21 @@ MAX_PIN_TRIES = 5
 LOCKOUT_S = 30.0
 
 
+class _Screens(QStackedWidget):
+    """The screens, one at a time. Reports no height-for-width: wrapped text in a hidden
+    screen must not make the window taller than the display (each screen fits or scrolls)."""
+
+    def hasHeightForWidth(self) -> bool:
+        """No: the window's height is the display's."""
+        return False
+
+
 class MainWindow(QMainWindow):
     """Hosts the screens; in kiosk mode it closes only after the manager PIN."""
 
     screen_changed = Signal(str)  # "setup", "gate" or "manager"
     manager_opened = Signal()
+    pin_confirmed = Signal(str)  # the purpose given to `request_pin`, once the PIN was right
 
     def __init__(self, gate: GateScreen, manager: ManagerView, *,
                  check_pin: Callable[[str], bool], kiosk: bool = False) -> None:
@@ -40,10 +51,16 @@ class MainWindow(QMainWindow):
         self._pin_purpose = ""
         self._failures = 0
         self._locked_until = 0.0
-        self.stack = QStackedWidget(self)
+        self.stack = _Screens(self)
         self.stack.addWidget(gate)
         self.stack.addWidget(manager)
         self.setCentralWidget(self.stack)
+        # The window is the display's size, never what the contents ask for: a minimum set
+        # from an earlier layout (before the text was scaled down) would keep it too tall
+        # for a 480 px panel. The screens fit themselves to it (tests/ui/test_screen_sizes).
+        layout = self.layout()
+        if layout is not None:
+            layout.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
         self.pin = PinPanel(self)
         self.pin.pin_entered.connect(self._pin_entered)
         self.pin.cancelled.connect(self._pin_cancelled)
@@ -95,6 +112,10 @@ class MainWindow(QMainWindow):
             self._confirm_exit()
             return
         self._ask("exit", self.tr("Manager PIN to close GateScan"))
+
+    def request_pin(self, purpose: str, prompt: str) -> None:
+        """Ask for the manager PIN; `pin_confirmed(purpose)` follows if it is right."""
+        self._ask(purpose, prompt)
 
     def _confirm_exit(self) -> None:
         """A window-modal question (not a blocking exec): Cancel is the default."""
@@ -148,18 +169,24 @@ class MainWindow(QMainWindow):
             self.show_manager()
         elif purpose == "exit":
             self.allow_close()
+        elif purpose:
+            self.pin_confirmed.emit(purpose)
 
     def _pin_cancelled(self) -> None:
         self._pin_purpose = ""
 
     def _place_pin(self) -> None:
+        self.pin.fit(self.width(), self.height())
         self.pin.adjustSize()
         self.pin.move((self.width() - self.pin.width()) // 2,
                       (self.height() - self.pin.height()) // 2)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
-        """Keep the PIN panel centred."""
+        """Scale buttons and fields with the window's height; keep the PIN panel centred."""
         super().resizeEvent(event)
+        style = theme.sized_style(self.height())
+        if style != self.styleSheet():
+            self.setStyleSheet(style)
         self._place_pin()
 
     def closeEvent(self, event: QCloseEvent) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
@@ -25,9 +26,14 @@ from scanner.ledger.reports import Conflict, GateReport
 from scanner.sync.status import SyncStatus
 from scanner.ui import theme
 from scanner.ui.chart import ScanChart
+from scanner.ui.flow_layout import FlowLayout
 from scanner.ui.paths import usb_dir
 from scanner.ui.reasons import outcome_label
+from scanner.ui.scrolling import scrolled
 from scanner.ui.status_strip import hhmm
+
+# Outcomes the "refused or checked" figure leaves out: admissions and the supervisor's actions.
+_NOT_REFUSED = frozenset({"admitted", "override_admitted", "admission_undone"})
 
 
 class _Figure(QFrame):
@@ -41,6 +47,7 @@ class _Figure(QFrame):
         self.value.setFont(theme.font(40, bold=True))
         label = QLabel(caption, self)
         label.setProperty("role", "dim")
+        label.setWordWrap(True)
         col = QVBoxLayout(self)
         col.setContentsMargins(18, 12, 18, 12)
         col.addWidget(self.value)
@@ -80,6 +87,8 @@ class ManagerView(QWidget):
     switch_event_requested = Signal(str)
     setup_requested = Signal()
     quit_requested = Signal()
+    override_requested = Signal()  # "admit anyway" for the latest refusal (scanner/ui/supervisor)
+    undo_requested = Signal()  # "undo last admission"
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -112,6 +121,9 @@ class ManagerView(QWidget):
         self.recent = _table(self, "recent", [self.tr("Time"), self.tr("Ticket"),
                                                   self.tr("Type"), self.tr("Outcome"),
                                               self.tr("Source")])
+        fit = QHeaderView.ResizeMode.ResizeToContents  # short columns: the words get the rest
+        for column in (0, 1, 4):
+            self.recent.horizontalHeader().setSectionResizeMode(column, fit)
         self.by_outcome = _table(self, "by_outcome", [self.tr("Outcome"), self.tr("Scans")])
         self.conflict_table = _table(self, "conflict_table", [
             self.tr("Ticket"), self.tr("Type"), self.tr("Here"), self.tr("Also admitted at")])
@@ -140,17 +152,31 @@ class ManagerView(QWidget):
                                          self.setup_requested.emit)
         self.quit_button = self._button(self.tr("Exit app"), "quit_button",
                                         self.quit_requested.emit)
-        actions = QHBoxLayout()
-        actions.addWidget(self.sync_label, 1)
-        for b in (self.export_button, self.sync_button, self.switch_button, self.setup_button,
-                  self.quit_button):
-            actions.addWidget(b)
+        self.override_button = self._button(self.tr("Admit last refusal anyway…"),
+                                            "override_button", self.override_requested.emit)
+        self.undo_button = self._button(self.tr("Undo last admission…"), "undo_button",
+                                        self.undo_requested.emit)
+        self.sync_label.setWordWrap(True)
+        actions = FlowLayout(spacing=10)
+        for b in (self.override_button, self.undo_button, self.export_button, self.sync_button,
+                  self.switch_button, self.setup_button, self.quit_button):
+            actions.add(b)
+        body = QWidget(self)
+        inner = QVBoxLayout(body)
+        inner.setContentsMargins(0, 0, 0, 0)
+        inner.setSpacing(12)
+        inner.addLayout(figures)
+        inner.addLayout(grid, 1)
+        inner.addWidget(self.sync_label)
+        for table in (self.by_type, self.recent, self.by_outcome, self.conflict_table):
+            table.setMinimumHeight(150)
+        # On a small display the figures and tables scroll; the way back and the actions
+        # stay on screen.
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(20, 16, 20, 16)
-        layout.setSpacing(12)
+        layout.setContentsMargins(20, 12, 20, 12)
+        layout.setSpacing(10)
         layout.addLayout(top)
-        layout.addLayout(figures)
-        layout.addLayout(grid, 1)
+        layout.addWidget(scrolled(body, self), 1)
         layout.addLayout(actions)
 
     def _button(self, text: str, name: str, slot: object) -> QPushButton:
@@ -169,6 +195,13 @@ class ManagerView(QWidget):
         col.addWidget(label)
         col.addWidget(body, 1)
         return box
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        """The big figures scale with the window's height."""
+        super().resizeEvent(event)
+        size = theme.scaled(40, self.height(), least=26)
+        for fig in (self.total, self.admitted, self.refused, self.pending, self.conflicts):
+            fig.value.setFont(theme.font(size, bold=True))
 
     def set_stats(self, stats: GateReport) -> None:
         """Show a fresh snapshot from the ledger."""

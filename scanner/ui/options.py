@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+
+from scanner.actuators.spec import RelaySettings
+from scanner.ledger.supervisor import DEFAULT_UNDO_WINDOW
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +27,8 @@ class UiOptions:
     width: int = 1280
     height: int = 800
     announce_ready: bool = False  # print "READY <seconds>" on stdout (the bench reads it)
+    relay: RelaySettings = field(default_factory=RelaySettings)  # turnstile (none by default)
+    undo_window: float = DEFAULT_UNDO_WINDOW  # seconds a supervisor may undo an admission
 
     def camera_spec(self, saved: str | None) -> str:
         """The source to open: --video, else --camera, else the saved camera, else 0."""

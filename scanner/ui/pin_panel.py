@@ -29,6 +29,7 @@ class PinPanel(QFrame):
         self.setObjectName("pin_panel")
         self.setProperty("role", "card")
         self.setFixedWidth(420)
+        self.setProperty("overlay", True)  # opened over the screen on purpose
         self.prompt = QLabel(self)
         self.prompt.setObjectName("pin_prompt")
         self.prompt.setProperty("role", "heading")
@@ -45,12 +46,14 @@ class PinPanel(QFrame):
         self.field.returnPressed.connect(self._submit)
         keys = QGridLayout()
         keys.setSpacing(8)
+        self._keys: list[QPushButton] = []
         for n, label in enumerate(["1", "2", "3", "4", "5", "6", "7", "8", "9", "⌫", "0", "✓"]):
             button = QPushButton(label, self)
             button.setMinimumHeight(64)
             button.setFont(theme.font(26, bold=True))
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             button.clicked.connect(lambda _=False, key=label: self._key(key))
+            self._keys.append(button)
             keys.addWidget(button, n // 3, n % 3)
         cancel = QPushButton(self.tr("Cancel"), self)
         cancel.setObjectName("pin_cancel")
@@ -67,6 +70,15 @@ class PinPanel(QFrame):
         row.addWidget(cancel)
         layout.addLayout(row)
         self.hide()
+
+    def fit(self, width: int, height: int) -> None:
+        """Size the panel and its keys for a window of `width` x `height` (keys never
+        under 48 px: a gloved finger)."""
+        self.setFixedWidth(min(theme.scaled(420, height, least=360), width - 24))
+        key = max(48, min(theme.scaled(64, height), (height - 250) // 4))
+        for button in self._keys:
+            button.setMinimumHeight(key)
+            button.setFont(theme.font(theme.scaled(26, height, least=20), bold=True))
 
     def ask(self, prompt: str) -> None:
         """Show the panel with `prompt`, empty and focused."""

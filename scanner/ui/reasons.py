@@ -40,6 +40,8 @@ def _headlines() -> dict[Outcome, str]:
         Outcome.WRONG_GATE: translate("Verdict", "Wrong entrance"),
         Outcome.CLOCK_UNSET: translate("Verdict", "Gate clock not set"),
         Outcome.MALFORMED: translate("Verdict", "Not a ticket code"),
+        Outcome.OVERRIDE_ADMITTED: translate("Verdict", "Admitted by a supervisor"),
+        Outcome.ADMISSION_UNDONE: translate("Verdict", "Admission undone"),
     }
 
 
@@ -66,6 +68,8 @@ def _explanations() -> dict[Outcome, str]:
         Outcome.WRONG_GATE: translate("Verdict", "This ticket is for another entrance"),
         Outcome.CLOCK_UNSET: translate("Verdict", "Sync with the server or set the time"),
         Outcome.MALFORMED: translate("Verdict", "Not a valid ticket code"),
+        Outcome.OVERRIDE_ADMITTED: translate("Verdict", "A supervisor admitted this ticket"),
+        Outcome.ADMISSION_UNDONE: translate("Verdict", "The person did not go through"),
     }
 
 
@@ -200,6 +204,10 @@ def describe_failure(code: str, message: str) -> VerdictDisplay:
         "read_only": translate("Verdict", "The ledger cannot be written"),
         "io_error": translate("Verdict", "Disk error while recording"),
         "corrupt": translate("Verdict", "The ledger file is damaged"),
+        "ledger_gone": translate("Verdict", "The ledger file was deleted or replaced: "
+                                            "restart the app, nothing is being recorded"),
+        "ledger_damaged": translate("Verdict", "The ledger file is damaged: run gatescan "
+                                               "recover (see the operations guide)"),
         "no_event": translate("Verdict", "No event loaded: import a manifest first"),
     }
     return VerdictDisplay(Tone.ERROR, level_word(Tone.ERROR),

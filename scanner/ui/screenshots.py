@@ -1,15 +1,18 @@
 """Screenshots of every verdict and of the manager view, for the docs.
 
 Runs the real app against a throw-away demo event (real issuer, real ledger,
-real tokens) with a still camera picture, and saves PNGs of the whole screen:
+real tokens) with a still camera picture, and saves PNGs of the whole window at
+each size (one folder per size), in each language:
 
-    xvfb-run -s "-screen 0 1280x800x24" python -m scanner.ui.screenshots docs/screenshots
+    QT_QPA_PLATFORM=offscreen python -m scanner.ui.screenshots docs/screenshots \
+        --size 800x480 --size 1920x1080 --lang en --lang zh_CN
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import subprocess
 import sys
 import tempfile
 import time
@@ -17,7 +20,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QEventLoop, QTimer
+from PySide6.QtCore import QEventLoop, QSize, QTimer
 from PySide6.QtWidgets import QApplication
 
 from scanner.camera import synth
@@ -83,8 +86,9 @@ def _prefill(gate_dir: Path, report: dict[str, object], tokens: demo_video.Token
             ledger.redeem(tokens.token(ticket, float(at)), float(at), context, source="camera")
 
 
-def take(out: Path, *, language: str = "en", base: Path | None = None) -> list[Path]:
-    """Write the screenshots into `out`; returns their paths."""
+def take(out: Path, *, language: str = "en", base: Path | None = None,
+         size: tuple[int, int] = (1280, 800)) -> list[Path]:
+    """Write the screenshots of a `size` window into `out`; returns their paths."""
     out.mkdir(parents=True, exist_ok=True)
     root = base or Path(tempfile.mkdtemp(prefix="gatescan-shots-"))
     issuer_dir, gate_dir = root / "issuer", root / "gate"
@@ -107,7 +111,8 @@ def take(out: Path, *, language: str = "en", base: Path | None = None) -> list[P
     clock = ShiftedClock()
     if QApplication.instance() is None:
         QApplication(sys.argv[:1])
-    options = UiOptions(kiosk=True, sound=False, language=language, camera="demo")
+    options = UiOptions(kiosk=False, sound=False, language=language, camera="demo",
+                        width=size[0], height=size[1])
     gate = GateApp(AppDeps(ScannerSettings.build(gate_dir), options, source_factory=camera,
                            clock=clock))
     shots: list[Path] = []
@@ -115,11 +120,10 @@ def take(out: Path, *, language: str = "en", base: Path | None = None) -> list[P
 
     def shot(name: str) -> None:
         _settle()
-        screen = QApplication.primaryScreen()
-        if QApplication.platformName() == "xcb" and screen is not None:
-            image = screen.grabWindow(0)
-        else:
-            image = gate.window.grab()
+        if gate.window.size() != QSize(*size):
+            raise RuntimeError(f"the window is {gate.window.width()}x{gate.window.height()}, "
+                               f"not {size[0]}x{size[1]}")
+        image = gate.window.grab()
         path = out / f"{name}{suffix}.png"
         image.save(str(path))
         shots.append(path)
@@ -147,6 +151,9 @@ def take(out: Path, *, language: str = "en", base: Path | None = None) -> list[P
         shot("ready")
         scan(tokens.token(special["vip"], clock()))
         shot("admit")
+        clock.offset += 1  # inside even a 3 s repeat window
+        scan(tokens.token(special["vip"], clock()))
+        shot("repeat-read")  # the same phone again at once: not a second admission
         clock.offset += 7 * 60
         scan(tokens.token(special["vip"], clock()))
         shot("refused-already-used")
@@ -165,9 +172,16 @@ def take(out: Path, *, language: str = "en", base: Path | None = None) -> list[P
         typed(lambda: gate.ledger.scan_failed.emit(ScanFailure(
             "disk_full", "the disk is full", "camera", time.perf_counter())))
         shot("not-recorded")
+        gate.window.gate.show_ready()
+        gate.window.request_manager()
+        gate.window.pin.field.setText("24")
+        shot("manager-pin")
+        gate.window.pin.hide()
         gate.window.show_manager()
         _wait(lambda: gate.window.manager.stats is not None)
         shot("manager")
+        gate.window.show_setup()
+        shot("setup")
     finally:
         gate.window.allow_close()
         gate.stop()
@@ -181,12 +195,34 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Command line: screenshots into a folder."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("out", type=Path)
-    parser.add_argument("--lang", default="en")
+    parser.add_argument("--lang", action="append", choices=["en", "zh_CN"],
+                        help="language (repeat for several; default en)")
+    parser.add_argument("--size", action="append", type=_size, metavar="WxH",
+                        help="window size (repeat for several; default 1280x800); each "
+                             "size's pictures go into a folder OUT/WxH")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    for path in take(args.out, language=args.lang):
-        print(path)
+    runs = [(size, language) for size in args.size or [(1280, 800)]
+            for language in args.lang or ["en"]]
+    if len(runs) == 1:
+        (width, height), language = runs[0]
+        for path in take(args.out / f"{width}x{height}", language=language,
+                         size=(width, height)):
+            print(path)
+        return 0
+    # One process per run: a language, once installed in a QApplication, stays.
+    for (width, height), language in runs:
+        subprocess.run([sys.executable, "-m", "scanner.ui.screenshots", str(args.out),
+                        "--size", f"{width}x{height}", "--lang", language], check=True)
     return 0
+
+
+def _size(text: str) -> tuple[int, int]:
+    try:
+        width, height = (int(n) for n in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not WIDTHxHEIGHT") from None
+    return width, height
 
 
 if __name__ == "__main__":

@@ -25,6 +25,7 @@ from scanner.ui.enrollment import HandshakeError, parse_handshake
 from scanner.ui.ledger_worker import LedgerInfo
 from scanner.ui.paths import usb_dir
 from scanner.ui.preview import CameraPreview
+from scanner.ui.scrolling import scrolled
 from scanner.ui.ui_settings import MIN_PIN_LENGTH
 
 LANGUAGE_NAMES = {"en": "English", "zh_CN": "简体中文"}
@@ -83,11 +84,14 @@ class SetupScreen(QWidget):
         bottom = QHBoxLayout()
         bottom.addWidget(self.error, 1)
         bottom.addWidget(self.start_button)
+        body = QWidget(self)
+        body.setLayout(columns)
+        columns.setContentsMargins(0, 0, 0, 0)
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(24, 20, 24, 20)
-        layout.setSpacing(14)
+        layout.setContentsMargins(24, 12, 24, 12)
+        layout.setSpacing(10)
         layout.addWidget(heading)
-        layout.addLayout(columns, 1)
+        layout.addWidget(scrolled(body, self), 1)  # the cards scroll on a small display
         layout.addLayout(bottom)
         self.set_info(self._info)
 
@@ -195,7 +199,11 @@ class SetupScreen(QWidget):
         """Show the loaded event and offer its gates."""
         self._info = info
         if info.event_name is None:
-            self.event_status.setText(self.tr("No event loaded yet."))
+            text = self.tr("No event loaded yet.")
+            if info.pinned_keys:  # for a person to compare with the organizer's screen
+                text += "\n" + self.tr("Issuer key to expect: {fingerprint}").format(
+                    fingerprint=" ".join(info.pinned_keys[0][i:i + 8] for i in range(0, 64, 8)))
+            self.event_status.setText(text)
         else:
             self.event_status.setText(self.tr("{event}: {tickets} tickets").format(
                 event=info.event_name, tickets=f"{info.tickets:,}"))

@@ -3,11 +3,14 @@
 PySide6-Essentials has no QtMultimedia, so sounds play through QSoundEffect when
 PySide6-Addons is installed, else through the system's player (`pw-play`,
 `paplay` or ALSA's `aplay`) started without waiting, else not at all (logged
-once, and shown in the manager's status).
+once, and shown in the manager's status). A player that fails (no sound card,
+no sound server) is silenced: its error output goes to one log line, not to the
+terminal or the journal once per verdict.
 """
 
 from __future__ import annotations
 
+import enum
 import logging
 import math
 import shutil
@@ -36,6 +39,18 @@ MELODIES: dict[Tone, list[tuple[float, float]]] = {
 }
 
 
+class Alert(enum.Enum):
+    """Sounds that are not verdicts: played once when a condition begins."""
+
+    CAMERA_DOWN = "camera_down"
+
+
+# Falling three-note alarm, unlike any verdict: the camera stopped working.
+ALERTS: dict[Alert, list[tuple[float, float]]] = {
+    Alert.CAMERA_DOWN: [(988, 0.14), (0, 0.05), (740, 0.14), (0, 0.05), (494, 0.3)],
+}
+
+
 def synthesize(notes: Sequence[tuple[float, float]], *, square: bool = False) -> bytes:
     """16-bit mono PCM of the notes, with short fades so nothing clicks."""
     frames = bytearray()
@@ -53,11 +68,13 @@ def synthesize(notes: Sequence[tuple[float, float]], *, square: bool = False) ->
     return bytes(frames)
 
 
-def write_sounds(folder: Path) -> dict[Tone, Path]:
-    """Write one WAV per tone into `folder` (skipped when already there); returns the paths."""
+def write_sounds(folder: Path) -> dict[Tone | Alert, Path]:
+    """Write one WAV per tone and alert into `folder` (skipped when already there)."""
     folder.mkdir(parents=True, exist_ok=True)
-    paths = {}
-    for tone, notes in MELODIES.items():
+    paths: dict[Tone | Alert, Path] = {}
+    sounds: list[tuple[Tone | Alert, list[tuple[float, float]]]] = [*MELODIES.items(),
+                                                                     *ALERTS.items()]
+    for tone, notes in sounds:
         path = folder / f"{tone.value}.wav"
         if not path.exists():
             tmp = path.with_suffix(".tmp")
@@ -74,21 +91,58 @@ def write_sounds(folder: Path) -> dict[Tone, Path]:
 Launcher = Callable[[str, list[str]], bool]
 
 
-def _start_detached(program: str, args: list[str]) -> bool:
-    ok, _pid = QProcess.startDetached(program, args)
-    return bool(ok)
+class _QuietLauncher:
+    """Starts the player without waiting; its output is kept, and the first failure is
+    logged in one line (a machine without a sound card fails every time)."""
+
+    def __init__(self) -> None:
+        self.running: set[QProcess] = set()
+        self.failed = False
+
+    def __call__(self, program: str, args: list[str]) -> bool:
+        process = QProcess()
+        process.setProgram(program)
+        process.setArguments(args)
+        process.setStandardOutputFile(QProcess.nullDevice())
+        process.finished.connect(lambda code, _status, p=process: self._done(p, code))
+        process.errorOccurred.connect(lambda error, p=process: self._error(p, error))
+        self.running.add(process)
+        process.start()
+        return True
+
+    def _done(self, process: QProcess, code: int) -> None:
+        if code != 0:
+            err = bytes(process.readAllStandardError().data()).decode("utf-8", "replace")
+            first = next((line for line in err.splitlines() if line.strip()), "")
+            self._fail(f"{process.program()} exited with {code}: {first.strip()}")
+        self._forget(process)
+
+    def _error(self, process: QProcess, error: QProcess.ProcessError) -> None:
+        if error is QProcess.ProcessError.FailedToStart:
+            self._fail(f"{process.program()} did not start")
+            self._forget(process)
+
+    def _fail(self, why: str) -> None:
+        if not self.failed:
+            self.failed = True
+            log.warning("no sound output (%s); verdict sounds stay off", why)
+
+    def _forget(self, process: QProcess) -> None:
+        self.running.discard(process)
+        process.deleteLater()
 
 
 class SoundPlayer:
     """Plays the tone's sound without blocking; `backend` says how (or 'none')."""
 
     def __init__(self, folder: Path, *, enabled: bool = True,
-                 launcher: Launcher = _start_detached,
+                 launcher: Launcher | None = None,
                  which: Callable[[str], str | None] = shutil.which,
                  try_qt: bool = True) -> None:
         self.paths = write_sounds(folder)
-        self._launcher = launcher
-        self._effects: dict[Tone, Any] = {}
+        self._quiet = _QuietLauncher()
+        self._launcher = launcher or self._quiet
+        self._effects: dict[Tone | Alert, Any] = {}
         self._command: tuple[str, ...] | None = None
         self.backend = "none"
         if not enabled:
@@ -117,13 +171,13 @@ class SoundPlayer:
             self._effects[tone] = effect
         return True
 
-    def play(self, tone: Tone) -> None:
-        """Start the tone's sound and return at once."""
+    def play(self, tone: Tone | Alert) -> None:
+        """Start the tone's (or alert's) sound and return at once."""
         effect = self._effects.get(tone)
         if effect is not None:
             effect.play()
             return
-        if self._command is not None:
+        if self._command is not None and not self._quiet.failed:
             program, *args = self._command
             if not self._launcher(program, [*args, str(self.paths[tone])]):
                 log.warning("sound player %s failed to start", program)

@@ -5,11 +5,13 @@ from __future__ import annotations
 import time
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QWidget
+from PySide6.QtWidgets import QFrame, QLabel, QWidget
 
 from scanner.camera.frames import SourceState
+from scanner.camera.health import CameraHealth
 from scanner.sync.status import ClockState, SyncStatus
 from scanner.ui import theme
+from scanner.ui.flow_layout import FlowLayout
 
 _STATE_COLORS = {"ok": theme.OK, "warn": theme.WARN, "bad": theme.BAD, "info": theme.TEXT}
 
@@ -59,16 +61,13 @@ class StatusStrip(QFrame):
         self.admitted = StatusChip("admitted", self)
         self.time = QLabel(self)
         self.time.setObjectName("time")
-        self.time.setFont(theme.font(22, bold=True))
-        self.gate.setFont(theme.font(18, bold=True))
-        row = QHBoxLayout(self)
-        row.setContentsMargins(14, 8, 14, 8)
-        row.setSpacing(16)
+        self.time.setProperty("flow_end", True)
+        self._row = FlowLayout(self)
         for chip in (self.gate, self.link, self.uploads, self.synced, self.clock, self.camera,
-                     self.admitted):
-            row.addWidget(chip)
-        row.addStretch(1)
-        row.addWidget(self.time)
+                     self.admitted, self.time):
+            self._row.add(chip)
+        self.set_text_size(16)
+        self._camera_health = CameraHealth.STARTING
         self._camera_state = SourceState.IDLE.value
         self._camera_detail = ""
         self._fps = 0.0
@@ -76,6 +75,18 @@ class StatusStrip(QFrame):
         self.set_counts(0, 0)
         self.set_camera(SourceState.IDLE.value, "")
         self.tick()
+
+    def set_text_size(self, px: int) -> None:
+        """Scale the strip: `px` is the fields' font size (the window picks it from its
+        height); fields that do not fit on one line wrap onto a second."""
+        for chip in (self.link, self.uploads, self.synced, self.clock, self.camera,
+                     self.admitted):
+            chip.setFont(theme.font(px))
+        self.gate.setFont(theme.font(px + 2, bold=True))
+        self.time.setFont(theme.font(px + 6, bold=True))
+        pad = max(6, px // 2)
+        self._row.setContentsMargins(pad + 6, pad // 2 + 2, pad + 6, pad // 2 + 2)
+        self._row.set_gap(px)
 
     def set_gate(self, gate: str, direction: str) -> None:
         """Gate name and direction."""
@@ -125,7 +136,26 @@ class StatusStrip(QFrame):
         self._fps = fps
         self._show_camera()
 
+    def set_camera_health(self, health: str, _detail: str = "") -> None:
+        """The camera's health (a `CameraHealth` value): an outage overrides the state."""
+        self._camera_health = CameraHealth(health)
+        self._show_camera()
+
+    def _camera_outage(self) -> str | None:
+        """The chip's text while the camera is out, else None."""
+        texts = {CameraHealth.MISSING: self.tr("No camera"),
+                 CameraHealth.LOST: self.tr("Camera lost: retrying"),
+                 CameraHealth.FROZEN: self.tr("Camera frozen"),
+                 CameraHealth.BLACK: self.tr("Camera picture black"),
+                 CameraHealth.ENDED: self.tr("Video ended"),
+                 CameraHealth.FAILED: self.tr("Camera failed")}
+        return texts.get(self._camera_health)
+
     def _show_camera(self) -> None:
+        outage = self._camera_outage()
+        if outage is not None:
+            self.camera.set(outage, "bad")
+            return
         state = self._camera_state
         if state == SourceState.LIVE.value:
             self.camera.set(self.tr("Camera {fps} fps").format(fps=f"{self._fps:.0f}"), "ok")

@@ -47,6 +47,38 @@ def font(pixel_size: int, *, bold: bool = False) -> QFont:
     return f
 
 
+DESIGN_HEIGHT = 800  # sizes in the code are for a 1280x800 window; others scale from it
+
+
+def scale_for(height: int) -> float:
+    """How much to scale the design sizes for a window `height` px tall (0.6 on the Pi's
+    480 px panel, 1.35 on a 1080 px monitor)."""
+    return max(0.6, min(1.35, height / DESIGN_HEIGHT))
+
+
+def scaled(pixel_size: int, height: int, *, least: int = 12) -> int:
+    """`pixel_size` (designed for 800 px of height) at a window `height` px tall."""
+    return max(least, round(pixel_size * scale_for(height)))
+
+
+def sized_style(height: int) -> str:
+    """The style sheet's text sizes for a window `height` px tall (the window sets it on
+    itself, over STYLE_SHEET): buttons and fields grow on a big monitor, and stay at least
+    48 px tall for a gloved finger on a small one."""
+    def px(size: int, least: int = 13) -> int:
+        return scaled(size, height, least=least)
+    return f"""
+QPushButton {{ font-size: {px(18, 15)}px; min-height: {max(34, px(34))}px; }}
+QLineEdit, QComboBox, QPlainTextEdit {{
+    font-size: {px(18, 15)}px; min-height: {max(30, px(30))}px; }}
+QLabel[role="heading"] {{ font-size: {px(26, 18)}px; }}
+QLabel[role="dim"] {{ font-size: {px(16)}px; }}
+QTableWidget {{ font-size: {px(15)}px; }}
+QHeaderView::section {{ font-size: {px(14, 12)}px; }}
+QRadioButton, QCheckBox {{ font-size: {px(18, 15)}px; }}
+"""
+
+
 def color(name: str) -> QColor:
     """A QColor from a theme colour string."""
     return QColor(name)
@@ -56,7 +88,7 @@ STYLE_SHEET = f"""
 QWidget {{ background: {BACKGROUND}; color: {TEXT}; }}
 QPushButton {{
     background: {SURFACE_HIGH}; color: {TEXT}; border: 1px solid #3a4756;
-    border-radius: 8px; padding: 10px 18px; font-size: 18px;
+    border-radius: 8px; padding: 6px 18px; font-size: 18px; min-height: 34px;
 }}
 QPushButton:hover {{ background: #32404e; }}
 QPushButton:pressed {{ background: #1d2731; }}
@@ -64,7 +96,7 @@ QPushButton:disabled {{ color: #5d6a77; }}
 QPushButton[primary="true"] {{ background: #1f6fd1; border-color: #1f6fd1; }}
 QLineEdit, QComboBox, QPlainTextEdit {{
     background: {SURFACE}; color: {TEXT}; border: 1px solid #3a4756; border-radius: 6px;
-    padding: 8px; font-size: 18px;
+    padding: 8px; font-size: 18px; min-height: 30px;
 }}
 QLabel[role="heading"] {{ font-size: 26px; font-weight: bold; }}
 QLabel[role="dim"] {{ color: {TEXT_DIM}; font-size: 16px; }}
@@ -76,5 +108,17 @@ QTableWidget {{
 QHeaderView::section {{
     background: {SURFACE_HIGH}; color: {TEXT_DIM}; border: none; padding: 6px; font-size: 14px;
 }}
-QRadioButton, QCheckBox {{ font-size: 18px; }}
+QScrollBar:vertical {{ background: {SURFACE}; width: 16px; border-radius: 8px; }}
+QScrollBar::handle:vertical {{ background: #3a4756; min-height: 48px; border-radius: 8px; }}
+QScrollBar::add-line:vertical, QScrollBar::sub-line:vertical {{ height: 0; }}
+QRadioButton, QCheckBox {{ font-size: 18px; min-height: 48px; min-width: 48px; }}
+QRadioButton::indicator, QCheckBox::indicator {{
+    width: 22px; height: 22px; border: 2px solid {TEXT_DIM}; background: {SURFACE};
+}}
+QRadioButton::indicator {{ border-radius: 13px; }}
+QCheckBox::indicator {{ border-radius: 5px; }}
+QRadioButton::indicator:checked, QCheckBox::indicator:checked {{
+    background: {ACCENT}; border-color: {ACCENT};
+}}
+QFrame[role="card"] QRadioButton, QFrame[role="card"] QCheckBox {{ background: transparent; }}
 """

@@ -51,12 +51,17 @@ class VerdictView(QWidget):
         text = QVBoxLayout()
         text.setSpacing(6)
         text.addStretch(1)
-        for label in (self.word, self.title, self.detail, self.reason):
+        for label in (self.word, self.title, self.detail, self.reason, self.source):
             text.addWidget(label)
         text.addStretch(1)
+        # The camera inset sits under the icon, beside the words: never over them.
+        side = QVBoxLayout()
+        side.addWidget(self.icon, 1)
+        side.addWidget(self.inset, 0, Qt.AlignmentFlag.AlignHCenter)
+        self._side = side
         row = QHBoxLayout(self)
         self._row = row
-        row.addWidget(self.icon, 4)
+        row.addLayout(side, 4)
         row.addLayout(text, 7)
         self.setAutoFillBackground(False)
 
@@ -101,17 +106,17 @@ class VerdictView(QWidget):
             return  # re-setting fonts re-lays out every label: skip it on each verdict
         self._fitted = (w, h, word_size)
         unit = min(h, int(w * 0.62))
-        margin = max(16, unit // 14)
-        self._row.setContentsMargins(margin, margin, margin, margin + 16)
+        margin = max(12, unit // 14)
+        self._row.setContentsMargins(margin, margin, margin, margin + 12)
         self._row.setSpacing(margin)
+        self._side.setSpacing(margin // 2)
         self.word.setFont(theme.font(int(unit * word_size), bold=True))
         self.title.setFont(theme.font(int(unit * 0.085), bold=True))
-        self.detail.setFont(theme.font(int(unit * 0.048)))
-        self.reason.setFont(theme.font(int(unit * 0.054), bold=True))
-        self.source.setFont(theme.font(int(unit * 0.035)))
-        self.source.adjustSize()
-        self.source.move(margin, h - margin - self.source.height())
-        self.inset.move(w - self.inset.width() - 16, 16)
+        self.detail.setFont(theme.font(max(13, int(unit * 0.048))))
+        self.reason.setFont(theme.font(max(14, int(unit * 0.054)), bold=True))
+        self.source.setFont(theme.font(max(12, int(unit * 0.035))))
+        inset_w = max(128, min(320, (w - 3 * margin) * 4 // 11, int(unit * 0.6)))
+        self.inset.setFixedSize(inset_w, inset_w * 9 // 16)
 
     def paintEvent(self, _event: QPaintEvent) -> None:
         """The tone's background and the countdown bar."""

@@ -43,6 +43,9 @@ class Outcome(StrEnum):
     WRONG_GATE = "wrong_gate"
     CLOCK_UNSET = "clock_unset"
     MALFORMED = "malformed"
+    # Supervisor actions (scanner.ledger.supervisor), never a verifier result:
+    OVERRIDE_ADMITTED = "override_admitted"  # "admit anyway" after a refusal, with a reason
+    ADMISSION_UNDONE = "admission_undone"  # the person did not go through: un-counts an entry
 
     @property
     def admits(self) -> bool:
@@ -52,7 +55,7 @@ class Outcome(StrEnum):
     @property
     def counts_as_movement(self) -> bool:
         """True if a scan with this outcome moved a person in or out (for later checks)."""
-        return self in (Outcome.ADMITTED, Outcome.EXIT_RECORDED)
+        return self in (Outcome.ADMITTED, Outcome.EXIT_RECORDED, Outcome.OVERRIDE_ADMITTED)
 
 
     @property
@@ -65,7 +68,7 @@ class Outcome(StrEnum):
 
 
 # A repeat read is not an admission: it opens nothing and counts nowhere.
-_ADMITTING = frozenset({Outcome.ADMITTED, Outcome.EXIT_RECORDED})
+_ADMITTING = frozenset({Outcome.ADMITTED, Outcome.EXIT_RECORDED, Outcome.OVERRIDE_ADMITTED})
 UNVERIFIED = frozenset({Outcome.MALFORMED, Outcome.BAD_SIGNATURE, Outcome.UNKNOWN_KEY,
                         Outcome.WRONG_EVENT})
 

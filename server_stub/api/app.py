@@ -17,10 +17,11 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import RedirectResponse
 
+from server_stub import redact
 from server_stub.api import models as m
 from server_stub.api.errors import error_responses, install_error_handlers
 from server_stub.api.limits import BodyLimit, ServerTime
-from server_stub.api.routes import dashboard, devices, events, reports, sync, tickets
+from server_stub.api.routes import dashboard, devices, events, reports, rollback, sync, tickets
 from server_stub.api.sync_models import ScanItem
 from server_stub.settings import ServerSettings, load_settings
 from server_stub.store import IssuerStore
@@ -53,6 +54,7 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
 def create_app(settings: ServerSettings, *, store: IssuerStore | None = None) -> FastAPI:
     """Build the app; opens (and migrates) the store unless one is given."""
     owned = store is None
+    redact.install()  # before uvicorn logs a request line: secrets never reach a handler
     the_store = IssuerStore.open(settings) if store is None else store
 
     @asynccontextmanager
@@ -67,7 +69,7 @@ def create_app(settings: ServerSettings, *, store: IssuerStore | None = None) ->
     app.state.settings = settings
     app.state.store = the_store
     install_error_handlers(app)
-    for module in (events, tickets, devices, reports, sync, dashboard, wallet):
+    for module in (events, tickets, devices, reports, sync, rollback, dashboard, wallet):
         app.include_router(module.router(), responses=error_responses(422))
 
     @app.get("/api/v1/health", response_model=m.HealthOut, tags=["health"])

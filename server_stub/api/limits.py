@@ -1,9 +1,18 @@
-"""ASGI middleware: request body size limits and the server's time on every response."""
+"""ASGI middleware: request body size limits and the server's time on every response; rate limits.
+
+`RateLimiter` is a token bucket per source address (IPv6 by /64 network),
+held in memory with a bounded number of sources: what stops one-time
+enrollment codes from being guessed at hundreds per second.
+"""
 
 from __future__ import annotations
 
+import ipaddress
 import json
+import math
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -106,3 +115,66 @@ class ServerTime:
             await send(message)
 
         await self.app(scope, receive, stamped)
+
+
+class RateLimiter:
+    """Token buckets by source: `burst` attempts at once, then one more every `every` seconds.
+
+    At most `max_sources` buckets are kept; the least recently used goes first
+    (an idle bucket refills, so forgetting it costs a source at most `burst`).
+    """
+
+    def __init__(self, burst: int, every: float, *, max_sources: int = 10_000,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.burst = burst
+        self.every = every
+        self.max_sources = max_sources
+        self._clock = clock
+        self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._buckets)
+
+    def take(self, source: str) -> float:
+        """Spend one attempt of `source`: 0.0 if allowed, else the seconds until one is."""
+        now = self._clock()
+        with self._lock:
+            tokens, at = self._buckets.pop(source, (float(self.burst), now))
+            tokens = min(float(self.burst), tokens + max(0.0, now - at) / self.every)
+            wait = 0.0
+            if tokens >= 1.0:
+                tokens -= 1.0
+            else:
+                wait = (1.0 - tokens) * self.every
+            self._buckets[source] = (tokens, now)
+            while len(self._buckets) > self.max_sources:
+                self._buckets.popitem(last=False)
+        return wait
+
+    def refund(self, source: str) -> None:
+        """Give back the attempt `take` spent (it succeeded: only failures should count)."""
+        with self._lock:
+            found = self._buckets.get(source)
+            if found is not None:
+                self._buckets[source] = (min(float(self.burst), found[0] + 1.0), found[1])
+
+
+def source_of(host: str | None) -> str:
+    """The rate-limit key of a client address: IPv4 as is, IPv6 by its /64 network."""
+    if not host:
+        return "?"
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return host[:100]
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return str(address.ipv4_mapped)
+    if address.version == 6:
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
+
+
+def retry_after(wait: float) -> str:
+    """A `Retry-After` value (whole seconds, at least 1) for a wait."""
+    return str(max(1, math.ceil(wait)))

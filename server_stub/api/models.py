@@ -228,6 +228,10 @@ class DeviceOut(BaseModel):
     chain_mismatch: ChainMismatchOut | None = Field(
         None, description="set when the gate's scan log was rewritten, cut short or replaced")
     chain_mismatches: int = Field(0, description="how many pushed scans disagreed")
+    server_rollback: dict[str, Any] | None = Field(
+        None, description="set when this gate found the server behind what it had "
+                          "acknowledged (restored from an older backup): the first report, "
+                          "`reports`, `last_at`, `resent` (docs/operations.md)")
 
 
 class DeviceOne(DeviceOut):
@@ -270,6 +274,8 @@ class CountsOut(BaseModel):
     by_gate: dict[str, dict[str, int]]
     by_type: dict[str, dict[str, int]]
     by_outcome: dict[str, int]
+    time_flagged: int = Field(0, description="scans whose device time is implausible "
+                              "(counted, but left out of the timeline)")
     server_time: float
 
 
@@ -288,10 +294,12 @@ class ScanOut(BaseModel):
     device_name: str | None
     source: str | None
     via: str
+    time_flag: Literal["early", "late"] | None = Field(
+        None, description="set when the device time is implausible (docs/sync-protocol.md)")
 
 
 class ConflictOut(BaseModel):
-    """A ticket admitted more often than its type allows, with every scan of it."""
+    """A ticket admitted more often than its type allows, with its first 100 scans."""
 
     ticket_id: str
     type_id: int | None
@@ -317,11 +325,15 @@ class TimelinePoint(BaseModel):
 
 
 class TimelineOut(BaseModel):
-    """Admitted entries per bucket (default five minutes) and gate."""
+    """Admitted entries per bucket (default five minutes) and gate: at most 400 buckets."""
 
     bucket: int
     gates: list[str]
     series: list[TimelinePoint]
+    start: int | None = Field(None, description="the first bucket's start (None: no entries)")
+    end: int | None = Field(None, description="the end of the last bucket")
+    clipped: int = Field(0, description="entries before `start` left out (the latest 400 "
+                         "buckets are shown)")
     server_time: float
 
 

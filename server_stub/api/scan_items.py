@@ -1,4 +1,10 @@
-"""Validating scan items one by one, so one bad item never rejects the rest of its batch."""
+"""Validating scan items one by one, so one bad item never rejects the rest of its batch.
+
+Besides its shape, an item must be in scope: for the pushing device's event,
+at the device's own gate (any gate of the event plan if it has none), never
+a gate the plan does not list. A refusal carries a stable reason code
+(`REASONS`) and a message; it rejects only its item.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +14,22 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
+from scanner.verify.policy import EventPolicy
 from server_stub.api.sync_models import ImportItem, ScanItem
 from server_stub.ingest import REJECTED, ItemResult, ScanIn
 
 MAX_LINE = 64 * 1024
+INVALID = "invalid"
+WRONG_EVENT = "wrong_event"
+WRONG_GATE = "wrong_gate"
+UNKNOWN_GATE = "unknown_gate"
+UNKNOWN_DEVICE = "unknown_device"
+REASONS = (INVALID, WRONG_EVENT, WRONG_GATE, UNKNOWN_GATE, UNKNOWN_DEVICE)
+
+
+def refusal(scan_id: str | None, code: str, message: str) -> ItemResult:
+    """A rejected item with its reason code and a message for people."""
+    return ItemResult(scan_id, REJECTED, error=message, code=code)
 
 
 class ItemChecker:
@@ -21,9 +39,14 @@ class ItemChecker:
         self._push = TypeAdapter(ScanItem)
         self._import = TypeAdapter(ImportItem)
 
-    def check(self, raw: Any, *, event_id: int, device_id: str | None,
+    def check(self, raw: Any, *, policy: EventPolicy, device_id: str | None,
+              device_gate: str | None = None,
               known_devices: set[str] | None = None) -> ScanIn | ItemResult:
-        """One item: a push item when `known_devices` is None, else an import line."""
+        """One item: a push item when `known_devices` is None, else an import line.
+
+        `device_gate`: the pushing device's gate (None: unassigned, or an import).
+        """
+        event_id = policy.event_id
         scan_id = raw.get("scan_id") if isinstance(raw, dict) else None
         scan_id = scan_id if isinstance(scan_id, str) and len(scan_id) == 32 else None
         adapter = self._push if known_devices is None else self._import
@@ -32,19 +55,36 @@ class ItemChecker:
         except ValidationError as exc:
             err = exc.errors()[0]
             where = ".".join(str(p) for p in err.get("loc", ())) or "item"
-            return ItemResult(scan_id, REJECTED, error=f"{where}: {err.get('msg', 'invalid')}")
+            return refusal(scan_id, INVALID, f"{where}: {err.get('msg', 'invalid')}")
         if item.event_id is not None and item.event_id != event_id:
-            return ItemResult(scan_id, REJECTED, error=f"scan is for event {item.event_id}, "
-                              f"not {event_id}")
+            return refusal(scan_id, WRONG_EVENT, f"scan is for event {item.event_id}, "
+                           f"not {event_id}")
         if isinstance(item, ImportItem) and item.device_id is not None:
             if known_devices is not None and item.device_id not in known_devices:
-                return ItemResult(scan_id, REJECTED,
-                                  error=f"event {event_id} has no device {item.device_id}")
+                return refusal(scan_id, UNKNOWN_DEVICE,
+                               f"event {event_id} has no device {item.device_id}")
             device_id = item.device_id
+        gate = _gate(policy, item.gate, device_gate)
+        if isinstance(gate, tuple):
+            return refusal(scan_id, *gate)
         # The pattern already proved 16 hex digits below 2**63.
-        return ScanIn(item.scan_id, int(item.ticket_id, 16), item.serial, item.gate,
+        return ScanIn(item.scan_id, int(item.ticket_id, 16), item.serial, gate,
                       item.direction, item.outcome.value, item.device_time, item.source,
                       item.reason, device_id, item.seq, item.hash)
+
+
+def _gate(policy: EventPolicy, named: str, device_gate: str | None) -> str | tuple[str, str]:
+    """The event's spelling of the scan's gate, or (reason code, message)."""
+    found = policy.gate(named)
+    if device_gate is not None:
+        if named.casefold() != device_gate.casefold():
+            return WRONG_GATE, f"this device scans at {device_gate!r}, not {named[:100]!r}"
+        return found.name if found is not None else device_gate
+    if found is not None:
+        return found.name
+    if policy.gates:
+        return UNKNOWN_GATE, f"event {policy.event_id} has no gate {named[:100]!r}"
+    return named  # an event plan without gates: any gate name
 
 
 def jsonl_items(body: bytes) -> Iterator[tuple[int, Any, str | None]]:

@@ -66,6 +66,9 @@ class MeOut(BaseModel):
     name: str
     gate: str | None
     status: Literal["active"]
+    server: dict[str, Any] | None = Field(
+        None, description="`instance_id`, feed `head`, and `chain` (the highest place of this "
+                          "gate's scan log the server holds): see docs/sync-protocol.md")
     server_time: float
 
 
@@ -118,6 +121,9 @@ class ItemResultOut(BaseModel):
     status: Literal["stored", "duplicate", "rejected"]
     conflict: bool
     error: str | None
+    code: Literal["invalid", "wrong_event", "wrong_gate", "unknown_gate",
+                  "unknown_device"] | None = Field(
+        None, description="why a rejected item was refused (docs/sync-protocol.md)")
 
 
 class PushOut(BaseModel):

@@ -16,7 +16,7 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
@@ -40,16 +40,19 @@ def redacted(url: str | URL) -> str:
 class Database:
     """The issuer database: an engine plus `read()` and `write()` transactions."""
 
-    def __init__(self, url: str, *, pool_size: int = 8) -> None:
+    def __init__(self, url: str, *, pool_size: int = 8,
+                 creator: Callable[[], Any] | None = None) -> None:
+        """`creator` (SQLite only) makes the DB-API connections: the power-cut tests' seam."""
         self.url = make_url(url)
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
         self._write_lock: AbstractContextManager[Any] = (
             threading.Lock() if self.is_sqlite else nullcontext())
         if self.is_sqlite:
             self._prepare_sqlite_file()
+            extra: dict[str, Any] = {} if creator is None else {"creator": creator}
             self.engine = create_engine(
                 self.url, pool_size=pool_size, max_overflow=pool_size,
-                connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_S})
+                connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_S}, **extra)
             event.listen(self.engine, "connect", _sqlite_connect)
             event.listen(self.engine, "begin", _sqlite_begin)
         else:

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import json
 import logging
+import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from sqlalchemy import Connection, func, insert, inspect, select, text, update
 
@@ -93,7 +95,66 @@ def _v4(conn: Connection) -> None:
                 index.create(conn, checkfirst=True)
 
 
-MIGRATIONS: list[Migration] = [_v1, _v2, _v3, _v4]
+def _v5(conn: Connection) -> None:
+    """Scans keyed by (device, scan id), not scan id alone; `time_flag` on scans.
+
+    SQLite cannot change a primary key in place, so the table is rebuilt (its
+    documented rename-create-copy-drop procedure); PostgreSQL swaps the
+    constraints. A database created at this version already has the new shape.
+    """
+    seen = inspect(conn)
+    if seen.get_pk_constraint("scans")["constrained_columns"] != ["seq"]:
+        if conn.dialect.name == "sqlite":
+            _rebuild_scans(conn, [c["name"] for c in seen.get_columns("scans")])
+        else:
+            _rekey_scans_pg(conn, seen)
+    if "time_flag" not in {c["name"] for c in inspect(conn).get_columns("scans")}:
+        kind = s.scans.c.time_flag.type.compile(dialect=conn.dialect)
+        conn.execute(text(f"ALTER TABLE scans ADD COLUMN time_flag {kind}"))
+    for index in s.scans.indexes:
+        index.create(conn, checkfirst=True)
+
+
+def _rebuild_scans(conn: Connection, old_columns: list[str]) -> None:
+    conn.execute(text("ALTER TABLE scans RENAME TO scans_v4"))
+    for index in s.scans.indexes:  # the old table keeps its index names: free them
+        conn.execute(text(f"DROP INDEX IF EXISTS {index.name}"))
+    s.scans.create(conn)
+    names = ", ".join(c for c in old_columns if c in s.scans.c)
+    conn.execute(text(f"INSERT INTO scans ({names}) SELECT {names} FROM scans_v4"))
+    conn.execute(text("DROP TABLE scans_v4"))
+
+
+def _rekey_scans_pg(conn: Connection, seen: Any) -> None:
+    pk = seen.get_pk_constraint("scans")["name"]
+    conn.execute(text(f'ALTER TABLE scans DROP CONSTRAINT "{pk}"'))
+    for unique in seen.get_unique_constraints("scans"):
+        if unique["column_names"] == ["seq"]:
+            conn.execute(text(f'ALTER TABLE scans DROP CONSTRAINT "{unique["name"]}"'))
+    conn.execute(text("ALTER TABLE scans ADD PRIMARY KEY (seq)"))
+
+
+def _v6(conn: Connection) -> None:
+    """The server's instance id (made once, with the store); the devices' rollback flag."""
+    _add_missing_columns(conn, s.V6_COLUMNS)
+    s.server_instance.create(conn, checkfirst=True)
+    if conn.execute(select(s.server_instance.c.id)).first() is None:
+        conn.execute(insert(s.server_instance).values(id=1, instance_id=secrets.token_hex(16),
+                                                      created_at=time.time()))
+
+
+def _add_missing_columns(conn: Connection, columns: Mapping[str, tuple[str, ...]]) -> None:
+    seen = inspect(conn)
+    for name, wanted in columns.items():
+        table = s.metadata.tables[name]
+        have = {c["name"] for c in seen.get_columns(name)}
+        for column in wanted:
+            if column not in have:
+                kind = table.c[column].type.compile(dialect=conn.dialect)
+                conn.execute(text(f"ALTER TABLE {name} ADD COLUMN {column} {kind}"))
+
+
+MIGRATIONS: list[Migration] = [_v1, _v2, _v3, _v4, _v5, _v6]
 
 
 def current_version(conn: Connection) -> int:

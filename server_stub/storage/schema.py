@@ -5,7 +5,10 @@ transfers, the change counter); version 2 adds the sync server's tables: the
 change log, scans, conflicts, devices, enrollment codes, admin tokens and
 dashboard sessions, and the manifest cache; version 3 the wallet's one-time
 claim links; version 4 the gates' hash-chain checkpoints (columns on `scans`
-and `devices`) and an index of conflict changes. See `migrations.py`.
+and `devices`) and an index of conflict changes; version 5 keys scans by
+(device, scan id) instead of scan id alone and flags implausible device
+times (`scans.time_flag`); version 6 the server's instance id and the
+devices' `server_rollback` flag. See `migrations.py`.
 
 Tables are created from these definitions, so a fresh database gets later
 columns in the step that creates the table; the step that adds them to an
@@ -127,8 +130,10 @@ conflict_changes = Index("idx_changes_conflicts",
 
 scans = Table(
     "scans", metadata,
-    Column("scan_id", String(32), primary_key=True),
-    Column("seq", BigInteger, nullable=False, unique=True),
+    # v5: a scan is one device's (`device_id`, `scan_id`); `seq` numbers every stored scan
+    # (on SQLite the rowid itself: the table is stored in feed order, with no extra index).
+    Column("seq", BigId, primary_key=True, autoincrement=False),
+    Column("scan_id", String(32), nullable=False),
     Column("event_id", BigInteger, nullable=False),
     Column("ticket_id", BigInteger, nullable=False),
     Column("serial", Integer, nullable=False),
@@ -145,10 +150,17 @@ scans = Table(
     # v4: the scan's place in its gate's hash chain, as the gate sent it (NULL: not sent).
     Column("chain_seq", BigInteger),
     Column("chain_hash", String(64)),
+    # v5: NULL, or why the device time is outside the plausible window (`server_stub.timecheck`).
+    Column("time_flag", String(8)),
     Index("idx_scans_event_seq", "event_id", "seq"),
     Index("idx_scans_event_ticket", "event_id", "ticket_id"),
     Index("idx_scans_device_chain", "device_id", "chain_seq"),
 )
+# v5: idempotency per device (a device has one event). Lines of an import naming no device
+# (NULL) are told apart by ingest, whose write transactions are serialized: an expression
+# index on COALESCE would say the same but cannot be reflected on SQLite.
+scan_key = Index("uq_scans_scan_device", scans.c.scan_id, scans.c.device_id, scans.c.event_id,
+                 unique=True)
 
 conflicts = Table(
     "conflicts", metadata,
@@ -179,6 +191,9 @@ devices = Table(
     Column("chain_at", Float(53)),
     Column("chain_mismatch", Text),
     Column("chain_mismatches", Integer),
+    # v6: the first time this gate found the server behind what it had acknowledged
+    # (restored from an older backup), as JSON, and how many times since.
+    Column("server_rollback", Text),
     UniqueConstraint("event_id", "name", name="uq_devices_event_name"),
 )
 
@@ -242,3 +257,15 @@ V4_COLUMNS = {"scans": ("chain_seq", "chain_hash"),
               "devices": ("chain_seq", "chain_hash", "chain_at", "chain_mismatch",
                           "chain_mismatches")}
 V4_INDEXES = ("idx_scans_device_chain", "idx_changes_conflicts")
+
+# v5 rebuilds `scans` (primary key `seq`, unique (scan_id, device)) and adds `time_flag`.
+V5_INDEXES = ("uq_scans_scan_device",)
+
+# v6: the server's identity (one row, made with the store) and the devices' rollback flag.
+server_instance = Table(
+    "server_instance", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("instance_id", String(32), nullable=False),
+    Column("created_at", Float(53), nullable=False),
+)
+V6_COLUMNS = {"devices": ("server_rollback",)}

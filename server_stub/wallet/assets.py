@@ -3,7 +3,9 @@
 Everything the page needs is served by this server (no CDN): a phone that
 loaded it once keeps working offline through its service worker, whose cache
 name carries `version` (a hash of every file), so a changed file reaches
-phones on their next online visit.
+phones on their next online visit. Files in subfolders (`vendor/NAME/...`, libraries
+kept as their packages ship them) are named by their path below `static/`; only
+these names are ever served, so no request reaches the file system.
 """
 
 from __future__ import annotations
@@ -12,12 +14,14 @@ import gzip
 import hashlib
 from dataclasses import dataclass
 from importlib import resources
+from importlib.resources.abc import Traversable
 
 STATIC_PACKAGE = "server_stub.wallet"
 VERSION_MARK = b"__WALLET_VERSION__"
 TYPES = {
     "html": "text/html; charset=utf-8",
     "js": "text/javascript; charset=utf-8",
+    "mjs": "text/javascript; charset=utf-8",
     "css": "text/css; charset=utf-8",
     "svg": "image/svg+xml",
     "webmanifest": "application/manifest+json",
@@ -51,9 +55,7 @@ class WalletAssets:
     @classmethod
     def load(cls) -> WalletAssets:
         """Read the files shipped in `server_stub/wallet/static/`."""
-        root = resources.files(STATIC_PACKAGE).joinpath("static")
-        raw = {entry.name: entry.read_bytes() for entry in root.iterdir()
-               if entry.is_file() and entry.name.rsplit(".", 1)[-1] in TYPES}
+        raw = dict(_walk(resources.files(STATIC_PACKAGE).joinpath("static"), ""))
         digest = hashlib.sha256()
         for name in sorted(raw):
             digest.update(name.encode() + b"\0" + raw[name] + b"\0")
@@ -67,3 +69,14 @@ class WalletAssets:
                 else None, TYPES[name.rsplit(".", 1)[-1]],
                 '"' + hashlib.sha256(body).hexdigest()[:20] + '"')
         return cls(files, version)
+
+
+def _walk(folder: Traversable, prefix: str) -> list[tuple[str, bytes]]:
+    """Every servable file below `folder` as (path below `static/`, bytes)."""
+    found: list[tuple[str, bytes]] = []
+    for entry in folder.iterdir():
+        if entry.is_dir():
+            found += _walk(entry, f"{prefix}{entry.name}/")
+        elif entry.is_file() and entry.name.rsplit(".", 1)[-1] in TYPES:
+            found.append((prefix + entry.name, entry.read_bytes()))
+    return found

@@ -38,6 +38,7 @@ from scanner.verify.token import (
 )
 from server_stub import authtokens, issuer
 from server_stub.errors import IssuerError
+from server_stub.movements import MOVEMENT_OUTCOMES, UNDONE, Logged, without_undone
 from server_stub.storage import schema as s
 from server_stub.store import REVOKED, IssuerStore, StoredEvent, StoredTicket
 
@@ -55,6 +56,7 @@ TRANSFER_DOMAIN = b"GATESCAN/v1/wallet/transfer"
 CURRENT = "current"
 SUPERSEDED = "superseded"
 _AT = struct.Struct(">I")
+NOT_OURS = "this request is not signed by a holder of a ticket of this server"
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +87,15 @@ class HolderStatus:
     ticket: StoredTicket
     event: StoredEvent
     transfer_pending: bool
+    used: FirstUse | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FirstUse:
+    """When and where a ticket was first admitted (undone admissions left out)."""
+
+    at: float
+    gate: str
 
 
 def new_link_token() -> str:
@@ -234,19 +245,25 @@ def request_message(domain: bytes, signed: bytes, at: int) -> bytes:
 
 def _holder_request(store: IssuerStore, domain: bytes, signed: bytes, at: int,
                     signature: bytes, now: float) -> tuple[Token, StoredTicket, StoredEvent]:
-    """Check a holder-signed request: our credential, signed by its holder key, recent."""
+    """Check a holder-signed request: signed by its holder key, recent, our credential.
+
+    Signatures come first and every failure after parsing is the same `forbidden`,
+    so the answer never tells whether a ticket or event exists.
+    """
     token = read_credential(signed)
     cred = token.credential
-    ticket = store.ticket(cred.ticket_id)
-    if ticket is None or ticket.event_id != cred.event_id:
-        raise IssuerError("unknown_ticket", "this server does not know the ticket")
-    if not any(k.kid == cred.kid and token.issuer_signature_ok(k.public_key)
-               for k in store.keys(cred.event_id)):
-        raise IssuerError("forbidden", "this credential was not issued by this server")
     if not 0 <= at <= 0xFFFFFFFF or abs(at - now) > REQUEST_SKEW:
         raise IssuerError("bad_time", "the phone's clock is more than 5 minutes off")
     if not _verify(cred.holder_key, request_message(domain, signed, at), signature):
-        raise IssuerError("forbidden", "the holder key did not sign this request")
+        raise IssuerError("forbidden", NOT_OURS)
+    if not any(k.kid == cred.kid and token.issuer_signature_ok(k.public_key)
+               for k in store.keys(cred.event_id)):
+        raise IssuerError("forbidden", NOT_OURS)
+    ticket = store.ticket(cred.ticket_id)
+    if ticket is None or ticket.event_id != cred.event_id:
+        log.error("a credential signed by event %d's key names ticket %s, which this server "
+                  "does not hold", cred.event_id, format_ticket_id(cred.ticket_id))
+        raise IssuerError("forbidden", NOT_OURS)
     return token, ticket, _event(store, ticket.event_id)
 
 
@@ -267,13 +284,29 @@ def _pending(conn: Connection, ticket: StoredTicket, now: float) -> bool:
         links.expires_at > now))).scalar_one() > 0
 
 
+def first_use(conn: Connection, ticket: StoredTicket) -> FirstUse | None:
+    """The ticket's first admitted entry any gate pushed, or None if it was never used."""
+    sc = s.scans.c
+    rows = conn.execute(select(sc.scan_id, sc.seq, sc.device_id, sc.device_time, sc.direction,
+                               sc.outcome, sc.gate)
+                        .where(and_(sc.event_id == ticket.event_id,
+                                    sc.ticket_id == ticket.ticket_id,
+                                    sc.outcome.in_((*MOVEMENT_OUTCOMES, UNDONE))))).all()
+    gates = {r.scan_id: r.gate for r in rows}
+    moves = without_undone(Logged(r.scan_id, r.seq, r.device_id, r.device_time, r.direction,
+                                  r.outcome) for r in rows)
+    entries = sorted((m for m in moves if m.direction == "entry"), key=lambda m: m.time)
+    return FirstUse(entries[0].time, gates[entries[0].scan_id]) if entries else None
+
+
 def status(store: IssuerStore, signed: bytes, at: int, signature: bytes, *,
            now: float) -> HolderStatus:
-    """Current, superseded (transferred away) or revoked, for the holder of `signed`."""
+    """Current, superseded (transferred away) or revoked, for the holder of `signed`; used?"""
     token, ticket, event = _holder_request(store, STATUS_DOMAIN, signed, at, signature, now)
     with store.snapshot() as conn:
         pending = _pending(conn, ticket, now)
-    return HolderStatus(_state(token, ticket), ticket, event, pending)
+        used = first_use(conn, ticket)
+    return HolderStatus(_state(token, ticket), ticket, event, pending, used)
 
 
 def transfer_link(store: IssuerStore, signed: bytes, at: int, signature: bytes, *,
@@ -284,6 +317,11 @@ def transfer_link(store: IssuerStore, signed: bytes, at: int, signature: bytes, 
     if state != CURRENT:
         raise IssuerError(state, "this phone no longer holds the ticket" if state == SUPERSEDED
                           else f"ticket {format_ticket_id(ticket.ticket_id)} is revoked")
+    with store.snapshot() as conn:
+        used = first_use(conn, ticket)
+    if used is not None:  # the person already went in: a friend could not use it
+        raise IssuerError("ticket_used", f"this ticket was already used ({used.gate}): "
+                                         "a used ticket cannot be transferred")
     return create_link(store, ticket.ticket_id, kind=TRANSFER, now=now, auth_at=at)
 
 

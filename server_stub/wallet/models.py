@@ -64,12 +64,20 @@ class ClaimOut(BaseModel):
     server_time: float
 
 
+class UsedOut(BaseModel):
+    """The ticket's first admission: when (device time, unix seconds) and at which gate."""
+
+    at: float
+    gate: str
+
+
 class StatusOut(BaseModel):
-    """Whether the phone still holds the ticket."""
+    """Whether the phone still holds the ticket, and whether it was used (no transfer then)."""
 
     state: Literal["current", "superseded", "revoked"]
     ticket: TicketFacts
     transfer_pending: bool
+    used: UsedOut | None = None
     server_time: float
 
 

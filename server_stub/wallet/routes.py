@@ -28,9 +28,9 @@ from server_stub.wallet.assets import CSP, WalletAssets
 
 # Wallet refusals and their HTTP status (the codes are in docs/wallet.md).
 STATUS = {"claim_unknown": 404, "unknown_ticket": 404, "unknown_event": 404,
-          "claim_used": 409, "claim_stale": 409, "revoked": 409, "superseded": 409,
-          "replayed": 409, "serial_exhausted": 409, "claim_expired": 410, "forbidden": 403,
-          "key_missing": 503, "key_damaged": 503, "no_key": 503}
+          "claim_used": 409, "claim_stale": 409, "ticket_used": 409, "revoked": 409,
+          "superseded": 409, "replayed": 409, "serial_exhausted": 409, "claim_expired": 410,
+          "forbidden": 403, "key_missing": 503, "key_damaged": 503, "no_key": 503}
 PAGE_HEADERS = {"Content-Security-Policy": CSP, "Referrer-Policy": "no-referrer",
                 "X-Content-Type-Options": "nosniff", "Cache-Control": "no-cache"}
 PAGE_DOC: dict[int | str, dict[str, Any]] = {
@@ -83,7 +83,10 @@ def api_router() -> APIRouter:
                                  bytes.fromhex(body.signature), now=time.time())
         return w.StatusOut(state=found.state,  # type: ignore[arg-type]
                            ticket=_facts(found.event, found.ticket),
-                           transfer_pending=found.transfer_pending, server_time=time.time())
+                           transfer_pending=found.transfer_pending,
+                           used=None if found.used is None else w.UsedOut(
+                               at=found.used.at, gate=found.used.gate),
+                           server_time=time.time())
 
     @r.post("/transfer", status_code=201, response_model=w.LinkOut)
     def transfer(body: w.HolderRequestIn, store: StoreDep, settings: SettingsDep,
@@ -153,7 +156,7 @@ def page_router(assets: WalletAssets) -> APIRouter:
              if_none_match: Annotated[str | None, Header()] = None) -> Response:
         return serve("index.html", accept_encoding, if_none_match)
 
-    @r.get("/{name}", responses=PAGE_DOC)
+    @r.get("/{name:path}", responses=PAGE_DOC)
     def file(name: str, accept_encoding: Annotated[str | None, Header()] = None,
              if_none_match: Annotated[str | None, Header()] = None) -> Response:
         return serve(name, accept_encoding, if_none_match)

@@ -50,11 +50,10 @@ class Wallet:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.db = open_database(path)
-        self.db.table("credentials").create(
-            {"ticket_id": int, "serial": int, "state": str, "holder_seed": bytes,
-             "signed_credential": bytes},
-            pk=("ticket_id", "serial"), not_null={"state", "holder_seed", "signed_credential"},
-            if_not_exists=True)
+        self.db.execute(
+            "CREATE TABLE IF NOT EXISTS credentials (ticket_id INTEGER, serial INTEGER,"
+            " state TEXT NOT NULL, holder_seed BLOB NOT NULL, signed_credential BLOB NOT NULL,"
+            " PRIMARY KEY (ticket_id, serial))")
 
     def close(self) -> None:
         """Close the database connection."""
@@ -74,13 +73,13 @@ class Wallet:
     @contextmanager
     def transaction(self) -> Iterator[None]:
         """One write transaction on the wallet file."""
-        with immediate(self.db.conn):
+        with immediate(self.db):
             yield
 
     def add(self, entries: Iterable[tuple[int, int, SigningKey, bytes]]) -> None:
         """Store credentials (ticket_id, serial, holder key, signed credential) as current."""
         with self.transaction():
-            self.db.conn.executemany(
+            self.db.executemany(
                 "INSERT INTO credentials (ticket_id, serial, state, holder_seed,"
                 " signed_credential) VALUES (?, ?, ?, ?, ?)",
                 ((tid, serial, CURRENT, bytes(holder), signed)

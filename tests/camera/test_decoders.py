@@ -19,6 +19,8 @@ from scanner.camera import synth
 from scanner.camera.decoders import (
     DEFAULT_BACKEND,
     Decoder,
+    Inversion,
+    InvertingDecoder,
     MissingDecoderLib,
     PyzbarDecoder,
     ZxingDecoder,
@@ -203,5 +205,30 @@ def test_missing_pyzbar_package(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_thorough_mode_reads_inverted_codes(issuer: Issuer) -> None:
     token = issuer.issue(21).token(T0)
     inverted = 255 - synth.render_code(token, module_px=4, border=8)  # light on dark
-    assert make_decoder().decode(inverted) == []  # camera default: skip the inverted pass
+    assert make_decoder(inversion=Inversion.NONE).decode(inverted) == []
     assert [c.text for c in make_decoder(thorough=True).decode(inverted)] == [token]
+    assert [c.text for c in make_decoder("pyzbar", thorough=True).decode(inverted)] == [token]
+
+
+@pytest.mark.parametrize("backend", ["zxing", "pyzbar"])
+@pytest.mark.parametrize("dark_mode", [False, True])
+def test_camera_decoder_reads_either_polarity_within_two_frames(
+        issuer: Issuer, backend: str, dark_mode: bool) -> None:
+    """The live-camera decoder (make_decoder's default) reads a phone in dark mode."""
+    token = issuer.issue(22).token(T0)
+    frame = synth.mjpeg(synth.phone_frame(token, 1280, 720, code_frac=0.5,
+                                          inverted=dark_mode))
+    decoder = make_decoder(backend)
+    per_frame = [[c.text for c in decoder.decode(frame)] for _ in range(4)]
+    assert per_frame.count([token]) == 2  # every other frame: the polarity that matches
+    assert per_frame.count([]) == 2
+    assert all(per_frame[i] or per_frame[i + 1] for i in range(3))  # any two frames in a row
+
+
+def test_inversion_none_never_reads_dark_mode(issuer: Issuer) -> None:
+    token = issuer.issue(23).token(T0)
+    frame = synth.phone_frame(token, 1280, 720, code_frac=0.5, inverted=True)
+    decoder = make_decoder(inversion=Inversion.NONE)
+    assert [decoder.decode(frame) for _ in range(3)] == [[], [], []]
+    assert isinstance(make_decoder(), InvertingDecoder)
+    assert make_decoder("pyzbar").errors is not None

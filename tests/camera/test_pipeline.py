@@ -17,7 +17,13 @@ from hypothesis import strategies as st
 
 from scanner.camera import synth
 from scanner.camera.debounce import debounce_key
-from scanner.camera.decoders import DecodedCode, Decoder, PyzbarDecoder, ZxingDecoder
+from scanner.camera.decoders import (
+    DecodedCode,
+    Decoder,
+    PyzbarDecoder,
+    ZxingDecoder,
+    make_decoder,
+)
 from scanner.camera.file_source import FileSource, MemorySource
 from scanner.camera.frames import Image, SourceState
 from scanner.camera.images import decode_image_bytes
@@ -50,6 +56,21 @@ class SlowDecoder:
         self.seen.append(int(image[0, 0]))  # frames are numbered in their first pixel
         time.sleep(self.delay)
         return self.inner.decode(image)
+
+
+def test_phone_in_dark_mode_is_scanned_by_the_camera_decoder(tmp_path: Path,
+                                                             issuer: Issuer) -> None:
+    """A light-on-dark code (dark mode, colour inversion) from a video through the pipeline."""
+    phone = issuer.issue(111)
+    video = tmp_path / "dark.avi"
+    shown = write_phone_video(video, [(None, 0.3), (phone, 1.0), (None, 0.3)], fps=10,
+                              period=30, inverted=True)
+    rec = Recorder()
+    pipe = ScanPipeline(FileSource(video, speed=0), make_decoder(),
+                        PipelineSettings(cooldown=3.0, preview_fps=0), **rec.kwargs())
+    with pipe:
+        assert pipe.wait_finished(timeout=20)
+    assert rec.texts() == shown
 
 
 def test_phone_video_gives_one_scan_per_ticket(tmp_path: Path, issuer: Issuer) -> None:

@@ -10,6 +10,7 @@ from scanner.ledger.ledger import Ledger
 from scanner.ledger.schema import GENESIS_HASH
 from scanner.verify.view import GateContext
 from tests.factories import T0, Issuer
+from tests.ledger.util import all_rows
 
 
 @pytest.fixture
@@ -79,7 +80,7 @@ def test_deleted_row_is_detected(logged: Ledger) -> None:
 
 
 def test_uploaded_flag_is_outside_the_chain(logged: Ledger) -> None:
-    logged.record_upload_results([r["scan_id"] for r in logged.db["scans"].rows])
+    logged.record_upload_results([r["scan_id"] for r in all_rows(logged.conn, "scans")])
     assert logged.verify_chain().ok
 
 

@@ -12,6 +12,7 @@ from scanner.ledger.ledger import Ledger
 from scanner.verify.verdict import Outcome
 from scanner.verify.view import GateContext
 from tests.factories import T0, Issuer
+from tests.ledger.util import all_rows
 
 GATE = GateContext("Gate 1")
 
@@ -28,7 +29,7 @@ def test_disk_full_is_a_typed_error_and_no_green(loaded: Ledger, issuer: Issuer)
     assert isinstance(err.value.__cause__, sqlite3.OperationalError)
     assert not loaded.conn.in_transaction
     # Everything that returned a verdict is on disk; the failed scan is not.
-    recorded = {r["scan_id"] for r in loaded.db["scans"].rows}
+    recorded = {r["scan_id"] for r in all_rows(loaded.conn, "scans")}
     assert recorded == {r.scan_id for r in returned}
     assert all(r.verdict.outcome is Outcome.ADMITTED for r in returned)
     assert loaded.verify_chain().ok

@@ -11,11 +11,12 @@ import pytest
 
 from scanner.ledger.importer import ImportResult
 from scanner.ledger.ledger import Ledger
-from scanner.ledger.manifest import ManifestError
+from scanner.ledger.manifest import ManifestError, ManifestWriter
+from scanner.verify.token import key_id
 from scanner.verify.verdict import Outcome
 from scanner.verify.view import GateContext, TicketRecord
 from tests.factories import T0, Issuer, demo_policy, seeded_key
-from tests.ledger.util import TICKETS, dump
+from tests.ledger.util import TICKETS, all_rows, dump
 
 GATE = GateContext("Gate 1")
 
@@ -136,13 +137,13 @@ def test_newer_manifest_updates_in_place_and_keeps_scans(loaded: Ledger, issuer:
     first = loaded.redeem(issuer.issue(0x1001).token(T0), T0, GATE)
     assert first.verdict.outcome is Outcome.ADMITTED
     loaded.redeem(issuer.issue(0x1002).token(T0), T0, GATE)
-    scans_before = sorted(r["scan_id"] for r in loaded.db["scans"].rows)
+    scans_before = sorted(r["scan_id"] for r in all_rows(loaded.conn, "scans"))
     # Sequence 2: ticket 0x1002 transferred (serial 1), 0x1001 refunded, a new ticket.
     data = issuer.manifest([(0x1002, 1, 1, None), (0x6006, 1, 0, None)],
                            [(0x1001, 0, "refund")], sequence=2)
     result = loaded.import_manifest(io.BytesIO(data))
     assert (result.sequence, result.tickets, result.revocations) == (2, 2, 1)
-    assert sorted(r["scan_id"] for r in loaded.db["scans"].rows) == scans_before
+    assert sorted(r["scan_id"] for r in all_rows(loaded.conn, "scans")) == scans_before
     assert loaded.verify_chain().ok
     assert loaded.ticket(0x1001) == TicketRecord(0x1001, 1, 0, True, "refund", "A-1")
     assert loaded.ticket(0x1002) == TicketRecord(0x1002, 1, 1)
@@ -178,11 +179,21 @@ def test_key_rotation(loaded: Ledger, issuer: Issuer) -> None:
     loaded.import_manifest(io.BytesIO(issuer.manifest(
         TICKETS, sequence=2, extra_keys=[bytes(new_key.verify_key)])))
     rotated = Issuer(key=new_key)
-    # Now signed by the new key alone, retiring the old one.
+    # Signed by the new key alone: leaving the old key out does not drop it (an older
+    # server's manifest lacks newer keys)...
     loaded.import_manifest(io.BytesIO(rotated.manifest(TICKETS, sequence=3)))
+    assert loaded.issuer_keys(7, issuer.kid) == [issuer.public]
+    # ...only an explicit, signed withdrawal does.
+    out = io.BytesIO()
+    w = ManifestWriter(out, rotated.policy, [rotated.public], rotated.key, sequence=4,
+                       generated_at=T0, withdrawn=[issuer.public])
+    for t in TICKETS:
+        w.ticket(*t)
+    w.finish()
+    loaded.import_manifest(io.BytesIO(out.getvalue()))
     assert loaded.issuer_keys(7, issuer.kid) == []
     assert loaded.issuer_keys(7, rotated.kid) == [rotated.public]
-    refused(loaded, issuer.manifest(TICKETS, sequence=4), "untrusted_signer")
+    refused(loaded, issuer.manifest(TICKETS, sequence=5), "untrusted_signer")
     old_token = issuer.issue(0x1001).token(T0)
     assert loaded.redeem(old_token, T0, GATE).verdict.outcome is Outcome.UNKNOWN_KEY
     assert loaded.redeem(rotated.issue(0x1001).token(T0), T0,
@@ -196,3 +207,20 @@ def test_policy_is_updated(loaded: Ledger, issuer: Issuer) -> None:
     policy = loaded.event(7)
     assert policy is not None and (policy.name, policy.rotation_period) == ("Renamed", 15)
     assert loaded.status()["event"]["name"] == "Renamed"
+
+
+def test_a_stale_manifest_rolls_nothing_back(loaded: Ledger, issuer: Issuer) -> None:
+    # What a server restored from an older backup serves: a fresh sequence, stale content.
+    new_key = seeded_key("issuer-2")
+    loaded.import_manifest(io.BytesIO(issuer.manifest(
+        [(0x1001, 1, 1, None), (0x2002, 1, 0, None)], [(0x2002, None, "refund")], sequence=2,
+        extra_keys=[bytes(new_key.verify_key)])))
+    assert loaded.ticket(0x1001) == TicketRecord(0x1001, 1, 1)
+    stale = issuer.manifest([(0x1001, 1, 0, None), (0x2002, 1, 0, None)], sequence=3)
+    loaded.import_manifest(io.BytesIO(stale))
+    assert loaded.ticket(0x1001) == TicketRecord(0x1001, 1, 1)  # serial never goes down
+    assert loaded.ticket(0x2002) == TicketRecord(0x2002, 1, 0, True, "refund")  # still refunded
+    assert loaded.issuer_keys(7, key_id(bytes(new_key.verify_key))) == [
+        bytes(new_key.verify_key)]  # a key is not dropped by omission
+    old_phone = issuer.issue(0x1001, serial=0).token(T0)
+    assert loaded.redeem(old_phone, T0, GATE).verdict.outcome is not Outcome.ADMITTED

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from scanner.ledger.ledger import Ledger
 from tests.factories import T0, Issuer
-from tests.ledger.util import run_worker
+from tests.ledger.util import all_rows, run_worker
 
 
 def write_jobs(path: Path, jobs: list[dict[str, object]]) -> Path:
@@ -40,7 +40,7 @@ def test_concurrent_processes_admit_each_ticket_once(loaded: Ledger, issuer: Iss
     for t in tickets:
         assert per_ticket[(t, "admitted")] == 1
         assert per_ticket[(t, "already_used")] == 2
-    rows = list(loaded.db["scans"].rows)
+    rows = all_rows(loaded.conn, "scans")
     assert Counter(r["outcome"] for r in rows) == {"admitted": 40, "already_used": 80}
     assert {r["scan_id"] for r in rows} == {r["scan_id"] for r in results}
     assert loaded.verify_chain().ok
@@ -67,7 +67,7 @@ def test_kill_9_loses_no_scan_whose_verdict_was_printed(loaded: Ledger, issuer: 
     assert 150 <= len(printed) < len(jobs), "the worker must die mid-stream"
 
     with Ledger(loaded.path) as after:
-        stored = {r["scan_id"]: r for r in after.db["scans"].rows}
+        stored = {r["scan_id"]: r for r in all_rows(after.conn, "scans")}
         assert after.verify_chain().ok
     for shown in printed:
         assert shown["scan_id"] in stored

@@ -16,7 +16,7 @@ from scanner.ledger.ledger import Ledger
 from scanner.verify.verdict import Level, Outcome
 from scanner.verify.view import GateContext, Movement
 from tests.factories import T0, Issuer
-from tests.ledger.util import TICKETS, run_worker
+from tests.ledger.util import TICKETS, all_rows, run_worker
 
 GATE = GateContext("Gate 1", device_id="gate-1-a")
 GATE2 = GateContext("Gate 2", device_id="gate-2")
@@ -58,7 +58,7 @@ def test_manual_and_scanned_admissions_see_each_other(loaded: Ledger, issuer: Is
     assert loaded.redeem_manual(0x1002, T0, GATE).verdict.admit
     by_code = loaded.redeem(issuer.issue(0x1002).token(T0 + 60), T0 + 60, GATE2).verdict
     assert by_code.outcome is Outcome.ALREADY_USED
-    outcomes = [(s["source"], s["outcome"]) for s in loaded.db["scans"].rows]
+    outcomes = [(s["source"], s["outcome"]) for s in all_rows(loaded.conn, "scans")]
     assert outcomes == [("cli", "admitted"), ("manual", "already_used"),
                         ("manual", "admitted"), ("cli", "already_used")]
 
@@ -136,7 +136,7 @@ def test_processes_typing_and_scanning_the_same_tickets_admit_each_once(
     per_ticket = Counter((r["ticket_id"], r["outcome"]) for r in results)
     for t in tickets:
         assert per_ticket[(t, "admitted")] == 1 and per_ticket[(t, "already_used")] == 2
-    sources = Counter(r["source"] for r in loaded.db["scans"].rows)
+    sources = Counter(r["source"] for r in all_rows(loaded.conn, "scans"))
     assert sources["manual"] > 0 and sources["cli"] > 0
     assert loaded.verify_chain().ok
 

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from scanner.ledger.errors import LedgerError
 from scanner.ledger.ledger import Ledger
+from scanner.ledger.manifest import endorse_key
 from scanner.ledger.replica import CURSOR_KEY
 from scanner.verify.token import format_ticket_id, key_id
 from scanner.verify.verdict import Outcome
@@ -37,8 +38,8 @@ def test_remote_scan_makes_the_ticket_already_used_with_the_other_gate(
     v = loaded.redeem(issuer.issue(0x1001).token(T0), T0, GATE).verdict
     assert v.outcome is Outcome.ALREADY_USED
     assert (v.previous_gate, v.previous_time) == ("Gate 2", T0 - 300)
-    row = loaded.db.execute("SELECT source, uploaded, recorded_at, device_time FROM scans "
-                            "WHERE seq = 1").fetchone()
+    row = loaded.conn.execute("SELECT source, uploaded, recorded_at, device_time FROM scans "
+                              "WHERE seq = 1").fetchone()
     assert row[:2] == ("remote", 1) and row[3] == T0 - 300
     assert loaded.verify_chain().ok and loaded.sync_state(CURSOR_KEY) == "5"
     assert loaded.upload_counts().pending == 1  # only the local refusal waits for upload
@@ -110,13 +111,34 @@ def test_new_key_and_policy_from_the_feed(loaded: Ledger, issuer: Issuer) -> Non
     policy = issuer.policy.to_dict()
     policy["name"] = "Renamed Festival"
     result = loaded.apply_changes(EVENT, [
-        {"seq": 1, "kind": "key", "kid": key_id(public).hex(), "public_key": public.hex()},
+        {"seq": 1, "kind": "key", "kid": key_id(public).hex(), "public_key": public.hex(),
+         "endorsed_by": issuer.kid.hex(),
+         "endorsement": endorse_key(issuer.key, EVENT, public).hex()},
         {"seq": 2, "kind": "policy", "policy": policy}], "2")
     assert (result.keys, result.policies) == (1, 1)
     assert loaded.issuer_keys(EVENT, key_id(public)) == [public]
     assert loaded.event(EVENT).name == "Renamed Festival"  # type: ignore[union-attr]
     token = issuer.issue(0x1002, key=new_key).token(T0)
     assert loaded.redeem(token, T0, GATE).verdict.outcome is Outcome.ADMITTED
+
+
+def test_a_key_from_the_feed_needs_a_trusted_keys_endorsement(loaded: Ledger,
+                                                              issuer: Issuer) -> None:
+    # A relay between gate and server adds its own key to the feed, then shows a ticket
+    # it signed: the key is skipped, the ticket refused.
+    relay = seeded_key("relay")
+    public = bytes(relay.verify_key)
+    unsigned = {"seq": 1, "kind": "key", "kid": key_id(public).hex(),
+                "public_key": public.hex()}
+    self_signed = {**unsigned, "seq": 2, "endorsement": endorse_key(relay, EVENT, public).hex()}
+    other_event = {**unsigned, "seq": 3,
+                   "endorsement": endorse_key(issuer.key, EVENT + 1, public).hex()}
+    result = loaded.apply_changes(EVENT, [unsigned, self_signed, other_event], "3")
+    assert result.keys == 0 and len(result.skipped) == 3
+    assert all("endorsed" in why for why in result.skipped)
+    assert loaded.issuer_keys(EVENT, key_id(public)) == []
+    token = issuer.issue(0x1002, key=relay).token(T0)
+    assert loaded.redeem(token, T0, GATE).verdict.outcome is not Outcome.ADMITTED
 
 
 def test_a_bad_change_is_skipped_and_named_never_blocking_the_page(loaded: Ledger) -> None:

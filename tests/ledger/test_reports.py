@@ -13,7 +13,7 @@ from scanner.verify.token import format_ticket_id
 from scanner.verify.view import GateContext
 from tests.factories import T0, Issuer
 from tests.ledger.test_replica import scan_change
-from tests.ledger.util import dump
+from tests.ledger.util import all_rows, dump
 
 GATE = GateContext("Gate 1", "entry", "dev_000000000001")
 EVENT = 7
@@ -120,7 +120,7 @@ def test_repeat_reads_and_forged_codes_are_recorded_but_not_counted(
     assert first.verdict.admit and again.recorded and fake.recorded
     assert again.verdict.outcome.value == "repeat_read" and not again.verdict.admit
     assert fake.verdict.outcome.value == "bad_signature" and fake.verdict.ticket is None
-    rows = {r["scan_id"]: r for r in loaded.db["scans"].rows}
+    rows = {r["scan_id"]: r for r in all_rows(loaded.conn, "scans")}
     assert (rows[again.scan_id]["admit"], rows[again.scan_id]["ticket_id"]) == (0, 0x1001)
     assert (rows[fake.scan_id]["ticket_id"], rows[fake.scan_id]["serial"]) == (None, None)
     report = reports.gate_report(loaded, T0 + 30)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -12,6 +14,7 @@ from scanner.ledger.ledger import Ledger
 from scanner.ledger.schema import MIGRATIONS, migrate, schema_version
 from scanner.verify.view import GateContext
 from tests.factories import T0, Issuer
+from tests.ledger.util import ROOT, all_rows, indexes, table_names
 
 
 def test_wal_and_full_sync_are_set(ledger: Ledger) -> None:
@@ -30,9 +33,9 @@ def test_wal_mode_persists_in_the_file(tmp_path: Path) -> None:
 
 def test_new_file_gets_latest_schema(ledger: Ledger) -> None:
     assert schema_version(ledger.conn) == len(MIGRATIONS)
-    assert set(ledger.db.table_names()) >= {"events", "keys", "tickets", "revocations",
+    assert set(table_names(ledger.conn)) >= {"events", "keys", "tickets", "revocations",
                                              "scans", "sync_state", "settings"}
-    indexed = {(i.name, tuple(i.columns)) for i in ledger.db["scans"].indexes}
+    indexed = indexes(ledger.conn, "scans")
     assert ("scans_ticket", ("ticket_id",)) in indexed
     assert ("scans_uploaded", ("uploaded",)) in indexed
 
@@ -90,7 +93,7 @@ def test_scans_cannot_be_updated_or_deleted(loaded: Ledger, issuer: Issuer) -> N
                 "DELETE FROM scans"):
         with pytest.raises(sqlite3.IntegrityError, match="append-only"):
             loaded.conn.execute(sql)
-    assert loaded.record_upload_results([r["scan_id"] for r in loaded.db["scans"].rows]) == 1
+    assert loaded.record_upload_results([r["scan_id"] for r in all_rows(loaded.conn, "scans")]) == 1
     assert loaded.status()["pending_uploads"] == 0
 
 
@@ -98,7 +101,7 @@ def test_open_errors_are_typed(tmp_path: Path) -> None:
     (tmp_path / "junk.db").write_bytes(b"not a database " * 400)
     with pytest.raises(LedgerError) as err:
         Ledger(tmp_path / "junk.db")
-    assert err.value.code == "corrupt"
+    assert err.value.code == "ledger_damaged"  # found at open: the message says how to recover
     with pytest.raises(LedgerError) as err:
         Ledger(tmp_path / "missing-dir" / "ledger.db")
     assert err.value.code == "cant_open"
@@ -112,3 +115,14 @@ def test_sync_state_and_settings(ledger: Ledger, tmp_path: Path) -> None:
         assert (again.sync_state("cursor"), again.setting("gate")) == ("42", "Gate 2")
     ledger.set_sync_state("cursor", None)
     assert ledger.sync_state("cursor") is None
+
+
+def test_no_sqlite_utils_at_run_time() -> None:
+    """The gate's ledger and the server's SQLite files are plain `sqlite3`: sqlite-utils
+    (and its click, dateutil, tabulate, fts4 helpers) is not loaded by either."""
+    code = ("import sys, scanner.ledger.ledger, scanner.ledger.reports, server_stub.db, "
+            "server_stub.wallet.simulated, server_stub.store\n"
+            "print(','.join(sorted(m for m in sys.modules if m.startswith('sqlite_utils'))))\n")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                         text=True, check=True)
+    assert out.stdout.strip() == ""

@@ -72,7 +72,8 @@ def test_manifest_then_deltas_then_other_gates_scans(server: str, org: Organizer
         manifest = ManifestReader(io.BytesIO(a.manifest()))
         listed = {t[0] for batch in manifest.batches() for t in batch.tickets}
         assert listed == {int(t1, 16), int(t2, 16)}
-        assert a.cursor.endswith(".0")  # changes after the manifest, scans from the start
+        # changes after the manifest, scans from the start; `~` and what the server numbered there
+        assert a.cursor.split("~")[0].endswith(".0") and len(a.cursor.split("~")[1]) == 8
         assert a.pull() == []
         before = b.push(scan(t1, 1000.0, "Gate 2"))
         (t3, _, _), = org.issue(event_id, 1)
@@ -91,7 +92,12 @@ def test_manifest_then_deltas_then_other_gates_scans(server: str, org: Organizer
         assert all(c["kind"] != "scan" for c in own)
         r = a.http.get("/api/v1/device/changes", params={"cursor": "999999999"})
         assert r.status_code == 409 and r.json()["error"]["code"] == "cursor_ahead"
-        for bad in ("abc", "-1", "1.2.3", "9" * 41, "", "01", "1.", " 1", "\u0661"):
+        assert a.pull() == [] and int(a.cursor.split("~")[0]) < 10**6  # numbering not pushed
+        position = a.cursor.split("~")[0]
+        r = a.http.get("/api/v1/device/changes", params={"cursor": f"{position}~00000000"})
+        assert r.status_code == 409 and r.json()["error"]["code"] == "cursor_ahead"  # not ours
+        for bad in ("abc", "-1", "1.2.3", "9" * 41, "", "01", "1.", " 1", "\u0661", "1~zz",
+                    "1~ABCDEF12", "1~", "1~123456789"):
             r = a.http.get("/api/v1/device/changes", params={"cursor": bad})
             assert r.status_code == 400, bad
             assert r.json()["error"]["code"] == "bad_cursor", bad
@@ -117,9 +123,10 @@ def test_conflict_when_two_gates_admit_one_ticket(server: str, org: Organizer) -
     (t1, _, _), (group, _, _) = org.issue(event_id, 1) + org.issue(event_id, 1, type_id=2)
     with Gate(server, org.device(event_id, "a")["code"]) as a, \
             Gate(server, org.device(event_id, "b", "Gate 2")["code"]) as b:
-        first = a.push(scan(t1, 1000.0), *[scan(group, 1000.0 + i) for i in range(3)])
+        base = int(time.time()) // 300 * 300 - 3000  # a bucket start an hour ago
+        first = a.push(scan(t1, base + 100), *[scan(group, base + 100 + i) for i in range(3)])
         assert not any(r["conflict"] for r in first)
-        second = b.push(scan(t1, 1010.0, "Gate 2"), scan(t1, 1011.0, "Gate 2",
+        second = b.push(scan(t1, base + 110, "Gate 2"), scan(t1, base + 111, "Gate 2",
                                                           outcome="already_used"))
         assert [r["conflict"] for r in second] == [True, False]
         conflicts = org.ok("GET", f"/api/v1/admin/events/{event_id}/conflicts")["conflicts"]
@@ -127,14 +134,14 @@ def test_conflict_when_two_gates_admit_one_ticket(server: str, org: Organizer) -
         c = conflicts[0]
         assert (c["entries"], c["allowed"]) == (2, 1) and len(c["scans"]) == 3
         assert [s["gate"] for s in c["scans"]] == ["Gate 1", "Gate 2", "Gate 2"]
-        assert b.push(scan(group, 2000.0, "Gate 2"))[0]["conflict"] is True
+        assert b.push(scan(group, base + 1100, "Gate 2"))[0]["conflict"] is True
         report = org.ok("GET", f"/api/v1/admin/events/{event_id}/report")
         assert report["conflicts"] == 2 and report["admitted"] == 6
         assert report["by_gate"]["Gate 2"] == {"admitted": 2, "already_used": 1}
         assert report["by_type"]["Group of 3"] == {"admitted": 4}
         timeline = org.ok("GET", f"/api/v1/admin/events/{event_id}/timeline")
         assert timeline["gates"] == ["Gate 1", "Gate 2"]
-        assert timeline["series"][0] == {"start": 900, "counts": {"Gate 1": 4, "Gate 2": 1}}
+        assert timeline["series"][0] == {"start": base, "counts": {"Gate 1": 4, "Gate 2": 1}}
 
 
 def test_import_file_of_gate_scans_is_idempotent_with_push(server: str, org: Organizer) -> None:
@@ -184,15 +191,16 @@ def test_repeat_reads_and_unverified_codes_are_stored_but_counted_under_no_ticke
     """Defects: a repeat read was an admission (so it could make a conflict), and a scan of a
     forged code was counted under the ticket id and type read from it."""
     event_id = org.event()
+    now = float(int(time.time()))  # plausible device times (far-off ones are flagged, not charted)
     (t1, _, _), = org.issue(event_id, 1)
     with Gate(server, org.device(event_id, "a")["code"]) as a:
-        first = a.push(scan(t1, 1000.0), scan(t1, 1008.0, outcome="repeat_read"),
-                       scan(t1, 1012.0, outcome="repeat_read"))
+        first = a.push(scan(t1, now + 1000), scan(t1, now + 1008, outcome="repeat_read"),
+                       scan(t1, now + 1012, outcome="repeat_read"))
         assert [r["status"] for r in first] == ["stored"] * 3
         assert not any(r["conflict"] for r in first)
         # An older gate still sends the id it read from a code whose signature failed.
-        forged = a.push(scan(t1, 1020.0, outcome="bad_signature"),
-                        scan(t1, 1021.0, outcome="unknown_key"))
+        forged = a.push(scan(t1, now + 1020, outcome="bad_signature"),
+                        scan(t1, now + 1021, outcome="unknown_key"))
         assert [r["status"] for r in forged] == ["stored"] * 2
     assert org.ok("GET", f"/api/v1/admin/events/{event_id}/conflicts")["conflicts"] == []
     report = org.ok("GET", f"/api/v1/admin/events/{event_id}/report")

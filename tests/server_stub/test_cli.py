@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import time
 from pathlib import Path
@@ -11,6 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from scanner.ledger.manifest import ManifestReader
 from scanner.verify.token import TokenError, parse_ticket_id
 from scanner.verify.verdict import Outcome
 from scanner.verify.view import Direction
@@ -212,7 +214,10 @@ def test_manifest_command_sequence_and_out(tmp_path: Path) -> None:
     out = tmp_path / "usb" / "event.gsm"
     info = cli_json(tmp_path, "manifest", "--out", str(out))
     assert info == {"event_id": report["event_id"], "manifest": str(out), "sequence": 2,
-                    "tickets": 8, "revocations": 1}
+                    "tickets": 8, "revocations": 1, "fingerprint": report["fingerprint"]}
+    with out.open("rb") as f:  # the fingerprint a gate pins its first import to
+        signer = ManifestReader(f).header.signer_key()
+    assert hashlib.sha256(signer.public_key).hexdigest() == report["fingerprint"]
     assert ManifestView.load(out).sequence == 2
     again = cli_json(tmp_path, "manifest", "--event", str(report["event_id"]))
     assert again["sequence"] == 3 and again["manifest"] == report["manifest"]
@@ -315,3 +320,46 @@ def test_any_ticket_id_text_is_an_answer_not_a_crash(shared_demo: Demo, text: st
         assert result.stdout.strip() and not result.stderr
     else:
         assert result.stderr.strip() and result.stdout == ""
+
+
+# -- environment failures through the real console script: one line, exit 2 ------------------
+
+def _server(*args: str) -> Any:
+    import subprocess
+    import sys
+
+    return subprocess.run([str(Path(sys.executable).parent / "gatescan-server"), *args],
+                          capture_output=True, text=True, timeout=60)
+
+
+def _one_line_exit_2(out: Any) -> None:
+    assert "Traceback" not in out.stderr, out.stderr
+    assert out.returncode == 2, (out.returncode, out.stderr)
+    assert len(out.stderr.strip().splitlines()) == 1, out.stderr
+
+
+@pytest.mark.parametrize("damage", ["schema_text", "not_a_database", "garbage_page"])
+def test_a_damaged_issuer_database_is_one_line_and_exit_2(tmp_path: Path, damage: str) -> None:
+    data = tmp_path / "server"
+    made = _server("--data", str(data), "demo", "--tickets", "24", "--json")
+    assert made.returncode == 0, made.stderr
+    db = data / "issuer.db"
+    raw = bytearray(db.read_bytes())
+    if damage == "schema_text":  # SQLite quotes damaged schema text: not always UTF-8
+        at = raw.index(b"CREATE TABLE")
+        raw[at + 13:at + 17] = b"\xd6\xff\xfe\xd6"
+    elif damage == "not_a_database":
+        raw[:16] = b"definitely not.\n"
+    else:
+        raw[4096 * 2:4096 * 3] = bytes(range(256)) * 16
+    db.write_bytes(bytes(raw))
+    for command in (["manifest"], ["device", "list"]):
+        _one_line_exit_2(_server("--data", str(data), *command))
+
+
+def test_manifest_into_a_missing_folder_is_one_line(tmp_path: Path) -> None:
+    data = tmp_path / "server"
+    assert _server("--data", str(data), "demo", "--tickets", "24").returncode == 0
+    blocker = tmp_path / "file"
+    blocker.write_text("a file where a folder should be")
+    _one_line_exit_2(_server("--data", str(data), "manifest", "--out", str(blocker / "x.gsm")))

@@ -44,7 +44,7 @@ def test_device_add_prints_code_qr_png_and_handshake(tmp_path: Path) -> None:
                     "--url", "http://10.0.0.2:8080/")
     handshake = json.loads(str(made["handshake"]))
     assert handshake == {"type": "gatescan-enroll", "v": 1, "url": "http://10.0.0.2:8080",
-                         "code": made["code"]}
+                         "code": made["code"], "keys": [report["fingerprint"]]}
     assert made["event_id"] == report["event_id"] and made["gate"] == "Gate 2"
     png = Path(str(made["png"]))
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import httpx
 import pytest
 
@@ -15,8 +17,9 @@ def test_login_page_and_dashboard(server: str, org: Organizer) -> None:
     (t1, _, _), = org.issue(event_id, 1)
     with Gate(server, org.device(event_id, "a")["code"]) as a, \
             Gate(server, org.device(event_id, "b", "Gate 2")["code"]) as b:
-        a.push(scan(t1, 1_790_000_000.0), scan(t1, 1_790_000_400.0, outcome="already_used"))
-        b.push(scan(t1, 1_790_000_010.0, "Gate 2"))
+        at = time.time() - 3600  # device times near now: outside the window they are flagged
+        a.push(scan(t1, at), scan(t1, at + 400, outcome="already_used"))
+        b.push(scan(t1, at + 10, "Gate 2"))
     with httpx.Client(base_url=server) as browser:
         r = browser.get("/dashboard", follow_redirects=False)
         assert r.status_code == 303 and r.headers["location"] == "/dashboard/login"

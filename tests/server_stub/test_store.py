@@ -200,3 +200,23 @@ def test_wallet_keeps_superseded_credentials(tmp_path: Path) -> None:
     conn = sqlite3.connect(tmp_path / "wallet.db")
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     conn.close()
+
+
+def test_wallet_file_written_with_sqlite_utils_keeps_working(tmp_path: Path) -> None:
+    """A `wallet.db` whose table sqlite-utils created (before 2026-12) opens and is used as is."""
+    conn = sqlite3.connect(tmp_path / "wallet.db")
+    conn.execute('CREATE TABLE "credentials" (\n   "ticket_id" INTEGER,\n   "serial" INTEGER,\n'
+                 '   "state" TEXT NOT NULL,\n   "holder_seed" BLOB NOT NULL,\n'
+                 '   "signed_credential" BLOB NOT NULL,\n   PRIMARY KEY ("ticket_id", "serial")\n)')
+    holder = Wallet.new_holder(SeededEntropy(1))
+    conn.execute("INSERT INTO credentials VALUES (5, 0, 'current', ?, ?)",
+                 (bytes(holder), b"\x01" * 125))
+    conn.commit()
+    conn.close()
+    with Wallet(tmp_path / "wallet.db") as wallet:
+        current = wallet.current(5)
+        assert current is not None and bytes(current.holder) == bytes(holder)
+        wallet.replace(5, 1, Wallet.new_holder(SeededEntropy(2)), b"\x02" * 125)
+        assert [e.state for e in wallet.entries(5)] == ["superseded", "current"]
+        with pytest.raises(sqlite3.IntegrityError):
+            wallet.add([(5, 1, holder, b"\x03" * 125)])  # the old primary key still holds

@@ -8,6 +8,7 @@ import logging
 import re
 import time
 from collections.abc import Iterator
+from http.client import HTTPConnection
 from pathlib import Path
 
 import httpx
@@ -43,6 +44,17 @@ def _token(url: str) -> str:
     return found.group(1)
 
 
+def _raw_status(server: str, path: str) -> int:
+    """GET `path` exactly as written (httpx would resolve `..` before sending)."""
+    url = httpx.URL(server)
+    conn = HTTPConnection(url.host, url.port, timeout=30)
+    try:
+        conn.request("GET", path)
+        return conn.getresponse().status
+    finally:
+        conn.close()
+
+
 def test_page_files_headers_and_weight(server: str) -> None:
     assets = WalletAssets.load()
     sw_files = re.findall(r'"([^"]+)"', re.search(r"FILES = \[(.*?)\]", assets.files[
@@ -72,6 +84,13 @@ def test_page_files_headers_and_weight(server: str) -> None:
         missing = http.get("/wallet/nope.js")
         assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
         assert http.get("/wallet/..%2Fissuer.db").status_code == 404
+        # Subfolders: only the loaded files' names answer (paths sent as written).
+        assert http.get("/wallet/vendor/qrcode-generator/qrcode.mjs").status_code == 200
+        for probe in ("vendor/../app.js", "vendor/qrcode-generator/../../assets.py",
+                      "vendor%2F..%2F..%2Fassets.py", "vendor/qrcode-generator/LICENSE",
+                      "vendor/qrcode-generator/README.md", "/etc/passwd", "vendor/",
+                      "vendor/qrcode-generator/./qrcode.mjs", "./app.js"):
+            assert _raw_status(server, f"/wallet/{probe}") == 404, probe
         served = {n for n in assets.files if n.rsplit(".", 1)[-1] != "txt"}
         assert served == {n for n in sw_files if n != "./"} | {"index.html", "sw.js"}
         doc = http.get("/openapi.json").json()["paths"]
@@ -79,7 +98,7 @@ def test_page_files_headers_and_weight(server: str) -> None:
             set(doc) and not any(p.startswith("/wallet") for p in doc)
     # Everything comes from this server: no CDN, no other origin in any file.
     for asset in assets.files.values():
-        text = asset.body.decode()
+        text = re.sub(r"(?m)^\s*//.*$", "", asset.body.decode())  # vendored files' credits
         assert not re.findall(r"(?:https?:)?//(?!www\.w3\.org/2000/svg)[a-z0-9.-]+\.[a-z]{2,}",
                               text), asset.name
     assert len(gzip.decompress(assets.files["app.js"].gzipped or b"")) == \
@@ -178,3 +197,29 @@ def test_manifest_file_is_json() -> None:
     body = WalletAssets.load().files["manifest.webmanifest"].body
     doc = json.loads(body)
     assert doc["scope"] == "./" and doc["icons"][0]["src"] == "icon.svg"
+
+
+def test_a_used_ticket_cannot_be_transferred_and_its_status_says_where(
+        org: Organizer, server: str) -> None:
+    """Defect: the wallet offered to transfer a ticket that had already been used."""
+    from tests.server_stub.client import Gate, scan
+
+    event_id = org.event(general_event())
+    made = org.ok("POST", f"/api/v1/admin/events/{event_id}/wallet-tickets", 201,
+                  json={"type_id": 1, "valid_from": 0, "valid_until": FAR})
+    alice = SigningKey.generate()
+    with httpx.Client(base_url=server, timeout=30) as phone_api:
+        claimed = phone_api.post("/api/v1/wallet/claim",
+                                 json=_claim_body(_token(made["url"]), alice)).json()
+        body = _signed(alice, links.STATUS_DOMAIN, claimed["credential"])
+        assert phone_api.post("/api/v1/wallet/status", json=body).json()["used"] is None
+        ticket_id = claimed["ticket"]["ticket_id"]
+        with Gate(server, org.device(event_id, "a")["code"]) as gate:
+            at = float(int(time.time()))
+            gate.push(scan(ticket_id, at, serial=1))
+        body = _signed(alice, links.STATUS_DOMAIN, claimed["credential"])
+        used = phone_api.post("/api/v1/wallet/status", json=body).json()["used"]
+        assert used == {"at": at, "gate": "Gate 1"}
+        refused = phone_api.post("/api/v1/wallet/transfer", json=_signed(
+            alice, links.TRANSFER_DOMAIN, claimed["credential"]))
+        assert refused.status_code == 409 and refused.json()["error"]["code"] == "ticket_used"

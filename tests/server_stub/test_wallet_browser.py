@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from scanner.camera.decoders import make_decoder
+from scanner.camera.decoders import Inversion, make_decoder
 from scanner.camera.images import load_image
 from scanner.ledger.ledger import Ledger
 from scanner.verify.policy import Gate, TicketType, TimeSlot
@@ -123,16 +123,23 @@ def _page_step(page: Any) -> int:
     return int(page.get_attribute("#qr", "data-step"))
 
 
+def _read_both(path: Path, name: str) -> list[str]:
+    """The one code in a screenshot, read by zxing-cpp and by zbar alike."""
+    image = load_image(path)
+    assert not isinstance(image, str), image
+    reads = [[c.text for c in make_decoder(backend, inversion=Inversion.NONE).decode(image)]
+             for backend in ("zxing", "zbar")]
+    assert len(reads[0]) == 1 and reads[0] == reads[1], f"{name}: {len(reads[0])}/{len(reads[1])}"
+    return reads[0]
+
+
 def _shot(page: Any, venue: Venue, name: str) -> tuple[Token, str]:
-    """Screenshot the page, decode it with the scanner's decoder; the token and its text."""
+    """Screenshot the page, decode it with both decoders; the token and its text."""
     step = _page_step(page)
     venue.shots.mkdir(exist_ok=True)
     path = venue.shots / f"{name}.png"
     page.screenshot(path=str(path))
-    image = load_image(path)
-    assert not isinstance(image, str), image
-    texts = [c.text for c in make_decoder().decode(image)]
-    assert len(texts) == 1, f"{name}: decoded {len(texts)} codes"
+    texts = _read_both(path, name)
     token = parse_token(texts[0])
     assert token.step in (step, step + 1)  # the page may re-sign between attribute and shot
     return token, texts[0]
@@ -187,6 +194,7 @@ def test_claim_admit_stale_offline_transfer(venue: Venue, chromium: Any) -> None
     alice.wait_for_selector("#transfer-dialog[open] #link-qr svg")
     alice.screenshot(path=str(venue.shots / "4-transfer-link.png"))
     gift = alice.input_value("#link-text")
+    assert _read_both(venue.shots / "4-transfer-link.png", "4-transfer-link") == [gift]
     assert gift.startswith(venue.url + "/wallet/#claim=gsw_")
     alice.click("#link-close")
     alice.context.set_offline(True)
@@ -247,3 +255,21 @@ def test_webcrypto_vectors_and_installable(venue: Venue, chromium: Any) -> None:
     }""", vectors)
     assert results["texts"] == [v["token_text"] for v in vectors]
     assert results["extractable"] is False
+
+
+def test_a_used_ticket_says_where_and_offers_no_transfer(venue: Venue, chromium: Any) -> None:
+    from tests.server_stub.client import scan
+
+    alice = chromium("used").new_page()
+    alice.goto(venue.link)
+    token, text = _shot(alice, venue, "10-before-use")
+    assert alice.is_visible("#transfer") and alice.is_hidden("#used")
+    assert _redeem(venue, text) is Outcome.ADMITTED
+    ticket_hex = f"{token.credential.ticket_id:016x}"
+    results = venue.gate.push(scan(ticket_hex, time.time(), serial=token.credential.serial))
+    assert results[0]["status"] == "stored"
+    alice.reload()
+    alice.wait_for_selector("#used:not([hidden])", timeout=15_000)
+    assert "Gate 1" in alice.inner_text("#used") and "Used" in alice.inner_text("#used")
+    assert alice.is_hidden("#transfer")
+    alice.screenshot(path=str(venue.shots / "11-used.png"))

@@ -170,7 +170,8 @@ def test_holder_requests_need_this_servers_credential(store: IssuerStore) -> Non
     with pytest.raises(IssuerError) as missing:
         links.status(store, unknown, at, _signed(phone, links.STATUS_DOMAIN, unknown, at),
                      now=NOW)
-    assert missing.value.code == "unknown_ticket"
+    # Not `unknown_ticket`: the answer never says whether a ticket exists (issue 11).
+    assert missing.value.code == "forbidden"
 
 
 def test_the_same_credential_again_after_key_rotation(store: IssuerStore) -> None:

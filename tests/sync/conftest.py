@@ -48,6 +48,13 @@ class Venue:
     demo: dict[str, Any]
     admin_token: str
     server: LiveServer
+    database_url: str | None = None  # None: the data directory's SQLite file
+
+    def cli(self, *args: str) -> dict[str, Any]:
+        """`gatescan-server ARGS --json` against this venue's store."""
+        if self.database_url is None:
+            return server_cli_json(self.data, *args)
+        return server_cli_json(self.data, "--database-url", self.database_url, *args)
 
     @property
     def settings(self) -> ServerSettings:
@@ -64,7 +71,7 @@ class Venue:
         args = ["device", "add", name, "--url", url or self.server.url]
         if gate is not None:
             args += ["--gate", gate]
-        return str(server_cli_json(self.data, *args)["handshake"])
+        return str(self.cli(*args)["handshake"])
 
     def token(self, ticket: str, at: float) -> str:
         """The code the ticket's phone shows at `at`."""

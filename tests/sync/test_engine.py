@@ -201,9 +201,13 @@ def test_cursor_refused_pulls_the_manifest_again(engine: SyncEngine, server: Fak
     server.before = ahead
     server.manifest_cursor = "4.0"
     st = engine.sync_once()
-    assert st.online and st.error is None and engine.last_report.manifest
+    assert st.online and engine.last_report.manifest
+    # A cursor ahead of the server: it lost what it handed out (restored from a backup?)
+    assert st.server_rollback is not None and st.server_rollback["kinds"] == ["cursor_ahead"]
+    assert st.error is not None and "behind" in st.error
     with Ledger(engine.settings.ledger_path) as ledger:
         assert ledger.sync_state("cursor") == "4.0"
+    assert engine.acknowledge_rollback() and engine.status().error is None
 
 
 def test_first_sync_pulls_the_manifest(tmp_path: Path, server: FakeServer) -> None:

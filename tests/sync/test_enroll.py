@@ -15,6 +15,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from scanner.sync.client import ServerView
 from scanner.sync.credentials import Credentials
 from scanner.sync.errors import EnrollError
 from scanner.sync.handshake import parse_handshake
@@ -122,3 +123,37 @@ def test_handshake_like_objects_never_crash(data: dict[str, Any]) -> None:
 def test_handshake_repr_hides_the_code() -> None:
     hs = parse_handshake('{"type":"gatescan-enroll","v":1,"url":"http://h:1/","code":"ABCD-EFGH"}')
     assert hs.url == "http://h:1" and "ABCD" not in repr(hs)
+
+
+_fingerprints = st.one_of(st.text("0123456789abcdef", min_size=64, max_size=64),
+                          st.text(max_size=70), st.integers(), st.none())
+
+
+@given(st.one_of(st.lists(_fingerprints, max_size=10), _fingerprints))
+def test_handshake_key_fingerprints_are_read_exactly_or_refused(keys: Any) -> None:
+    text = json.dumps({"type": "gatescan-enroll", "v": 1, "url": "http://10.0.0.2:8080",
+                       "code": "K7QX-M2PA-9RTW", "keys": keys})
+    try:
+        hs = parse_handshake(text)
+    except EnrollError as exc:
+        assert exc.code == "bad_handshake"
+    else:  # read back exactly what was given: a short list of 64-hex fingerprints
+        assert isinstance(keys, list) and hs.keys == tuple(keys) and len(keys) <= 8
+        assert all(len(k) == 64 and set(k) <= set("0123456789abcdef") for k in hs.keys)
+
+
+_views = st.one_of(st.none(), st.integers(), st.text(max_size=5), st.dictionaries(
+    st.sampled_from(["instance_id", "head", "chain"]),
+    st.one_of(st.none(), st.booleans(), st.integers(-1, 2**64), st.text(max_size=70),
+              st.fixed_dictionaries({"seq": st.one_of(st.integers(-1, 2**64), st.text(),
+                                                      st.booleans())}))))
+
+
+@given(_views)
+def test_server_view_is_read_exactly_or_ignored(raw: Any) -> None:
+    view = ServerView.parse(raw)
+    if view is not None:
+        assert isinstance(raw, dict) and view.instance_id == raw["instance_id"]
+        assert view.head == raw["head"] and 0 <= view.head < 2**63
+        chain = raw.get("chain")
+        assert view.chain_seq == (0 if chain is None else chain["seq"])

@@ -7,6 +7,7 @@ from typing import Any
 
 from scanner.sync.status import ClockState
 from scanner.verify.verdict import Outcome
+from tests.ledger.util import query
 from tests.sync.conftest import Venue
 
 
@@ -71,7 +72,7 @@ def test_remote_scans_keep_their_own_time_gate_and_device(venue: Venue, make_gat
     g2.engine.sync_once()
     g1.engine.sync_once()
     with g1.ledger() as ledger:
-        rows = list(ledger.db.query("SELECT * FROM scans WHERE source = 'remote'"))
+        rows = query(ledger.conn, "SELECT * FROM scans WHERE source = 'remote'")
         assert ledger.verify_chain().ok
     [row] = rows
     assert (row["gate"], row["device_time"], row["device_id"], row["uploaded"]) == (
@@ -80,6 +81,6 @@ def test_remote_scans_keep_their_own_time_gate_and_device(venue: Venue, make_gat
     # Pulling again changes nothing, and the remote scan is never pushed back.
     g1.engine.sync_once()
     with g1.ledger() as ledger:
-        assert ledger.db.execute("SELECT count(*) FROM scans").fetchone()[0] == 1
+        assert ledger.conn.execute("SELECT count(*) FROM scans").fetchone()[0] == 1
         assert ledger.upload_counts().pending == 0
     assert len(venue.scans()) == 1

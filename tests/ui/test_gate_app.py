@@ -16,6 +16,7 @@ from scanner.ledger.ledger import Ledger
 from scanner.ui.app import GateApp
 from scanner.ui.display import Tone, VerdictDisplay
 from tests.factories import T0, Issuer
+from tests.ledger.util import all_rows
 from tests.ui.conftest import AppMaker, FakeClock, SoundLog
 
 pytestmark = pytest.mark.timeout(60)
@@ -89,7 +90,7 @@ def test_a_re_scan_seconds_later_is_the_blue_repeat_screen_not_red(
     assert app.window.gate.strip.admitted.plain() == "Admitted 1"  # not counted again
     assert isinstance(app.sound, SoundLog) and app.sound.played == [Tone.ADMIT, Tone.REPEAT]
     with Ledger(data_dir / "ledger.db") as ledger:
-        outcomes = [(r["outcome"], r["admit"]) for r in ledger.db["scans"].rows]
+        outcomes = [(r["outcome"], r["admit"]) for r in all_rows(ledger.conn, "scans")]
     assert outcomes == [("admitted", 1), ("repeat_read", 0)]
 
 
@@ -106,7 +107,7 @@ def test_a_forged_code_shows_nothing_read_from_it(
     assert "Row A seat 7" not in view.detail.text() and "VIP" not in view.detail.text()
     assert "VIP" not in view.title.text()
     with Ledger(data_dir / "ledger.db") as ledger:
-        [row] = list(ledger.db["scans"].rows)
+        [row] = (all_rows(ledger.conn, "scans"))
     assert (row["outcome"], row["ticket_id"], row["serial"]) == ("bad_signature", None, None)
 
 
@@ -136,7 +137,7 @@ def test_keyboard_wedge_without_a_focused_field(
         clock.now)))
     assert display.tone is Tone.ADMIT
     with Ledger(data_dir / "ledger.db") as ledger:
-        sources = [r["source"] for r in ledger.db["scans"].rows]
+        sources = [r["source"] for r in all_rows(ledger.conn, "scans")]
     assert sources == ["wedge", "wedge"]
 
 

@@ -9,7 +9,9 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from scanner.ledger.ledger import Ledger
+from scanner.settings import ScannerSettings
 from scanner.sync.errors import EnrollError
+from scanner.sync.status import PINNED_KEYS
 from scanner.ui.ui_settings import UiSettings
 from tests.factories import Issuer
 from tests.ui.conftest import AppMaker, FakeClock
@@ -207,3 +209,17 @@ def test_manager_lists_conflicts_the_server_reported(qtbot: QtBot, make_app: App
     assert row[:2] == ["0000000000001001", "General"]
     assert row[2].startswith("Gate 1 at ") and row[3].startswith("Gate 2 at ")
     assert manager.total.value.text() == "1"  # Gate 2's scan is not this gate's
+
+
+def test_set_up_without_an_event_shows_the_pinned_key_fingerprint(
+        qtbot: QtBot, make_app: AppMaker, tmp_path: Path) -> None:
+    data = tmp_path / "enrolled-no-event"
+    fingerprint = "0123456789abcdef" * 4
+    ScannerSettings(data).ensure_dir()
+    with Ledger(ScannerSettings(data).ledger_path) as ledger:  # what enrollment leaves
+        ledger.update_sync_state({PINNED_KEYS: fingerprint})
+    app = make_app(data, wait_ready=False)
+    qtbot.waitUntil(lambda: app.window.current_screen() == "setup", timeout=5000)
+    shown = app.setup.event_status.text()
+    assert "No event loaded yet" in shown
+    assert "01234567 89abcdef 01234567" in shown  # grouped for a person to compare

@@ -163,3 +163,23 @@ def test_a_revoked_gate_says_so_on_the_screen(qtbot: QtBot, make_app: AppMaker,
     qtbot.waitUntil(lambda: gate.strip.link.plain() == "Device revoked", timeout=5000)
     assert gate.warning.isVisible() and "revoked" in gate.warning.text()
     assert "revoked" in gate.message.text()
+
+
+@pytest.mark.parametrize(("status", "words"), [
+    (SyncStatus(enrolled=True, online=True, error="the server's manifest was refused",
+                error_code="signer_not_pinned"), "signed by a key"),
+    (SyncStatus(enrolled=True, online=True, error="behind",
+                server_rollback={"kinds": ["scans"], "resent": 3}), "restored from an older"),
+])
+def test_pinning_and_server_rollback_say_so_on_the_screen(
+        qtbot: QtBot, make_app: AppMaker, data_dir: Path, status: SyncStatus,
+        words: str) -> None:
+    sync = FakeSync()
+    app = make_app(data_dir, sync=sync)
+    gate = app.window.gate
+    qtbot.waitUntil(lambda: gate.strip.link.plain() == "Online", timeout=5000)
+    assert not gate.warning.isVisible()
+    sync.status = lambda: status  # type: ignore[method-assign]
+    app.sync_requested.emit()
+    qtbot.waitUntil(lambda: words in gate.warning.text(), timeout=5000)
+    assert gate.warning.isVisible()

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Cookie, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from server_stub import admins, dashboard, reports
+from server_stub import admins, dashboard, devices, reports
 from server_stub.api.deps import SESSION_COOKIE, SettingsDep, StoreDep
 from server_stub.api.errors import ApiError
 from server_stub.store import IssuerStore
@@ -48,7 +48,10 @@ def _render(store: IssuerStore, event_id: int | None) -> str:
     return dashboard.dashboard_page(
         [(e.event_id, e.name) for e in events], event.event_id, event.name,
         policy.tz_offset_minutes, reports.counts(store, event.event_id, policy),
-        reports.timeline(store, event.event_id), reports.conflicts(store, event.event_id, policy))
+        reports.timeline(store, event.event_id, max_gates=len(dashboard.COLORS)),
+        reports.conflicts(store, event.event_id, policy, limit=dashboard.MAX_CONFLICTS),
+        [(d.name, d.server_rollback) for d in devices.list_devices(store, event.event_id)
+         if d.server_rollback is not None])
 
 
 def router() -> APIRouter:

@@ -13,8 +13,9 @@ from server_stub.api.deps import AdminDep, SettingsDep, StoreDep, event_or_404
 from server_stub.api.errors import error_responses
 from server_stub.api.routes.events import EventId
 from server_stub.api.views import device_fields
-from server_stub.handshake import handshake_text
+from server_stub.handshake import active_fingerprints, handshake_text
 from server_stub.settings import ServerSettings
+from server_stub.store import IssuerStore
 
 DeviceId = Annotated[str, Path(pattern=r"^dev_[0-9a-f]{12}$", description="device id")]
 
@@ -24,9 +25,10 @@ def server_url(settings: ServerSettings, request: Request) -> str:
     return settings.public_url or str(request.base_url).rstrip("/")
 
 
-def _enrollment(e: devices.Enrollment, url: str) -> m.EnrollmentOut:
+def _enrollment(e: devices.Enrollment, url: str, store: IssuerStore) -> m.EnrollmentOut:
+    keys = active_fingerprints(store, e.device.event_id)
     return m.EnrollmentOut(device=m.DeviceOut(**device_fields(e.device)), code=e.code,
-                           expires_at=e.expires_at, handshake=handshake_text(url, e.code),
+                           expires_at=e.expires_at, handshake=handshake_text(url, e.code, keys),
                            server_time=time.time())
 
 
@@ -43,7 +45,7 @@ def router() -> APIRouter:
         event_or_404(store, event_id)
         e = devices.add_device(store, event_id, body.name, body.gate,
                                ttl=settings.enroll_code_ttl, now=time.time())
-        return _enrollment(e, server_url(settings, request))
+        return _enrollment(e, server_url(settings, request), store)
 
     @r.get("/events/{event_id}/devices", response_model=m.DeviceList)
     def list_devices(event_id: EventId, store: StoreDep, _: AdminDep) -> m.DeviceList:
@@ -79,6 +81,6 @@ def router() -> APIRouter:
                  _: AdminDep) -> m.EnrollmentOut:
         """A new one-time enrollment code (re-enrolling replaces the device token)."""
         e = devices.new_code(store, device_id, ttl=settings.enroll_code_ttl, now=time.time())
-        return _enrollment(e, server_url(settings, request))
+        return _enrollment(e, server_url(settings, request), store)
 
     return r

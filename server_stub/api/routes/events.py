@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Response
 
 from scanner.verify.policy import EventPolicy, PolicyError, plan_problems
-from server_stub import issuer
+from server_stub import feed, issuer
 from server_stub.api import models as m
 from server_stub.api.deps import AdminDep, StoreDep, event_or_404
 from server_stub.api.errors import ApiError, error_responses
@@ -37,7 +37,7 @@ def manifest_response(store: StoreDep, event_id: int) -> Response:
     """The event's current signed manifest with its cursor and sequence headers."""
     served = current_manifest(store, event_id, now=int(time.time()))
     return Response(served.body, media_type=MANIFEST_TYPE, headers={
-        "X-Gatescan-Cursor": f"{served.cursor}.0",
+        "X-Gatescan-Cursor": feed.manifest_cursor(store, served.cursor),
         "X-Gatescan-Manifest-Sequence": str(served.sequence),
         "Content-Disposition": f'attachment; filename="{event_id}.gsm"'})
 

@@ -15,8 +15,8 @@ from server_stub.api import sync_models as sm
 from server_stub.api.deps import AdminDep, StoreDep, event_or_404
 from server_stub.api.errors import ApiError, error_responses
 from server_stub.api.routes.events import EventId
-from server_stub.api.scan_items import ItemChecker, jsonl_items
-from server_stub.ingest import REJECTED, ItemResult, ScanIn
+from server_stub.api.scan_items import INVALID, ItemChecker, jsonl_items, refusal
+from server_stub.ingest import ItemResult, ScanIn
 from server_stub.store import IssuerStore
 
 IMPORT_BATCH = 1000
@@ -28,6 +28,7 @@ IMPORT_DOC = {"requestBody": {"required": True, "content": {
 
 def _import(store: IssuerStore, checker: ItemChecker, event_id: int, body: bytes,
             device_id: str | None) -> sm.ImportOut:
+    policy = event_or_404(store, event_id).policy
     known = {d.device_id for d in devices.list_devices(store, event_id)}
     if device_id is not None and device_id not in known:
         raise ApiError(404, "unknown_device", f"event {event_id} has no device {device_id}")
@@ -37,15 +38,16 @@ def _import(store: IssuerStore, checker: ItemChecker, event_id: int, body: bytes
         if len(lines) >= MAX_IMPORT_LINES:
             raise ApiError(413, "too_large", f"at most {MAX_IMPORT_LINES} lines per import")
         lines.append(number)
-        items.append(ItemResult(None, REJECTED, error=error) if error is not None else
-                     checker.check(raw, event_id=event_id, device_id=device_id,
+        items.append(refusal(None, INVALID, error) if error is not None else
+                     checker.check(raw, policy=policy, device_id=device_id,
                                    known_devices=known))
     results: list[ItemResult] = []
     for start in range(0, len(items), IMPORT_BATCH):
         results += ingest.ingest(store, event_id, items[start:start + IMPORT_BATCH],
                                  via="import", now=time.time())
-    out = [sm.ImportLineOut(line=n, scan_id=x.scan_id, status=x.status,  # type: ignore[arg-type]
-                            conflict=x.conflict, error=x.error)
+    out = [sm.ImportLineOut.model_validate(
+               {"line": n, "scan_id": x.scan_id, "status": x.status, "conflict": x.conflict,
+                "error": x.error, "code": x.code})
            for n, x in zip(lines, results, strict=True)]
     return sm.ImportOut(stored=sum(x.status == "stored" for x in out),
                         duplicate=sum(x.status == "duplicate" for x in out),
@@ -67,7 +69,8 @@ def router() -> APIRouter:
         c = reports.counts(store, event_id, event.policy)
         return m.CountsOut(event_id=event_id, total=c.total, admitted=c.admitted,
                            conflicts=c.conflicts, by_gate=c.by_gate, by_type=c.by_type,
-                           by_outcome=c.by_outcome, server_time=time.time())
+                           by_outcome=c.by_outcome, time_flagged=c.time_flagged,
+                           server_time=time.time())
 
     @r.get("/conflicts", response_model=m.ConflictList)
     def conflicts(event_id: EventId, store: StoreDep, _: AdminDep) -> m.ConflictList:
@@ -80,7 +83,10 @@ def router() -> APIRouter:
     @r.get("/timeline", response_model=m.TimelineOut)
     def timeline(event_id: EventId, store: StoreDep, _: AdminDep,
                  bucket: Annotated[int, Query(ge=60, le=86400)] = 300) -> m.TimelineOut:
-        """Admitted entries per bucket (default five minutes, by gate time) and gate."""
+        """Admitted entries per bucket (default five minutes, by gate time) and gate.
+
+        At most 400 buckets (the latest) and 50 gate series; implausible device times
+        are left out."""
         event_or_404(store, event_id)
         return m.TimelineOut(**reports.timeline(store, event_id, bucket), server_time=time.time())
 

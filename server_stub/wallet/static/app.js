@@ -100,7 +100,12 @@ function renderTicket() {
   $("valid").textContent = span(f.valid_from, f.valid_until, f.tz_offset_minutes);
   const gone = ticket.state === "superseded" || ticket.state === "revoked";
   $("code-area").hidden = gone;
-  $("transfer").hidden = gone;
+  // A used ticket: say when and where, and offer no transfer (the friend could not get in).
+  const used = ticket.used || null;
+  $("used").hidden = gone || !used;
+  $("used").textContent = used && !gone
+    ? t("used", { gate: used.gate, when: when(used.at, f.tz_offset_minutes) }) : "";
+  $("transfer").hidden = gone || Boolean(used);
   $("gone").hidden = !gone;
   $("gone-text").textContent = gone ? t(ticket.state) : "";
   $("pending").hidden = gone || !ticket.transferPending;
@@ -232,11 +237,13 @@ async function refreshStatus() {
   if (!ticket || !navigator.onLine || ticket.state !== "current") return;
   const res = await signedRequest("/api/v1/wallet/status", STATUS_DOMAIN, ticket);
   if (!res.ok) return;
-  const before = JSON.stringify([ticket.state, ticket.transferPending, ticket.facts]);
+  const seen = () => JSON.stringify([ticket.state, ticket.transferPending, ticket.facts, ticket.used]);
+  const before = seen();
   ticket.state = res.data.state;
   ticket.transferPending = res.data.transfer_pending;
+  ticket.used = res.data.used ?? null;
   if (res.data.state === "current") ticket.facts = res.data.ticket;
-  if (JSON.stringify([ticket.state, ticket.transferPending, ticket.facts]) !== before) {
+  if (seen() !== before) {
     await db.put(db.TICKETS, ticket);
     state.shown = { id: null, step: null };
     renderTicket();
@@ -260,9 +267,12 @@ async function transfer() {
   const res = await signedRequest("/api/v1/wallet/transfer", TRANSFER_DOMAIN, ticket);
   if (!res.ok) {
     const reason = res.network ? t("network") : res.code === "superseded" ? t("superseded")
-      : res.code === "revoked" ? t("revoked") : t("server_error", { code: res.code });
+      : res.code === "revoked" ? t("revoked") : res.code === "ticket_used" ? t("used_no_transfer")
+      : t("server_error", { code: res.code });
     await ask(t("transfer_failed", { reason }), t("close"));
-    if (res.code === "superseded" || res.code === "revoked") {
+    if (res.code === "ticket_used") {
+      await refreshStatus();
+    } else if (res.code === "superseded" || res.code === "revoked") {
       ticket.state = res.code;
       await db.put(db.TICKETS, ticket);
       renderTicket();

@@ -44,6 +44,8 @@ const STRINGS = {
     network: "No connection to the ticket server. Check your mobile data and try again.",
     server_error: "The ticket server could not answer ({code}). Try again in a moment.",
     transfer_failed: "No transfer link: {reason}",
+    used: "Used: admitted at {gate}, {when}. A used ticket cannot be given to someone else.",
+    used_no_transfer: "this ticket was already used, so it cannot be given to someone else",
   },
   zh: {
     title: "GateScan 电子票",
@@ -87,6 +89,8 @@ const STRINGS = {
     network: "无法连接票务服务器。请检查移动数据后重试。",
     server_error: "票务服务器暂时无法响应（{code}）。请稍后重试。",
     transfer_failed: "无法生成转赠链接：{reason}",
+    used: "已使用：{when} 于 {gate} 入场。已使用的门票不能转赠。",
+    used_no_transfer: "这张门票已经使用过，不能转赠",
   },
 };
 

@@ -8,6 +8,7 @@ const CACHE = `gatescan-wallet-${VERSION}`;
 const FILES = [
   "./", "app.js", "token.js", "qr.js", "i18n.js", "store.js", "wallet.css",
   "manifest.webmanifest", "icon.svg",
+  "vendor/qrcode-generator/qrcode.mjs", "vendor/qrcode-generator/qrcode_UTF8.mjs",
 ];
 
 self.addEventListener("install", (event) => {
