@@ -65,16 +65,10 @@ if ! id "$USER_NAME" >/dev/null 2>&1; then
     useradd --system --create-home --home-dir "/home/$USER_NAME" --shell /usr/sbin/nologin \
         "$USER_NAME"
 fi
-<<<<<<< HEAD
-# only the groups this system has (a Debian without udev's groups lacks render, input)
-for group in video render input audio; do
-    if getent group "$group" >/dev/null; then usermod -a -G "$group" "$USER_NAME"; fi
-=======
-usermod -a -G video,render,input,audio "$USER_NAME"
+# only the groups this system has (a Debian without udev lacks render and input);
 # gpio: the turnstile relay and "passed" sensor; dialout: USB-serial relay boards.
-for group in gpio dialout; do
-    getent group "$group" >/dev/null && usermod -a -G "$group" "$USER_NAME"
->>>>>>> main
+for group in video render input audio gpio dialout; do
+    if getent group "$group" >/dev/null; then usermod -a -G "$group" "$USER_NAME"; fi
 done
 
 log "app in $APP"
