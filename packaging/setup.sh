@@ -43,7 +43,7 @@ VENV_PY313="${GATESCAN_VENV_PY313:-$ROOT/.venv-py313}"
 VENV_PI="${GATESCAN_VENV_PI:-$ROOT/.venv-pyside68}"
 PI_PYTHON="${PI_PYTHON:-/usr/bin/python3}"
 PI_PYSIDE="PySide6-Essentials==6.8.0.2"
-GATE_TESTS=(tests/ui tests/camera tests/packaging tests/test_architecture.py tests/test_cli.py)
+GATE_TESTS=(tests/ui tests/camera tests/actuators tests/packaging tests/test_architecture.py tests/test_cli.py)
 
 log() { printf '\033[1m[setup]\033[0m %s\n' "$*" >&2; }
 
