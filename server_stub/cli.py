@@ -171,6 +171,19 @@ def _require_event(store: IssuerStore) -> StoredEvent:
     return event
 
 
+def _default_event(store: IssuerStore) -> StoredEvent:
+    """The only active event; a usage error listing them when there are several."""
+    from server_stub.console.events import default_event
+
+    try:
+        event = default_event(store)
+    except IssuerError as exc:
+        raise CliError(exc.message) from None
+    if event is None:
+        raise CliError("no event yet: run `gatescan-server demo` first")
+    return event
+
+
 def _event(store: IssuerStore, event_id: int) -> StoredEvent:
     event = store.event(event_id)
     if event is None:
@@ -343,7 +356,7 @@ def manifest(settings: ServerSettings, event_id: int | None, out: Path | None,
              as_json: bool) -> None:
     """Write the event's signed manifest (for USB preload); the sequence goes up by one."""
     with _open(settings) as (store, _wallet):
-        event = _require_event(store) if event_id is None else store.event(event_id)
+        event = _default_event(store) if event_id is None else store.event(event_id)
         if event is None:
             raise CliError(f"no event {event_id} in {settings.data_dir}")
         path = out if out is not None else settings.manifest_path(event.event_id)
@@ -362,13 +375,15 @@ def manifest(settings: ServerSettings, event_id: int | None, out: Path | None,
 
 
 def _register() -> None:
-    from server_stub import cli_devices, cli_server
+    from server_stub import cli_console, cli_devices, cli_server
     from server_stub.wallet import cli as cli_wallet
 
     main.add_command(cli_server.serve)
     main.add_command(cli_server.admin_token)
     main.add_command(cli_devices.device)
     main.add_command(cli_wallet.ticket)
+    main.add_command(cli_console.account)
+    main.add_command(cli_console.event)
 
 
 _register()

@@ -9,13 +9,18 @@ import click
 
 from server_stub import devices, server_url
 from server_stub.cli import CliError, _emit
+from server_stub.console.events import default_event
+from server_stub.errors import IssuerError
 from server_stub.handshake import active_fingerprints, handshake_text, terminal_qr, write_png
 from server_stub.settings import ServerSettings
 from server_stub.store import IssuerStore
 
 
 def _event_id(store: IssuerStore, event_id: int | None) -> int:
-    event = store.event(event_id) if event_id is not None else store.latest_event()
+    try:
+        event = store.event(event_id) if event_id is not None else default_event(store)
+    except IssuerError as exc:
+        raise CliError(exc.message) from None
     if event is None:
         raise CliError(f"no event {event_id}" if event_id is not None else
                        "no event yet: create one first (e.g. gatescan-server demo)")

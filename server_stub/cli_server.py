@@ -13,6 +13,7 @@ import click
 
 from server_stub import admins, server_url
 from server_stub.cli import CliError, _emit
+from server_stub.console import roles
 from server_stub.settings import (
     DATA_ENV,
     DATABASE_ENV,
@@ -102,10 +103,14 @@ def uvicorn_log_config(level: str, access_log: bool) -> dict[str, Any]:
 @click.option("--name", default="admin", show_default=True, help="A label for the token.")
 @click.option("--revoke", "revoke_id", default=None, metavar="TOKEN_ID",
               help="Revoke the admin token with this id (adm_…) instead.")
+@click.option("--event", "event_id", type=click.IntRange(1, 0xFFFFFFFF), default=None,
+              help="Limit the token to this event [default: every event].")
+@click.option("--role", type=click.Choice(["owner", "staff", "viewer"]), default="owner",
+              show_default=True, help="What the token may do (docs/console.md).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @click.pass_obj
 def admin_token(settings: ServerSettings, name: str, revoke_id: str | None,
-                as_json: bool) -> None:
+                event_id: int | None, role: str, as_json: bool) -> None:
     """Create an organizer (admin) token and print it once: it is stored only hashed."""
     if revoke_id is not None:
         with IssuerStore.open(settings) as store:
@@ -117,8 +122,13 @@ def admin_token(settings: ServerSettings, name: str, revoke_id: str | None,
     if not 0 < len(label) <= 100:
         raise CliError("--name must be 1 to 100 characters")
     with IssuerStore.open(settings) as store:
+        if event_id is not None and store.event(event_id) is None:
+            raise CliError(f"no event {event_id}")
         token_id, token = admins.create_admin_token(store, label, now=time.time())
-    _emit(as_json, {"token_id": token_id, "name": label, "token": token}, token)
+        if event_id is not None or role != "owner":
+            roles.grant(store, token_id, roles.Role.parse(role), event_id or roles.ALL_EVENTS)
+    _emit(as_json, {"token_id": token_id, "name": label, "token": token,
+                    "event_id": event_id, "role": role}, token)
     if not as_json:
         click.echo(f"Admin token {token_id} ({label}): shown once, keep it safe. Use it as "
                    "'Authorization: Bearer TOKEN' or to sign in at /dashboard.", err=True)

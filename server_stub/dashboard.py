@@ -182,3 +182,11 @@ def dashboard_page(events: list[tuple[int, str]], event_id: int, name: str, tz_m
 def no_event_page() -> str:
     """The dashboard before any event exists."""
     return _page("GateScan dashboard", "<h1>GateScan dashboard</h1><p>No event yet.</p>")
+
+
+def choose_event_page(events: list[tuple[int, str]]) -> str:
+    """The dashboard without an event id while several events are active: pick one."""
+    links = "".join(f'<li><a href="/dashboard?event={eid}">{escape(name)}</a> '
+                    f'<span class="muted">#{eid}</span></li>' for eid, name in events)
+    return _page("GateScan dashboard", f"<h1>GateScan dashboard</h1><p>{len(events)} active "
+                 f"events: choose one.</p><ul>{links}</ul>")

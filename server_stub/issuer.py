@@ -28,6 +28,7 @@ from scanner.verify.policy import (
     plan_problems,
 )
 from scanner.verify.token import Credential, format_ticket_id, key_id, sign_credential
+from server_stub import inventory
 from server_stub.entropy import Entropy, SystemEntropy, new_signing_key
 from server_stub.errors import IssuerError
 from server_stub.storage.changelog import current_seq
@@ -189,6 +190,7 @@ def issue_tickets(store: IssuerStore, event_id: int, requests: Sequence[TicketRe
         policy = _event(store, event_id).policy
         for req in requests:
             _check_request(policy, req)
+        inventory.check(store, event_id, (r.type_id for r in requests))
         signer = store.signing_key(event_id)
         kid = key_id(bytes(signer.verify_key))
         ids = store.new_ticket_ids(len(requests), entropy)

@@ -6,6 +6,7 @@ a read-only folder, a file-size limit (a full disk), a held write lock.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import resource
 import shutil
@@ -25,6 +26,11 @@ from tests.factories import T0, Issuer
 
 BIN = Path(sys.executable).parent
 
+
+
+def _pin(issuer: Issuer) -> tuple[str, str]:
+    """A first USB import names the issuer key it expects (the gate pins it)."""
+    return "--expect-key", hashlib.sha256(issuer.public).hexdigest()
 
 def gatescan(*args: str, limit_bytes: int | None = None,
              cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -73,7 +79,8 @@ def gate(tmp_path_factory: pytest.TempPathFactory) -> Path:
     issuer = Issuer()
     manifest = issuer.write_manifest(base / "m.gsm", [(n, 1, 0, f"S{n}") for n in range(1, 400)])
     data = base / "data"
-    assert gatescan("--data", str(data), "import-manifest", str(manifest)).returncode == 0
+    assert gatescan("--data", str(data), "import-manifest", str(manifest),
+                    *_pin(issuer)).returncode == 0
     for n in (1, 2):
         assert gatescan("--data", str(data), "check", issuer.issue(n).token(T0),
                         "--at", str(T0)).returncode == 0
@@ -158,7 +165,7 @@ def test_a_data_folder_that_cannot_be_written(tmp_path: Path) -> None:
     data = tmp_path / "data"
     data.mkdir()
     with read_only(data):
-        out = gatescan("--data", str(data), "import-manifest", str(manifest))
+        out = gatescan("--data", str(data), "import-manifest", str(manifest), *_pin(issuer))
     assert_environment_error(out)
 
 
@@ -167,7 +174,8 @@ def test_a_full_disk_during_import(tmp_path: Path) -> None:
     manifest = issuer.write_manifest(tmp_path / "m.gsm",
                                      [(n, 1, 0, f"Seat {n}") for n in range(1, 20_000)])
     data = tmp_path / "data"
-    out = gatescan("--data", str(data), "import-manifest", str(manifest), limit_bytes=200_000)
+    out = gatescan("--data", str(data), "import-manifest", str(manifest), *_pin(issuer),
+                   limit_bytes=200_000)
     assert_environment_error(out, "disk")
     # Nothing half-imported: the ledger opens and has no event.
     status = gatescan("--data", str(data), "status", "--json")

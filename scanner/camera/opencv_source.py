@@ -16,6 +16,7 @@ from urllib.parse import urlsplit, urlunsplit
 import cv2
 
 from scanner.camera.frames import Frame, SourceUnavailable, SourceUnsupported
+from scanner.camera.profile import DEFAULT_PROFILE, ProfileName, ProfileResult, apply_profile
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +94,7 @@ class CameraSettings:
     max_read_failures: int = 3
     open_timeout_ms: int = 5000  # network streams (FFmpeg)
     read_timeout_ms: int = 3000
+    profile: ProfileName = DEFAULT_PROFILE  # exposure for phone screens (scanner.camera.profile)
 
 
 class OpenCVSource:
@@ -108,6 +110,7 @@ class OpenCVSource:
         self._index = 0
         self._failures = 0
         self._interrupted = threading.Event()
+        self.profile_result: ProfileResult | None = None  # what the camera accepted at open
 
     @property
     def description(self) -> str:
@@ -157,6 +160,7 @@ class OpenCVSource:
             raise SourceUnavailable(f"cannot open {self.description}")
         if kind in ("index", "device"):
             self._configure(cap)
+            self.profile_result = apply_profile(cap, self.settings.profile)
         self._cap = cap
         self._failures = 0
         log.info("opened %s: %s", self.description, self._granted(cap))

@@ -173,9 +173,10 @@ class GateApp(QObject):
         self.supervisor.override_requested.connect(self.ledger.admit_anyway)
         self.supervisor.undo_requested.connect(self.ledger.undo_admission)
 
-        loop = self.options.loop
+        loop, profile = self.options.loop, self.options.camera_profile
         self.camera = CameraWorker(
-            deps.source_factory or (lambda spec: sources.make_source(spec, loop=loop)),
+            deps.source_factory or (lambda spec: sources.make_source(spec, loop=loop,
+                                                                      profile=profile)),
             deps.decoder_factory or (lambda: make_decoder(DEFAULT_BACKEND)),
             PipelineSettings(preview_fps=self.options.preview_fps))
         self.camera.frame_ready.connect(self._frame_ready)

@@ -14,6 +14,7 @@ from pathlib import Path
 import click
 
 from scanner.actuators.commands import RELAY_HELP, relay_settings
+from scanner.camera.profile import DEFAULT_PROFILE, PROFILES, ProfileName
 from scanner.settings import ScannerSettings
 from scanner.ui.translations import LANGUAGES
 
@@ -33,6 +34,10 @@ def _settings(ctx: click.Context) -> ScannerSettings:
               help="Camera index, /dev/video path, stream URL or GStreamer pipeline.")
 @click.option("--video", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Play this video file as the camera.")
+@click.option("--camera-profile", type=click.Choice(PROFILES), default=DEFAULT_PROFILE,
+              show_default=True,
+              help="phone: short exposure and more gain where the camera allows (less motion "
+                   "blur on phone screens); auto: leave exposure, gain and focus to the camera.")
 @click.option("--loop", is_flag=True, help="Replay --video from the start when it ends.")
 @click.option("--gate", metavar="NAME", help="Gate name (default: the one chosen in set-up).")
 @click.option("--direction", type=click.Choice(["entry", "exit"]),
@@ -66,7 +71,8 @@ def _settings(ctx: click.Context) -> ScannerSettings:
 @click.option("--announce-ready", is_flag=True, hidden=True,
               help="Print 'READY <seconds>' when ready to scan (the bench uses it).")
 @click.pass_context
-def run(ctx: click.Context, kiosk: bool, camera: str | None, video: Path | None, loop: bool,
+def run(ctx: click.Context, kiosk: bool, camera: str | None, video: Path | None,
+        camera_profile: ProfileName, loop: bool,
         gate: str | None, direction: str | None, lang: str | None, demo: bool,
         demo_issuer: Path | None, demo_server: str | None, no_sound: bool,
         preview_fps: float, relay: str | None, pulse_ms: int, passed_pin: int | None,
@@ -98,7 +104,8 @@ def run(ctx: click.Context, kiosk: bool, camera: str | None, video: Path | None,
         return UiOptions(kiosk=kiosk, camera=camera, video=video, loop=loop, gate=gate,
                          direction=direction, language=lang, demo=demo, sound=not no_sound,
                          preview_fps=preview_fps, announce_ready=announce_ready,
-                         relay=turnstile, undo_window=undo_window)
+                         relay=turnstile, undo_window=undo_window,
+                         camera_profile=camera_profile)
 
     if demo and (enrolled_demo or video is None):
         from scanner.ui import demo_setup

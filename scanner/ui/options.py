@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from scanner.actuators.spec import RelaySettings
+from scanner.camera.profile import DEFAULT_PROFILE, ProfileName
 from scanner.ledger.supervisor import DEFAULT_UNDO_WINDOW
 
 
@@ -29,6 +30,7 @@ class UiOptions:
     announce_ready: bool = False  # print "READY <seconds>" on stdout (the bench reads it)
     relay: RelaySettings = field(default_factory=RelaySettings)  # turnstile (none by default)
     undo_window: float = DEFAULT_UNDO_WINDOW  # seconds a supervisor may undo an admission
+    camera_profile: ProfileName = DEFAULT_PROFILE  # "phone": short exposure; "auto": untouched
 
     def camera_spec(self, saved: str | None) -> str:
         """The source to open: --video, else --camera, else the saved camera, else 0."""

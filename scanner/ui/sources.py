@@ -6,15 +6,25 @@ from pathlib import Path
 
 from scanner.camera.file_source import FileSource
 from scanner.camera.frames import FrameSource
-from scanner.camera.opencv_source import OpenCVSource, list_cameras, parse_source_spec
+from scanner.camera.opencv_source import (
+    CameraSettings,
+    OpenCVSource,
+    list_cameras,
+    parse_source_spec,
+)
+from scanner.camera.profile import DEFAULT_PROFILE, ProfileName
 
 
-def make_source(spec: str, *, loop: bool = False) -> FrameSource:
-    """A `FileSource` for an existing file or folder, else a live `OpenCVSource`."""
+def make_source(spec: str, *, loop: bool = False,
+                profile: ProfileName = DEFAULT_PROFILE) -> FrameSource:
+    """A `FileSource` for an existing file or folder, else a live `OpenCVSource`.
+
+    `profile` is the camera profile a live camera gets (scanner.camera.profile).
+    """
     parsed = parse_source_spec(spec)
     if parsed.kind == "file" and Path(str(parsed.target)).exists():
         return FileSource(Path(str(parsed.target)), loop=loop)
-    return OpenCVSource(parsed)
+    return OpenCVSource(parsed, CameraSettings(profile=profile))
 
 
 def camera_choices(current: str | None) -> list[tuple[str, str]]:

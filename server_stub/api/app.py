@@ -23,6 +23,9 @@ from server_stub.api.errors import error_responses, install_error_handlers
 from server_stub.api.limits import BodyLimit, ServerTime
 from server_stub.api.routes import dashboard, devices, events, reports, rollback, sync, tickets
 from server_stub.api.sync_models import ScanItem
+from server_stub.console import docs as console_docs
+from server_stub.console import routes as console_routes
+from server_stub.console import web as console_web
 from server_stub.settings import ServerSettings, load_settings
 from server_stub.store import IssuerStore
 from server_stub.wallet import routes as wallet
@@ -65,12 +68,16 @@ def create_app(settings: ServerSettings, *, store: IssuerStore | None = None) ->
 
     app = FastAPI(title="GateScan issuing and sync server", version=_version(),
                   description="Organizer routes need an admin token, gate routes a device "
-                              "token. See docs/sync-protocol.md.", lifespan=lifespan)
+                              "token. See docs/sync-protocol.md.", lifespan=lifespan,
+                  docs_url=None, redoc_url=None)  # served locally: server_stub/console/docs.py
     app.state.settings = settings
     app.state.store = the_store
     install_error_handlers(app)
     for module in (events, tickets, devices, reports, sync, rollback, dashboard, wallet):
         app.include_router(module.router(), responses=error_responses(422))
+    app.include_router(console_routes.router())
+    console_web.install(app)
+    console_docs.install(app)
 
     @app.get("/api/v1/health", response_model=m.HealthOut, tags=["health"])
     def health() -> m.HealthOut:

@@ -11,6 +11,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from server_stub import admins, devices
 from server_stub.api.errors import ApiError
 from server_stub.authtokens import ADMIN_PREFIX, DEVICE_PREFIX
+from server_stub.console import scopes
 from server_stub.settings import ServerSettings
 from server_stub.store import IssuerStore, StoredEvent
 
@@ -48,14 +49,19 @@ def _token(creds: HTTPAuthorizationCredentials | None) -> str:
     return token
 
 
-def require_admin(store: StoreDep,
+def require_admin(request: Request, store: StoreDep,
                   creds: Annotated[HTTPAuthorizationCredentials | None,
                                    Depends(admin_scheme)]) -> str:
-    """The admin token id; 401 without a valid admin token, 403 for a device token."""
+    """The admin token id; 401 without a valid admin token, 403 for a device token or a
+    token whose event scope or role does not cover the request."""
     token = _token(creds)
     if token.startswith(ADMIN_PREFIX):
         token_id = admins.admin_for_token(store, token)
         if token_id is not None:
+            refusal = scopes.token_refusal(store, token_id, request.method, request.url.path,
+                                           request.path_params)
+            if refusal is not None:
+                raise ApiError(403, "forbidden", refusal)
             return token_id
     elif token.startswith(DEVICE_PREFIX) and devices.device_for_token(
             store, token, now=time.time()) is not None:

@@ -25,7 +25,7 @@ STATUS_OF = {
     "not_found": 404, "unknown_event": 404, "unknown_ticket": 404, "unknown_device": 404,
     "code_unknown": 404,
     "conflict": 409, "code_used": 409, "name_taken": 409, "revoked": 409,
-    "serial_exhausted": 409, "type_in_use": 409, "cursor_ahead": 409,
+    "serial_exhausted": 409, "type_in_use": 409, "cursor_ahead": 409, "sold_out": 409,
     "code_expired": 410,
     "too_large": 413,
     "key_missing": 503, "key_damaged": 503, "no_key": 503, "unavailable": 503,

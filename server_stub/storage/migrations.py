@@ -154,7 +154,13 @@ def _add_missing_columns(conn: Connection, columns: Mapping[str, tuple[str, ...]
                 conn.execute(text(f"ALTER TABLE {name} ADD COLUMN {column} {kind}"))
 
 
-MIGRATIONS: list[Migration] = [_v1, _v2, _v3, _v4, _v5, _v6]
+def _v7(conn: Connection) -> None:
+    """The console: accounts, grants, console sessions, audit log, event details, limits."""
+    for table in s.V7_TABLES:
+        table.create(conn, checkfirst=True)
+
+
+MIGRATIONS: list[Migration] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7]
 
 
 def current_version(conn: Connection) -> int:

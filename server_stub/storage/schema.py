@@ -8,7 +8,8 @@ claim links; version 4 the gates' hash-chain checkpoints (columns on `scans`
 and `devices`) and an index of conflict changes; version 5 keys scans by
 (device, scan id) instead of scan id alone and flags implausible device
 times (`scans.time_flag`); version 6 the server's instance id and the
-devices' `server_rollback` flag. See `migrations.py`.
+devices' `server_rollback` flag; version 7 the console's accounts, grants,
+sessions, audit log, event details and inventory limits. See `migrations.py`.
 
 Tables are created from these definitions, so a fresh database gets later
 columns in the step that creates the table; the step that adds them to an
@@ -269,3 +270,64 @@ server_instance = Table(
     Column("created_at", Float(53), nullable=False),
 )
 V6_COLUMNS = {"devices": ("server_rollback",)}
+
+# v7: the venue manager's console (server_stub/console): organizer accounts, per-event
+# grants (for accounts and admin tokens), console sessions with their CSRF token, the
+# audit log, console-only event details (venue, IANA zone, times, archive) and
+# per-type inventory limits.
+accounts = Table(
+    "accounts", metadata,
+    Column("account_id", String(32), primary_key=True),
+    Column("email", String(254), nullable=False, unique=True),
+    Column("password_hash", Text, nullable=False),
+    Column("created_at", Float(53), nullable=False),
+    Column("disabled_at", Float(53)),
+)
+
+# subject: an account id (acc_…) or an admin token id (adm_…); event_id 0 = every event.
+# An admin token with no grant row at all is an every-event owner (tokens made before v6).
+grants = Table(
+    "grants", metadata,
+    Column("subject", String(32), primary_key=True),
+    Column("event_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("role", String(16), nullable=False),
+)
+
+console_sessions = Table(
+    "console_sessions", metadata,
+    Column("session_hash", String(64), primary_key=True),
+    Column("account_id", String(32), ForeignKey("accounts.account_id"), nullable=False),
+    Column("csrf", String(64), nullable=False),
+    Column("expires_at", Float(53), nullable=False),
+)
+
+audit_log = Table(
+    "audit_log", metadata,
+    Column("seq", BigId, primary_key=True, autoincrement=True),
+    Column("at", Float(53), nullable=False),
+    Column("actor", Text, nullable=False),
+    Column("event_id", BigInteger),
+    Column("action", String(40), nullable=False),
+    Column("details", Text, nullable=False),
+    Index("idx_audit_event_seq", "event_id", "seq"),
+)
+
+event_details = Table(
+    "event_details", metadata,
+    Column("event_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("venue", Text, nullable=False),
+    Column("tz", String(64), nullable=False),
+    Column("doors_at", BigInteger),
+    Column("starts_at", BigInteger),
+    Column("ends_at", BigInteger),
+    Column("archived_at", Float(53)),
+)
+
+type_limits = Table(
+    "type_limits", metadata,
+    Column("event_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("type_id", Integer, primary_key=True, autoincrement=False),
+    Column("inventory", BigInteger, nullable=False),
+)
+
+V7_TABLES = (accounts, grants, console_sessions, audit_log, event_details, type_limits)

@@ -155,10 +155,14 @@ def test_a_real_gate_log_is_anchored_and_a_cut_log_is_caught(server: str, org: O
         chain = _device(org, enrolled.device_id)["chain"]
         assert (chain["seq"], chain["hash"]) == (head.scans, head.head)
 
-        # Someone with the device cuts the last scan off the log (triggers dropped)...
+        # Someone with the device cuts the last scan off the log (the trigger dropped, then
+        # put back so the ledger's own schema check at open sees nothing)...
         raw = sqlite3.connect(settings.ledger_path)
+        trigger = raw.execute("SELECT sql FROM sqlite_master WHERE name = 'scans_no_delete'"
+                              ).fetchone()[0]
         raw.execute("DROP TRIGGER scans_no_delete")
         raw.execute("DELETE FROM scans WHERE seq = ?", (head.scans,))
+        raw.execute(trigger)
         raw.commit()
         raw.close()
         with Ledger(settings.ledger_path) as ledger:

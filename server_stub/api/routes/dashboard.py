@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from server_stub import admins, dashboard, devices, reports
 from server_stub.api.deps import SESSION_COOKIE, SettingsDep, StoreDep
 from server_stub.api.errors import ApiError
+from server_stub.console import events as console_events
 from server_stub.store import IssuerStore
 
 MAX_FORM = 4096
@@ -38,9 +39,12 @@ def _to_login() -> RedirectResponse:
 
 
 def _render(store: IssuerStore, event_id: int | None) -> str:
-    events = store.events()
+    active = set(console_events.active_ids(store))
+    events = [e for e in store.events() if e.event_id in active or e.event_id == event_id]
     if not events:
         return dashboard.no_event_page()
+    if event_id is None and len(events) > 1:  # which event is never guessed: choose one
+        return dashboard.choose_event_page([(e.event_id, e.name) for e in events])
     event = next((e for e in events if e.event_id == event_id), events[0])
     if event_id is not None and event.event_id != event_id:
         raise ApiError(404, "unknown_event", f"no event {event_id}")
@@ -60,7 +64,7 @@ def router() -> APIRouter:
 
     @r.get("", response_class=HTMLResponse, responses=HTML_DOC)
     def page(store: StoreDep, session: Session = None, event: EventQuery = None) -> Response:
-        """The dashboard of an event (default: the most recent one)."""
+        """The dashboard of an event (without `event`: the only active one, else a chooser)."""
         if _admin(store, session) is None:
             return _to_login()
         return HTMLResponse(_render(store, event))
