@@ -65,21 +65,22 @@ if ! id "$USER_NAME" >/dev/null 2>&1; then
     useradd --system --create-home --home-dir "/home/$USER_NAME" --shell /usr/sbin/nologin \
         "$USER_NAME"
 fi
-usermod -a -G video,render,input,audio "$USER_NAME"
+# only the groups this system has (a Debian without udev lacks render and input);
 # gpio: the turnstile relay and "passed" sensor; dialout: USB-serial relay boards.
-for group in gpio dialout; do
-    getent group "$group" >/dev/null && usermod -a -G "$group" "$USER_NAME"
+for group in video render input audio gpio dialout; do
+    if getent group "$group" >/dev/null; then usermod -a -G "$group" "$USER_NAME"; fi
 done
 
 log "app in $APP"
 mkdir -p "$APP"
 if [[ "$SRC" != "$APP" ]]; then
     # the source tree without local virtual environments, caches or data
-    tar -C "$SRC" --exclude=.venv --exclude=.git --exclude='__pycache__' \
+    tar -C "$SRC" --exclude='.venv*' --exclude=.git --exclude='__pycache__' \
         --exclude='.pytest_cache' --exclude='.mypy_cache' -cf - . | tar -C "$APP" -xf -
 fi
 if [[ ! -x "$APP/.venv/bin/python" ]]; then
-    python3 -m venv "$APP/.venv"
+    # the system's Python (Raspberry Pi OS: 3.11 on Bookworm), never a user's pyenv
+    /usr/bin/python3 -m venv "$APP/.venv"
     "$APP/.venv/bin/python" -m pip install -q --upgrade pip
 fi
 "$APP/.venv/bin/python" -m pip install -q "$APP"
@@ -110,12 +111,14 @@ if ((SET_PIN)); then
 fi
 
 log "USB sticks mount at /media/gatescan/usb"
-install -m 0644 "$APP/packaging/99-gatescan-usb.rules" /etc/udev/rules.d/
-udevadm control --reload-rules
+install -D -m 0644 "$APP/packaging/99-gatescan-usb.rules" /etc/udev/rules.d/99-gatescan-usb.rules
+# no running udev (an image being prepared, a container): the rules apply at next boot
+if command -v udevadm >/dev/null && [[ -d /run/udev ]]; then udevadm control --reload-rules; fi
 
 log "systemd unit"
-install -m 0644 "$APP/packaging/gatescan-kiosk.service" /etc/systemd/system/
-systemctl daemon-reload
+install -D -m 0644 "$APP/packaging/gatescan-kiosk.service" /etc/systemd/system/gatescan-kiosk.service
+# enabling works without a running systemd (it only writes links); reloading needs one
+[[ -d /run/systemd/system ]] && systemctl daemon-reload
 if ((KIOSK)); then
     systemctl disable --now getty@tty1.service 2>/dev/null || true
     systemctl set-default graphical.target >/dev/null

@@ -3,7 +3,9 @@
 # environment with the app and its tools), then runs the demo or the tests.
 #
 #   packaging/setup.sh demo      install everything, then run the demo
-#   packaging/setup.sh test      install everything, then run the whole test suite
+#   packaging/setup.sh test      install everything, then run the whole test suite (also
+#                                on Python 3.13 and, for the gate, on the Pi's PySide6 6.8.0.2),
+#                                and check the gate's dependencies have aarch64 wheels
 #   packaging/setup.sh install   install everything only
 #
 # Idempotent: system packages are installed only when missing, the virtual
@@ -21,6 +23,7 @@ PYTHON="${PYTHON:-python3}"
 # the server's optional database (tests run against it when present).
 # fonts-noto-cjk: the Simplified Chinese interface. alsa-utils: verdict sounds (aplay).
 # chromium, chromium-driver, nodejs: the wallet page's real-browser and JS tests.
+# weston: a headless Wayland compositor, to run the kiosk script as it runs on a Pi.
 APT_PACKAGES=(
     python3 python3-venv python3-dev gcc
     libzbar0
@@ -31,7 +34,16 @@ APT_PACKAGES=(
     x11-utils  # xwininfo: the kiosk test reads the window's geometry on a bare X server
     postgresql
     chromium chromium-driver nodejs
+    weston
 )
+# The test run's extra environments: the whole suite on Python 3.13 (Raspberry Pi OS
+# Trixie), and the gate's tests on the system Python with the newest PySide6 a Pi on
+# Bookworm (glibc 2.36) can install.
+VENV_PY313="${GATESCAN_VENV_PY313:-$ROOT/.venv-py313}"
+VENV_PI="${GATESCAN_VENV_PI:-$ROOT/.venv-pyside68}"
+PI_PYTHON="${PI_PYTHON:-/usr/bin/python3}"
+PI_PYSIDE="PySide6-Essentials==6.8.0.2"
+GATE_TESTS=(tests/ui tests/camera tests/actuators tests/packaging tests/test_architecture.py tests/test_cli.py)
 
 log() { printf '\033[1m[setup]\033[0m %s\n' "$*" >&2; }
 
@@ -56,23 +68,38 @@ install_system_packages() {
     "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
-install_python_env() {
-    if [[ ! -x "$VENV/bin/python" ]]; then
-        log "creating virtual environment in $VENV"
-        "$PYTHON" -m venv "$VENV"
-        "$VENV/bin/python" -m pip install -q --upgrade pip
+# make_venv DIR PYTHON [EXTRA PIP REQUIREMENTS...]: DIR holds GateScan[dev] (editable) on
+# PYTHON, created once and reinstalled only when pyproject.toml or the extras change.
+make_venv() {
+    local venv="$1" python="$2"
+    shift 2
+    if [[ ! -x "$venv/bin/python" ]]; then
+        log "creating virtual environment in $venv"
+        "$python" -m venv "$venv"
+        "$venv/bin/python" -m pip install -q --upgrade pip
     fi
-    local stamp="$VENV/.gatescan-installed"
+    local stamp="$venv/.gatescan-installed"
     local want
-    want="$(sha256sum pyproject.toml | cut -d' ' -f1)"
+    want="$( (cat pyproject.toml; echo "$*") | sha256sum | cut -d' ' -f1)"
     if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" ]] \
-        && "$VENV/bin/python" -c "import scanner, server_stub" 2>/dev/null; then
-        log "python packages: up to date"
+        && "$venv/bin/python" -c "import scanner, server_stub" 2>/dev/null; then
+        log "python packages in $venv: up to date"
         return
     fi
-    log "python packages: installing GateScan and its dependencies"
-    "$VENV/bin/python" -m pip install -q -e ".[dev]"
+    log "python packages in $venv: installing GateScan and its dependencies $*"
+    "$venv/bin/python" -m pip install -q -e ".[dev]" "$@"
     echo "$want" >"$stamp"
+}
+
+install_python_env() { make_venv "$VENV" "$PYTHON"; }
+
+find_python313() {
+    local found
+    for found in "${PYTHON313:-}" "$(command -v python3.13 || true)" \
+        "$HOME"/.pyenv/versions/3.13*/bin/python3.13; do
+        [[ -n "$found" && -x "$found" ]] && { echo "$found"; return; }
+    done
+    return 1
 }
 
 run_tests() {
@@ -88,8 +115,26 @@ run_tests() {
         eval "$(packaging/postgres.sh start)"
         trap 'packaging/postgres.sh stop >/dev/null 2>&1 || true' EXIT
     fi
+    make_venv "$VENV_PI" "$PI_PYTHON" "$PI_PYSIDE"
+    # the kiosk test runs the gate as a non-root user from the Pi-like venv (system Python)
+    export GATESCAN_KIOSK_VENV="$VENV_PI"
     log "tests: pytest"
     pytest "$@"
+    log "tests: the gate's tests with $PI_PYSIDE (Raspberry Pi OS Bookworm) on $PI_PYTHON"
+    "$VENV_PI/bin/python" -m pytest -q -p no:cacheprovider "${GATE_TESTS[@]}"
+    local py313
+    if py313="$(find_python313)"; then
+        make_venv "$VENV_PY313" "$py313"
+        log "tests: the whole suite on Python 3.13 (Raspberry Pi OS Trixie)"
+        "$VENV_PY313/bin/python" -m pytest -q -p no:cacheprovider
+    elif [[ "${GATESCAN_SKIP_PY313:-}" == 1 ]]; then
+        log "tests: Python 3.13 skipped (GATESCAN_SKIP_PY313=1)"
+    else
+        log "no Python 3.13 found: set PYTHON313=/path/to/python3.13 (or GATESCAN_SKIP_PY313=1)"
+        return 1
+    fi
+    log "wheels: every gate dependency has an aarch64 wheel for Raspberry Pi OS"
+    python packaging/check_wheels.py --cache "$VENV/wheel-check"
 }
 
 main() {

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QLockFile, QRect, Qt
 from PySide6.QtGui import QCursor
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication, QLayout, QWidget
 
 log = logging.getLogger(__name__)
 
@@ -40,8 +40,16 @@ def enter_kiosk(window: QWidget) -> None:
     `xinit`, a kiosk Xorg) has nobody to ask, so the window also takes the screen's
     geometry itself, and follows it when the screen changes (a display plugged in late).
     Wayland compositors ignore the geometry and honour the full-screen request.
+
+    The screen's size also wins over the screens' minimum sizes: a compositor that
+    configures a full-screen window smaller than that minimum (weston at the Pi
+    display's 800x480) closes the connection of a client that draws it bigger.
     """
     window.setWindowFlags(window.windowFlags() | Qt.WindowType.FramelessWindowHint)
+    layout = window.layout()
+    if layout is not None:
+        layout.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
+        window.setMinimumSize(0, 0)
     QApplication.setOverrideCursor(QCursor(Qt.CursorShape.BlankCursor))
     screen = window.screen() or QApplication.primaryScreen()
     if screen is not None:

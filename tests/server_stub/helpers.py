@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -97,7 +98,7 @@ def token_at(data: Path, ticket: str, at: float, *extra: str) -> str:
 def private_seeds(data: Path) -> list[bytes]:
     """Every private seed in a data dir: issuer key files and wallet holder keys."""
     seeds = [p.read_bytes() for p in sorted((data / "keys").glob("*.key"))]
-    with sqlite3.connect(data / "wallet.db") as conn:
+    with closing(sqlite3.connect(data / "wallet.db")) as conn:  # `with conn` alone never closes
         seeds += [bytes(r[0]) for r in conn.execute("SELECT holder_seed FROM credentials")]
     assert seeds and all(len(s) == 32 for s in seeds)
     return seeds

@@ -14,6 +14,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +43,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int, list[in
                           str(data), "demo", "--tickets", "24", "--json"],
                          capture_output=True, text=True, timeout=120, check=True)
     report = json.loads(out.stdout)
-    with sqlite3.connect(data / "issuer.db") as conn:
+    with closing(sqlite3.connect(data / "issuer.db")) as conn, conn:
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     return data, int(report["event_id"]), [parse_ticket_id(t) for t in report["tickets"]]
 

@@ -8,6 +8,7 @@ import os
 import sqlite3
 import stat
 import time
+from contextlib import closing
 from typing import Any
 
 import pytest
@@ -56,7 +57,7 @@ def test_wrong_reused_and_expired_codes_get_clear_messages(venue: Venue, make_ga
         unknown.value.message
 
     late = venue.handshake("North", "Gate 1")
-    with sqlite3.connect(venue.settings.database_path) as conn:
+    with closing(sqlite3.connect(venue.settings.database_path)) as conn, conn:
         conn.execute("UPDATE enrollment_codes SET expires_at = 1 WHERE used_at IS NULL")
     with pytest.raises(EnrollError) as expired:
         make_gate("d").enroll(late)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -44,7 +45,7 @@ def test_recover_from_the_server_and_the_gates_export(venue: Venue, tmp_path: Pa
     export.parent.mkdir()
     assert gatescan(data, "export-scans", str(export)).returncode == 0
     db = data / "ledger.db"
-    with sqlite3.connect(db) as conn:
+    with closing(sqlite3.connect(db)) as conn, conn:
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     _damage(db)
     broken = gatescan(data, "status")
