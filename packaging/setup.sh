@@ -95,9 +95,13 @@ install_python_env() { make_venv "$VENV" "$PYTHON"; }
 
 find_python313() {
     local found
-    for found in "${PYTHON313:-}" "$(command -v python3.13 || true)" \
-        "$HOME"/.pyenv/versions/3.13*/bin/python3.13; do
-        [[ -n "$found" && -x "$found" ]] && { echo "$found"; return; }
+    # A pyenv shim named python3.13 may exist without that version being active: try each
+    # candidate for real, pyenv's own installs first.
+    for found in "${PYTHON313:-}" "$HOME"/.pyenv/versions/3.13*/bin/python3.13 \
+        "$(command -v python3.13 || true)"; do
+        [[ -n "$found" && -x "$found" ]] || continue
+        "$found" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 13))' 2>/dev/null \
+            && { echo "$found"; return; }
     done
     return 1
 }
