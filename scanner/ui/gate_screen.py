@@ -259,8 +259,7 @@ class GateScreen(QWidget):
         self._ready_col.setContentsMargins(pad, pad, pad, pad)
         self._ready_col.setSpacing(px(18, height, least=8))
         self.lookup.setFixedWidth(min(px(560, height, least=400), self.width() - 2 * gap))
+        self.lookup.setMaximumHeight(self.height() - gap)  # its buttons always on screen
 
     def _place_lookup(self) -> None:
-        self.lookup.adjustSize()
-        self.lookup.move((self.width() - self.lookup.width()) // 2,
-                         (self.height() - self.lookup.height()) // 2)
+        self.lookup.fit_in_parent()

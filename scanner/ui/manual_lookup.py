@@ -75,7 +75,10 @@ class ManualLookupPanel(QFrame):
         self.error.hide()
         self.results = QListWidget(self)
         self.results.setObjectName("lookup_results")
-        self.results.setMinimumHeight(140)
+        self.results.setMinimumHeight(64)  # the panel must fit a 480-pixel-high screen
+        self.results.setMaximumHeight(180)
+        self.results.setWordWrap(True)
+        self.results.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.results.currentRowChanged.connect(self._selected)
         self.results.itemActivated.connect(lambda _item: self._submit())
         self.results.hide()
@@ -198,7 +201,17 @@ class ManualLookupPanel(QFrame):
         self.go.setText(self.tr("Check and admit"))
         self.results.setCurrentRow(0)
         self.results.setFocus()
+        self.fit_in_parent()
+
+    def fit_in_parent(self) -> None:
+        """Size to the contents, never taller than the screen it is on, and centre it."""
         self.adjustSize()
+        parent = self.parentWidget()
+        if parent is None:
+            return
+        height = min(self.height(), parent.height() - 8)
+        self.resize(self.width(), height)
+        self.move((parent.width() - self.width()) // 2, max(0, (parent.height() - height) // 2))
 
     def _not_found(self, query: str) -> str:
         try:

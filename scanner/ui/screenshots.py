@@ -160,15 +160,26 @@ def take(out: Path, *, language: str = "en", base: Path | None = None,
         scan(tokens.token(special["early_bird"], clock() - 150))
         shot("refused-screenshot")
         gate.window.gate.show_ready()
+        lookup = gate.window.gate.lookup
         gate.window.gate.open_lookup()
-        gate.window.gate.lookup.field.setText(special["multi_day"])
+        lookup.field.setText(special["multi_day"])
+        lookup._submit()  # the demo event carries names: the match is listed to compare
+        _wait(lambda: lookup.results.isVisible())
         shot("manual-lookup")
-        typed(gate.window.gate.lookup._submit)
+        typed(lookup._submit)
         shot("admit-manual")  # recorded as a manual admission
         gate.window.gate.open_lookup()
-        gate.window.gate.lookup.field.setText("0000-0000-00c0-ffee")  # not on the list
-        typed(gate.window.gate.lookup._submit)
-        shot("check-manual")
+        lookup.field.setText("0000-0000-00c0-ffee")  # not on the list: said in the panel
+        lookup._submit()
+        _wait(lambda: bool(lookup.error.text()))
+        shot("manual-not-found")
+        lookup.close_panel()
+        # A Pi booting with no real-time clock: far behind the manifest, so time-bound
+        # checks wait for a person (amber CHECK) until a sync sets the clock.
+        clock.offset -= 400 * 86400
+        scan(tokens.token(special["early_bird"], clock()))
+        shot("check-clock")
+        clock.offset += 400 * 86400
         typed(lambda: gate.ledger.scan_failed.emit(ScanFailure(
             "disk_full", "the disk is full", "camera", time.perf_counter())))
         shot("not-recorded")
