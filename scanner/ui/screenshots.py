@@ -160,6 +160,12 @@ def take(out: Path, *, language: str = "en", base: Path | None = None,
         scan(tokens.token(special["early_bird"], clock() - 150))
         shot("refused-screenshot")
         gate.window.gate.show_ready()
+        # The camera unplugged: the app's own handler of the camera worker's report (the
+        # tests drive the real outage; here it is announced so the picture is repeatable).
+        gate._camera_health_changed("lost", "unplugged")
+        _settle(0.6)
+        shot("camera-not-working")
+        gate._camera_health_changed("ok", "")
         lookup = gate.window.gate.lookup
         gate.window.gate.open_lookup()
         lookup.field.setText(special["multi_day"])
