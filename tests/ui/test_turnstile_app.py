@@ -11,7 +11,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from gpiozero import Device
 from gpiozero.pins.mock import MockFactory
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
@@ -30,17 +29,6 @@ pytestmark = pytest.mark.timeout(90)
 WRITE = "import os, sys; open(sys.argv[1], 'a').write(os.environ['GATESCAN_PULSE_MS'] + '\\n')"
 
 
-@pytest.fixture
-def pins() -> Iterator[MockFactory]:
-    """gpiozero's MockFactory for the passage sensor."""
-    old = Device.pin_factory
-    factory = MockFactory()
-    Device.pin_factory = factory
-    try:
-        yield factory
-    finally:
-        factory.reset()
-        Device.pin_factory = old
 
 
 Maker = Callable[..., GateApp]
