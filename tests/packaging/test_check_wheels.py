@@ -22,7 +22,7 @@ def _load() -> ModuleType:
     return module
 
 
-def test_gate_requirements_leave_out_the_server_and_follow_markers() -> None:
+def test_gate_requirements_leave_out_the_server_and_follow_markers(tmp_path: Path) -> None:
     cw = _load()
     pyproject = SCRIPT.parent.parent / "pyproject.toml"
     bookworm = cw.gate_requirements(pyproject, "3.11")
@@ -31,7 +31,14 @@ def test_gate_requirements_leave_out_the_server_and_follow_markers() -> None:
     assert not names & {"fastapi", "uvicorn", "sqlalchemy", "psycopg"}
     assert {"pynacl", "opencv-python-headless", "zxing-cpp", "pyside6-essentials"} <= names
     assert [r for r in bookworm if "PySide6" in r] == ["PySide6-Essentials<6.12,>=6.6"]
-    assert [r for r in trixie if "PySide6" in r] == ["PySide6-Essentials>=6.6"]
+    assert [r for r in trixie if "PySide6" in r] == ["PySide6-Essentials<6.12,>=6.6"]
+    marked = tmp_path / "pyproject.toml"
+    marked.write_text('[project]\nname = "x"\nversion = "0"\ndependencies = [\n'
+                      '  "PySide6-Essentials>=6.6,<6.12; python_version < \'3.12\'",\n'
+                      '  "PySide6-Essentials>=6.6; python_version >= \'3.12\'",\n'
+                      '  "fastapi>=0.1",\n]\n')
+    assert cw.gate_requirements(marked, "3.11") == ["PySide6-Essentials<6.12,>=6.6"]
+    assert cw.gate_requirements(marked, "3.13") == ["PySide6-Essentials>=6.6"]
 
 
 def test_targets_accept_every_older_manylinux_tag() -> None:
