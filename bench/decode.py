@@ -3,7 +3,7 @@
 Run from the repository root:  .venv/bin/python bench/decode.py [--frames 60] [--repeat 5]
 (add `--backend zxing` to measure one backend only).
 
-Frames are synthetic camera pictures (scanner.camera.synth) of a phone showing
+Frames are synthetic camera pictures (gatescan.demo.synth) of a phone showing
 a real, signed token, with mixed blur, noise, tilt, low contrast and glare,
 then a JPEG round trip as a webcam in MJPG mode delivers them; empty frames
 are scenes without a code plus the sample photos that hold none, likewise.
@@ -46,8 +46,8 @@ from nacl.signing import SigningKey
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from scanner.camera import synth
-from scanner.camera.decoders import (
+from gatescan.demo import synth
+from gatescan.gate.camera.decoders import (
     BACKENDS,
     DEFAULT_BACKEND,
     Decoder,
@@ -55,10 +55,10 @@ from scanner.camera.decoders import (
     MissingDecoderLib,
     make_decoder,
 )
-from scanner.camera.file_source import MemorySource
-from scanner.camera.images import load_image
-from scanner.camera.pipeline import PipelineSettings, ScanPipeline
-from scanner.verify.token import (
+from gatescan.gate.camera.file_source import MemorySource
+from gatescan.gate.camera.images import load_image
+from gatescan.gate.camera.pipeline import PipelineSettings, ScanPipeline
+from gatescan.protocol.token import (
     Credential,
     build_token,
     key_id,
@@ -376,7 +376,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="only the inversion strategies table")
     args = parser.parse_args(argv)
     cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)  # two sample files are junk
-    logging.getLogger("scanner.camera.health").setLevel(logging.ERROR)  # each replay "ends"
+    logging.getLogger("gatescan.gate.camera.health").setLevel(logging.ERROR)  # each replay "ends"
     machine_info()
     tokens = real_tokens(args.frames)
     print(f"tokens:  {len(tokens)} real v1 tokens, {len(tokens[0])} Base45 characters each\n")

@@ -1,4 +1,4 @@
-"""Demo start-up: how soon `gatescan run --demo` shows a window, against how long the demo
+"""Demo start-up: how soon `gatescan-demo gate` shows a window, against how long the demo
 event and its phone video take to make (the time a user used to stare at nothing).
 
 Runs the real console script in a fresh process (offscreen unless $DISPLAY is set) a few
@@ -23,7 +23,7 @@ from pathlib import Path
 from machine import summary
 
 BIN = Path(sys.executable).parent
-SHOWN = re.compile(r"demo window shown after ([0-9.]+) s")
+SHOWN = re.compile(r"first window shown after ([0-9.]+) s")
 READY = "ready to scan"
 
 
@@ -33,8 +33,8 @@ def one_run(folder: Path) -> tuple[float, float]:
     if not env.get("DISPLAY"):
         env["QT_QPA_PLATFORM"] = "offscreen"
     t0 = time.perf_counter()
-    proc = subprocess.Popen([str(BIN / "gatescan"), "--data", str(folder), "-v", "run",
-                             "--demo", "--no-sound"], env=env, stdout=subprocess.PIPE,
+    proc = subprocess.Popen([str(BIN / "gatescan-demo"), "-v", "gate", "--gate-data",
+                             str(folder), "--no-sound"], env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)
     assert proc.stdout is not None
     shown = ready = float("nan")

@@ -25,9 +25,9 @@ from machine import summary
 
 sys.path.insert(0, str(Path(__file__).parents[1]))
 
-from scanner.ledger.ledger import Ledger
-from scanner.ledger.manifest import ManifestWriter
-from server_stub.demo import _attendee
+from gatescan.demo.event import _attendee
+from gatescan.gate.ledger.ledger import Ledger
+from gatescan.protocol.manifest import ManifestWriter
 from tests.factories import T0, Issuer, demo_policy
 
 FIRST_ID = 0x100000

@@ -3,7 +3,7 @@
 Run from the repository root:  .venv/bin/python bench/presentation.py [--quick] [--scenes 12]
 
 Each scene is a phone showing a real, signed GateScan token that slides into
-view and stops (scanner.camera.presentation: pinhole camera, homography of a
+view and stops (gatescan.demo.presentation: pinhole camera, homography of a
 tilted phone, motion blur from velocity x exposure, fixed-focus defocus, shot
 and read noise growing with gain, MJPG). Frames go through the real
 `ScanPipeline` (capture and decode threads, debounce) and every debounced code
@@ -54,20 +54,20 @@ from machine import summary
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from scanner.camera import synth
-from scanner.camera.decoders import STRATEGIES, DecodedCode, Decoder, make_decoder
-from scanner.camera.frames import Frame, Image
-from scanner.camera.pipeline import PipelineSettings, ScanPipeline
-from scanner.camera.presentation import (
+from gatescan.demo import synth
+from gatescan.demo.presentation import (
     Camera,
     Presentation,
     Renderer,
     decode_jpeg,
     random_presentation,
 )
-from scanner.ledger.ledger import Ledger
-from scanner.verify.token import TEXT_PREFIX
-from scanner.verify.view import GateContext
+from gatescan.gate.camera.decoders import STRATEGIES, DecodedCode, Decoder, make_decoder
+from gatescan.gate.camera.frames import Frame, Image
+from gatescan.gate.camera.pipeline import PipelineSettings, ScanPipeline
+from gatescan.gate.ledger.ledger import Ledger
+from gatescan.gate.verify.view import GateContext
+from gatescan.protocol.token import TEXT_PREFIX
 from tests.factories import T0, Issuer
 
 FPS = 30.0

@@ -42,10 +42,10 @@ from sqlalchemy.engine import make_url
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from server_stub import admins  # noqa: E402
-from server_stub.settings import load_settings  # noqa: E402
-from server_stub.storage.engine import redacted  # noqa: E402
-from server_stub.store import IssuerStore  # noqa: E402
+from gatescan.server import admins  # noqa: E402
+from gatescan.server.settings import load_settings  # noqa: E402
+from gatescan.server.storage.engine import redacted  # noqa: E402
+from gatescan.server.store import IssuerStore  # noqa: E402
 
 BULK = 10_000
 
@@ -87,7 +87,7 @@ def start_server(data: Path, database_url: str | None) -> tuple[str, subprocess.
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    args = [sys.executable, "-m", "server_stub", "--data", str(data)]
+    args = [sys.executable, "-m", "gatescan.server", "--data", str(data)]
     if database_url:
         args += ["--database-url", database_url]
     proc = subprocess.Popen([*args, "serve", "--port", str(port)], cwd=ROOT,

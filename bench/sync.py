@@ -42,17 +42,25 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from machine import summary, wait_until_healthy  # bench/machine.py, next to this file
 from verify import machine_info
 
-from scanner.ledger.ledger import Ledger
-from scanner.settings import ScannerSettings
-from scanner.sync.client import make_http_client
-from scanner.sync.engine import SyncEngine
-from scanner.sync.enroll import GateEnroller
-from scanner.verify.token import parse_ticket_id
-from scanner.verify.verdict import Outcome, TicketFacts, Verdict
-from scanner.verify.view import GateContext
+from gatescan.gate.ledger.ledger import Ledger
+from gatescan.gate.settings import ScannerSettings
+from gatescan.gate.sync.client import make_http_client
+from gatescan.gate.sync.engine import SyncEngine
+from gatescan.gate.sync.enroll import GateEnroller
+from gatescan.gate.verify.view import GateContext
+from gatescan.protocol.token import parse_ticket_id
+from gatescan.protocol.verdict import Outcome, TicketFacts, Verdict
 
 BIN = Path(sys.executable).parent
 TIMEOUT = httpx.Timeout(60.0, connect=5.0)
+
+
+def demo_cli(data: Path, *args: str) -> dict[str, Any]:
+    """`gatescan-demo --data DATA ARGS --json` as a subprocess; its JSON."""
+    out = subprocess.run([str(BIN / "gatescan-demo"), "--data", str(data), *args, "--json"],
+                         capture_output=True, text=True, check=True)
+    obj: dict[str, Any] = json.loads(out.stdout)
+    return obj
 
 
 def server_cli(data: Path, *args: str) -> dict[str, Any]:
@@ -128,7 +136,7 @@ def main() -> None:
     if not marker.exists() or json.loads(marker.read_text())["tickets_count"] != args.tickets:
         shutil.rmtree(template, ignore_errors=True)
         print(f"setting up a {args.tickets:,}-ticket demo event (not timed)...", flush=True)
-        demo = server_cli(template, "demo", "--tickets", str(args.tickets), "--seed", "7")
+        demo = demo_cli(template, "event", "--tickets", str(args.tickets), "--seed", "7")
         marker.write_text(json.dumps({"tickets_count": args.tickets, "demo": demo}))
     demo = json.loads(marker.read_text())["demo"]
     data = work / "server"

@@ -31,13 +31,13 @@ import PySide6
 from PySide6.QtCore import QElapsedTimer, QTimer
 from PySide6.QtWidgets import QApplication
 
-from scanner.ledger.ledger import Ledger
-from scanner.settings import ScannerSettings
-from scanner.ui import demo_video
-from scanner.ui.app import AppDeps, GateApp
-from scanner.ui.display import Tone
-from scanner.ui.options import UiOptions
-from scanner.ui.ui_settings import UiSettings
+from gatescan.demo import video as demo_video
+from gatescan.gate.ledger.ledger import Ledger
+from gatescan.gate.settings import ScannerSettings
+from gatescan.gate.ui.app import AppDeps, GateApp
+from gatescan.gate.ui.display import Tone
+from gatescan.gate.ui.options import UiOptions
+from gatescan.gate.ui.ui_settings import UiSettings
 
 GATE = "Gate 1"
 STALL_TICK_MS = 5
@@ -153,7 +153,7 @@ def proc_rss_mb(pid: int) -> float:
 
 def start_to_ready(gate: Path, video: Path, runs: int = 3,
                    settle_s: float = 8.0) -> tuple[list[float], float]:
-    """Seconds from spawning `python -m scanner.ui run` to its READY line, and its RSS (MB).
+    """Seconds from spawning `python -m gatescan.gate.ui run` to its READY line, and its RSS (MB).
 
     The first run keeps playing the 720p video for `settle_s` before its memory is read.
     """
@@ -162,7 +162,7 @@ def start_to_ready(gate: Path, video: Path, runs: int = 3,
     for run in range(runs):
         t0 = time.perf_counter()
         proc = subprocess.Popen(
-            [sys.executable, "-m", "scanner.ui", "--data", str(gate), "run", "--video",
+            [sys.executable, "-m", "gatescan.gate.ui", "--data", str(gate), "run", "--video",
              str(video), "--no-sound", "--announce-ready", "--lang", "en"],
             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         assert proc.stdout is not None

@@ -33,10 +33,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from nacl.signing import SigningKey
 
-from scanner.ledger.ledger import Ledger
-from scanner.ledger.manifest import ManifestWriter
-from scanner.verify.policy import EventPolicy, Gate, TicketType
-from scanner.verify.token import (
+from gatescan.gate.ledger.ledger import Ledger
+from gatescan.gate.verify.verifier import verify
+from gatescan.gate.verify.view import GateContext, Movement, TicketRecord
+from gatescan.protocol.manifest import ManifestWriter
+from gatescan.protocol.policy import EventPolicy, Gate, TicketType
+from gatescan.protocol.token import (
     TOKEN_LEN,
     Credential,
     build_token,
@@ -44,9 +46,7 @@ from scanner.verify.token import (
     sign_credential,
     step_for,
 )
-from scanner.verify.verdict import Outcome
-from scanner.verify.verifier import verify
-from scanner.verify.view import GateContext, Movement, TicketRecord
+from gatescan.protocol.verdict import Outcome
 
 NOW = 1_790_000_000.0
 GATE = GateContext("Gate 1", device_id="bench")

@@ -36,7 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from machine import summary  # bench/machine.py, next to this file
 
-from server_stub.wallet.assets import WalletAssets
+from gatescan.server.wallet.assets import WalletAssets
 
 BIN = Path(sys.executable).parent
 CHROMIUM = "/usr/bin/chromium"
@@ -135,7 +135,8 @@ def main() -> None:
         data = Path(tmp) / "data"
         port = free_port()
         base = f"http://127.0.0.1:{port}"
-        server_json(data, "demo", "--tickets", "8")
+        subprocess.run([str(BIN / "gatescan-demo"), "--data", str(data), "event", "--tickets",
+                        "8"], capture_output=True, check=True)
         links = [server_json(data, "ticket", "issue", "--type", "2", "--seat", f"A {i}",
                              "--url", base)["url"] for i in range(args.phones)]
         proc = serve(data, port)

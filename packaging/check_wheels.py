@@ -31,10 +31,6 @@ from packaging.requirements import Requirement
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# The server's dependencies: a gate never imports them. (Until the distribution
-# is split into [gate] and [server] extras this list is the split.)
-SERVER_ONLY = frozenset({"fastapi", "uvicorn", "sqlalchemy", "psycopg"})
-
 # The oldest manylinux tag aarch64 wheels use (manylinux2014 is its alias).
 OLDEST_GLIBC_MINOR = 17
 
@@ -67,17 +63,19 @@ TARGETS = (
 
 
 def gate_requirements(pyproject: Path, python: str) -> list[str]:
-    """The gate's runtime requirements from *pyproject* whose markers hold on *python*."""
+    """The gate's runtime requirements (the base dependencies plus the `gate` extra) from
+    *pyproject* whose markers hold on *python*."""
     data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
     env = {"python_version": python, "python_full_version": f"{python}.0",
            "sys_platform": "linux", "platform_system": "Linux",
            "platform_machine": "aarch64", "implementation_name": "cpython",
            "platform_python_implementation": "CPython", "os_name": "posix"}
     wanted: list[str] = []
-    for line in data["project"]["dependencies"]:
+    project = data["project"]
+    lines = [*project.get("dependencies", []),
+             *project.get("optional-dependencies", {}).get("gate", [])]
+    for line in lines:
         req = Requirement(line)
-        if req.name.lower() in SERVER_ONLY:
-            continue
         if req.marker is not None and not req.marker.evaluate(env):
             continue
         req.marker = None

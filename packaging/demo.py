@@ -87,7 +87,7 @@ def terminal_demo(base: Path, issuer: Path, url: str, demo: dict[str, object],
     types: dict[str, str] = demo["ticket_types"]  # type: ignore[assignment]
 
     def token(ticket: str, *extra: str) -> str:
-        return run("gatescan-server", "--data", str(issuer), "token", ticket, *extra).stdout.strip()
+        return run("gatescan-demo", "--data", str(issuer), "token", ticket, *extra).stdout.strip()
 
     def scan(what: str, text: str, *opts: str) -> None:
         say(what)
@@ -150,7 +150,7 @@ def main() -> int:
                                      os.environ.get("WAYLAND_DISPLAY"))
 
     say(f"Issuer: create the demo event (data in {issuer})")
-    demo = json.loads(run("gatescan-server", "--data", str(issuer), "demo", "--tickets", "200",
+    demo = json.loads(run("gatescan-demo", "--data", str(issuer), "event", "--tickets", "200",
                           "--json").stdout)
     print(f"  {demo['event_name']}: {len(demo['tickets'])} tickets, gates "
           f"{', '.join(g['name'] for g in demo['gates'])}")  # type: ignore[index]
@@ -160,9 +160,9 @@ def main() -> int:
         if gui:
             say("Gate window: enrolled with the server, camera = a video of phones")
             print("  Close the window to stop: the manager PIN is 2468 (also shown on screen).")
-            return subprocess.call([tool("gatescan"), "--data", str(base / "gate"), "run",
-                                    "--demo", "--demo-issuer", str(issuer),
-                                    "--demo-server", url])
+            return subprocess.call([tool("gatescan-demo"), "gate", "--gate-data",
+                                    str(base / "gate"), "--issuer", str(issuer),
+                                    "--server", url])
         if not args.terminal:
             print("  (no display: showing the command-line walkthrough; with a desktop, the "
                   "same command opens the gate window)")

@@ -83,7 +83,8 @@ if [[ ! -x "$APP/.venv/bin/python" ]]; then
     /usr/bin/python3 -m venv "$APP/.venv"
     "$APP/.venv/bin/python" -m pip install -q --upgrade pip
 fi
-"$APP/.venv/bin/python" -m pip install -q "$APP"
+# the gate only: no FastAPI, uvicorn, SQLAlchemy or psycopg on a turnstile
+"$APP/.venv/bin/python" -m pip install -q "$APP[gate]"
 # gpiozero's pin library on a Pi (any model, Pi 5 included); elsewhere GPIO relays are absent.
 "$APP/.venv/bin/python" -m pip install -q lgpio \
     || log "lgpio did not install: a gpio: relay will not work (serial: and cmd: still do)"
@@ -107,7 +108,7 @@ if [[ -n "$MANIFEST" ]]; then
         ${EXPECT_KEY:+--expect-key "$EXPECT_KEY"}
 fi
 if ((SET_PIN)); then
-    as_gate "$APP/.venv/bin/python" -m scanner.ui --data "$DATA" run --set-pin
+    as_gate "$APP/.venv/bin/python" -m gatescan.gate.ui --data "$DATA" run --set-pin
 fi
 
 log "USB sticks mount at /media/gatescan/usb"

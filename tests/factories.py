@@ -13,10 +13,10 @@ from pathlib import Path
 
 from nacl.signing import SigningKey
 
-from scanner.ledger.manifest import ManifestWriter
-from scanner.verify.policy import EventPolicy, Gate, TicketType, TimeSlot
-from scanner.verify.token import Credential, build_token, key_id, sign_credential, step_for
-from scanner.verify.view import Movement, TicketRecord
+from gatescan.gate.verify.view import Movement, TicketRecord
+from gatescan.protocol.manifest import ManifestWriter
+from gatescan.protocol.policy import EventPolicy, Gate, TicketType, TimeSlot
+from gatescan.protocol.token import Credential, build_token, key_id, sign_credential, step_for
 
 T0 = 1_790_000_000  # a fixed "now" for tests: 2026-09-21T14:13:20Z
 

@@ -37,54 +37,54 @@ class Row:
 
 def rows() -> list[Row]:
     """The table's rows, with attempt counts read from the tests' modules."""
-    from tests import test_cli_environment as cli
-    from tests.ledger import test_file_identity as identity
-    from tests.ledger import test_power_loss as power
-    from tests.server_stub import test_power_loss as server_power
-    from tests.sync import test_faults as net
+    from tests.gate import test_cli_environment as cli
+    from tests.gate.ledger import test_file_identity as identity
+    from tests.gate.ledger import test_power_loss as power
+    from tests.gate.sync import test_faults as net
+    from tests.server import test_power_loss as server_power
 
     faults = 5  # REFUSE, DROP, DELAY, CUT, TWICE: the parametrize list of the first test
     return [
         Row("power cut (unsynced writes dropped, half also torn) during a redemption stream",
-            "tests/ledger/test_power_loss.py::test_power_cuts_lose_no_recorded_verdict[redeem]",
+            "tests/gate/ledger/test_power_loss.py::test_power_cuts_lose_no_recorded_verdict[redeem]",
             power.CUTS["redeem"], "cuts", "every reported verdict kept; chain; one admission"),
         Row("power cut during a manifest import",
-            "tests/ledger/test_power_loss.py::test_power_cuts_lose_no_recorded_verdict[import]",
+            "tests/gate/ledger/test_power_loss.py::test_power_cuts_lose_no_recorded_verdict[import]",
             power.CUTS["import"], "cuts", "old or new event, never a mix; chain"),
         Row("power cut during a sync round (apply_changes, record_upload_results)",
-            "tests/ledger/test_power_loss.py::test_power_cuts_lose_no_recorded_verdict[sync]",
+            "tests/gate/ledger/test_power_loss.py::test_power_cuts_lose_no_recorded_verdict[sync]",
             power.CUTS["sync"], "cuts", "page and cursor together; acks all or none"),
         Row("power cut under the server's SQLite store during pushes (ingest) and a refund",
-            "tests/server_stub/test_power_loss.py::test_power_cuts_under_the_server_store",
+            "tests/server/test_power_loss.py::test_power_cuts_under_the_server_store",
             server_power.CUTS, "cuts", "every acknowledged scan and refund kept, once"),
         Row("control: a disk that acknowledges syncs and keeps nothing",
-            "tests/ledger/test_power_loss.py::"
+            "tests/gate/ledger/test_power_loss.py::"
             "test_the_simulator_catches_a_disk_that_lies_about_syncs",
             power.LIAR_CUTS, "cuts", "the check can fail: it sees every shown scan lost",
             lost=f"{6 * power.LIAR_CUTS} of {6 * power.LIAR_CUTS} (expected)"),
         Row("kill -9 of a redeeming process mid-stream",
-            "tests/ledger/test_processes.py::"
+            "tests/gate/ledger/test_processes.py::"
             "test_kill_9_loses_no_scan_whose_verdict_was_printed",
             1, "kill (>= 150 printed verdicts)", "every printed verdict kept; chain"),
         Row("three processes redeem the same tickets at the same instant",
-            "tests/ledger/test_processes.py::test_concurrent_processes_admit_each_ticket_once",
+            "tests/gate/ledger/test_processes.py::test_concurrent_processes_admit_each_ticket_once",
             120, "redemptions", "each ticket admitted once"),
         Row("disk full (SQLITE_FULL via max_page_count) during redemptions",
-            "tests/ledger/test_errors.py::test_disk_full_is_a_typed_error_and_no_green",
+            "tests/gate/ledger/test_errors.py::test_disk_full_is_a_typed_error_and_no_green",
             1, "fill", "no green for the failed scan; every returned one on disk"),
         Row("ledger file deleted, replaced, moved or its WAL deleted under the open ledger",
-            "tests/ledger/test_file_identity.py::"
+            "tests/gate/ledger/test_file_identity.py::"
             "test_a_file_gone_under_the_open_ledger_records_nothing",
             len(identity.WAYS), "ways", "NOT RECORDED (ledger_gone), never recorded=True"),
         Row("random byte damage to the ledger file, then status / check / export-scans",
-            "tests/test_cli_environment.py::test_random_damage_never_ends_in_a_traceback",
+            "tests/gate/test_cli_environment.py::test_random_damage_never_ends_in_a_traceback",
             cli.DAMAGED_FILES, f"damaged files x {len(cli.COMMANDS)} commands",
             "exit 0/1/2, one line, never a traceback"),
         Row("network faults (refused, dropped, delayed, cut, delivered twice) mid-push",
-            "tests/sync/test_faults.py::test_each_network_fault_leaves_every_scan_stored_once",
+            "tests/gate/sync/test_faults.py::test_each_network_fault_leaves_every_scan_stored_once",
             faults * net.SCANS, "scans", "every scan stored once, by count and id"),
         Row("gate killed between send and acknowledgement",
-            "tests/sync/test_faults.py::test_gate_crash_between_send_and_acknowledgement",
+            "tests/gate/sync/test_faults.py::test_gate_crash_between_send_and_acknowledgement",
             net.SCANS, "scans", "re-sent, stored once"),
     ]
 

@@ -57,7 +57,7 @@ def kiosk_venv() -> tuple[Path | None, str]:
     for venv in candidates:
         python = venv / "bin" / "python"
         probe = subprocess.run(
-            as_user([str(python), "-c", "import PySide6.QtGui, scanner.ui.run"],
+            as_user([str(python), "-c", "import PySide6.QtGui, gatescan.gate.ui.run"],
                     base_env(Path("/tmp"))),
             capture_output=True, text=True, timeout=120, check=False)
         if probe.returncode == 0:

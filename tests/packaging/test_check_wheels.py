@@ -28,17 +28,18 @@ def test_gate_requirements_leave_out_the_server_and_follow_markers(tmp_path: Pat
     bookworm = cw.gate_requirements(pyproject, "3.11")
     trixie = cw.gate_requirements(pyproject, "3.13")
     names = {r.split(">")[0].split("<")[0].split("=")[0].split("[")[0].lower() for r in bookworm}
-    assert not names & {"fastapi", "uvicorn", "sqlalchemy", "psycopg"}
+    assert not names & {"fastapi", "uvicorn", "sqlalchemy", "psycopg", "jinja2", "segno"}
     assert {"pynacl", "opencv-python-headless", "zxing-cpp", "pyside6-essentials"} <= names
     assert [r for r in bookworm if "PySide6" in r] == ["PySide6-Essentials<6.12,>=6.6"]
     assert [r for r in trixie if "PySide6" in r] == ["PySide6-Essentials<6.12,>=6.6"]
     marked = tmp_path / "pyproject.toml"
-    marked.write_text('[project]\nname = "x"\nversion = "0"\ndependencies = [\n'
+    marked.write_text('[project]\nname = "x"\nversion = "0"\ndependencies = ["click"]\n'
+                      '[project.optional-dependencies]\ngate = [\n'
                       '  "PySide6-Essentials>=6.6,<6.12; python_version < \'3.12\'",\n'
-                      '  "PySide6-Essentials>=6.6; python_version >= \'3.12\'",\n'
-                      '  "fastapi>=0.1",\n]\n')
-    assert cw.gate_requirements(marked, "3.11") == ["PySide6-Essentials<6.12,>=6.6"]
-    assert cw.gate_requirements(marked, "3.13") == ["PySide6-Essentials>=6.6"]
+                      '  "PySide6-Essentials>=6.6; python_version >= \'3.12\'",\n]\n'
+                      'server = ["fastapi>=0.1"]\n')
+    assert cw.gate_requirements(marked, "3.11") == ["click", "PySide6-Essentials<6.12,>=6.6"]
+    assert cw.gate_requirements(marked, "3.13") == ["click", "PySide6-Essentials>=6.6"]
 
 
 def test_targets_accept_every_older_manylinux_tag() -> None:

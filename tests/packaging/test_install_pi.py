@@ -45,6 +45,12 @@ def test_install_pi_installs_a_gate_that_starts(tmp_path: Path) -> None:
     helped = subprocess.run(_as_gate(str(APP / ".venv/bin/gatescan"), "--help"),
                             capture_output=True, text=True, timeout=120, check=False)
     assert helped.returncode == 0 and "run" in helped.stdout, helped.stderr
+    # the [gate] extra only: none of the server's dependencies on a turnstile
+    probe = ("import importlib.util as u; print(','.join(m for m in ('fastapi', 'uvicorn', "
+             "'sqlalchemy', 'psycopg', 'jinja2') if u.find_spec(m)))")
+    found = subprocess.run([str(APP / ".venv/bin/python"), "-c", probe], capture_output=True,
+                           text=True, check=True)
+    assert found.stdout.strip() == "", found.stdout
     app = subprocess.Popen(_as_gate(str(APP / ".venv/bin/gatescan"), "run", "--no-sound"),
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                            start_new_session=True)

@@ -24,9 +24,9 @@ import cv2
 import numpy as np
 import pytest
 
-from scanner.camera import synth
-from scanner.ledger.ledger import Ledger
-from scanner.ui.ui_settings import UiSettings
+from gatescan.demo import synth
+from gatescan.gate.ledger.ledger import Ledger
+from gatescan.gate.ui.ui_settings import UiSettings
 from tests.factories import Issuer
 from tests.packaging.kiosk_user import ROOT, as_user, base_env, give_to_user, kiosk_venv
 

@@ -1,0 +1,445 @@
+"""The ledger as a replica of the server: unsent scans out; ticket changes, other gates' scans in.
+
+Everything here runs inside a transaction the `Ledger` opens, so a page of
+changes and the cursor after it are committed together (a crash leaves the
+previous page and cursor, and the page is simply pulled again: applying a change
+twice is harmless). Scans made at other gates join the hash-chained log with
+`source='remote'` and `uploaded=1`, keeping their own device time and gate, so
+"already used" names the gate and the time where it really happened.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import sqlite3
+import time
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from gatescan.gate.ledger import chain
+from gatescan.gate.ledger.errors import LedgerError
+from gatescan.gate.ledger.lookup import name_key
+from gatescan.protocol.manifest import MAX_NAME, MAX_ORDER_CODE, endorsed
+from gatescan.protocol.policy import EventPolicy, PolicyError
+from gatescan.protocol.token import TokenError, format_ticket_id, key_id, parse_ticket_id
+from gatescan.protocol.verdict import Outcome
+
+log = logging.getLogger(__name__)
+
+REMOTE_DEVICE = "remote"  # device id of a synced scan whose gate device the server did not name
+MAX_REASON = 300  # the server keeps at most this much of a scan's reason
+CURSOR_KEY = "cursor"
+NEWEST_TIME_KEY = "newest_time_seen"
+_PENDING_WHERE = ("uploaded = 0 AND ticket_id IS NOT NULL AND scan_id NOT IN "
+                  "(SELECT scan_id FROM upload_results WHERE status = 'rejected')")
+_SCAN_COLUMNS = ("seq, scan_id, event_id, ticket_id, serial, device_id, gate, direction, "
+                 "outcome, reason, device_time, source, hash")
+_INSERT_SCAN_SQL = (
+    f"INSERT INTO scans ({', '.join(chain.HASHED_COLUMNS)}, uploaded, prev_hash, hash) "
+    f"VALUES ({', '.join('?' for _ in chain.HASHED_COLUMNS)}, 1, ?, ?)"
+)
+_OUTCOMES = frozenset(o.value for o in Outcome)
+
+
+@dataclass(frozen=True, slots=True)
+class UnsentScan:
+    """A scan of this gate's log that the server has not acknowledged yet."""
+
+    seq: int
+    scan_id: str
+    event_id: int | None
+    ticket_id: int
+    serial: int | None
+    device_id: str
+    gate: str
+    direction: str
+    outcome: str
+    reason: str
+    device_time: float
+    source: str
+    hash: str
+
+    def as_item(self) -> dict[str, Any]:
+        """The scan as a push item (docs/sync-protocol.md), with the gate's own device time.
+
+        `seq` and `hash` place the scan in the gate's hash chain: a server that
+        keeps them holds checkpoints a rewritten or shortened log no longer matches.
+        """
+        item: dict[str, Any] = {
+            "scan_id": self.scan_id, "ticket_id": format_ticket_id(self.ticket_id),
+            "serial": self.serial or 0, "gate": self.gate, "direction": self.direction,
+            "outcome": self.outcome, "device_time": self.device_time, "source": self.source,
+            "reason": self.reason[:MAX_REASON], "seq": self.seq, "hash": self.hash,
+        }
+        if self.event_id is not None:
+            item["event_id"] = self.event_id
+        return item
+
+
+@dataclass(slots=True)
+class AppliedChanges:
+    """What applying one page of changes did, by kind."""
+
+    tickets: int = 0
+    revocations: int = 0
+    keys: int = 0
+    policies: int = 0
+    scans: int = 0
+    conflicts: int = 0
+    skipped: list[str] = field(default_factory=list)
+
+    def __iadd__(self, other: AppliedChanges) -> AppliedChanges:
+        self.tickets += other.tickets
+        self.revocations += other.revocations
+        self.keys += other.keys
+        self.policies += other.policies
+        self.scans += other.scans
+        self.conflicts += other.conflicts
+        self.skipped += other.skipped
+        return self
+
+
+@dataclass(frozen=True, slots=True)
+class UploadCounts:
+    """How the gate's log stands against the server."""
+
+    pending: int
+    rejected: int
+    conflicts: int
+    local_only: int
+
+
+def _unsent(row: Sequence[Any]) -> UnsentScan:
+    return UnsentScan(row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7], row[8],
+                      row[9], float(row[10]), row[11], row[12])
+
+
+def unsent_scans(conn: sqlite3.Connection, *, after_seq: int = 0, limit: int = 1000,
+                 include_rejected: bool = False) -> list[UnsentScan]:
+    """Unsent scans after `after_seq`, in log order (codes that did not parse stay local)."""
+    where = _PENDING_WHERE if not include_rejected else "uploaded = 0 AND ticket_id IS NOT NULL"
+    # The partial index holds only unsent rows, in log order: no sort, no walk over sent ones.
+    rows = conn.execute(f"SELECT {_SCAN_COLUMNS} FROM scans INDEXED BY scans_pending "
+                        f"WHERE {where} AND seq > ? ORDER BY seq LIMIT ?",
+                        (after_seq, limit)).fetchall()
+    return [_unsent(r) for r in rows]
+
+
+def iter_unsent(conn: sqlite3.Connection, *, include_rejected: bool = True,
+                page: int = 5000) -> Iterator[UnsentScan]:
+    """Every unsent scan in log order, read page by page."""
+    after = 0
+    while True:
+        batch = unsent_scans(conn, after_seq=after, limit=page, include_rejected=include_rejected)
+        yield from batch
+        if len(batch) < page:
+            return
+        after = batch[-1].seq
+
+
+def upload_counts(conn: sqlite3.Connection) -> UploadCounts:
+    """Pending, rejected and conflicting uploads, and scans that never leave the device."""
+    q = conn.execute
+    return UploadCounts(
+        pending=q(f"SELECT count(*) FROM scans WHERE {_PENDING_WHERE}").fetchone()[0],
+        rejected=q("SELECT count(*) FROM upload_results r JOIN scans s USING (scan_id) "
+                   "WHERE r.status = 'rejected' AND s.uploaded = 0").fetchone()[0],
+        conflicts=q("SELECT count(*) FROM upload_results WHERE status = 'conflict'"
+                    ).fetchone()[0],
+        local_only=q("SELECT count(*) FROM scans WHERE uploaded = 0 AND ticket_id IS NULL"
+                     ).fetchone()[0],
+    )
+
+
+def record_upload_results(conn: sqlite3.Connection, acknowledged: Iterable[str],
+                          rejected: Iterable[tuple[str, str]], conflicts: Iterable[str],
+                          at: float) -> int:
+    """Apply the server's per-item answers: acknowledged scans are sent, rejected ones set aside."""
+    done = conn.executemany("UPDATE scans SET uploaded = 1 WHERE scan_id = ? AND uploaded = 0",
+                            [(sid,) for sid in acknowledged]).rowcount
+    conn.executemany(
+        "INSERT OR REPLACE INTO upload_results (scan_id, status, error, at) "
+        "VALUES (?, 'rejected', ?, ?)", [(sid, err, at) for sid, err in rejected])
+    conn.executemany(
+        "INSERT OR REPLACE INTO upload_results (scan_id, status, error, at) "
+        "VALUES (?, 'conflict', NULL, ?)", [(sid, at) for sid in conflicts])
+    return max(done, 0)
+
+
+def resend_after(conn: sqlite3.Connection, seq: int) -> int:
+    """Mark this gate's own acknowledged scans after log position `seq` unsent again.
+
+    For a server that lost them (restored from an older backup): they go in the
+    next push, and the server stores each scan id once, so resending one it still
+    has changes nothing.
+    """
+    return max(conn.execute(
+        "UPDATE scans SET uploaded = 0 WHERE uploaded = 1 AND source != 'remote' "
+        "AND ticket_id IS NOT NULL AND seq > ?", (seq,)).rowcount, 0)
+
+
+def retry_rejected(conn: sqlite3.Connection) -> int:
+    """Put every rejected scan back in the upload queue; returns how many."""
+    return conn.execute("DELETE FROM upload_results WHERE status = 'rejected'").rowcount
+
+
+def newest_time_seen(conn: sqlite3.Connection) -> float | None:
+    """The latest trustworthy time seen: a server time, the manifest's, the log's last write."""
+    row = conn.execute(
+        "SELECT max(t) FROM ("
+        " SELECT CAST(value AS REAL) AS t FROM sync_state WHERE key = ?"
+        " UNION ALL SELECT generated_at FROM events"
+        " UNION ALL SELECT recorded_at FROM (SELECT recorded_at FROM scans"
+        "                                    ORDER BY seq DESC LIMIT 1))",
+        (NEWEST_TIME_KEY,)).fetchone()
+    return None if row is None or row[0] is None else float(row[0])
+
+
+def note_time_seen(conn: sqlite3.Connection, t: float) -> None:
+    """Remember a trustworthy time (the server's) if it is the newest seen so far."""
+    if not math.isfinite(t):
+        return
+    conn.execute(
+        "INSERT INTO sync_state (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET "
+        "value = excluded.value WHERE CAST(sync_state.value AS REAL) < CAST(excluded.value "
+        "AS REAL)", (NEWEST_TIME_KEY, repr(float(t))))
+
+
+def wipe_event(conn: sqlite3.Connection) -> None:
+    """Drop the event's data (tickets, revocations, keys, policy) and the sync state.
+
+    The scan log stays: it is append-only and tamper-evident, and its unsent
+    scans can still be exported for the organizer.
+    """
+    for table in ("tickets", "revocations", "keys", "events", "sync_state"):
+        conn.execute(f"DELETE FROM {table}")
+
+
+# -- applying pulled changes -------------------------------------------------------------
+
+
+class _Page:
+    """Applies one page of changes for one event inside the caller's transaction."""
+
+    def __init__(self, conn: sqlite3.Connection, event_id: int, now: float) -> None:
+        self.conn = conn
+        self.event_id = event_id
+        self.now = now
+        self.result = AppliedChanges()
+        self.touched: set[int] = set()
+        self.scans: list[Mapping[str, Any]] = []
+
+    def skip(self, change: Mapping[str, Any], why: str) -> None:
+        self.result.skipped.append(
+            f"change {change.get('seq')!r:.20} ({change.get('kind')!r:.20}): {why:.160}")
+
+    def apply(self, change: Mapping[str, Any]) -> None:
+        kind = change.get("kind")
+        try:
+            if kind in ("ticket", "transfer"):
+                self.ticket(change)
+            elif kind == "revocation":
+                self.revocation(change)
+            elif kind == "key":
+                self.key(change)
+            elif kind == "policy":
+                self.policy(change)
+            elif kind == "scan":
+                self.scans.append(change)
+            elif kind == "conflict":
+                self.conflict(change)
+            else:
+                self.skip(change, "unknown kind")
+        except (KeyError, TypeError, ValueError, OverflowError, TokenError, PolicyError) as exc:
+            self.skip(change, f"{type(exc).__name__}: {exc}")
+
+    def conflict(self, ch: Mapping[str, Any]) -> None:
+        """A ticket admitted more often than allowed: mark this gate's own scans of it.
+
+        Other gates' scans in the notice are already known from their `scan`
+        changes; what this gate learns is that its own admission was one of them.
+        """
+        scans = ch["scans"]
+        if not isinstance(scans, list):
+            raise TypeError("scans must be a list")
+        ids = [str(s["scan_id"]) for s in scans if isinstance(s, Mapping) and "scan_id" in s]
+        self.conn.executemany(
+            "INSERT OR IGNORE INTO upload_results (scan_id, status, error, at) "
+            "SELECT scan_id, 'conflict', NULL, ? FROM scans "
+            "WHERE scan_id = ? AND source != 'remote'",
+            [(self.now, sid) for sid in ids])
+        self.result.conflicts += 1
+
+    def ticket(self, ch: Mapping[str, Any]) -> None:
+        tid = parse_ticket_id(str(ch["ticket_id"]))
+        type_id, serial = _int(ch["type_id"]), _int(ch["serial"])
+        seat = ch.get("seat")
+        if seat is not None and not isinstance(seat, str):
+            raise TypeError("seat must be text")
+        attendee = "holder_name" in ch or "order_code" in ch  # an event with attendee_data
+        name = _attendee_text(ch.get("holder_name"), MAX_NAME)
+        order = _attendee_text(ch.get("order_code"), MAX_ORDER_CODE)
+        # A serial never goes down: replaying an older change after a newer manifest is harmless.
+        self.conn.execute(
+            "INSERT INTO tickets (ticket_id, event_id, type_id, serial, seat, revoked, "
+            "revoked_reason) VALUES (?, ?, ?, ?, ?, 0, NULL) ON CONFLICT(ticket_id) DO UPDATE SET "
+            "event_id = excluded.event_id, type_id = excluded.type_id, serial = excluded.serial, "
+            "seat = excluded.seat, revoked = 0, revoked_reason = NULL "
+            "WHERE excluded.serial >= tickets.serial",
+            (tid, self.event_id, type_id, serial, seat))
+        self.touched.add(tid)
+        self.result.tickets += 1
+        if attendee:
+            self.conn.execute("UPDATE tickets SET holder_name = ?, order_code = ?, "
+                              "name_key = ? WHERE ticket_id = ? AND serial = ?",
+                              (name, order, name_key(name), tid, serial))
+
+    def revocation(self, ch: Mapping[str, Any]) -> None:
+        tid = parse_ticket_id(str(ch["ticket_id"]))
+        serial = None if ch.get("serial") is None else _int(ch["serial"])
+        reason = ch.get("reason") or "revoked"
+        if not isinstance(reason, str):
+            raise TypeError("reason must be text")
+        self.conn.execute("INSERT OR REPLACE INTO revocations (ticket_id, serial, reason) "
+                          "VALUES (?, ?, ?)", (tid, serial, reason[:MAX_REASON]))
+        self.touched.add(tid)
+        self.result.revocations += 1
+
+    def key(self, ch: Mapping[str, Any]) -> None:
+        public = bytes.fromhex(str(ch["public_key"]))
+        if len(public) != 32:
+            raise ValueError("an Ed25519 public key has 32 bytes")
+        if ch.get("kid") is not None and str(ch["kid"]).lower() != key_id(public).hex():
+            raise ValueError("key id does not match the public key")
+        trusted = [bytes(k) for (k,) in self.conn.execute(
+            "SELECT public_key FROM keys WHERE event_id = ?", (self.event_id,))]
+        if public in trusted:
+            self.result.keys += 1
+            return
+        # Later keys only on the word of a key already trusted: a relay cannot add its own.
+        sig = bytes.fromhex(str(ch.get("endorsement") or ""))
+        if not endorsed(trusted, self.event_id, public, sig):
+            raise ValueError("a new key must be endorsed by a key this gate already trusts")
+        self.conn.execute("INSERT OR IGNORE INTO keys (event_id, kid, public_key) VALUES (?, ?, ?)",
+                          (self.event_id, key_id(public), public))
+        self.result.keys += 1
+
+    def policy(self, ch: Mapping[str, Any]) -> None:
+        doc = ch["policy"]
+        if not isinstance(doc, dict):
+            raise TypeError("policy must be an object")
+        policy = EventPolicy.from_dict(doc)
+        if policy.event_id != self.event_id:
+            raise ValueError(f"policy is for event {policy.event_id}")
+        self.conn.execute("UPDATE events SET name = ?, policy = ? WHERE event_id = ?",
+                          (policy.name, json.dumps(policy.to_dict(), sort_keys=True),
+                           self.event_id))
+        self.result.policies += 1
+
+    def refold(self) -> None:
+        """Recompute the revoked flag of every ticket this page touched."""
+        covers = ("r.ticket_id = tickets.ticket_id AND "
+                  "(r.serial IS NULL OR r.serial >= tickets.serial)")
+        self.conn.executemany(
+            f"""UPDATE tickets SET
+                  revoked = EXISTS (SELECT 1 FROM revocations r WHERE {covers}),
+                  revoked_reason = (SELECT r.reason FROM revocations r WHERE {covers}
+                                    ORDER BY r.serial IS NULL DESC, r.serial DESC LIMIT 1)
+                WHERE ticket_id = ?""", [(t,) for t in sorted(self.touched)])
+
+    def append_scans(self) -> None:
+        """Append other gates' scans to the hash-chained log, each scan id once."""
+        rows: dict[str, tuple[Any, ...]] = {}
+        for ch in self.scans:
+            try:
+                row = self._scan_row(ch)
+            except (KeyError, TypeError, ValueError, OverflowError, TokenError) as exc:
+                self.skip(ch, f"{type(exc).__name__}: {exc}")
+                continue
+            rows.setdefault(row[0], row)
+        if not rows:
+            return
+        ids = list(rows)
+        known: set[str] = set()
+        for i in range(0, len(ids), 500):
+            part = ids[i:i + 500]
+            known.update(r[0] for r in self.conn.execute(
+                f"SELECT scan_id FROM scans WHERE scan_id IN ({', '.join('?' * len(part))})",
+                part))
+        seq, prev = chain.head(self.conn)
+        batch = []
+        for scan_id, row in rows.items():
+            if scan_id in known:
+                continue
+            seq += 1
+            values: chain.ScanValues = (seq, *row[:11], self.now, "remote")
+            digest = chain.row_hash(prev, values)
+            batch.append((*values, prev, digest))
+            prev = digest
+        self.conn.executemany(_INSERT_SCAN_SQL, batch)
+        self.result.scans += len(batch)
+
+    def _scan_row(self, ch: Mapping[str, Any]) -> tuple[Any, ...]:
+        scan_id = str(ch["scan_id"])
+        if len(scan_id) != 32 or any(c not in "0123456789abcdef" for c in scan_id):
+            raise ValueError("scan id must be 32 lowercase hex digits")
+        tid = parse_ticket_id(str(ch["ticket_id"]))
+        direction, outcome, gate = ch["direction"], ch["outcome"], ch["gate"]
+        if direction not in ("entry", "exit") or outcome not in _OUTCOMES:
+            raise ValueError("unknown direction or outcome")
+        if not isinstance(gate, str) or not gate:
+            raise TypeError("gate must be text")
+        device_time = float(ch["device_time"])
+        if not math.isfinite(device_time):
+            raise ValueError("device time must be finite")
+        device = ch.get("device_id") or REMOTE_DEVICE
+        serial = None if ch.get("serial") is None else _int(ch["serial"])
+        admit = int(Outcome(outcome).admits)
+        reason = f"synced: {outcome.replace('_', ' ')} at {gate}"
+        # Values in chain.HASHED_COLUMNS order after seq, up to (not including) recorded_at.
+        return (scan_id, self.event_id, tid, serial, str(device), gate, direction, outcome,
+                admit, reason, device_time)
+
+
+def _attendee_text(value: Any, limit: int) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not 0 < len(value) <= limit:
+        raise ValueError("bad attendee field")
+    value.encode("utf-8")
+    return value
+
+
+def _int(value: Any, hi: int = 0xFFFF) -> int:
+    """A type id or serial from the feed: an integer in 0..hi (u16 in the token format)."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"expected an integer, got {value!r}"[:100])
+    if not 0 <= value <= hi:
+        raise ValueError(f"{value} is out of range"[:100])
+    return value
+
+
+def apply_changes(conn: sqlite3.Connection, event_id: int, changes: Sequence[Mapping[str, Any]],
+                  cursor: str, *, now: float | None = None) -> AppliedChanges:
+    """Apply one page of changes for the loaded event and store the cursor after it.
+
+    Must run inside a write transaction. A change that cannot be applied is
+    skipped and named in the result (it never blocks the rest of the page).
+    """
+    loaded = conn.execute("SELECT event_id FROM events").fetchone()
+    if loaded is None or loaded[0] != event_id:
+        raise LedgerError("other_event", f"changes are for event {event_id}, but this gate "
+                          f"holds {'no event' if loaded is None else f'event {loaded[0]}'}")
+    page = _Page(conn, event_id, time.time() if now is None else now)
+    for change in changes:
+        page.apply(change)
+    page.refold()
+    page.append_scans()
+    conn.execute("INSERT OR REPLACE INTO sync_state (key, value) VALUES (?, ?)",
+                 (CURSOR_KEY, cursor))
+    for problem in page.result.skipped:
+        log.warning("skipped a change the gate cannot apply: %s", problem)
+    return page.result

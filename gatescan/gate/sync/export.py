@@ -1,0 +1,71 @@
+"""`gatescan export-scans`: the unsent scans as a JSON Lines file, for when there is no network.
+
+Each line is a push item (docs/sync-protocol.md) with the gate's device id and,
+for people reading the file, `local_time`: the device time as ISO 8601 with the
+event's UTC offset (the server ignores it). The organizer imports the file
+with `POST /api/v1/admin/events/{id}/scans/import`, which stores each scan id
+once: importing the file twice, or importing it and then letting the gate sync,
+stores every scan exactly once.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+from gatescan.gate.ledger.ledger import Ledger
+from gatescan.gate.sync.credentials import DEVICE_ID
+from gatescan.protocol.clock import EventZone, format_iso
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class ExportResult:
+    """How many scans went into the file, and the events they belong to."""
+
+    scans: int
+    event_ids: tuple[int, ...]
+
+
+def write_scans(ledger: Ledger, out: IO[str], device_id: str | None) -> ExportResult:
+    """Write every unsent scan to `out`, one JSON object per line, in log order."""
+    count = 0
+    events: set[int] = set()
+    server_id = device_id if device_id is not None and DEVICE_ID.fullmatch(device_id) else None
+    zones: dict[int | None, EventZone] = {}
+    for scan in ledger.iter_unsent():
+        item = scan.as_item()
+        if scan.event_id not in zones:
+            policy = None if scan.event_id is None else ledger.event(scan.event_id)
+            zones[scan.event_id] = EventZone.of(policy)
+        item["local_time"] = format_iso(scan.device_time, zones[scan.event_id])
+        # The scan's own device if the server knows it, else this gate's server id.
+        device = scan.device_id if DEVICE_ID.fullmatch(scan.device_id) else server_id
+        if device is not None:
+            item["device_id"] = device
+        out.write(json.dumps(item, separators=(",", ":"), ensure_ascii=True) + "\n")
+        count += 1
+        if scan.event_id is not None:
+            events.add(scan.event_id)
+    return ExportResult(count, tuple(sorted(events)))
+
+
+def export_scans(ledger: Ledger, path: Path, device_id: str | None) -> ExportResult:
+    """Write the file atomically (a half-written file on a pulled USB stick helps nobody)."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "w", encoding="ascii", newline="\n") as out:
+            result = write_scans(ledger, out, device_id)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    log.info("exported %d unsent scans to %s", result.scans, path)
+    return result

@@ -1,0 +1,5 @@
+"""`python -m gatescan.server`: the same CLI as `gatescan-server`."""
+
+from gatescan.server.cli import main
+
+main(prog_name="gatescan-server")

@@ -1,0 +1,112 @@
+"""Conflicts: tickets admitted more often than their type allows, found after each stored batch.
+
+The movements of every ticket a batch touched are replayed (`gatescan.server.movements`).
+A ticket over its allowance is listed in `conflicts` and announced to every
+gate of the event with a `conflict` change in the feed (ticket id, entries,
+allowance and the movement scans involved), again whenever its entry count
+grows, so gates learn of it, not only the one whose push revealed it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Connection, and_, insert, select, update
+
+from gatescan.protocol.policy import EventPolicy
+from gatescan.server.movements import (
+    MOVEMENT_OUTCOMES,
+    UNDONE,
+    Logged,
+    admitted_entries,
+    over_admitted,
+    without_undone,
+)
+from gatescan.server.storage import schema as s
+from gatescan.server.storage.changelog import append_changes
+
+log = logging.getLogger(__name__)
+
+CHUNK = 500
+MAX_CHANGE_SCANS = 100  # a conflict change names at most the latest 100 movements
+
+
+def recheck(conn: Connection, event_id: int, policy: EventPolicy, ticket_ids: Sequence[int],
+            now: float) -> set[int]:
+    """Replay the movements of these tickets; record, announce and return the ones in conflict."""
+    if not ticket_ids:
+        return set()
+    sc = s.scans.c
+    logged: dict[int, list[Logged]] = defaultdict(list)
+    rows: dict[int, list[Any]] = defaultdict(list)
+    types: dict[int, int | None] = {}
+    for i in range(0, len(ticket_ids), CHUNK):
+        for row in conn.execute(
+                select(sc.ticket_id, sc.scan_id, sc.seq, sc.serial, sc.gate, sc.device_id,
+                       sc.device_time, sc.direction, sc.outcome, sc.type_id)
+                .where(and_(sc.event_id == event_id, sc.ticket_id.in_(ticket_ids[i:i + CHUNK]),
+                            sc.outcome.in_((*MOVEMENT_OUTCOMES, UNDONE))))):
+            logged[row.ticket_id].append(Logged(row.scan_id, row.seq, row.device_id,
+                                                row.device_time, row.direction, row.outcome))
+            types[row.ticket_id] = row.type_id
+            if row.outcome != UNDONE:
+                rows[row.ticket_id].append(row)
+    found: dict[int, tuple[int, int, list[str]]] = {}
+    for ticket_id, ticket_scans in logged.items():
+        ticket_moves = without_undone(ticket_scans)
+        type_id = types.get(ticket_id)
+        ttype = policy.ticket_type(type_id) if type_id is not None else None
+        excess = over_admitted(ticket_moves, ttype, policy)
+        if excess:
+            found[ticket_id] = (admitted_entries(ticket_moves),
+                                ttype.max_entries if ttype else 1, excess)
+    if found:
+        _record(conn, event_id, found, rows, now)
+    return set(found)
+
+
+def _record(conn: Connection, event_id: int, found: dict[int, tuple[int, int, list[str]]],
+            rows: dict[int, list[Any]], now: float) -> None:
+    c = s.conflicts.c
+    ids = sorted(found)
+    known: dict[int, tuple[int, float]] = {}
+    for i in range(0, len(ids), CHUNK):
+        for tid, entries, detected in conn.execute(
+                select(c.ticket_id, c.entries, c.detected_at).where(and_(
+                    c.event_id == event_id, c.ticket_id.in_(ids[i:i + CHUNK])))):
+            known[tid] = (entries, detected)
+    fresh = [tid for tid in ids if tid not in known]
+    if fresh:
+        conn.execute(insert(s.conflicts), [
+            {"event_id": event_id, "ticket_id": tid, "entries": found[tid][0],
+             "allowed": found[tid][1], "detected_at": now, "updated_at": now}
+            for tid in fresh])
+        log.warning("%d new conflict(s) in event %d", len(fresh), event_id)
+    grown = [tid for tid in ids if tid in known and known[tid][0] != found[tid][0]]
+    for tid in known:
+        conn.execute(update(s.conflicts).where(and_(c.event_id == event_id, c.ticket_id == tid))
+                     .values(entries=found[tid][0], updated_at=now))
+    news = [(tid, known[tid][1] if tid in known else now) for tid in ids
+            if tid not in known or tid in grown]
+    if news:
+        append_changes(conn, event_id, [
+            (s.CONFLICT_KIND, tid, _change(found[tid], rows[tid], detected))
+            for tid, detected in news], now=int(now))
+
+
+def _change(found: tuple[int, int, list[str]], rows: list[Any],
+            detected_at: float) -> dict[str, Any]:
+    """The feed data of a conflict: counts and the movements involved, oldest first."""
+    entries, allowed, excess = found
+    over = set(excess)
+    ordered = sorted(rows, key=lambda r: (r.device_time, r.scan_id))
+    return {"entries": entries, "allowed": allowed, "detected_at": detected_at,
+            "scans_total": len(ordered),
+            "scans": [{"scan_id": r.scan_id, "serial": r.serial, "gate": r.gate,
+                       "device_id": r.device_id, "direction": r.direction,
+                       "outcome": r.outcome, "device_time": r.device_time,
+                       "excess": r.scan_id in over}
+                      for r in ordered[-MAX_CHANGE_SCANS:]]}
