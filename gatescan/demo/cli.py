@@ -30,7 +30,9 @@ from gatescan.server.cli_common import (
     ServerGroup,
     configure_logging,
     emit,
+    emit_transfer,
     progress_bar,
+    republish,
     require_event,
 )
 from gatescan.server.entropy import Entropy, SeededEntropy, SystemEntropy
@@ -172,15 +174,9 @@ def transfer(settings: ServerSettings, ticket_id: int, as_json: bool) -> None:
         with store.transaction():
             moved = issuer.transfer(store, ticket_id, bytes(phone.verify_key))
             wallet.replace(ticket_id, moved.credential.serial, phone, moved.signed)
-        info = issuer.write_manifest(store, moved.credential.event_id,
-                                     settings.manifest_path(moved.credential.event_id))
-    serial = moved.credential.serial
-    emit(as_json,
-         {"ticket_id": hex_id, "serial": serial, "previous_serial": serial - 1,
-          "manifest": str(info.path), "manifest_sequence": info.sequence},
-         f"Transferred ticket {hex_id} to a new simulated phone: credential serial "
-         f"{serial - 1} -> {serial}.\nOld phone's code: gatescan-demo token {hex_id} --old "
-         f"(now refused)\nManifest sequence {info.sequence}: {info.path}")
+        info = republish(store, settings, moved.credential.event_id)
+    emit_transfer(as_json, hex_id, moved.credential.serial, info, "a new simulated phone",
+                  f"Old phone's code: gatescan-demo token {hex_id} --old (now refused)")
 
 
 @main.command()

@@ -22,7 +22,9 @@ from gatescan.server.cli_common import (
     configure_logging,
     default_event,
     emit,
+    emit_transfer,
     event_or_error,
+    republish,
     require_event,
 )
 from gatescan.server.errors import IssuerError
@@ -50,10 +52,6 @@ def main(ctx: click.Context, data_dir: Path | None, database_url: str | None,
     ctx.obj = load_settings(data_dir, database_url=database_url)
 
 
-def _republish(store: IssuerStore, settings: ServerSettings, event_id: int) -> issuer.ManifestInfo:
-    return issuer.write_manifest(store, event_id, settings.manifest_path(event_id))
-
-
 @main.command()
 @click.argument("ticket_id", type=TICKET_ID)
 @click.option("--reason", default="refund", show_default=True,
@@ -78,7 +76,7 @@ def revoke(settings: ServerSettings, ticket_id: int, reason: str, as_json: bool)
         # Repeating a revocation changes nothing, so the manifest stays as it is.
         path = settings.manifest_path(after.event_id)
         sequence = (event_or_error(store, after.event_id).manifest_sequence if already
-                    else _republish(store, settings, after.event_id).sequence)
+                    else republish(store, settings, after.event_id).sequence)
     text = (f"Already revoked: ticket {hex_id} ({after.revoked_reason}). Nothing changed;"
             f" manifest sequence stays {sequence}: {path}" if already else
             f"Revoked: ticket {hex_id} ({after.revoked_reason}).\n"
@@ -128,14 +126,9 @@ def transfer(settings: ServerSettings, ticket_id: int, holder_key: str | None, b
         if store.ticket(ticket_id) is None:
             raise CliError(f"unknown ticket id {hex_id}")
         moved = issuer.transfer(store, ticket_id, key)
-        info = _republish(store, settings, moved.credential.event_id)
-    serial = moved.credential.serial
-    emit(as_json,
-         {"ticket_id": hex_id, "serial": serial, "previous_serial": serial - 1,
-          "manifest": str(info.path), "manifest_sequence": info.sequence},
-         f"Transferred ticket {hex_id} to holder key {holder_key[:16]}…: credential serial "
-         f"{serial - 1} -> {serial}; the old credential is refused.\n"
-         f"Manifest sequence {info.sequence}: {info.path}")
+        info = republish(store, settings, moved.credential.event_id)
+    emit_transfer(as_json, hex_id, moved.credential.serial, info,
+                  f"holder key {holder_key[:16]}…", "The old credential is refused.")
 
 
 @main.command()

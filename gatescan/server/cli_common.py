@@ -24,6 +24,7 @@ from gatescan.protocol.token import (
     parse_ticket_id,
 )
 from gatescan.server.errors import IssuerError
+from gatescan.server.issuer import ManifestInfo, write_manifest
 from gatescan.server.settings import ServerSettings
 from gatescan.server.store import IssuerStore, StoredEvent
 
@@ -163,3 +164,16 @@ def event_or_error(store: IssuerStore, event_id: int) -> StoredEvent:
     return event
 
 
+def republish(store: IssuerStore, settings: ServerSettings, event_id: int) -> ManifestInfo:
+    """Write the event's manifest again (its sequence goes up by one)."""
+    return write_manifest(store, event_id, settings.manifest_path(event_id))
+
+
+def emit_transfer(as_json: bool, hex_id: str, serial: int, info: ManifestInfo,
+                  whom: str, after: str) -> None:
+    """What a transfer prints: the serials, and the manifest it rewrote."""
+    emit(as_json,
+         {"ticket_id": hex_id, "serial": serial, "previous_serial": serial - 1,
+          "manifest": str(info.path), "manifest_sequence": info.sequence},
+         f"Transferred ticket {hex_id} to {whom}: credential serial {serial - 1} -> "
+         f"{serial}.\n{after}\nManifest sequence {info.sequence}: {info.path}")
