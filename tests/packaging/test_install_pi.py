@@ -8,6 +8,7 @@ Opt-in: it installs system packages, a `gatescan` user, /opt/gatescan and
 
 from __future__ import annotations
 
+import hashlib
 import os
 import signal
 import subprocess
@@ -34,8 +35,11 @@ def _as_gate(*argv: str) -> list[str]:
 
 
 def test_install_pi_installs_a_gate_that_starts(tmp_path: Path) -> None:
-    manifest = Issuer().write_manifest(tmp_path / "event.gsm", [(0x1001, 1, 0, None)])
-    out = subprocess.run([str(ROOT / "packaging" / "install-pi.sh"), "--manifest", str(manifest)],
+    issuer = Issuer()
+    manifest = issuer.write_manifest(tmp_path / "event.gsm", [(0x1001, 1, 0, None)])
+    fingerprint = hashlib.sha256(issuer.public).hexdigest()  # the first import is pinned
+    out = subprocess.run([str(ROOT / "packaging" / "install-pi.sh"), "--manifest", str(manifest),
+                          "--expect-key", fingerprint],
                          capture_output=True, text=True, timeout=1800, check=False)
     assert out.returncode == 0, out.stderr[-4000:]
     wants = Path("/etc/systemd/system/graphical.target.wants/gatescan-kiosk.service")
