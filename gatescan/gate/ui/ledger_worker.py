@@ -9,6 +9,7 @@ the UI then shows NOT RECORDED, never green.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -62,6 +63,8 @@ class ScanResult:
     admitted: int
     pending_uploads: int
     zone: EventZone
+    started_at: float = 0.0  # time.perf_counter() when the ledger thread took the scan up
+    recorded_at: float = 0.0  # ... and when the scan was durably committed
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +105,7 @@ class LedgerWorker(QObject):
         self._sync_trusts_clock = True
         self._ledger: Ledger | None = None
         self._info = LedgerInfo()
+        self._camera_intake = threading.Event()
 
     # -- life cycle (on the worker thread) ------------------------------------------
     @Slot()
@@ -190,6 +194,24 @@ class LedgerWorker(QObject):
         return GateClock().restore(self._ledger.sync_state(CLOCK_KEY))
 
     # -- scanning ---------------------------------------------------------------------
+    def accept_camera_scans(self, accept: bool) -> None:
+        """Whether `redeem_camera` records codes (the gate screen is current); thread-safe."""
+        if accept:
+            self._camera_intake.set()
+        else:
+            self._camera_intake.clear()
+
+    @Slot(str, float)
+    def redeem_camera(self, text: str, decoded_at: float) -> None:
+        """A code straight from the camera thread: redeemed while the gate screen is current.
+
+        Other screens (set-up, manager) get the code from the UI instead, or ignore it.
+        """
+        if not self._camera_intake.is_set() or self._ledger is None:
+            log.info("camera code not redeemed: the gate screen is not active")
+            return
+        self.redeem(text, "camera", decoded_at)
+
     @Slot(str, str, float)
     def redeem(self, text: str, source: str, decoded_at: float) -> None:
         """Verify and durably record one scanned code, then report it."""
@@ -214,6 +236,7 @@ class LedgerWorker(QObject):
             self.scan_failed.emit(ScanFailure("not_open", "the ledger is not open", source,
                                               decoded_at))
             return
+        started = time.perf_counter()
         now = self.now()
         try:
             result = redeem(self._ledger, now, self._context(now))
@@ -232,7 +255,8 @@ class LedgerWorker(QObject):
         pending = self._info.pending_uploads + (verdict.ticket is not None)
         self._info = replace(self._info, admitted=admitted, pending_uploads=pending)
         self.scan_decided.emit(ScanResult(verdict, source, result.scan_id, decoded_at,
-                                          admitted, pending, self._info.zone))
+                                          admitted, pending, self._info.zone, started,
+                                          time.perf_counter()))
 
     @Slot(str)
     def find_tickets(self, query: str) -> None:
