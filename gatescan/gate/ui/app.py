@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication
 
@@ -34,6 +34,7 @@ from gatescan.gate.ui.enrollment import Enroller, EnrollOutcome, EnrollWorker
 from gatescan.gate.ui.gate_screen import GateScreen
 from gatescan.gate.ui.latency import LatencyLog
 from gatescan.gate.ui.ledger_worker import (
+    CameraIntake,
     LedgerFactory,
     LedgerInfo,
     LedgerWorker,
@@ -193,10 +194,13 @@ class GateApp(QObject):
             PipelineSettings(preview_fps=self.options.preview_fps))
         self.camera.frame_ready.connect(self._frame_ready)
         self.camera.code_decoded.connect(self._camera_decoded)
+        self.intake = CameraIntake(self)
         if deps.direct_scans:
-            # Queued from the camera's decode thread to the ledger thread: the verdict does
-            # not wait for the UI thread's event loop twice (preview paints, timers).
-            self.camera.code_decoded.connect(self.ledger.redeem_camera)
+            # Decided on the camera's decode thread and queued to the ledger thread: the
+            # verdict does not wait for the UI thread's event loop twice (paints, timers).
+            self.camera.code_decoded.connect(self.intake.offer,
+                                             Qt.ConnectionType.DirectConnection)
+            self.intake.accepted.connect(self.ledger.redeem)
         self.camera.state_changed.connect(self._camera_state)
         self.camera.camera_health_changed.connect(self._camera_health_changed)
         self.camera.fps_measured.connect(self._camera_fps)
@@ -255,9 +259,8 @@ class GateApp(QObject):
         return window
 
     def _open_intake(self, screen: str) -> None:
-        """Let the ledger take camera codes itself only while the gate screen is current."""
-        if self.deps.direct_scans:
-            self.ledger.accept_camera_scans(screen == "gate")
+        """Camera codes go to the ledger only while the gate screen shows and it is open."""
+        self.intake.set_open(self.deps.direct_scans and screen == "gate" and self._ledger_open)
 
     def _build_setup(self) -> SetupScreen:
         setup = SetupScreen(sources.camera_choices(self.camera_spec), pin_set=self.ui.pin_set,
@@ -311,8 +314,8 @@ class GateApp(QObject):
 
     # -- routing scans ----------------------------------------------------------------------
     def _camera_decoded(self, text: str, decoded_at: float) -> None:
-        if self.deps.direct_scans and self.window.current_screen() == "gate":
-            return  # the ledger thread took it straight from the camera (redeem_camera)
+        if self.deps.direct_scans and self.window.current_screen() in ("gate", "manager"):
+            return  # the intake passed it to the ledger, or dropped it, on the camera thread
         self._route(text, "camera", decoded_at)
 
     def _wedge_scanned(self, text: str, decoded_at: float) -> None:
@@ -449,6 +452,7 @@ class GateApp(QObject):
     def _ledger_opened(self, info: LedgerInfo) -> None:
         self.info = info
         self._ledger_open = True
+        self._open_intake(self.window.current_screen())
         gate = self.window.gate
         gate.set_event(info.event_name)
         gate.strip.set_zone(info.zone)
@@ -468,6 +472,7 @@ class GateApp(QObject):
 
     def _ledger_failed(self, code: str, message: str) -> None:
         self._ledger_open = False
+        self.intake.set_open(False)
         self._show_always(reasons.describe_failure(code, message))
         self.messages.post(self.tr("The ledger cannot be opened: {reason}").format(
             reason=message), "error")

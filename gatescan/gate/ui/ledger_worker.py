@@ -77,6 +77,37 @@ class ScanFailure:
     decoded_at: float
 
 
+class CameraIntake(QObject):
+    """Passes camera codes straight from the camera's decode thread to the ledger thread.
+
+    `offer` runs on the thread that decoded the code (a direct connection) and
+    decides there, as the code is read, whether the gate is taking scans; the
+    ledger then gets it without a detour through the UI thread's event loop.
+    """
+
+    accepted = Signal(str, str, float)  # text, source, time.perf_counter() when decoded
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._open = threading.Event()
+
+    def set_open(self, open_: bool) -> None:
+        """Take codes (the gate screen is current and the ledger open) or drop them."""
+        if open_:
+            self._open.set()
+        else:
+            self._open.clear()
+
+    def is_open(self) -> bool:
+        """Whether codes go to the ledger now."""
+        return self._open.is_set()
+
+    def offer(self, text: str, decoded_at: float) -> None:
+        """A decoded code (on the decoding thread): to the ledger if the gate takes scans."""
+        if self._open.is_set():
+            self.accepted.emit(text, "camera", decoded_at)
+
+
 class LedgerWorker(QObject):
     """Owns the gate's `Ledger` on the ledger thread."""
 
@@ -105,7 +136,6 @@ class LedgerWorker(QObject):
         self._sync_trusts_clock = True
         self._ledger: Ledger | None = None
         self._info = LedgerInfo()
-        self._camera_intake = threading.Event()
 
     # -- life cycle (on the worker thread) ------------------------------------------
     @Slot()
@@ -194,24 +224,6 @@ class LedgerWorker(QObject):
         return GateClock().restore(self._ledger.sync_state(CLOCK_KEY))
 
     # -- scanning ---------------------------------------------------------------------
-    def accept_camera_scans(self, accept: bool) -> None:
-        """Whether `redeem_camera` records codes (the gate screen is current); thread-safe."""
-        if accept:
-            self._camera_intake.set()
-        else:
-            self._camera_intake.clear()
-
-    @Slot(str, float)
-    def redeem_camera(self, text: str, decoded_at: float) -> None:
-        """A code straight from the camera thread: redeemed while the gate screen is current.
-
-        Other screens (set-up, manager) get the code from the UI instead, or ignore it.
-        """
-        if not self._camera_intake.is_set() or self._ledger is None:
-            log.info("camera code not redeemed: the gate screen is not active")
-            return
-        self.redeem(text, "camera", decoded_at)
-
     @Slot(str, str, float)
     def redeem(self, text: str, source: str, decoded_at: float) -> None:
         """Verify and durably record one scanned code, then report it."""
