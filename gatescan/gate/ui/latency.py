@@ -25,6 +25,8 @@ class LatencySample:
     updated: float = 0.0  # the widgets hold the verdict (texts, colours, page)
     painted: float = 0.0  # the verdict panel painted
     flushed: float = 0.0  # the event loop came back after that paint (children painted too)
+    ui_cpu_ms: float = 0.0  # UI-thread CPU time from `received` to `flushed` (not wall time)
+    _cpu: float = 0.0  # time.thread_time() at `received`
 
     def steps_ms(self) -> dict[str, float]:
         """Milliseconds spent in each step (see `STAGES`), 'handed' being the UI-thread hop."""
@@ -58,7 +60,7 @@ class LatencyLog:
     def received(self, decoded_at: float, started: float, recorded: float) -> None:
         """A verdict reached the UI thread."""
         self._pending = LatencySample(decoded_at, self._routed.pop(decoded_at, None), started,
-                                      recorded, time.perf_counter())
+                                      recorded, time.perf_counter(), _cpu=time.thread_time())
 
     def updated(self) -> None:
         """The widgets now show the pending verdict (it is painted next)."""
@@ -80,4 +82,5 @@ class LatencyLog:
         sample, self._painted = self._painted, None
         if sample is not None:
             sample.flushed = time.perf_counter()
+            sample.ui_cpu_ms = (time.thread_time() - sample._cpu) * 1000
             self.samples.append(sample)
