@@ -119,6 +119,7 @@ class GateApp(QObject):
         self.latencies: collections.deque[float] = collections.deque(maxlen=5000)
         self.latency_log = LatencyLog()
         self._after_verdict: list[Callable[[], None]] = []  # run once the verdict is painted
+        self._deferred_counts: tuple[int, int] | None = None
         self._pending_latency: float | None = None
         self._ready_announced = False
         self._camera_live = False
@@ -201,6 +202,10 @@ class GateApp(QObject):
             self.camera.code_decoded.connect(self.intake.offer,
                                              Qt.ConnectionType.DirectConnection)
             self.intake.accepted.connect(self.ledger.redeem)
+            # On the ledger thread as it happens, not when the UI thread gets to it.
+            direct = Qt.ConnectionType.DirectConnection
+            self.ledger.opened.connect(lambda _info: self.intake.set_ledger(True), direct)
+            self.ledger.open_failed.connect(lambda *_: self.intake.set_ledger(False), direct)
         self.camera.state_changed.connect(self._camera_state)
         self.camera.camera_health_changed.connect(self._camera_health_changed)
         self.camera.fps_measured.connect(self._camera_fps)
@@ -259,8 +264,8 @@ class GateApp(QObject):
         return window
 
     def _open_intake(self, screen: str) -> None:
-        """Camera codes go to the ledger only while the gate screen shows and it is open."""
-        self.intake.set_open(self.deps.direct_scans and screen == "gate" and self._ledger_open)
+        """Camera codes go to the ledger only while the gate screen shows (and it is open)."""
+        self.intake.set_screen(self.deps.direct_scans and screen == "gate")
 
     def _build_setup(self) -> SetupScreen:
         setup = SetupScreen(sources.camera_choices(self.camera_spec), pin_set=self.ui.pin_set,
@@ -358,7 +363,8 @@ class GateApp(QObject):
         self.latency_log.updated()
         counts = (result.admitted, result.pending_uploads)
         if shown:  # the counters repaint after the verdict, not in the same paint before it
-            self._after_verdict.append(lambda: self._counts_changed(*counts))
+            self._deferred_counts = counts
+            self._after_verdict.append(self._show_deferred_counts)
             QTimer.singleShot(AFTER_VERDICT_MS, self, self._run_after_verdict)  # no paint?
         else:
             self._counts_changed(*counts)
@@ -398,6 +404,10 @@ class GateApp(QObject):
             QTimer.singleShot(0, self.latency_log.flushed)
         if self._after_verdict:
             QTimer.singleShot(0, self, self._run_after_verdict)
+
+    def settling(self) -> bool:
+        """True while the verdict shown last still has work queued after its paint."""
+        return bool(self._after_verdict)
 
     def _run_after_verdict(self) -> None:
         work, self._after_verdict = self._after_verdict, []
@@ -452,7 +462,6 @@ class GateApp(QObject):
     def _ledger_opened(self, info: LedgerInfo) -> None:
         self.info = info
         self._ledger_open = True
-        self._open_intake(self.window.current_screen())
         gate = self.window.gate
         gate.set_event(info.event_name)
         gate.strip.set_zone(info.zone)
@@ -472,7 +481,6 @@ class GateApp(QObject):
 
     def _ledger_failed(self, code: str, message: str) -> None:
         self._ledger_open = False
-        self.intake.set_open(False)
         self._show_always(reasons.describe_failure(code, message))
         self.messages.post(self.tr("The ledger cannot be opened: {reason}").format(
             reason=message), "error")
@@ -482,7 +490,12 @@ class GateApp(QObject):
         self._show(display)
 
     def _counts_changed(self, admitted: int, pending: int) -> None:
+        self._deferred_counts = None  # newer than any verdict's counters still waiting
         self.window.gate.strip.set_counts(admitted, pending)
+
+    def _show_deferred_counts(self) -> None:
+        if self._deferred_counts is not None:
+            self._counts_changed(*self._deferred_counts)
 
     def _manifest_imported(self, info: LedgerInfo) -> None:
         self.messages.post(self.tr("Loaded {event}: {tickets} tickets").format(

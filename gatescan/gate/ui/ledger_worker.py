@@ -89,22 +89,24 @@ class CameraIntake(QObject):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._open = threading.Event()
+        self._screen = threading.Event()  # the UI: the gate screen is current
+        self._ledger = threading.Event()  # the ledger thread: the ledger is open
 
-    def set_open(self, open_: bool) -> None:
-        """Take codes (the gate screen is current and the ledger open) or drop them."""
-        if open_:
-            self._open.set()
-        else:
-            self._open.clear()
+    def set_screen(self, scanning: bool) -> None:
+        """Set by the UI thread: whether the gate screen (not set-up or manager) shows."""
+        (self._screen.set if scanning else self._screen.clear)()
+
+    def set_ledger(self, ready: bool) -> None:
+        """Set on the ledger thread as it opens the ledger (or fails to)."""
+        (self._ledger.set if ready else self._ledger.clear)()
 
     def is_open(self) -> bool:
         """Whether codes go to the ledger now."""
-        return self._open.is_set()
+        return self._screen.is_set() and self._ledger.is_set()
 
     def offer(self, text: str, decoded_at: float) -> None:
         """A decoded code (on the decoding thread): to the ledger if the gate takes scans."""
-        if self._open.is_set():
+        if self.is_open():
             self.accepted.emit(text, "camera", decoded_at)
 
 

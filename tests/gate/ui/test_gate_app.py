@@ -39,7 +39,7 @@ def scan(qtbot: QtBot, app: GateApp, text: str) -> VerdictDisplay:
 
 def settled(qtbot: QtBot, app: GateApp) -> None:
     """Wait until the verdict just shown is painted and the counters followed it."""
-    qtbot.waitSignal(app.verdict_settled, timeout=5_000).wait()
+    qtbot.waitUntil(lambda: not app.settling(), timeout=5_000)
 
 
 def test_camera_scan_turns_the_screen_green_with_the_type(

@@ -46,7 +46,7 @@ def test_a_camera_code_is_recorded_and_shown_on_either_path(
         direct: bool) -> None:
     app = make_app(data_dir, direct_scans=direct)
     assert scan(qtbot, app, issuer.issue(0x1001).token(clock.now)).tone is Tone.ADMIT
-    qtbot.waitSignal(app.verdict_settled, timeout=5_000).wait()
+    qtbot.waitUntil(lambda: not app.settling(), timeout=5_000)  # the counters follow
     assert recorded(data_dir) == [0x1001]
     [sample] = app.latency_log.samples
     assert (sample.routed is None) is direct  # the UI thread handed it on only via-ui
