@@ -4,7 +4,11 @@ Runs the real app (real ledger with durable commits, real decoder, real demo
 tokens) with a 1280x720, 30 fps phone video as the camera and the preview at
 30 fps, then starts the app again in a fresh process to time start -> ready.
 
-    .venv/bin/python bench/ui.py [--scans 40]
+The latency runs alternate between the app's scan path ("direct": camera thread
+-> ledger thread -> UI) and the old one ("via-ui": camera -> UI -> ledger -> UI),
+each on a fresh copy of the same ledger, and print where the time goes.
+
+    .venv/bin/python bench/ui.py [--scans 40] [--rounds 2] [--paths direct,via-ui]
 Uses the X display if $DISPLAY is set (e.g. under xvfb-run), else Qt offscreen.
 """
 
@@ -14,6 +18,7 @@ import argparse
 import gc
 import os
 import platform
+import shutil
 import signal
 import statistics
 import subprocess
@@ -28,7 +33,7 @@ if not os.environ.get("DISPLAY"):
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import PySide6
-from PySide6.QtCore import QElapsedTimer, QTimer
+from PySide6.QtCore import QElapsedTimer, QEventLoop, QTimer
 from PySide6.QtWidgets import QApplication
 
 from gatescan.demo import video as demo_video
@@ -36,6 +41,7 @@ from gatescan.gate.ledger.ledger import Ledger
 from gatescan.gate.settings import ScannerSettings
 from gatescan.gate.ui.app import AppDeps, GateApp
 from gatescan.gate.ui.display import Tone
+from gatescan.gate.ui.latency import STAGES
 from gatescan.gate.ui.options import UiOptions
 from gatescan.gate.ui.ui_settings import UiSettings
 
@@ -61,8 +67,8 @@ def machine() -> str:
             f"Python {platform.python_version()}, PySide6 {PySide6.__version__}")
 
 
-def prepare(root: Path, scans: int) -> tuple[Path, Path]:
-    """A gate loaded from the demo manifest, and a 720p video of `scans` phones."""
+def prepare(root: Path, scans: int) -> tuple[Path, Path, float]:
+    """A gate loaded from the demo manifest, a 720p video of `scans` phones, its start time."""
     issuer, gate = root / "issuer", root / "gate"
     gate.mkdir(parents=True)
     report = demo_video.server_report(issuer, tickets=max(200, scans * 2))
@@ -77,16 +83,33 @@ def prepare(root: Path, scans: int) -> tuple[Path, Path]:
     scenes = [demo_video.Scene(f"ticket {n}", t, "admitted")
               for n, t in enumerate(tickets[:scans])]
     video = root / "phones-720p.avi"
-    demo_video.write_video(video, scenes, tokens, time.time() + 3.0, fps=30,
+    start = time.time() + 3.0
+    demo_video.write_video(video, scenes, tokens, start, fps=30,
                            size=(1280, 720), phone_s=0.4, gap_s=0.3)
-    return gate, video
+    return gate, video, start
 
 
-def run_in_process(gate: Path, video: Path, scans: int) -> dict[str, float]:
-    """Play the video through the app; measure latency, stalls and memory."""
+def percentile(values: list[float], share: float) -> float:
+    """The value below which `share` of the sorted `values` lie (nan for none)."""
+    ordered = sorted(values)
+    return ordered[int(share * (len(ordered) - 1))] if ordered else float("nan")
+
+
+def run_in_process(gate: Path, video: Path, scans: int, video_start: float,
+                   direct: bool = True, poll: bool = False) -> dict[str, float]:
+    """Play the video through the app; measure latency, stalls and memory.
+
+    The gate's clock runs as if the video started now, so each round's codes are fresh.
+    """
     app = QApplication.instance() or QApplication(sys.argv[:1])
     options = UiOptions(video=video, sound=False, preview_fps=30.0, language="en")
-    gate_app = GateApp(AppDeps(ScannerSettings.build(gate), options))
+    shift = time.time() + 1.0 - video_start  # about when the app shows its first frame
+
+    def clock() -> float:
+        return time.time() - shift
+
+    gate_app = GateApp(AppDeps(ScannerSettings.build(gate), options, clock=clock,
+                               direct_scans=direct))
     gate_app.window.gate._hold_ms = {tone: 300 for tone in Tone}
     shown: list[Tone] = []
     gate_app.verdict_displayed.connect(lambda d: shown.append(d.tone))
@@ -116,11 +139,22 @@ def run_in_process(gate: Path, video: Path, scans: int) -> dict[str, float]:
     tick.start()
     ticker.start()
     deadline = time.monotonic() + scans * 0.7 + 30
-    while len(shown) < scans and time.monotonic() < deadline:
-        app.processEvents()
-        time.sleep(0.001)
-        if gate_app.window.gate.strip.camera.plain() == "Video ended":
-            break
+
+    def finished() -> bool:
+        return (len(shown) >= scans or time.monotonic() >= deadline
+                or gate_app.window.gate.strip.camera.plain() == "Video ended")
+
+    if poll:  # the bench's loop before: up to a millisecond (and a wake-up) per UI-thread hop
+        while not finished():
+            app.processEvents()
+            time.sleep(0.001)
+    else:  # the app's own loop (run_app calls app.exec()): wakes as soon as an event is posted
+        loop = QEventLoop()
+        checker = QTimer()
+        checker.timeout.connect(lambda: loop.quit() if finished() else None)
+        checker.start(50)
+        loop.exec()
+        checker.stop()
     ticker.stop()
     sampler.stop()
     painted = gate_app.window.gate.preview.frames_painted + \
@@ -130,7 +164,18 @@ def run_in_process(gate: Path, video: Path, scans: int) -> dict[str, float]:
     latencies = sorted(x * 1000 for x in gate_app.latencies)
     steady = gaps[20:] or gaps
     steady_busy = busy[20:] or busy
+    samples = list(gate_app.latency_log.samples)
+    steps = {stage: [s.steps_ms()[stage] for s in samples] for stage in STAGES}
+    flushed = [(s.flushed - s.decoded) * 1000 for s in samples]
+    ui_cpu = [s.ui_cpu_ms for s in samples]
     return {
+        **{f"{stage}_median": statistics.median(v) if v else float("nan")
+           for stage, v in steps.items()},
+        **{f"{stage}_p95": percentile(v, 0.95) for stage, v in steps.items()},
+        "total_flushed_median": statistics.median(flushed) if flushed else float("nan"),
+        "total_flushed_p95": percentile(flushed, 0.95),
+        "ui_cpu_median": statistics.median(ui_cpu) if ui_cpu else float("nan"),
+        "ui_cpu_p95": percentile(ui_cpu, 0.95),
         "verdicts": len(shown), "admitted": shown.count(Tone.ADMIT),
         "median_ms": statistics.median(latencies) if latencies else float("nan"),
         "p95_ms": latencies[int(0.95 * (len(latencies) - 1))] if latencies else float("nan"),
@@ -186,16 +231,54 @@ def main() -> int:
     """Run the benchmark and print the figures."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scans", type=int, default=40)
+    parser.add_argument("--rounds", type=int, default=2, help="latency runs per path")
+    parser.add_argument("--paths", default="direct,via-ui",
+                        help="scan paths to alternate: direct, via-ui")
+    parser.add_argument("--no-startup", action="store_true", help="skip start -> ready")
+    parser.add_argument("--poll", action="store_true",
+                        help="drive Qt with processEvents() + sleep(1 ms), as this bench did "
+                             "before, instead of the event loop the app runs")
     args = parser.parse_args()
+    paths = [p for p in args.paths.split(",") if p]
+    runs: dict[str, list[dict[str, float]]] = {p: [] for p in paths}
+    ready: list[float] = []
+    app_rss = 0.0
     with tempfile.TemporaryDirectory(prefix="gatescan-bench-ui-") as tmp:
-        gate, video = prepare(Path(tmp), args.scans)
-        r = run_in_process(gate, video, args.scans)
-        ready, app_rss = start_to_ready(gate, video)
+        gate, video, video_start = prepare(Path(tmp), args.scans)
+        template = Path(tmp) / "gate-template"
+        shutil.copytree(gate, template)
+        for _ in range(args.rounds):
+            for path in paths:
+                shutil.rmtree(gate)
+                shutil.copytree(template, gate)
+                runs[path].append(run_in_process(gate, video, args.scans, video_start,
+                                                 direct=path == "direct", poll=args.poll))
+        if not args.no_startup:
+            ready, app_rss = start_to_ready(gate, video)
     qpa = os.environ.get("QT_QPA_PLATFORM") or "xcb"
-    print(f"machine: {machine()}, Qt platform {qpa}")
+    print(f"machine: {machine()}, Qt platform {qpa}, "
+          f"{'processEvents + 1 ms sleep' if args.poll else 'Qt event loop'}")
+    for path in paths:
+        for n, r in enumerate(runs[path]):
+            print(f"[{path} #{n + 1}] {int(r['verdicts'])} verdicts ({int(r['admitted'])} "
+                  f"admitted), {int(r['preview_frames'])} preview frames painted; decoded "
+                  f"frame -> verdict painted: median {r['median_ms']:.1f} ms, p95 "
+                  f"{r['p95_ms']:.1f} ms, max {r['max_ms']:.1f} ms; event loop back after "
+                  f"the paint: median {r['total_flushed_median']:.1f} ms, p95 "
+                  f"{r['total_flushed_p95']:.1f} ms; UI-thread CPU from verdict received to "
+                  f"painted: median {r['ui_cpu_median']:.2f} ms, p95 {r['ui_cpu_p95']:.2f} ms")
+            print("    steps, median / p95 ms: " + ", ".join(
+                f"{stage} {r[stage + '_median']:.2f} / {r[stage + '_p95']:.2f}"
+                for stage in STAGES))
+    if len(paths) == 2 and all(runs.values()):
+        a, b = (runs[p] for p in paths)
+        for key in ("median_ms", "p95_ms"):
+            ratio = statistics.median(x[key] for x in a) / statistics.median(x[key] for x in b)
+            print(f"{paths[0]} / {paths[1]} {key[:-3]}: {ratio:.2f} (same run, alternating)")
+    r = runs[paths[0]][-1]
     print(f"camera: 1280x720 video at 30 fps, preview 30 fps; {int(r['verdicts'])} verdicts "
           f"({int(r['admitted'])} admitted), {int(r['preview_frames'])} preview frames painted")
-    print(f"decoded frame -> verdict shown: median {r['median_ms']:.1f} ms, "
+    print(f"decoded frame -> verdict shown ({paths[0]}): median {r['median_ms']:.1f} ms, "
           f"p95 {r['p95_ms']:.1f} ms, max {r['max_ms']:.1f} ms (incl. durable ledger commit)")
     print(f"longest UI-thread stall: {r['stall_ms']:.1f} ms wall (target < 16), of which at "
           f"most {r['busy_ms']:.1f} ms UI-thread CPU (the rest: waiting for a core); "
@@ -203,7 +286,9 @@ def main() -> int:
     print(f"resident memory of the app (own process, 720p video camera, 8 s in): "
           f"{app_rss:.0f} MB (target < 250); this bench process, which also made the "
           f"video: {r['bench_rss_mb']:.0f} MB")
-    if ready:
+    if args.no_startup:
+        pass
+    elif ready:
         print(f"start -> ready to scan: median {statistics.median(ready):.2f} s, "
               f"max {max(ready):.2f} s over {len(ready)} runs (target < 3 s)")
     else:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication
 
@@ -32,7 +32,9 @@ from gatescan.gate.ui.camera_worker import CameraWorker, SourceFactory
 from gatescan.gate.ui.display import VerdictDisplay
 from gatescan.gate.ui.enrollment import Enroller, EnrollOutcome, EnrollWorker
 from gatescan.gate.ui.gate_screen import GateScreen
+from gatescan.gate.ui.latency import LatencyLog
 from gatescan.gate.ui.ledger_worker import (
+    CameraIntake,
     LedgerFactory,
     LedgerInfo,
     LedgerWorker,
@@ -58,6 +60,7 @@ log = logging.getLogger(__name__)
 
 Clock = Callable[[], float]
 STATS_REFRESH_MS = 5000
+AFTER_VERDICT_MS = 250  # the counters update by then even if the verdict was never painted
 
 
 @dataclass
@@ -73,6 +76,9 @@ class AppDeps:
     enroller: Enroller | None = None
     clock: Clock = time.time
     sound: SoundPlayer | None = None
+    # Camera codes go straight from the camera thread to the ledger thread; False routes
+    # them through the UI thread first, as before (bench/ui.py measures both).
+    direct_scans: bool = True
 
 
 class GateApp(QObject):
@@ -98,6 +104,7 @@ class GateApp(QObject):
     # events for tests and the bench
     ready_to_scan = Signal()
     verdict_displayed = Signal(object)  # VerdictDisplay
+    verdict_settled = Signal()  # the verdict is painted and the counters show it too
 
     def __init__(self, deps: AppDeps) -> None:
         super().__init__()
@@ -110,6 +117,9 @@ class GateApp(QObject):
         self.info = LedgerInfo()
         self.sync_status: SyncStatus | None = None
         self.latencies: collections.deque[float] = collections.deque(maxlen=5000)
+        self.latency_log = LatencyLog()
+        self._after_verdict: list[Callable[[], None]] = []  # run once the verdict is painted
+        self._deferred_counts: tuple[int, int] | None = None
         self._pending_latency: float | None = None
         self._ready_announced = False
         self._camera_live = False
@@ -185,6 +195,17 @@ class GateApp(QObject):
             PipelineSettings(preview_fps=self.options.preview_fps))
         self.camera.frame_ready.connect(self._frame_ready)
         self.camera.code_decoded.connect(self._camera_decoded)
+        self.intake = CameraIntake(self)
+        if deps.direct_scans:
+            # Decided on the camera's decode thread and queued to the ledger thread: the
+            # verdict does not wait for the UI thread's event loop twice (paints, timers).
+            self.camera.code_decoded.connect(self.intake.offer,
+                                             Qt.ConnectionType.DirectConnection)
+            self.intake.accepted.connect(self.ledger.redeem)
+            # On the ledger thread as it happens, not when the UI thread gets to it.
+            direct = Qt.ConnectionType.DirectConnection
+            self.ledger.opened.connect(lambda _info: self.intake.set_ledger(True), direct)
+            self.ledger.open_failed.connect(lambda *_: self.intake.set_ledger(False), direct)
         self.camera.state_changed.connect(self._camera_state)
         self.camera.camera_health_changed.connect(self._camera_health_changed)
         self.camera.fps_measured.connect(self._camera_fps)
@@ -239,7 +260,12 @@ class GateApp(QObject):
         window.manager_opened.connect(self._manager_opened)
         window.screen_changed.connect(self._screen_changed)
         window.resize(self.options.width, self.options.height)
+        self._open_intake(window.current_screen())
         return window
+
+    def _open_intake(self, screen: str) -> None:
+        """Camera codes go to the ledger only while the gate screen shows (and it is open)."""
+        self.intake.set_screen(self.deps.direct_scans and screen == "gate")
 
     def _build_setup(self) -> SetupScreen:
         setup = SetupScreen(sources.camera_choices(self.camera_spec), pin_set=self.ui.pin_set,
@@ -293,6 +319,8 @@ class GateApp(QObject):
 
     # -- routing scans ----------------------------------------------------------------------
     def _camera_decoded(self, text: str, decoded_at: float) -> None:
+        if self.deps.direct_scans and self.window.current_screen() in ("gate", "manager"):
+            return  # the intake passed it to the ledger, or dropped it, on the camera thread
         self._route(text, "camera", decoded_at)
 
     def _wedge_scanned(self, text: str, decoded_at: float) -> None:
@@ -307,6 +335,7 @@ class GateApp(QObject):
         if screen != "gate" or not self._ledger_open:
             log.info("code ignored: the gate screen is not active")
             return
+        self.latency_log.routed(decoded_at)
         self.redeem_requested.emit(text, source, decoded_at)
 
     def _manual_typed(self, text: str) -> None:
@@ -329,8 +358,16 @@ class GateApp(QObject):
         display = reasons.describe_verdict(result.verdict, english=self.language == "en",
                                            zone=result.zone, source=result.source)
         self._pending_latency = result.decoded_at
-        self._show(display)
-        self._counts_changed(result.admitted, result.pending_uploads)
+        self.latency_log.received(result.decoded_at, result.started_at, result.recorded_at)
+        shown = self._show(display)
+        self.latency_log.updated()
+        counts = (result.admitted, result.pending_uploads)
+        if shown:  # the counters repaint after the verdict, not in the same paint before it
+            self._deferred_counts = counts
+            self._after_verdict.append(self._show_deferred_counts)
+            QTimer.singleShot(AFTER_VERDICT_MS, self, self._run_after_verdict)  # no paint?
+        else:
+            self._counts_changed(*counts)
         if self.sync_status is not None and self.sync_status.online:
             self.sync_soon_requested.emit()  # push the scan up within moments, while online
 
@@ -349,18 +386,35 @@ class GateApp(QObject):
         self.messages.post(self.tr("Scans are NOT being recorded: {reason}").format(
             reason=failure.message), "error")
 
-    def _show(self, display: VerdictDisplay) -> None:
+    def _show(self, display: VerdictDisplay) -> bool:
+        """Put `display` on the gate screen; False if another screen is current."""
         if self.window.current_screen() != "gate":
-            return
+            return False
         self.window.gate.lookup.hide()
         self.window.gate.show_display(display)
         self.sound.play(display.tone)
         self.verdict_displayed.emit(display)
+        return True
 
     def _verdict_painted(self) -> None:
         if self._pending_latency is not None:
             self.latencies.append(time.perf_counter() - self._pending_latency)
             self._pending_latency = None
+        if self.latency_log.painted():
+            QTimer.singleShot(0, self.latency_log.flushed)
+        if self._after_verdict:
+            QTimer.singleShot(0, self, self._run_after_verdict)
+
+    def settling(self) -> bool:
+        """True while the verdict shown last still has work queued after its paint."""
+        return bool(self._after_verdict)
+
+    def _run_after_verdict(self) -> None:
+        work, self._after_verdict = self._after_verdict, []
+        for job in work:
+            job()
+        if work:
+            self.verdict_settled.emit()
 
     # -- camera -----------------------------------------------------------------------------
     def _frame_ready(self, image: QImage) -> None:
@@ -436,7 +490,12 @@ class GateApp(QObject):
         self._show(display)
 
     def _counts_changed(self, admitted: int, pending: int) -> None:
+        self._deferred_counts = None  # newer than any verdict's counters still waiting
         self.window.gate.strip.set_counts(admitted, pending)
+
+    def _show_deferred_counts(self) -> None:
+        if self._deferred_counts is not None:
+            self._counts_changed(*self._deferred_counts)
 
     def _manifest_imported(self, info: LedgerInfo) -> None:
         self.messages.post(self.tr("Loaded {event}: {tickets} tickets").format(
@@ -466,6 +525,7 @@ class GateApp(QObject):
 
     def _screen_changed(self, screen: str) -> None:
         self.wedge.enabled = screen in ("gate", "setup")
+        self._open_intake(screen)
         if screen != "manager":
             self._stats_timer.stop()
         self._check_ready()

@@ -28,9 +28,11 @@ PREVIEW_WIDTH = 800  # about the preview's size on a 1280x800 screen
 
 
 def to_qimage(image: Image, max_width: int = PREVIEW_WIDTH, max_height: int = 0) -> QImage:
-    """A deep-copied QImage of a BGR or grayscale frame, shrunk to fit the preview box.
+    """A QImage (own pixels) of a BGR or grayscale frame, shrunk to fit the preview box.
 
-    Scaling here, on the camera thread, leaves the UI thread a 1:1 copy to paint.
+    Scaling and converting to 32-bit here, on the camera thread, leave the UI thread
+    a 1:1 copy in the window's own pixel format to paint: no per-paint conversion
+    ahead of a verdict.
     """
     scale = max_width / image.shape[1]
     if max_height > 0:
@@ -38,11 +40,12 @@ def to_qimage(image: Image, max_width: int = PREVIEW_WIDTH, max_height: int = 0)
     if scale < 1.0:
         size = (max(1, round(image.shape[1] * scale)), max(1, round(image.shape[0] * scale)))
         image = as_image(cv2.resize(image, size, interpolation=cv2.INTER_AREA))
-    height, width = image.shape[:2]
-    fmt = QImage.Format.Format_Grayscale8 if image.ndim == 2 else QImage.Format.Format_BGR888
-    if not image.flags["C_CONTIGUOUS"]:
-        image = image.copy()
-    return QImage(image.data, width, height, int(image.strides[0]), fmt).copy()
+    code = cv2.COLOR_GRAY2BGRA if image.ndim == 2 else cv2.COLOR_BGR2BGRA
+    pixels = as_image(cv2.cvtColor(image, code))  # B, G, R, 255: little-endian 0xffRRGGBB
+    height, width = pixels.shape[:2]
+    qimage = QImage(pixels.data, width, height, int(pixels.strides[0]),
+                    QImage.Format.Format_RGB32)
+    return qimage.copy()  # the QImage must own its pixels: `pixels` dies with this call
 
 
 class CameraWorker(QObject):

@@ -42,6 +42,7 @@ class GateScreen(QWidget):
         self._hold_ms = dict(HOLD_MS if hold_ms is None else hold_ms)
         self.camera_down = False  # READY is replaced by CAMERA NOT WORKING while True
         self._fitted_height = 0
+        self._frame: QImage | None = None  # the newest camera frame
         self.strip = StatusStrip(self)
         self.warning = QLabel(self)
         self.warning.setObjectName("warning_banner")
@@ -151,6 +152,10 @@ class GateScreen(QWidget):
     def show_display(self, display: VerdictDisplay) -> None:
         """Fill the screen with a verdict; it returns to ready after the tone's hold time."""
         self.verdict.show_display(display)
+        if display.source != "manual" and self._frame is not None:
+            # The inset starts from the picture the code was read in, not from the last
+            # verdict's (someone else): the same paint, a fresher frame.
+            self.verdict.inset.show_frame(self._frame)
         self.pages.setCurrentWidget(self.verdict)
         hold = self._hold_ms.get(display.tone, 5000)
         self._return.start(hold)
@@ -180,6 +185,7 @@ class GateScreen(QWidget):
     # -- feeds ------------------------------------------------------------------------------
     def show_frame(self, image: QImage) -> None:
         """A new camera frame: to the big preview, or the inset while a verdict shows."""
+        self._frame = image
         if self.is_ready():
             self.preview.show_frame(image)
         else:

@@ -9,6 +9,7 @@ the UI then shows NOT RECORDED, never green.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -62,6 +63,8 @@ class ScanResult:
     admitted: int
     pending_uploads: int
     zone: EventZone
+    started_at: float = 0.0  # time.perf_counter() when the ledger thread took the scan up
+    recorded_at: float = 0.0  # ... and when the scan was durably committed
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +75,39 @@ class ScanFailure:
     message: str
     source: str
     decoded_at: float
+
+
+class CameraIntake(QObject):
+    """Passes camera codes straight from the camera's decode thread to the ledger thread.
+
+    `offer` runs on the thread that decoded the code (a direct connection) and
+    decides there, as the code is read, whether the gate is taking scans; the
+    ledger then gets it without a detour through the UI thread's event loop.
+    """
+
+    accepted = Signal(str, str, float)  # text, source, time.perf_counter() when decoded
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._screen = threading.Event()  # the UI: the gate screen is current
+        self._ledger = threading.Event()  # the ledger thread: the ledger is open
+
+    def set_screen(self, scanning: bool) -> None:
+        """Set by the UI thread: whether the gate screen (not set-up or manager) shows."""
+        (self._screen.set if scanning else self._screen.clear)()
+
+    def set_ledger(self, ready: bool) -> None:
+        """Set on the ledger thread as it opens the ledger (or fails to)."""
+        (self._ledger.set if ready else self._ledger.clear)()
+
+    def is_open(self) -> bool:
+        """Whether codes go to the ledger now."""
+        return self._screen.is_set() and self._ledger.is_set()
+
+    def offer(self, text: str, decoded_at: float) -> None:
+        """A decoded code (on the decoding thread): to the ledger if the gate takes scans."""
+        if self.is_open():
+            self.accepted.emit(text, "camera", decoded_at)
 
 
 class LedgerWorker(QObject):
@@ -214,6 +250,7 @@ class LedgerWorker(QObject):
             self.scan_failed.emit(ScanFailure("not_open", "the ledger is not open", source,
                                               decoded_at))
             return
+        started = time.perf_counter()
         now = self.now()
         try:
             result = redeem(self._ledger, now, self._context(now))
@@ -232,7 +269,8 @@ class LedgerWorker(QObject):
         pending = self._info.pending_uploads + (verdict.ticket is not None)
         self._info = replace(self._info, admitted=admitted, pending_uploads=pending)
         self.scan_decided.emit(ScanResult(verdict, source, result.scan_id, decoded_at,
-                                          admitted, pending, self._info.zone))
+                                          admitted, pending, self._info.zone, started,
+                                          time.perf_counter()))
 
     @Slot(str)
     def find_tickets(self, query: str) -> None:

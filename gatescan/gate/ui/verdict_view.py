@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import collections
 import unicodedata
+from collections.abc import Callable, Hashable
 
-from PySide6.QtCore import QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QPainter, QPaintEvent, QResizeEvent
+from PySide6.QtCore import QPoint, QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPixmap, QRegion, QResizeEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from gatescan.gate.ui import theme
@@ -19,8 +21,94 @@ def _width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
+class PaintCache:
+    """A widget's own painting kept as pixmaps, by what it shows (text, font, colour, size).
+
+    The panel shows the same few words and icons over and over, in glyphs too big
+    for Qt's glyph cache (the raster engine fills them as paths on every paint):
+    a cached paint is one blit. A new key is painted as usual and rendered into
+    the cache just after, off the verdict's way to the screen.
+    """
+
+    def __init__(self, widget: QWidget, key: Callable[[], Hashable], size: int = 24) -> None:
+        self._widget = widget
+        self._key = key
+        self._pixmaps: collections.OrderedDict[Hashable, QPixmap] = collections.OrderedDict()
+        self._size = size
+        self.rendering = False  # True while `fill` renders the widget the ordinary way
+
+    def paint(self) -> bool:
+        """Blit the pixmap of what the widget shows; False (and a fill queued) if none yet."""
+        if self.rendering:
+            return False
+        key = self._key()
+        pixmap = self._pixmaps.get(key)
+        if pixmap is None:
+            QTimer.singleShot(0, self._widget, lambda: self.fill(key))
+            return False
+        self._pixmaps.move_to_end(key)
+        p = QPainter(self._widget)
+        p.drawPixmap(0, 0, pixmap)
+        p.end()
+        return True
+
+    def fill(self, key: Hashable) -> None:
+        """Render the widget as it is now into the cache under `key` (if it still shows it)."""
+        widget = self._widget
+        if key in self._pixmaps or key != self._key() or widget.width() <= 0:
+            return
+        ratio = widget.devicePixelRatioF()
+        pixmap = QPixmap(widget.size() * ratio)
+        pixmap.setDevicePixelRatio(ratio)
+        pixmap.fill(Qt.GlobalColor.transparent)
+        self.rendering = True
+        try:
+            widget.render(pixmap, QPoint(), QRegion(), QWidget.RenderFlag(0))
+        finally:
+            self.rendering = False
+        self._pixmaps[key] = pixmap
+        while len(self._pixmaps) > self._size:
+            self._pixmaps.popitem(last=False)
+
+
+class CachedLabel(QLabel):
+    """A QLabel whose painting is cached by text, font, style and size (see `PaintCache`)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.cache = PaintCache(self, self.paint_key)
+
+    def paint_key(self) -> Hashable:
+        """Text, font, colour (the style sheet), alignment, size and pixel ratio."""
+        return (self.text(), self.font().key(), self.styleSheet(), self.width(), self.height(),
+                int(self.alignment()), self.devicePixelRatioF())
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        """The cached pixmap, or an ordinary paint (and the cache filled just after)."""
+        if not self.cache.paint():
+            super().paintEvent(event)
+
+
+class CachedIcon(LevelIcon):
+    """The tone's symbol, its antialiased drawing cached by tone, colour and size."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.cache = PaintCache(self, self.paint_key, size=10)
+
+    def paint_key(self) -> Hashable:
+        """Tone, colour, size and pixel ratio."""
+        return (self.tone(), self._color.rgba(), self.width(), self.height(),
+                self.devicePixelRatioF())
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        """The cached pixmap, or the ordinary drawing (and the cache filled just after)."""
+        if not self.cache.paint():
+            super().paintEvent(event)
+
+
 def _label(parent: QWidget, name: str) -> QLabel:
-    label = QLabel(parent)
+    label = CachedLabel(parent)
     label.setObjectName(name)
     label.setWordWrap(True)
     label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
@@ -40,7 +128,8 @@ class VerdictView(QWidget):
         self._display: VerdictDisplay | None = None
         self._remaining = 0.0
         self._fitted: tuple[int, int, float] | None = None
-        self.icon = LevelIcon(self)
+        self._foreground = ""  # the labels' colour now: re-styled only when it changes
+        self.icon = CachedIcon(self)
         self.word = _label(self, "word")
         self.title = _label(self, "title")
         self.detail = _label(self, "detail")
@@ -87,8 +176,10 @@ class VerdictView(QWidget):
         if manual:
             self.inset.clear()  # a typed ticket: the camera's last picture is someone else
         self.inset.setVisible(not manual)
-        for label in (self.word, self.title, self.detail, self.reason, self.source):
-            label.setStyleSheet(f"color: {style.foreground}; background: transparent;")
+        if style.foreground != self._foreground:  # a style sheet costs a re-polish: only if new
+            self._foreground = style.foreground
+            for label in (self.word, self.title, self.detail, self.reason, self.source):
+                label.setStyleSheet(f"color: {style.foreground}; background: transparent;")
         self._fit_fonts()
         self.update()
 

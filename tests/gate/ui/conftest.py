@@ -123,13 +123,14 @@ def make_app(qtbot: QtBot, clock: FakeClock) -> Iterator[AppMaker]:
              sync: SyncService | None = None, kiosk: bool = False,
              ledger_factory: Any = None, language: str | None = "en",
              wait_ready: bool = True, enroller: Any = None,
-             clock_fn: Callable[[], float] | None = None) -> GateApp:
+             clock_fn: Callable[[], float] | None = None,
+             direct_scans: bool = True) -> GateApp:
         options = UiOptions(kiosk=kiosk, sound=False, language=language, camera="test",
                             preview_fps=10.0, width=1280, height=800)
         deps = AppDeps(ScannerSettings.build(data), options, source_factory=source,
                        sync_service=sync, clock=clock_fn or clock,
                        ledger_factory=ledger_factory, enroller=enroller,
-                       sound=SoundLog())  # type: ignore[arg-type]
+                       sound=SoundLog(), direct_scans=direct_scans)  # type: ignore[arg-type]
         app = GateApp(deps)
         apps.append(app)
         qtbot.addWidget(app.window)

@@ -37,6 +37,11 @@ def scan(qtbot: QtBot, app: GateApp, text: str) -> VerdictDisplay:
     return shown(qtbot, app, lambda: app.camera.code_decoded.emit(text, 0.0))
 
 
+def settled(qtbot: QtBot, app: GateApp) -> None:
+    """Wait until the verdict just shown is painted and the counters followed it."""
+    qtbot.waitUntil(lambda: not app.settling(), timeout=5_000)
+
+
 def test_camera_scan_turns_the_screen_green_with_the_type(
         qtbot: QtBot, make_app: AppMaker, data_dir: Path, issuer: Issuer) -> None:
     token = issuer.issue(0x2001, type_id=2).token(T0)
@@ -48,6 +53,7 @@ def test_camera_scan_turns_the_screen_green_with_the_type(
 
     app = make_app(data_dir, source=camera, wait_ready=False)
     display = shown(qtbot, app)
+    settled(qtbot, app)
     assert display.tone is Tone.ADMIT and display.word == "ADMIT"
     view = app.window.gate.verdict
     assert app.window.gate.pages.currentWidget() is view and view.isVisible()
@@ -83,6 +89,7 @@ def test_a_re_scan_seconds_later_is_the_blue_repeat_screen_not_red(
     assert scan(qtbot, app, phone.token(clock.now)).tone is Tone.ADMIT
     clock.advance(8)
     again = scan(qtbot, app, phone.token(clock.now))
+    settled(qtbot, app)
     assert again.tone is Tone.REPEAT and again.word == "ALREADY ADMITTED HERE"
     assert again.title == "8 s ago"
     view = app.window.gate.verdict
@@ -168,6 +175,7 @@ def test_manual_lookup_of_a_dead_phone_records_a_manual_admission(
     assert gate.lookup.isVisible()
     gate.lookup.field.setText("0000-0000-0000-2001")
     found = shown(qtbot, app, lambda: qtbot.keyClick(gate.lookup.field, Qt.Key.Key_Return))
+    settled(qtbot, app)
     assert found.tone is Tone.ADMIT and found.word == "ADMIT" and found.source == "manual"
     assert found.title == "VIP" and "Row A seat 7" in found.detail
     assert "Ticket 0000000000002001" in found.detail and found.reason == "Manual: VIP"

@@ -140,6 +140,7 @@ def test_enroll_scan_push_at_once_and_go_offline_when_the_server_stops(
     shift[0] = 60.0
     again = scan(qtbot, app, venue.token(ticket, time.time() + shift[0]))
     assert again.tone is Tone.REFUSE and again.title == "Already used"
+    qtbot.waitUntil(lambda: not app.settling(), timeout=5_000)  # the counters follow
     assert strip.uploads.plain() == "1 to upload" and strip.uploads.state == "warn"
 
 
