@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.gate.sync.conftest import Gate, Venue, demo_template, gates, make_gate, venue
+from tests.gate.sync.conftest import Gate, demo_template, gates, make_gate, venue
 
 __all__ = ["demo_template", "gates", "make_gate", "venue"]
 
@@ -99,12 +99,18 @@ def meshes() -> Iterator[list[MeshProc]]:
         m.stop(signal.SIGKILL)
 
 
-def mesh_of(venue: Venue, made: list[MeshProc], gates_: list[Gate]) -> list[MeshProc]:
+def mesh_of(made: list[MeshProc], gates_: list[Gate], *, enrolled: int | None = None,
+            extra: tuple[str, ...] = ()) -> list[MeshProc]:
     """Start one mesh per gate on 127.0.0.2, .3, ... and wait until all see each other."""
-    procs = [MeshProc(g, f"127.0.0.{i + 2}").start() for i, g in enumerate(gates_)]
+    procs = [MeshProc(g, f"127.0.0.{i + 2}", extra=extra).start() for i, g in enumerate(gates_)]
     made.extend(procs)
-    n = len(procs)
     for p in procs:
-        wait_for(f"{p.address} to reach {n} gates",
-                 lambda p=p: (st := p.status()) and st["reachable"] == n and st["gates"] == n)
+        wait_until_meshed(p, len(procs), enrolled or len(procs))
     return procs
+
+
+def wait_until_meshed(p: MeshProc, reachable: int, gates_: int) -> None:
+    """Wait until the node hears `reachable` gates (itself included) of `gates_` enrolled."""
+    wait_for(f"{p.address} to reach {reachable} of {gates_} gates",
+             lambda: (st := p.status()) and st["reachable"] == reachable
+             and st["gates"] == gates_)

@@ -23,7 +23,7 @@ def test_an_admission_at_one_gate_is_refused_at_the_others_with_the_server_down(
     a, b, c = make_gate("a", "Gate 1"), make_gate("b", "Gate 2"), make_gate("c", "Gate 1")
     for g, name in ((a, "North"), (b, "South"), (c, "North 2")):
         g.enroll(venue.handshake(name, g.gate))
-    mesh_of(venue, meshes, [a, b, c])
+    mesh_of(meshes, [a, b, c])
     venue.server.stop()  # the uplink is gone; the venue LAN is not
 
     ticket = venue.demo["special"]["early_bird"]
