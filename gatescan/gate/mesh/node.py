@@ -33,7 +33,13 @@ from nacl.signing import SigningKey
 
 from gatescan.gate.ledger.errors import LedgerError
 from gatescan.gate.mesh.roster import MeshSettings, Roster, RosterDevice, split_address
-from gatescan.gate.mesh.store import HAVE_PREFIX, SEEN_PREFIX, MeshStore, SenderProgress
+from gatescan.gate.mesh.store import (
+    HAVE_PREFIX,
+    SEEN_PREFIX,
+    Incoming,
+    MeshStore,
+    SenderProgress,
+)
 from gatescan.gate.mesh.trust import Gatekeeper
 from gatescan.protocol.mesh import Heads, Kind, MeshFormatError, Message, PeerScan, encode, parse
 
@@ -99,6 +105,8 @@ class MeshNode:
         self._pushed = store.own_head(event_id)
         self._version = store.changed()
         self._stop = threading.Event()
+        self._incoming: list[Incoming] = []
+        self._moved: dict[str, bool] = {}
         self._offered: Roster | None = None
         self._offer_lock = threading.Lock()
         self._random = random.Random()
@@ -221,11 +229,7 @@ class MeshNode:
         peer.address = (source[0], source[1])
         peer.last_contact = time.monotonic()
         if isinstance(msg.body, PeerScan):
-            try:
-                self._apply(dev, msg, msg.body)
-            except LedgerError as exc:  # disk full, locked too long: the peer sends it again
-                log.warning("could not record a peer's scan: %s", exc.message)
-                return self._refuse("ledger_error")
+            self._take(dev, msg, msg.body)
         else:
             self.gatekeeper.accept(dev, msg)
             self._answer(dev, peer, msg.body)
@@ -237,22 +241,40 @@ class MeshNode:
         log.debug("refused a mesh message: %s", reason)
         return reason
 
-    def _apply(self, dev: RosterDevice, msg: Message, scan: PeerScan) -> None:
+    def _take(self, dev: RosterDevice, msg: Message, scan: PeerScan) -> None:
+        """Queue a believed scan for the next `flush` (one transaction per drained burst)."""
         prog = self._progress(dev)
-        before = (prog.have, dict(prog.early))
-        moved = prog.note(scan.prev, scan.seq)
-        try:
-            added = self.store.apply(self.event_id, dev.device_id, dev.sender_key, [scan],
-                                     prog, msg.counter)
-        except BaseException:
-            prog.have, prog.early = before
-            raise
         self.gatekeeper.accept(dev, msg)
-        self.counters.applied_scans += added
+        self._incoming.append(Incoming(dev.device_id, dev.sender_key, scan, prog, msg.counter))
         peer = self.peers[dev.device_id]
         peer.their_head = max(peer.their_head, scan.seq)
-        if moved and prog.have < peer.their_head:
-            self._ask(peer)
+        self._moved[dev.device_id] = prog.note(scan.prev, scan.seq) or \
+            self._moved.get(dev.device_id, False)
+
+    def flush(self) -> int:
+        """Write the queued peer scans; rows added. On a ledger failure nothing is lost: the
+        progress goes back to what is on disk and anti-entropy brings the scans again."""
+        batch, self._incoming = self._incoming, []
+        moved, self._moved = self._moved, {}
+        if not batch:
+            return 0
+        try:
+            added = self.store.apply(self.event_id, batch)
+        except LedgerError as exc:  # disk full, locked too long
+            log.warning("could not record %d peer scans: %s", len(batch), exc.message)
+            self._refuse("ledger_error")
+            self._have = self.store.remembered(HAVE_PREFIX)
+            for item in batch:
+                self.progress.pop(item.sender_key, None)
+            return 0
+        self.counters.applied_scans += added
+        for device_id, did_move in moved.items():
+            peer = self.peers.get(device_id)
+            dev = self.gatekeeper.roster.devices.get(device_id)
+            if did_move and peer is not None and dev is not None and \
+                    self._progress(dev).have < peer.their_head:
+                self._ask(peer)
+        return added
 
     def _answer(self, dev: RosterDevice, peer: PeerState, heads: Heads) -> None:
         peer.their_head = max(peer.their_head, heads.head)
@@ -294,6 +316,7 @@ class MeshNode:
                             log.debug("mesh receive: %s", exc)
                             continue
                         self.handle(datagram, source)
+                    self.flush()
                 self.push_new()
                 now = time.monotonic()
                 if now >= next_heads:

@@ -55,6 +55,17 @@ class SenderProgress:
         return self.have != before
 
 
+@dataclass(frozen=True, slots=True)
+class Incoming:
+    """A believed peer scan waiting to be written: who sent it, with which counter."""
+
+    sender: str
+    sender_key: str
+    scan: PeerScan
+    progress: SenderProgress
+    counter: int
+
+
 class MeshStore:
     """The mesh's own connection to the gate's ledger (one per thread, like every Ledger)."""
 
@@ -95,14 +106,14 @@ class MeshStore:
             prev = int(seq)
         return out
 
-    def apply(self, event_id: int, sender: str, sender_key: str, scans: Sequence[PeerScan],
-              progress: SenderProgress, counter: int) -> int:
-        """Append a peer's scans (skipping known ones) and note progress; rows added.
+    def apply(self, event_id: int, batch: Sequence[Incoming]) -> int:
+        """Append peers' scans (skipping known ones) and note progress; rows added.
 
-        One write transaction: the scans, how far this gate holds the sender, and
-        the message counter accepted (the replay guard survives a restart).
+        One write transaction for the whole batch: the scans, how far this gate
+        holds each sender, and the message counters accepted (the replay guard
+        survives a restart).
         """
-        changes = [s.as_change(sender) for s in scans]
+        changes = [item.scan.as_change(item.sender) for item in batch]
         with translated():
             self.conn.execute("BEGIN IMMEDIATE")
             try:
@@ -114,12 +125,13 @@ class MeshStore:
                 if cursor is None:
                     self.conn.execute("DELETE FROM sync_state WHERE key = ?",
                                       (replica.CURSOR_KEY,))
-                self._put(HAVE_PREFIX + sender_key, progress.have)
-                self.conn.execute(
-                    "INSERT INTO sync_state (key, value) VALUES (?, ?) ON CONFLICT(key) DO "
-                    "UPDATE SET value = excluded.value WHERE CAST(sync_state.value AS INTEGER)"
-                    " < CAST(excluded.value AS INTEGER)", (SEEN_PREFIX + sender_key,
-                                                           str(counter)))
+                for item in batch:
+                    self._put(HAVE_PREFIX + item.sender_key, item.progress.have)
+                    self.conn.execute(
+                        "INSERT INTO sync_state (key, value) VALUES (?, ?) ON CONFLICT(key) DO "
+                        "UPDATE SET value = excluded.value WHERE "
+                        "CAST(sync_state.value AS INTEGER) < CAST(excluded.value AS INTEGER)",
+                        (SEEN_PREFIX + item.sender_key, str(item.counter)))
                 self.conn.execute("COMMIT")
             except BaseException:
                 if self.conn.in_transaction:
