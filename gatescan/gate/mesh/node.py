@@ -24,6 +24,7 @@ import select
 import socket
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,6 +50,8 @@ STATUS_FILE = "mesh-status.json"
 POLL_S = 0.005          # how often the node looks for a new own scan
 REASK_S = 0.05          # a gate still behind a peer asks again this soon
 STATUS_EVERY_S = 1.0
+RCVBUF = 4 << 20
+IN_FLIGHT_S = 0.5       # a scan pushed this recently is in flight, not missing
 MAX_DRAIN = 256         # datagrams handled before the node looks at its own log again
 
 
@@ -103,6 +106,8 @@ class MeshNode:
         self._counter = store.counter_start()
         self._reserved = store.reserve_counter(self._counter)
         self._pushed = store.own_head(event_id)
+        self._settled = self._pushed
+        self._recent: deque[tuple[float, int]] = deque()
         self._version = store.changed()
         self._stop = threading.Event()
         self._incoming: list[Incoming] = []
@@ -112,6 +117,10 @@ class MeshNode:
         self._random = random.Random()
         host, port = split_address(settings.listen)
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        # Room for bursts (an anti-entropy answer from every peer at once) while the loop
+        # is in a write transaction; the kernel caps it at net.core.rmem_max.
+        with contextlib.suppress(OSError):
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RCVBUF)
         self.sock.bind((host, port))
         self.sock.setblocking(False)
         self.address = _addr(self.sock.getsockname())
@@ -196,7 +205,15 @@ class MeshNode:
                 self._send("scan", scan, addr)
         if scans:
             self._pushed = scans[-1].seq
+            self._recent.append((time.monotonic(), self._pushed))
         return len(scans)
+
+    def _settled_head(self) -> int:
+        """Our head as of IN_FLIGHT_S ago: what a peer may really be missing."""
+        cutoff = time.monotonic() - IN_FLIGHT_S
+        while self._recent and self._recent[0][0] < cutoff:
+            self._settled = self._recent.popleft()[1]
+        return self._settled
 
     def _heads_for(self, device_id: str | None) -> Heads:
         have: dict[str, int] = {}
@@ -280,8 +297,11 @@ class MeshNode:
         peer.their_head = max(peer.their_head, heads.head)
         they_have = heads.have.get(self.me, 0)
         peer.they_have = they_have
-        if they_have < self._pushed and peer.address is not None:
+        settled = self._settled_head()
+        if they_have < settled and peer.address is not None:
             for scan in self.store.own_after(self.event_id, they_have, self.settings.batch):
+                if scan.seq > settled:
+                    break
                 self._send("scan", scan, peer.address)
         if self._progress(dev).have < peer.their_head:
             self._ask(peer)
