@@ -339,6 +339,7 @@ def status(settings: ScannerSettings, as_json: bool) -> None:
             ledger.close()
         info["data_dir"] = str(settings.data_dir)
     info.update(_sync_info(settings))
+    info["mesh"] = _mesh_info(settings)
     if as_json:
         click.echo(json.dumps(info, default=str))
         return
@@ -374,6 +375,18 @@ def _unset_word(key: str, enrolled: bool) -> str:
     if key == "gate":
         return "any (not assigned to a gate)"
     return _UNSET_WORDS.get(key, "not set")
+
+
+def _mesh_info(settings: ScannerSettings) -> dict[str, Any] | None:
+    """The mesh node's last status (`gatescan mesh`), None if it never ran here."""
+    from gatescan.gate.mesh.node import read_status
+
+    st = read_status(settings.data_dir)
+    if st is None:
+        return None
+    return {"running": st.get("running"), "gates": st.get("gates"),
+            "reachable": st.get("reachable"), "peers": len(st.get("peers") or ()),
+            "listen": st.get("listen"), "refused": st.get("refused")}
 
 
 def _sync_info(settings: ScannerSettings) -> dict[str, Any]:
@@ -522,6 +535,53 @@ def sync(settings: ScannerSettings, once: bool, interval: float, retry_rejected:
         click.echo(f"Syncing with {creds.url} (Ctrl-C stops)", err=True)
         stop.wait()
         runner.stop()
+
+
+@main.command()
+@click.option("--listen", metavar="HOST:PORT",
+              help="Where the mesh listens (UDP; default from mesh.json, else 0.0.0.0:7400).")
+@click.option("--peer", "peers", multiple=True, metavar="HOST:PORT",
+              help="A peer to talk to besides those the server lists (repeatable).")
+@click.option("--heads-every", type=click.FloatRange(0.05, 60), default=None,
+              help="Seconds between anti-entropy rounds (default 1).")
+@click.option("--roster-every", type=click.FloatRange(0.2, 3600), default=None,
+              help="Seconds between roster renewals from the server (default 15).")
+@click.option("--drop-rate", type=click.FloatRange(0, 1), default=0.0, hidden=True)
+@click.pass_obj
+def mesh(settings: ScannerSettings, listen: str | None, peers: tuple[str, ...],
+         heads_every: float | None, roster_every: float | None, drop_rate: float) -> None:
+    """Share scans with the event's other gates directly (docs/mesh.md), until interrupted."""
+    import dataclasses
+    import signal
+    import threading
+
+    from gatescan.gate.mesh.roster import MeshSettings
+    from gatescan.gate.mesh.run import MeshNotReady, run_mesh
+
+    try:
+        conf = MeshSettings.load(settings.data_dir)
+    except ValueError as exc:
+        raise EnvironmentProblem(str(exc)) from None
+    changes: dict[str, Any] = {"drop_rate": drop_rate}
+    if listen:
+        changes["listen"] = listen
+    if peers:
+        changes["peers"] = conf.peers + peers
+    if heads_every is not None:
+        changes["heads_every"] = heads_every
+    if roster_every is not None:
+        changes["roster_every"] = roster_every
+    conf = dataclasses.replace(conf, **changes)
+    if not conf.enabled:
+        raise EnvironmentProblem("the mesh is turned off in mesh.json (\"enabled\": false)")
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    try:
+        run_mesh(settings.data_dir, conf, stop=stop,
+                 ready=lambda node: click.echo(f"mesh listening on {node.address}", err=True))
+    except (MeshNotReady, ValueError) as exc:
+        raise EnvironmentProblem(str(exc)) from None
 
 
 @main.command()

@@ -6,7 +6,8 @@ code for a device token (shown once) and makes it `active`; `revoke` makes it
 `revoked` for good: its token is refused with `device_revoked`, so the gate
 knows to wipe its event data. Only hashes of codes and tokens are stored. Each
 device carries the checkpoint of its gate's scan chain and any chain mismatch
-(`gatescan.server.checkpoints`).
+(`gatescan.server.checkpoints`), and, for the gate mesh, its own public key and mesh
+address (`register_mesh`, `mesh_roster`; docs/mesh.md).
 """
 
 from __future__ import annotations
@@ -173,7 +174,8 @@ def enroll(store: IssuerStore, code: str, *, now: float) -> tuple[DeviceInfo, st
         # is compared from here on (gatescan/server/checkpoints.py); a mismatch stays flagged.
         conn.execute(update(s.devices).where(s.devices.c.device_id == device.device_id).values(
             status=ACTIVE, token_hash=authtokens.token_hash(token), enrolled_at=now,
-            last_seen_at=now, chain_seq=None, chain_hash=None, chain_at=None))
+            last_seen_at=now, chain_seq=None, chain_hash=None, chain_at=None,
+            device_key=None, mesh_address=None, mesh_seen_at=None))
         info = _device(_row(conn, device.device_id))
     log.info("device %s enrolled", info.device_id)
     return info, token
@@ -242,3 +244,58 @@ def revoke_device(store: IssuerStore, device_id: str, *, now: float) -> tuple[De
             s.enrollment_codes.c.device_id == device_id, s.enrollment_codes.c.used_at.is_(None))))
         log.info("revoked device %s", device_id)
         return _device(_row(conn, device_id)), False
+
+
+# -- the gate mesh (docs/mesh.md) ------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class MeshDevice:
+    """A device of the event as its peers need it: key, gate, status and last mesh address."""
+
+    device_id: str
+    name: str
+    gate: str | None
+    status: str
+    public_key: str
+    address: str | None
+    address_at: float | None
+
+    def to_json(self) -> dict[str, Any]:
+        """The wire object gates cache (never a token)."""
+        return {"device_id": self.device_id, "name": self.name, "gate": self.gate,
+                "status": self.status, "public_key": self.public_key,
+                "address": self.address, "address_at": self.address_at}
+
+
+def register_mesh(store: IssuerStore, device_id: str, public_key: str | None,
+                  address: str | None, *, now: float) -> None:
+    """Note a gate's mesh key (the first one since it enrolled wins) and its mesh address.
+
+    A key can be set once per enrollment: a stolen token cannot swap the key the
+    other gates trust (enrolling again, e.g. a new SD card, clears it).
+    """
+    with store.transaction() as conn:
+        row = _row(conn, device_id)
+        values: dict[str, Any] = {}
+        if public_key is not None:
+            if row.device_key is None:
+                values["device_key"] = public_key
+            elif row.device_key != public_key:
+                raise IssuerError("conflict", "this device already registered another mesh "
+                                  "key since it enrolled: enroll it again to change it")
+        if address is not None:
+            values.update(mesh_address=address, mesh_seen_at=now)
+        if values:
+            conn.execute(update(s.devices).where(s.devices.c.device_id == device_id)
+                         .values(**values))
+
+
+def mesh_roster(store: IssuerStore, event_id: int) -> list[MeshDevice]:
+    """The event's devices that registered a mesh key, revoked ones included (as revoked)."""
+    query = (select(s.devices).where(and_(s.devices.c.event_id == event_id,
+                                          s.devices.c.device_key.is_not(None)))
+             .order_by(s.devices.c.device_id))
+    with store.snapshot() as conn:
+        return [MeshDevice(r.device_id, r.name, r.gate, r.status, r.device_key,
+                           r.mesh_address, r.mesh_seen_at) for r in conn.execute(query)]

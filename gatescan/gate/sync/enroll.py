@@ -1,7 +1,8 @@
 """Enrollment: trade the one-time code from the organizer's QR for a device token, then pull.
 
 The token is stored before anything else happens (the code works once), in an
-owner-only file; the server's device id becomes the gate's id. The first sync
+owner-only file; the server's device id becomes the gate's id. A fresh mesh device
+key is made and its public half registered (docs/mesh.md). The first sync
 then loads the event; if that fails the gate is enrolled all the same and the
 next sync loads it.
 """
@@ -19,6 +20,8 @@ import httpx
 from gatescan.gate.ledger.errors import LedgerError
 from gatescan.gate.ledger.ledger import Ledger
 from gatescan.gate.ledger.replica import CURSOR_KEY
+from gatescan.gate.mesh import keys as mesh_keys
+from gatescan.gate.mesh.announce import register_quietly
 from gatescan.gate.settings import ScannerSettings
 from gatescan.gate.sync import rollback
 from gatescan.gate.sync.client import SyncClient
@@ -109,6 +112,9 @@ class GateEnroller:
                                           **dict.fromkeys(rollback.KEYS),
                                           PINNED_KEYS: " ".join(creds.issuer_keys) or None,
                                           rollback.CHAIN_FLOOR: str(ledger.log_head())})
+            # The gate's own mesh key, new with every enrollment (a new SD card, a new key);
+            # only its public half goes to the server (docs/mesh.md).
+            device_key = mesh_keys.new_key(self.settings.data_dir)
         except OSError as exc:
             raise EnrollError("cannot_store", f"Enrolled, but the token cannot be stored in "
                               f"{self.settings.data_dir}: {exc.strerror}") from None
@@ -117,6 +123,7 @@ class GateEnroller:
                               f"{exc.message}") from None
         log.info("enrolled as device %s for event %d (gate %s)", creds.device_id,
                  creds.event_id, creds.gate or "-")
+        register_quietly(self.http, creds, device_key)
         status = self.engine.sync_once()
         tickets: int | None = None
         warning: str | None = None

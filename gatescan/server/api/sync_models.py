@@ -72,6 +72,38 @@ class MeOut(BaseModel):
     server_time: float
 
 
+class MeshIn(BaseModel):
+    """A gate's mesh announcement: its device key (first one since enrollment) and address."""
+
+    model_config = ConfigDict(extra="forbid")
+    public_key: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")] | None = Field(
+        None, description="the device's own Ed25519 public key, 64 hex digits")
+    address: Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z.:\[\]-]{1,80}:[0-9]{1,5}$"
+                                              )] | None = Field(
+        None, description="HOST:PORT its mesh listens on (HOST 0.0.0.0: the address the "
+                          "request came from)")
+
+
+class MeshDeviceOut(BaseModel):
+    """A device of the event that peers may trust (or must refuse, when revoked)."""
+
+    device_id: DeviceId
+    name: str
+    gate: str | None
+    status: Literal["pending", "active", "revoked"]
+    public_key: str
+    address: str | None
+    address_at: float | None
+
+
+class MeshOut(BaseModel):
+    """The event's mesh roster: every device key, revoked ones marked (docs/mesh.md)."""
+
+    event_id: int
+    devices: list[MeshDeviceOut]
+    server_time: float
+
+
 class ScanItem(BaseModel):
     """One scan as the gate recorded it (a push item, or a line of an import file)."""
 

@@ -165,7 +165,12 @@ def _v8(conn: Connection) -> None:
     _add_missing_columns(conn, s.V8_COLUMNS)
 
 
-MIGRATIONS: list[Migration] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8]
+def _v9(conn: Connection) -> None:
+    """The gate mesh: each device's own public key and the address its mesh listens on."""
+    _add_missing_columns(conn, s.V9_COLUMNS)
+
+
+MIGRATIONS: list[Migration] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9]
 
 
 def current_version(conn: Connection) -> int:

@@ -10,7 +10,8 @@ and `devices`) and an index of conflict changes; version 5 keys scans by
 times (`scans.time_flag`); version 6 the server's instance id and the
 devices' `server_rollback` flag; version 7 the console's accounts, grants,
 sessions, audit log, event details and inventory limits; version 8 the
-optional attendee name and order code on tickets. See `migrations.py`.
+optional attendee name and order code on tickets; version 9 the devices' mesh key
+and address (docs/mesh.md). See `migrations.py`.
 
 Tables are created from these definitions, so a fresh database gets later
 columns in the step that creates the table; the step that adds them to an
@@ -198,6 +199,11 @@ devices = Table(
     # v6: the first time this gate found the server behind what it had acknowledged
     # (restored from an older backup), as JSON, and how many times since.
     Column("server_rollback", Text),
+    # v9: the gate mesh (docs/mesh.md): the device's own Ed25519 public key (hex; the private
+    # half never leaves the gate), the address its mesh listens on, and when it said so.
+    Column("device_key", String(64)),
+    Column("mesh_address", Text),
+    Column("mesh_seen_at", Float(53)),
     UniqueConstraint("event_id", "name", name="uq_devices_event_name"),
 )
 
@@ -335,3 +341,6 @@ type_limits = Table(
 
 V7_TABLES = (accounts, grants, console_sessions, audit_log, event_details, type_limits)
 V8_COLUMNS = {"tickets": ("holder_name", "order_code")}
+
+# v9: the gate mesh: each device's own public key and the address its mesh listens on.
+V9_COLUMNS = {"devices": ("device_key", "mesh_address", "mesh_seen_at")}

@@ -1,4 +1,4 @@
-"""Gate routes: enroll, who am I, the manifest, the change feed, and pushing scans."""
+"""Gate routes: enroll, who am I, the mesh roster, the manifest, the change feed, pushing scans."""
 
 from __future__ import annotations
 
@@ -76,6 +76,21 @@ def router() -> APIRouter:
                         gate=device.gate, status="active",
                         server=instance.server_view(store, device.device_id),
                         server_time=time.time())
+
+    @r.post("/mesh", response_model=sm.MeshOut, responses=error_responses(401, 403, 409, 422))
+    def mesh(body: sm.MeshIn, device: DeviceDep, store: StoreDep,
+             request: Request) -> sm.MeshOut:
+        """Announce this gate's mesh key and address; the event's device keys and revocations."""
+        address = body.address
+        if address is not None and address.rsplit(":", 1)[0] in ("0.0.0.0", "[::]"):
+            host = request.client.host if request.client else "127.0.0.1"
+            address = f"{host}:{address.rsplit(':', 1)[1]}"
+        devices.register_mesh(store, device.device_id, body.public_key, address,
+                              now=time.time())
+        roster = devices.mesh_roster(store, device.event_id)
+        return sm.MeshOut(event_id=device.event_id,
+                          devices=[sm.MeshDeviceOut(**d.to_json()) for d in roster],
+                          server_time=time.time())
 
     @r.get("/manifest", response_class=Response, responses={**MANIFEST_DOC, **AUTH_ERRORS})
     def manifest(device: DeviceDep, store: StoreDep) -> Response:
