@@ -88,6 +88,34 @@ ZH: dict[str, str] = {
     "The form had expired or did not come from this page: nothing was changed.":
         "表单已过期或并非来自本页面：未做任何更改。",
     "Language": "语言",
+    # Event pages and the USB round trip (scans import)
+    "Event pages": "活动页面",
+    "Import scans": "导入扫码记录",
+    "Import scans from a gate's USB stick": "从闸机的 U 盘导入扫码记录",
+    "Nothing was imported:": "未导入任何记录：",
+    "The file": "文件",
+    "stored": "已保存",
+    "duplicate": "重复",
+    "already here (duplicates)": "已存在（重复）",
+    "rejected": "已拒绝",
+    "skipped": "已跳过",
+    "in a conflict": "存在冲突",
+    "conflict": "冲突",
+    "Line": "行",
+    "Result": "结果",
+    "Scan id": "扫码编号",
+    "Why": "原因",
+    "more rows not listed.": "行未列出。",
+    "Rows stored as new are not listed.": "新保存的行未列出。",
+    "Export file (CSV from the kiosk's “Export scans…”, or JSON Lines from gatescan "
+    "export-scans)": "导出文件（自助闸机“导出扫码记录…”的 CSV，或 gatescan export-scans 的 "
+                     "JSON Lines）",
+    "The gate device the file came from": "文件来自哪台闸机设备",
+    "Not known (match scans by id)": "不确定（按扫码编号匹配）",
+    "Importing the same file twice, or importing it and letting the gate sync later, stores "
+    "every scan once.": "同一文件导入两次，或导入后闸机再同步，每条扫码记录都只保存一次。",
+    "Import": "导入",
+    "Choose the file to import.": "请选择要导入的文件。",
 }
 
 TABLES: dict[str, dict[str, str]] = {"en": {}, "zh_CN": ZH}
