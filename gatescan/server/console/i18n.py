@@ -116,6 +116,71 @@ ZH: dict[str, str] = {
     "every scan once.": "同一文件导入两次，或导入后闸机再同步，每条扫码记录都只保存一次。",
     "Import": "导入",
     "Choose the file to import.": "请选择要导入的文件。",
+    # Devices
+    "Devices": "设备",
+    "Gate devices": "闸机设备",
+    "Device": "设备",
+    "Status": "状态",
+    "Last seen": "最近在线",
+    "Last upload": "最近上传",
+    "Scans": "扫码",
+    "Repeat reads": "重复读取",
+    "Conflicts": "冲突",
+    "Clock": "时钟",
+    "Manage": "管理",
+    "any gate": "任意闸口",
+    "any gate of the event": "活动的任意闸口",
+    "online": "在线",
+    "offline": "离线",
+    "pending": "待登记",
+    "active": "使用中",
+    "revoked": "已吊销",
+    "never": "从未",
+    "{n} {unit} ago": "{n} {unit}前",
+    "{n} s ago": "{n} 秒前",
+    "d": "天",
+    "h": "小时",
+    "min": "分钟",
+    "latest upload": "最近上传",
+    "scans with an impossible time": "条扫码时间不可能",
+    "Its scan log no longer matches what it sent before.": "它的扫码日志与之前上传的不一致。",
+    "Gate of": "闸口：",
+    "Assign gate": "分配闸口",
+    "New enrollment QR": "新的登记二维码",
+    "Revoke": "吊销",
+    "Not changed:": "未更改：",
+    "No devices yet: add the first gate below.": "还没有设备：请在下方添加第一台闸机。",
+    "Add a gate device": "添加闸机设备",
+    "Name (e.g. North lane 1)": "名称（例如 北门 1 号通道）",
+    "Add and show its QR": "添加并显示二维码",
+    "Online: seen in the last three minutes. Clock: how much later the server received the "
+    "latest upload than the gate's clock said it was scanned (its clock offset plus the wait "
+    "to upload). Pending uploads and the app version are known only to the gate.":
+        "在线：最近三分钟内连接过。时钟：服务器收到最近一次上传的时间比闸机时钟记录的扫码时间晚多少"
+        "（即时钟偏差加上等待上传的时间）。待上传数量和应用版本只有闸机自己知道。",
+    "Gate assigned.": "闸口已分配。",
+    "Device revoked: its token is refused from now on.": "设备已吊销：从现在起拒绝其令牌。",
+    "The device was already revoked.": "该设备此前已被吊销。",
+    "Enroll a gate device": "登记闸机设备",
+    "Enroll": "登记",
+    "Open the gate's set-up screen.": "打开闸机的设置页面。",
+    "Hold this screen in front of the gate's camera (or paste the text below there and press "
+    "Enroll; on a command line: gatescan enroll 'TEXT').":
+        "把这个屏幕对准闸机的摄像头（或把下面的文字粘贴到那里并点击“登记”；命令行："
+        "gatescan enroll '文字'）。",
+    "The gate downloads the event and starts scanning; this page's device list shows it "
+    "online.": "闸机下载活动数据后开始扫码；本页的设备列表会显示它在线。",
+    "One-time code": "一次性登记码",
+    "Valid until": "有效期至",
+    "shown only on this page": "只在本页显示",
+    "Server address in the code": "二维码中的服务器地址",
+    "This address is this computer's own (loopback): a gate on the venue network cannot "
+    "reach it. Start the server with --url http://ADDRESS:PORT (its LAN address), then make "
+    "a new QR.": "这是本机自身的地址（回环地址）：场馆网络中的闸机无法访问。请用 --url "
+                 "http://地址:端口（局域网地址）启动服务器，然后生成新的二维码。",
+    "Text of the code (to paste into gatescan enroll)": "二维码的文字（可粘贴到 gatescan enroll）",
+    "Done: back to devices": "完成：返回设备列表",
+
 }
 
 TABLES: dict[str, dict[str, str]] = {"en": {}, "zh_CN": ZH}

@@ -180,11 +180,24 @@ def render(request: Request, name: str, user: User | None, status: int = 200,
     return TEMPLATES.TemplateResponse(request, name, {
         "t": lambda text: i18n.translate(lang, text), "lang": lang, "user": user,
         "csrf": user.session.csrf if user is not None else "", "Role": Role,
-        "local": local_text, "utc": _utc, **context}, status_code=status)
+        "local": local_text, "utc": _utc, "ago": lambda stamp: _ago(lang, stamp),
+        **context}, status_code=status)
 
 
 def _utc(stamp: float) -> str:
     return time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(stamp))
+
+
+def _ago(lang: str, stamp: float | None, now: float | None = None) -> str:
+    """How long ago, in the page language ("never" for None)."""
+    if stamp is None:
+        return i18n.translate(lang, "never")
+    seconds = max(0, int((time.time() if now is None else now) - stamp))
+    for size, unit in ((86400, "d"), (3600, "h"), (60, "min")):
+        if seconds >= size:
+            return i18n.translate(lang, "{n} {unit} ago").format(
+                n=seconds // size, unit=i18n.translate(lang, unit))
+    return i18n.translate(lang, "{n} s ago").format(n=seconds)
 
 
 def secure_request(request: Request) -> bool:
