@@ -181,6 +181,44 @@ ZH: dict[str, str] = {
     "Text of the code (to paste into gatescan enroll)": "二维码的文字（可粘贴到 gatescan enroll）",
     "Done: back to devices": "完成：返回设备列表",
 
+    # Live view
+    "Live": "实时",
+    "Now": "当前",
+    "inside now": "场内人数",
+    "entries": "入场",
+    "exits": "出场",
+    "conflicts": "冲突",
+    "Lanes: entries per minute, last 30 minutes": "通道：最近 30 分钟每分钟入场人数",
+    "per min": "每分钟",
+    "max": "最高",
+    "now": "现在",
+    "arrivals": "到达",
+    "throughput": "通行能力",
+    "wait": "等候",
+    "idle": "空闲",
+    "full": "满负荷",
+    "few scans": "扫码太少",
+    "No gates yet.": "还没有闸口。",
+    "Wait: an estimate from scans alone (a single queue per gate): arrivals are the scans of "
+    "the last five minutes, throughput what the gate's scanners serve when people wait. "
+    "“Full”: the gate scans near its throughput, so a queue is likely building; “few scans”: "
+    "too few yet to time its scanners.":
+        "等候时间：仅根据扫码估算（每个闸口视为一条队列）：到达为最近五分钟的扫码数，通行能力为"
+        "有人排队时该闸口扫码设备的处理速度。“满负荷”：闸口接近其通行能力，队伍很可能在变长；"
+        "“扫码太少”：还无法测出其扫码设备的速度。",
+    "Admitted of sold, per ticket type": "各票种已入场 / 已售",
+    "Ticket type": "票种",
+    "Admitted": "已入场",
+    "Sold": "已售",
+    "Conflicts: one ticket admitted more often than allowed": "冲突：同一张票入场次数超过允许",
+    "allowed": "允许",
+    "no conflicts": "没有冲突",
+    "updated": "更新于",
+    "via import": "通过导入",
+    "via push": "通过同步",
+    "Signed out: reload the page to sign in again.": "已退出登录：请刷新页面重新登录。",
+    "No connection to the server: retrying.": "无法连接服务器：正在重试。",
+
 }
 
 TABLES: dict[str, dict[str, str]] = {"en": {}, "zh_CN": ZH}
