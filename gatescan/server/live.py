@@ -6,9 +6,9 @@ arrival rate (scans that were not repeat reads, per minute over the last five
 whole minutes: a refused person queued too) against its throughput, and a wait
 estimate from the two. Throughput is what the lane's scanners can do, from how
 fast they serve when people are waiting: per device, the short end (25th
-percentile) of the gaps between its consecutive scans in the last hour is its
-service time; a gate's throughput is the sum over its devices that scanned in the
-last 15 minutes (none with enough scans yet: unknown).
+percentile) of the gaps between its consecutive scans in the last 15 minutes is
+its service time; a gate's throughput is the sum over those devices (none with
+enough scans yet: unknown).
 Per ticket type: tickets admitted of tickets sold. Inside now: entries minus
 exits. Conflicts: the newest, with their scans side by side.
 
@@ -39,8 +39,7 @@ from gatescan.server.store import IssuerStore
 
 WINDOW_MIN = 30
 RATE_S = 300  # arrivals: the last five minutes
-CAPACITY_S = 3600  # throughput: from the last hour
-ACTIVE_S = 900  # a device counts towards its gate's throughput if it scanned this recently
+SERVICE_S = 900  # service times: the gaps between a device's scans in the last 15 minutes
 MAX_GAP_S = 120.0  # a longer pause between two scans is no service time
 MIN_GAPS = 5
 FULL = 0.95
@@ -118,7 +117,7 @@ def live_view(store: IssuerStore, event_id: int, policy: EventPolicy, *,
     first_minute = last_minute - WINDOW_MIN + 1
     with store.snapshot() as conn:
         minute = _bucket_of(conn, 60)
-        recent = and_(plausible, sc.device_time >= now - CAPACITY_S,
+        recent = and_(plausible, sc.device_time >= first_minute * 60,
                       sc.device_time < now + 3600)
         rows = conn.execute(select(
             minute, sc.gate,
@@ -145,7 +144,8 @@ def live_view(store: IssuerStore, event_id: int, policy: EventPolicy, *,
                 t.event_id == event_id, t.status != "revoked")).group_by(t.type_id))}
         served = conn.execute(
             select(sc.gate, sc.device_id, sc.device_time)
-            .where(and_(recent, sc.outcome != REPEAT, sc.device_time <= now + 60))
+            .where(and_(plausible, sc.outcome != REPEAT, sc.device_time >= now - SERVICE_S,
+                        sc.device_time <= now + 60))
             .order_by(sc.device_id, sc.device_time)).all()
         n_conflicts = conn.execute(select(func.count()).select_from(s.conflicts).where(
             s.conflicts.c.event_id == event_id)).scalar_one()
@@ -158,7 +158,7 @@ def live_view(store: IssuerStore, event_id: int, policy: EventPolicy, *,
         scans[gate][k] = scans[gate].get(k, 0) + int(n or 0)
     gates = [g.name for g in policy.gates] or []
     gates += sorted(set(entries) - set(gates))
-    capacity = _capacity(served, now)
+    capacity = _capacity(served)
     lanes = [_lane(g, entries.get(g, {}), scans.get(g, {}), first_minute, last_minute,
                    capacity.get(g)) for g in gates]
     type_ids = sorted({*admitted, *sold, *(tt.id for tt in policy.ticket_types)},
@@ -169,7 +169,7 @@ def live_view(store: IssuerStore, event_id: int, policy: EventPolicy, *,
                     lanes, types, found, int(n_conflicts))
 
 
-def _capacity(served: Sequence[Any], now: float) -> dict[str, float]:
+def _capacity(served: Sequence[Any]) -> dict[str, float]:
     """Scans per minute each gate's recently active devices can serve (see the module doc)."""
     times: dict[tuple[str, str | None], list[float]] = defaultdict(list)
     for gate, device_id, at in served:
@@ -177,7 +177,7 @@ def _capacity(served: Sequence[Any], now: float) -> dict[str, float]:
     found: dict[str, float] = defaultdict(float)
     for (gate, _), ts in times.items():
         gaps = sorted(b - a for a, b in itertools.pairwise(ts) if 0 < b - a <= MAX_GAP_S)
-        if len(gaps) >= MIN_GAPS and ts[-1] >= now - ACTIVE_S:
+        if len(gaps) >= MIN_GAPS:
             found[gate] += 60.0 / max(gaps[len(gaps) // 4], 0.5)
     return dict(found)
 
