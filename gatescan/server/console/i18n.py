@@ -148,6 +148,9 @@ ZH: dict[str, str] = {
     "Assign gate": "分配闸口",
     "New enrollment QR": "新的登记二维码",
     "Revoke": "吊销",
+    "Revoke…": "吊销…",
+    "For good: its token is refused and the gate wipes its event data.":
+        "永久生效：拒绝其令牌，闸机将清除活动数据。",
     "Not changed:": "未更改：",
     "No devices yet: add the first gate below.": "还没有设备：请在下方添加第一台闸机。",
     "Add a gate device": "添加闸机设备",
