@@ -167,6 +167,7 @@ def _register() -> None:
     main.add_command(cli_wallet.ticket)
     main.add_command(cli_console.account)
     main.add_command(cli_console.event)
+    main.add_command(cli_console.scans)
 
 
 _register()

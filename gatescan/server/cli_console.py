@@ -2,7 +2,8 @@
 
 `account add EMAIL --role owner --event ID|--all` (password from a prompt, or one line
 on stdin with `--password-stdin`); `event create --from event.toml`, `event list`,
-`event archive ID`. Each takes `--json`. A bad file or plan exits 2 with the reason.
+`event archive ID`; `scans import FILE` (a gate's export off a USB stick). Each takes
+`--json`. A bad file or plan exits 2 with the reason.
 """
 
 from __future__ import annotations
@@ -10,12 +11,15 @@ from __future__ import annotations
 import sys
 import time
 import tomllib
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 import click
 
-from gatescan.server.cli_common import CliError, emit
+from gatescan.protocol import scan_export
+from gatescan.server import scan_import
+from gatescan.server.cli_common import CliError, default_event, emit
 from gatescan.server.console import accounts, audit, events, plans, roles
 from gatescan.server.errors import IssuerError
 from gatescan.server.settings import ServerSettings
@@ -152,3 +156,68 @@ def event_archive(settings: ServerSettings, event_id: int, restore: bool,
                      event_id=event_id, details={}, now=time.time())
     emit(as_json, {"event_id": event_id, "archived": not restore},
           f"{'Restored' if restore else 'Archived'} event {event_id}")
+
+
+@click.group("scans")
+def scans() -> None:
+    """Scans: import a gate's export file off a USB stick (docs/console.md)."""
+
+
+@scans.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--event", "event_id", type=click.IntRange(1, 0xFFFFFFFF), default=None,
+              help="The event [default: the one the file names, else the only active one].")
+@click.option("--device", "device_id", default=None, metavar="DEVICE_ID",
+              help="The gate device the file came from (dev_…), for rows that do not say.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.pass_obj
+def scans_import(settings: ServerSettings, file: Path, event_id: int | None,
+                 device_id: str | None, as_json: bool) -> None:
+    """Import FILE (`gatescan export-scans` JSON Lines, or the kiosk's CSV) for an event.
+
+    Every scan is stored once: importing twice, or after the gate synced, counts duplicates.
+    """
+    try:
+        with file.open("rb") as f:
+            data = f.read(scan_export.MAX_FILE + 1)  # read_export refuses a larger file
+    except OSError as exc:
+        raise CliError(f"cannot read {file}: {exc.strerror}") from None
+    try:
+        export = scan_export.read_export(data)
+    except scan_export.ExportFileError as exc:
+        raise CliError(f"{file}: {exc.message}") from None
+    with IssuerStore.open(settings) as store:
+        event_id = _import_event(store, export, event_id)
+        try:
+            report = scan_import.import_file(store, event_id, export, device_id=device_id)
+        except IssuerError as exc:
+            raise CliError(exc.message) from None
+        audit.record(store, CLI_ACTOR, "scans_import", event_id=event_id,
+                     details={"file": file.name, **report.totals()}, now=time.time())
+    totals = report.totals()
+    if as_json:
+        emit(True, {"event_id": event_id, "format": report.form, **totals,
+                    "results": [asdict(r) for r in report.results]}, "")
+        return
+    for r in report.results:
+        if r.status in (scan_import.SKIPPED, "rejected"):
+            click.echo(f"line {r.line}: {r.status}: {r.error}")
+    click.echo(f"Event {event_id}, {file.name} ({report.form.upper()}): {totals['stored']} "
+               f"stored, {totals['duplicate']} duplicate, {totals['rejected']} rejected, "
+               f"{totals['skipped']} skipped; {totals['conflicts']} in a conflict")
+
+
+def _import_event(store: IssuerStore, export: scan_export.ExportFile,
+                  event_id: int | None) -> int:
+    """The event named on the command line, else by the file, else the only active one."""
+    if event_id is not None:
+        if store.event(event_id) is None:
+            raise CliError(f"no event {event_id}")
+        return event_id
+    named = export.event_ids()
+    if len(named) > 1:
+        raise CliError("the file holds scans of events " + ", ".join(map(str, sorted(named)))
+                       + ": pass --event ID")
+    if named:
+        return named.pop()
+    return default_event(store).event_id

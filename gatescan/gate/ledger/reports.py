@@ -26,6 +26,7 @@ from gatescan.gate.ledger.errors import translated
 from gatescan.gate.ledger.ledger import Ledger
 from gatescan.protocol.clock import EventZone, format_iso
 from gatescan.protocol.policy import EventPolicy
+from gatescan.protocol.scan_export import CSV_COLUMNS
 from gatescan.protocol.token import format_ticket_id
 from gatescan.protocol.verdict import UNVERIFIED, Outcome
 
@@ -39,9 +40,7 @@ VERIFIED = f"outcome NOT IN ({_UNVERIFIED})"
 # Neither a repeat read nor a supervisor's undo is a refusal (an undo takes an admission back).
 REFUSED = (f"admit = 0 AND outcome NOT IN ('{Outcome.REPEAT_READ.value}', "
            f"'{Outcome.ADMISSION_UNDONE.value}')")
-EXPORT_COLUMNS = ("seq", "scan_id", "device_time", "gate", "direction", "ticket_id", "serial",
-                  "type", "outcome", "admit", "reason", "source", "uploaded", "device_id",
-                  "local_time")  # local_time: device_time as ISO 8601 in the event's zone
+EXPORT_COLUMNS = CSV_COLUMNS  # the server reads this file back (gatescan.protocol.scan_export)
 
 
 @dataclass(frozen=True, slots=True)

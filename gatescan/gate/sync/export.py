@@ -3,14 +3,15 @@
 Each line is a push item (docs/sync-protocol.md) with the gate's device id and,
 for people reading the file, `local_time`: the device time as ISO 8601 with the
 event's UTC offset (the server ignores it). The organizer imports the file
-with `POST /api/v1/admin/events/{id}/scans/import`, which stores each scan id
+with `gatescan-server scans import FILE`, the console's "Import scans" page or
+`POST /api/v1/admin/events/{id}/scans/import` (gatescan.protocol.scan_export reads it
+back there), which stores each scan id
 once: importing the file twice, or importing it and then letting the gate sync,
 stores every scan exactly once.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from typing import IO
 from gatescan.gate.ledger.ledger import Ledger
 from gatescan.gate.sync.credentials import DEVICE_ID
 from gatescan.protocol.clock import EventZone, format_iso
+from gatescan.protocol.scan_export import jsonl_line
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +50,7 @@ def write_scans(ledger: Ledger, out: IO[str], device_id: str | None) -> ExportRe
         device = scan.device_id if DEVICE_ID.fullmatch(scan.device_id) else server_id
         if device is not None:
             item["device_id"] = device
-        out.write(json.dumps(item, separators=(",", ":"), ensure_ascii=True) + "\n")
+        out.write(jsonl_line(item))
         count += 1
         if scan.event_id is not None:
             events.add(scan.event_id)

@@ -8,8 +8,6 @@ a gate the plan does not list. A refusal carries a stable reason code
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
@@ -18,7 +16,6 @@ from gatescan.protocol.policy import EventPolicy
 from gatescan.server.api.sync_models import ImportItem, ScanItem
 from gatescan.server.ingest import REJECTED, ItemResult, ScanIn
 
-MAX_LINE = 64 * 1024
 INVALID = "invalid"
 WRONG_EVENT = "wrong_event"
 WRONG_GATE = "wrong_gate"
@@ -86,16 +83,3 @@ def _gate(policy: EventPolicy, named: str, device_gate: str | None) -> str | tup
         return UNKNOWN_GATE, f"event {policy.event_id} has no gate {named[:100]!r}"
     return named  # an event plan without gates: any gate name
 
-
-def jsonl_items(body: bytes) -> Iterator[tuple[int, Any, str | None]]:
-    """(line number, parsed JSON or None, error) for each non-blank line of a JSON Lines file."""
-    for number, line in enumerate(body.split(b"\n"), start=1):
-        if not line.strip():
-            continue
-        if len(line) > MAX_LINE:
-            yield number, None, f"line is longer than {MAX_LINE} bytes"
-            continue
-        try:
-            yield number, json.loads(line), None
-        except (ValueError, RecursionError):
-            yield number, None, "not a JSON object"

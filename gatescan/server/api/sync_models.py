@@ -166,9 +166,14 @@ class PushOut(BaseModel):
 
 
 class ImportLineOut(ItemResultOut):
-    """What became of one line of an import file (1-based)."""
+    """What became of one row of an import file (1-based physical line)."""
 
     line: int
+    status: Literal["stored", "duplicate", "rejected", "skipped"]  # type: ignore[assignment]
+    code: Literal["invalid", "wrong_event", "wrong_gate", "unknown_gate", "unknown_device",
+                  "remote", "unverified"] | None = Field(  # type: ignore[assignment]
+        None, description="why a row was refused, or skipped (a CSV row of another gate's "
+                          "scan: `remote`; of a code that did not verify: `unverified`)")
 
 
 class ImportOut(BaseModel):
@@ -177,6 +182,7 @@ class ImportOut(BaseModel):
     stored: int
     duplicate: int
     rejected: int
+    skipped: int = 0
     conflicts: int
     results: list[ImportLineOut]
     server_time: float

@@ -88,6 +88,140 @@ ZH: dict[str, str] = {
     "The form had expired or did not come from this page: nothing was changed.":
         "表单已过期或并非来自本页面：未做任何更改。",
     "Language": "语言",
+    # Event pages and the USB round trip (scans import)
+    "Event pages": "活动页面",
+    "Import scans": "导入扫码记录",
+    "Import scans from a gate's USB stick": "从闸机的 U 盘导入扫码记录",
+    "Nothing was imported:": "未导入任何记录：",
+    "The file": "文件",
+    "stored": "已保存",
+    "duplicate": "重复",
+    "already here (duplicates)": "已存在（重复）",
+    "rejected": "已拒绝",
+    "skipped": "已跳过",
+    "in a conflict": "存在冲突",
+    "conflict": "冲突",
+    "Line": "行",
+    "Result": "结果",
+    "Scan id": "扫码编号",
+    "Why": "原因",
+    "more rows not listed.": "行未列出。",
+    "Rows stored as new are not listed.": "新保存的行未列出。",
+    "Export file (CSV from the kiosk's “Export scans…”, or JSON Lines from gatescan "
+    "export-scans)": "导出文件（自助闸机“导出扫码记录…”的 CSV，或 gatescan export-scans 的 "
+                     "JSON Lines）",
+    "The gate device the file came from": "文件来自哪台闸机设备",
+    "Not known (match scans by id)": "不确定（按扫码编号匹配）",
+    "Importing the same file twice, or importing it and letting the gate sync later, stores "
+    "every scan once.": "同一文件导入两次，或导入后闸机再同步，每条扫码记录都只保存一次。",
+    "Import": "导入",
+    "Choose the file to import.": "请选择要导入的文件。",
+    # Devices
+    "Devices": "设备",
+    "Gate devices": "闸机设备",
+    "Device": "设备",
+    "Status": "状态",
+    "Last seen": "最近在线",
+    "Last upload": "最近上传",
+    "Scans": "扫码",
+    "Repeat reads": "重复读取",
+    "Conflicts": "冲突",
+    "Clock": "时钟",
+    "Manage": "管理",
+    "any gate": "任意闸口",
+    "any gate of the event": "活动的任意闸口",
+    "online": "在线",
+    "offline": "离线",
+    "pending": "待登记",
+    "active": "使用中",
+    "revoked": "已吊销",
+    "never": "从未",
+    "{n} {unit} ago": "{n} {unit}前",
+    "{n} s ago": "{n} 秒前",
+    "d": "天",
+    "h": "小时",
+    "min": "分钟",
+    "latest upload": "最近上传",
+    "scans with an impossible time": "条扫码时间不可能",
+    "Its scan log no longer matches what it sent before.": "它的扫码日志与之前上传的不一致。",
+    "Gate of": "闸口：",
+    "Assign gate": "分配闸口",
+    "New enrollment QR": "新的登记二维码",
+    "Revoke": "吊销",
+    "Revoke…": "吊销…",
+    "For good: its token is refused and the gate wipes its event data.":
+        "永久生效：拒绝其令牌，闸机将清除活动数据。",
+    "Not changed:": "未更改：",
+    "No devices yet: add the first gate below.": "还没有设备：请在下方添加第一台闸机。",
+    "Add a gate device": "添加闸机设备",
+    "Name (e.g. North lane 1)": "名称（例如 北门 1 号通道）",
+    "Add and show its QR": "添加并显示二维码",
+    "Online: seen in the last three minutes. Clock: how much later the server received the "
+    "latest upload than the gate's clock said it was scanned (its clock offset plus the wait "
+    "to upload). Pending uploads and the app version are known only to the gate.":
+        "在线：最近三分钟内连接过。时钟：服务器收到最近一次上传的时间比闸机时钟记录的扫码时间晚多少"
+        "（即时钟偏差加上等待上传的时间）。待上传数量和应用版本只有闸机自己知道。",
+    "Gate assigned.": "闸口已分配。",
+    "Device revoked: its token is refused from now on.": "设备已吊销：从现在起拒绝其令牌。",
+    "The device was already revoked.": "该设备此前已被吊销。",
+    "Enroll a gate device": "登记闸机设备",
+    "Enroll": "登记",
+    "Open the gate's set-up screen.": "打开闸机的设置页面。",
+    "Hold this screen in front of the gate's camera (or paste the text below there and press "
+    "Enroll; on a command line: gatescan enroll 'TEXT').":
+        "把这个屏幕对准闸机的摄像头（或把下面的文字粘贴到那里并点击“登记”；命令行："
+        "gatescan enroll '文字'）。",
+    "The gate downloads the event and starts scanning; this page's device list shows it "
+    "online.": "闸机下载活动数据后开始扫码；本页的设备列表会显示它在线。",
+    "One-time code": "一次性登记码",
+    "Valid until": "有效期至",
+    "shown only on this page": "只在本页显示",
+    "Server address in the code": "二维码中的服务器地址",
+    "This address is this computer's own (loopback): a gate on the venue network cannot "
+    "reach it. Start the server with --url http://ADDRESS:PORT (its LAN address), then make "
+    "a new QR.": "这是本机自身的地址（回环地址）：场馆网络中的闸机无法访问。请用 --url "
+                 "http://地址:端口（局域网地址）启动服务器，然后生成新的二维码。",
+    "Text of the code (to paste into gatescan enroll)": "二维码的文字（可粘贴到 gatescan enroll）",
+    "Done: back to devices": "完成：返回设备列表",
+
+    # Live view
+    "Live": "实时",
+    "Now": "当前",
+    "inside now": "场内人数",
+    "entries": "入场",
+    "exits": "出场",
+    "conflicts": "冲突",
+    "Lanes: entries per minute, last 30 minutes": "通道：最近 30 分钟每分钟入场人数",
+    "per min": "每分钟",
+    "max": "最高",
+    "now": "现在",
+    "arrivals": "到达",
+    "throughput": "通行能力",
+    "wait": "等候",
+    "idle": "空闲",
+    "full": "满负荷",
+    "few scans": "扫码太少",
+    "No gates yet.": "还没有闸口。",
+    "Wait: an estimate from scans alone (a single queue per gate): arrivals are the scans of "
+    "the last five minutes, throughput what the gate's scanners serve when people wait. "
+    "“Full”: the gate scans near its throughput, so a queue is likely building; “few scans”: "
+    "too few yet to time its scanners.":
+        "等候时间：仅根据扫码估算（每个闸口视为一条队列）：到达为最近五分钟的扫码数，通行能力为"
+        "有人排队时该闸口扫码设备的处理速度。“满负荷”：闸口接近其通行能力，队伍很可能在变长；"
+        "“扫码太少”：还无法测出其扫码设备的速度。",
+    "Admitted of sold, per ticket type": "各票种已入场 / 已售",
+    "Ticket type": "票种",
+    "Admitted": "已入场",
+    "Sold": "已售",
+    "Conflicts: one ticket admitted more often than allowed": "冲突：同一张票入场次数超过允许",
+    "allowed": "允许",
+    "no conflicts": "没有冲突",
+    "updated": "更新于",
+    "via import": "通过导入",
+    "via push": "通过同步",
+    "Signed out: reload the page to sign in again.": "已退出登录：请刷新页面重新登录。",
+    "No connection to the server: retrying.": "无法连接服务器：正在重试。",
+
 }
 
 TABLES: dict[str, dict[str, str]] = {"en": {}, "zh_CN": ZH}

@@ -6,21 +6,22 @@ from __future__ import annotations
 import time
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from gatescan.server.api.deps import SettingsDep, StoreDep
-from gatescan.server.console import accounts, audit, events, forms, i18n
+from gatescan.server.console import accounts, audit, devices, events, forms, i18n, live, scans
 from gatescan.server.console.plans import build_plan
 from gatescan.server.console.roles import Role, grant
 from gatescan.server.console.web import (
     COOKIE,
     PREFIX,
+    EventId,
     Forbidden,
     FormDep,
-    NotFound,
     UserDep,
+    event_or_404,
     render,
     secure_request,
     see_other,
@@ -28,17 +29,9 @@ from gatescan.server.console.web import (
 from gatescan.server.errors import IssuerError
 from gatescan.server.store import IssuerStore
 
-EventId = Annotated[int, Path(ge=1, le=0xFFFFFFFF)]
 FLASH = {"created": "Event created.", "saved": "Event saved.", "archived": "Event archived.",
          "restored": "Event restored.", "deleted": "Event deleted.",
          "copy": "Event duplicated: this is the copy."}
-
-
-def _event_or_404(store: IssuerStore, user: Any, event_id: int) -> events.EventView:
-    event = store.event(event_id)
-    if event is None or not user.can(event_id, Role.VIEWER):
-        raise NotFound()
-    return events.view(store, event)
 
 
 def _log(store: IssuerStore, user: Any, action: str, event_id: int | None,
@@ -130,7 +123,7 @@ def router() -> APIRouter:
     @r.get("/events/{event_id}", response_class=HTMLResponse)
     def show_event(request: Request, event_id: EventId, store: StoreDep, user: UserDep,
                    done: str = "") -> Response:
-        found = _event_or_404(store, user, event_id)
+        found = event_or_404(store, user, event_id)
         editable = user.can(event_id, Role.OWNER)
         return render(request, "event_form.html", user, title=found.event.name, event=found,
                       doc=forms.rows(events.document(store, event_id),
@@ -141,7 +134,7 @@ def router() -> APIRouter:
     @r.post("/events/{event_id}")
     def edit_event(request: Request, event_id: EventId, store: StoreDep,
                    user: FormDep) -> Response:
-        found = _event_or_404(store, user, event_id)
+        found = event_or_404(store, user, event_id)
         user.require(event_id, Role.OWNER)
         doc = forms.document(user.form)
         try:
@@ -155,7 +148,7 @@ def router() -> APIRouter:
 
     @r.post("/events/{event_id}/duplicate")
     def duplicate(event_id: EventId, store: StoreDep, user: FormDep) -> Response:
-        _event_or_404(store, user, event_id)
+        event_or_404(store, user, event_id)
         user.require(event_id, Role.OWNER)
         doc = events.document(store, event_id)
         doc["name"] = f"{doc['name']} (copy)"[:200]
@@ -167,7 +160,7 @@ def router() -> APIRouter:
 
     @r.post("/events/{event_id}/archive")
     def archive(event_id: EventId, store: StoreDep, user: FormDep) -> Response:
-        found = _event_or_404(store, user, event_id)
+        found = event_or_404(store, user, event_id)
         user.require(event_id, Role.OWNER)
         restore = found.archived
         events.set_archived(store, event_id, not restore)
@@ -177,7 +170,7 @@ def router() -> APIRouter:
 
     @r.post("/events/{event_id}/delete")
     def delete(event_id: EventId, store: StoreDep, user: FormDep) -> Response:
-        found = _event_or_404(store, user, event_id)
+        found = event_or_404(store, user, event_id)
         user.require(event_id, Role.OWNER)
         try:
             events.delete_draft(store, event_id)
@@ -191,5 +184,7 @@ def router() -> APIRouter:
         return render(request, "audit.html", user, title="Audit log",
                       entries=audit.recent(store, events=user.visible))
 
+    for page in (devices, live, scans):
+        r.include_router(page.router())
     return r
 

@@ -2,8 +2,9 @@
 role per event, CSRF-checked forms, the page language, and rendering a template.
 
 A page route takes `UserDep` (redirects to /console/login when signed out); a form
-POST takes `FormDep` (also checks the per-session CSRF token). `user.require(event_id,
-Role.STAFF)` raises `Forbidden` (a 403 page) when the role is too low.
+POST takes `FormDep` (also checks the per-session CSRF token), a file upload
+`UploadDep`. `user.require(event_id, Role.STAFF)` raises `Forbidden` (a 403 page)
+when the role is too low.
 """
 
 from __future__ import annotations
@@ -16,12 +17,13 @@ from typing import Annotated, Any
 from urllib.parse import parse_qs
 
 from fastapi import Depends, FastAPI, Request
+from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 
 from gatescan.server.api.deps import StoreDep
-from gatescan.server.console import accounts, i18n
+from gatescan.server.console import accounts, events, i18n
 from gatescan.server.console.plans import local_text
 from gatescan.server.console.roles import ALL_EVENTS, Role, grants_of
 from gatescan.server.store import IssuerStore
@@ -30,6 +32,8 @@ COOKIE = "gatescan_console"
 PREFIX = "/console"
 MAX_FORM = 256 * 1024
 MAX_FIELDS = 2000
+MAX_UPLOAD_FIELDS = 20
+EventId = Annotated[int, PathParam(ge=1, le=0xFFFFFFFF)]
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
 
 
@@ -128,8 +132,45 @@ async def posted_form(request: Request, user: Annotated[User, Depends(current_us
     return user
 
 
+@dataclass
+class Upload:
+    """A CSRF-checked multipart form with one file: the account, the file and its fields."""
+
+    user: User
+    data: bytes
+    filename: str
+
+
+async def posted_upload(request: Request,
+                        user: Annotated[User, Depends(current_user)]) -> Upload:
+    """The signed-in account, the uploaded `file` and the other fields, after the CSRF check.
+
+    The body's size is limited before this runs (BodyLimit, the import routes' limit)."""
+    from starlette.datastructures import UploadFile
+
+    async with request.form(max_files=1, max_fields=MAX_UPLOAD_FIELDS) as form:
+        fields = {k: [v] for k, v in form.items() if isinstance(v, str)}
+        sent = (fields.get("csrf") or [""])[0]
+        if not sent or not hmac.compare_digest(sent.encode(), user.session.csrf.encode()):
+            raise BadCsrf()
+        part = form.get("file")
+        data = await part.read() if isinstance(part, UploadFile) else b""
+        name = (part.filename or "") if isinstance(part, UploadFile) else ""
+    user.form = fields
+    return Upload(user, data, Path(name.replace("\\", "/")).name[:200])
+
+
+def event_or_404(store: IssuerStore, user: User, event_id: int) -> events.EventView:
+    """The event as the console shows it; NotFound if absent or not visible to `user`."""
+    event = store.event(event_id)
+    if event is None or not user.can(event_id, Role.VIEWER):
+        raise NotFound()
+    return events.view(store, event)
+
+
 UserDep = Annotated[User, Depends(current_user)]
 FormDep = Annotated[User, Depends(posted_form)]
+UploadDep = Annotated[Upload, Depends(posted_upload)]
 
 
 def render(request: Request, name: str, user: User | None, status: int = 200,
@@ -139,11 +180,24 @@ def render(request: Request, name: str, user: User | None, status: int = 200,
     return TEMPLATES.TemplateResponse(request, name, {
         "t": lambda text: i18n.translate(lang, text), "lang": lang, "user": user,
         "csrf": user.session.csrf if user is not None else "", "Role": Role,
-        "local": local_text, "utc": _utc, **context}, status_code=status)
+        "local": local_text, "utc": _utc, "ago": lambda stamp: _ago(lang, stamp),
+        **context}, status_code=status)
 
 
 def _utc(stamp: float) -> str:
     return time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(stamp))
+
+
+def _ago(lang: str, stamp: float | None, now: float | None = None) -> str:
+    """How long ago, in the page language ("never" for None)."""
+    if stamp is None:
+        return i18n.translate(lang, "never")
+    seconds = max(0, int((time.time() if now is None else now) - stamp))
+    for size, unit in ((86400, "d"), (3600, "h"), (60, "min")):
+        if seconds >= size:
+            return i18n.translate(lang, "{n} {unit} ago").format(
+                n=seconds // size, unit=i18n.translate(lang, unit))
+    return i18n.translate(lang, "{n} s ago").format(n=seconds)
 
 
 def secure_request(request: Request) -> bool:

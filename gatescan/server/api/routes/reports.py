@@ -9,51 +9,38 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from gatescan.server import devices, ingest, reports
+from gatescan.protocol.scan_export import ExportFileError
+from gatescan.server import reports, scan_import
 from gatescan.server.api import models as m
 from gatescan.server.api import sync_models as sm
 from gatescan.server.api.deps import AdminDep, StoreDep, event_or_404
 from gatescan.server.api.errors import ApiError, error_responses
 from gatescan.server.api.routes.events import EventId
-from gatescan.server.api.scan_items import INVALID, ItemChecker, jsonl_items, refusal
-from gatescan.server.ingest import ItemResult, ScanIn
+from gatescan.server.api.scan_items import ItemChecker
+from gatescan.server.errors import IssuerError
 from gatescan.server.store import IssuerStore
 
-IMPORT_BATCH = 1000
-MAX_IMPORT_LINES = 200_000
 IMPORT_DOC = {"requestBody": {"required": True, "content": {
     "application/x-ndjson": {"schema": {"type": "string", "description": (
-        "JSON Lines: one ScanItem object per line, optionally with `device_id`")}}}}}
+        "JSON Lines: one ScanItem object per line, optionally with `device_id` "
+        "(`gatescan export-scans`)")}},
+    "text/csv": {"schema": {"type": "string", "description": (
+        "the kiosk's CSV export (its header row first)")}}}}}
 
 
 def _import(store: IssuerStore, checker: ItemChecker, event_id: int, body: bytes,
             device_id: str | None) -> sm.ImportOut:
-    policy = event_or_404(store, event_id).policy
-    known = {d.device_id for d in devices.list_devices(store, event_id)}
-    if device_id is not None and device_id not in known:
-        raise ApiError(404, "unknown_device", f"event {event_id} has no device {device_id}")
-    lines: list[int] = []
-    items: list[ScanIn | ItemResult] = []
-    for number, raw, error in jsonl_items(body):
-        if len(lines) >= MAX_IMPORT_LINES:
-            raise ApiError(413, "too_large", f"at most {MAX_IMPORT_LINES} lines per import")
-        lines.append(number)
-        items.append(refusal(None, INVALID, error) if error is not None else
-                     checker.check(raw, policy=policy, device_id=device_id,
-                                   known_devices=known))
-    results: list[ItemResult] = []
-    for start in range(0, len(items), IMPORT_BATCH):
-        results += ingest.ingest(store, event_id, items[start:start + IMPORT_BATCH],
-                                 via="import", now=time.time())
+    try:
+        done = scan_import.import_file(store, event_id, body, device_id=device_id,
+                                       checker=checker)
+    except ExportFileError as exc:
+        raise ApiError(413 if exc.code == "too_large" else 422, exc.code, exc.message) from None
+    except IssuerError as exc:
+        raise ApiError(404, exc.code, exc.message) from None
     out = [sm.ImportLineOut.model_validate(
-               {"line": n, "scan_id": x.scan_id, "status": x.status, "conflict": x.conflict,
-                "error": x.error, "code": x.code})
-           for n, x in zip(lines, results, strict=True)]
-    return sm.ImportOut(stored=sum(x.status == "stored" for x in out),
-                        duplicate=sum(x.status == "duplicate" for x in out),
-                        rejected=sum(x.status == "rejected" for x in out),
-                        conflicts=sum(x.conflict for x in out), results=out,
-                        server_time=time.time())
+               {"line": x.line, "scan_id": x.scan_id, "status": x.status, "conflict": x.conflict,
+                "error": x.error, "code": x.code}) for x in done.results]
+    return sm.ImportOut(**done.totals(), results=out, server_time=time.time())
 
 
 def router() -> APIRouter:
@@ -107,7 +94,8 @@ def router() -> APIRouter:
                                pattern=r"^dev_[0-9a-f]{12}$",
                                description="the gate the file came from")] = None,
                            ) -> sm.ImportOut:
-        """Import a gate's exported scans (JSON Lines of scan items); idempotent like push."""
+        """Import a gate's export file (JSON Lines of scan items, or the kiosk's CSV);
+        idempotent like push. Rows of other gates' scans in a CSV are `skipped`."""
         await run_in_threadpool(event_or_404, store, event_id)
         body = await request.body()
         return await run_in_threadpool(_import, store, checker, event_id, body, device_id)
