@@ -129,11 +129,8 @@ run_tests() {
     local py313
     if py313="$(find_python313)"; then
         make_venv "$VENV_PY313" "$py313"
-        # tests/gate/ui is left out on 3.13 for now: with PySide6 6.11 and 6.12 the window's
-        # setStyleSheet deadlocked in QObject::disconnect against a worker thread there
-        # (twice in two runs, never on 3.11); see the README's matrix.
-        log "tests: the suite on Python 3.13 (Raspberry Pi OS Trixie), without tests/gate/ui"
-        "$VENV_PY313/bin/python" -m pytest -q -p no:cacheprovider --ignore=tests/gate/ui
+        log "tests: the suite on Python 3.13 (Raspberry Pi OS Trixie)"
+        "$VENV_PY313/bin/python" -m pytest -q -p no:cacheprovider
     elif [[ "${GATESCAN_SKIP_PY313:-}" == 1 ]]; then
         log "tests: Python 3.13 skipped (GATESCAN_SKIP_PY313=1)"
     else

@@ -6,7 +6,7 @@ import logging
 import time
 from collections.abc import Callable
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QResizeEvent
 from PySide6.QtWidgets import QLayout, QMainWindow, QMessageBox, QStackedWidget, QWidget
 
@@ -51,6 +51,8 @@ class MainWindow(QMainWindow):
         self._pin_purpose = ""
         self._failures = 0
         self._locked_until = 0.0
+        self._size_class: int | None = None  # the size class the window's style sheet is for
+        self._restyle_queued = False
         self.stack = _Screens(self)
         self.stack.addWidget(gate)
         self.stack.addWidget(manager)
@@ -182,11 +184,23 @@ class MainWindow(QMainWindow):
                       (self.height() - self.pin.height()) // 2)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
-        """Scale buttons and fields with the window's height; keep the PIN panel centred."""
+        """Keep the PIN panel centred; restyle (later, see `_restyle`) if the size class changed."""
         super().resizeEvent(event)
-        style = theme.sized_style(self.height())
-        if style != self.styleSheet():
-            self.setStyleSheet(style)
+        if theme.size_class(self.height()) != self._size_class and not self._restyle_queued:
+            self._restyle_queued = True
+            QTimer.singleShot(0, self, self._restyle)
+        self._place_pin()
+
+    def _restyle(self) -> None:
+        """Scale buttons and fields with the window's height. Queued from `resizeEvent`, not
+        done in it: setStyleSheet re-polishes every widget in the window, which must not run
+        inside the resize it causes, nor once per pixel while an edge is dragged."""
+        self._restyle_queued = False
+        size_class = theme.size_class(self.height())
+        if size_class == self._size_class:
+            return
+        self._size_class = size_class
+        self.setStyleSheet(theme.sized_style(self.height()))
         self._place_pin()
 
     def closeEvent(self, event: QCloseEvent) -> None:

@@ -61,12 +61,24 @@ def scaled(pixel_size: int, height: int, *, least: int = 12) -> int:
     return max(least, round(pixel_size * scale_for(height)))
 
 
+SIZE_STEPS = 20  # the window's style sheet has one size per 5 % of scale, not one per pixel
+
+
+def size_class(height: int) -> int:
+    """The size class of a window `height` px tall: its scale in steps of 1/SIZE_STEPS (12 on
+    the Pi's 480 px panel, 20 at the design's 800 px, 27 on a 1080 px monitor). The window
+    restyles itself only when this changes, so dragging its edge restyles it a few times."""
+    return round(scale_for(height) * SIZE_STEPS)
+
+
 def sized_style(height: int) -> str:
     """The style sheet's text sizes for a window `height` px tall (the window sets it on
     itself, over STYLE_SHEET): buttons and fields grow on a big monitor, and stay at least
-    48 px tall for a gloved finger on a small one."""
+    48 px tall for a gloved finger on a small one. The same for every height of a size class."""
+    scale = size_class(height) / SIZE_STEPS
+
     def px(size: int, least: int = 13) -> int:
-        return scaled(size, height, least=least)
+        return max(least, round(size * scale))
     return f"""
 QPushButton {{ font-size: {px(18, 15)}px; min-height: {max(34, px(34))}px; }}
 QLineEdit, QComboBox, QPlainTextEdit {{

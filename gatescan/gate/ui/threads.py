@@ -47,6 +47,12 @@ class WorkerThread:
         if shutdown is not None:
             # `finished` is emitted on the ending thread: a direct call runs there.
             self.thread.finished.connect(shutdown, Qt.ConnectionType.DirectConnection)
+        # Then the worker's C++ object ends there too, as the thread ends (Qt deletes what
+        # was deleteLater'ed at `finished`). Left to Python's garbage collector it would be
+        # destroyed on whichever thread next collects: a worker of another app, whose
+        # ~QObject then waits for the GIL under a Qt lock that the UI thread, holding the
+        # GIL in setStyleSheet, waits for (the Python 3.13 deadlock of tests/gate/ui).
+        self.thread.finished.connect(worker.deleteLater, Qt.ConnectionType.DirectConnection)
 
     def start(self) -> None:
         """Start the thread (the worker's `start` slot then runs on it)."""

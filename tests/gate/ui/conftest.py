@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -10,7 +11,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QThread
+from PySide6.QtCore import QCoreApplication, QEvent, QThread
 from pytestqt.qtbot import QtBot
 
 from gatescan.gate.camera.file_source import MemorySource
@@ -145,3 +146,19 @@ def make_app(qtbot: QtBot, clock: FakeClock) -> Iterator[AppMaker]:
     for app in apps:
         assert app.stop(), "a worker thread did not stop"
         app.window.allow_close()
+    apps.clear()
+    free_here()
+
+
+def free_here() -> None:
+    """Destroy the finished test's windows and apps now, on the UI thread.
+
+    pytest-qt only deleteLater's the windows, and an app and its window hold each other: left
+    alone, they would be destroyed by the garbage collector on whichever thread next collects,
+    often a worker of the next test, whose ~QObject then waits for the GIL under a Qt lock
+    while the UI thread holds the GIL in setStyleSheet and waits for that lock (it deadlocked
+    tests/gate/ui on Python 3.13).
+    """
+    QCoreApplication.sendPostedEvents()  # the stopped workers' last signals, to live windows
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    gc.collect()
