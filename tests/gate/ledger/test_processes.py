@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import signal
+import subprocess
 import time
 from collections import Counter
 from pathlib import Path
@@ -23,13 +24,19 @@ def test_concurrent_processes_admit_each_ticket_once(loaded: Ledger, issuer: Iss
     tickets = list(range(0x7000, 0x7000 + 40))
     texts = [issuer.issue(t).token(T0) for t in tickets]
     workers = []
-    start_at = time.time() + 1.5  # after every interpreter has started
     for w, gate in enumerate(["Gate 1", "Gate 2", "VIP Gate"]):
         # Every worker tries ticket k at the same instant.
         jobs = [{"text": text, "now": T0, "gate": gate, "device": f"dev-{w}",
-                 "at": start_at + k * 0.015} for k, text in enumerate(texts)]
+                 "after": k * 0.015} for k, text in enumerate(texts)]
         workers.append(run_worker(str(loaded.path), str(write_jobs(tmp_path / f"{w}.json", jobs)),
-                                  str(start_at)))
+                                  "-", stdin=subprocess.PIPE))
+    for proc in workers:  # a barrier: every interpreter has started and opened the ledger
+        assert proc.stdout is not None and proc.stdout.readline().strip() == "READY"
+    start_at = f"{time.time() + 0.3}\n"
+    for proc in workers:
+        assert proc.stdin is not None
+        proc.stdin.write(start_at)
+        proc.stdin.flush()
     results = []
     for proc in workers:
         out, err = proc.communicate(timeout=60)
