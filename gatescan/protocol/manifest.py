@@ -377,12 +377,10 @@ class ManifestReader:
         while True:
             chunk = self._src.read(BLOCK)
             data = pending + chunk
-            if not chunk:
-                cut = len(data)
-            else:
-                cut = data.rfind(b"\n") + 1
-                if cut == 0 and len(data) > MAX_LINE:
-                    cut = MAX_LINE + 1  # too long: an unterminated line, reported as truncated
+            final = not chunk
+            cut = len(data) if final else data.rfind(b"\n") + 1
+            if cut == 0 and len(data) > MAX_LINE:
+                cut, final = MAX_LINE + 1, True  # too long: unterminated, reported as truncated
             block, pending = data[:cut], data[cut:]
             at = 0 if block.startswith(b"{") else block.find(b"\n{") + 1
             if at or block.startswith(b"{"):
@@ -392,7 +390,7 @@ class ManifestReader:
                 return
             if block:
                 yield block, False
-            if not chunk or not block.endswith(b"\n"):
+            if final:
                 return
 
     def _records(self, block: bytes, tickets: list[TicketRow],
