@@ -7,7 +7,8 @@ times each, into a fresh ledger file each time (WAL, synchronous=FULL):
 - import: `Ledger.import_manifest` (stream, parse, check every record and the
   signature, upsert, one transaction);
 - bare: the same rows, already parsed in memory, with one `executemany` of a
-  plain INSERT into the same schema in one transaction (the floor).
+  plain INSERT into the same schema in one transaction, with the same page
+  cache the import sets (the floor).
 
 Prints the median of each and their ratio (target: import within 1.3x of bare).
 
@@ -32,6 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from verify import Bench
 
+from gatescan.gate.ledger.importer import IMPORT_CACHE_KIB
 from gatescan.gate.ledger.ledger import Ledger
 from gatescan.protocol.manifest import ManifestReader
 
@@ -42,6 +44,7 @@ def bare(path: Path, rows: list[tuple[int, int, int, str | None]]) -> Timing:
     """Time one executemany of `rows` into a fresh ledger's tickets, committed."""
     with Ledger(path) as ledger:
         conn = ledger.conn
+        conn.execute(f"PRAGMA cache_size = -{IMPORT_CACHE_KIB:d}")  # as the import sets it
         started, cpu = time.perf_counter(), time.process_time()
         conn.execute("BEGIN IMMEDIATE")
         conn.executemany("INSERT INTO tickets (ticket_id, event_id, type_id, serial, seat) "
