@@ -1,12 +1,14 @@
 """Benchmark of the issuing and sync server, over HTTP against the real `gatescan-server serve`.
 
-Prints the machine, then: bulk issue rate, the time to build an 80,000-ticket
-manifest (first request builds it, later ones are cached), scan ingest with 100
-simulated devices pushing concurrently (counted afterwards: none lost, none
-doubled, retried batches answered `duplicate`), and pull delta latency.
+Prints the machine, then for each store and worker count: bulk issue rate, the
+time to build an 80,000-ticket manifest (first request builds it, later ones are
+cached), scan ingest with 100 simulated devices pushing concurrently (counted
+afterwards: none lost, none doubled, retried batches answered `duplicate`), and
+pull delta latency; with several runs, a summary of them side by side.
 
     .venv/bin/python bench/server.py                       # SQLite (the default store)
-    .venv/bin/python bench/server.py --database-url URL    # PostgreSQL, e.g. $GATESCAN_TEST_PG_URL
+    .venv/bin/python bench/server.py --database-url URL    # SQLite, then PostgreSQL, same run
+    .venv/bin/python bench/server.py --database-url URL --workers 1,2,4 --no-sqlite
     .venv/bin/python bench/server.py --tickets 20000 --scans 20000   # a quicker run
 
 Traffic goes only to 127.0.0.1; every loop is bounded.
@@ -35,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from machine import cpu_model, memory, wait_until_healthy
+from machine import cpu_model, load, memory, wait_until_healthy
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -69,20 +71,33 @@ def fresh_schema(url: str | None) -> Iterator[str | None]:
         admin.dispose()
 
 
-def machine(database_url: str | None) -> None:
+def machine() -> None:
     """Print what this ran on."""
     cpu, mem = cpu_model(), memory()
     print("== machine")
-    print(f"  {platform.platform()}, {os.cpu_count()} cores ({cpu}), {mem} RAM")
+    print(f"  {platform.platform()}, {os.cpu_count()} cores ({cpu}), {mem} RAM, load {load()}")
     print(f"  Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, "
           f"fastapi {version('fastapi')}, uvicorn {version('uvicorn')}, "
           f"SQLAlchemy {version('sqlalchemy')}")
-    store = redacted(database_url) if database_url else "SQLite file (WAL, synchronous=FULL)"
-    print(f"  store: {store}")
-    print("  server: 1 uvicorn worker in its own process; clients: asyncio + httpx in this one")
+    print("  server: `gatescan-server serve --workers N` in its own processes; clients: "
+          "asyncio + httpx in this one")
 
 
-def start_server(data: Path, database_url: str | None) -> tuple[str, subprocess.Popen[bytes]]:
+def store_line(database_url: str | None) -> str:
+    """The store and its durability settings."""
+    if not database_url:
+        return "SQLite file (WAL, synchronous=FULL)"
+    engine = create_engine(database_url)
+    with engine.connect() as conn:
+        got = ", ".join(f"{k}={conn.execute(text(f'SHOW {k}')).scalar_one()}"
+                        for k in ("fsync", "synchronous_commit", "full_page_writes"))
+        release = conn.execute(text("SHOW server_version")).scalar_one().split()[0]
+    engine.dispose()
+    return f"PostgreSQL {release} ({got}) at {redacted(database_url)}"
+
+
+def start_server(data: Path, database_url: str | None,
+                 workers: int = 1) -> tuple[str, subprocess.Popen[bytes]]:
     """`gatescan-server serve` on a free loopback port."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -90,10 +105,11 @@ def start_server(data: Path, database_url: str | None) -> tuple[str, subprocess.
     args = [sys.executable, "-m", "gatescan.server", "--data", str(data)]
     if database_url:
         args += ["--database-url", database_url]
-    proc = subprocess.Popen([*args, "serve", "--port", str(port)], cwd=ROOT,
+    proc = subprocess.Popen([*args, "serve", "--port", str(port), "--workers", str(workers)],
+                            cwd=ROOT,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
-    wait_until_healthy(base, proc, 60)
+    wait_until_healthy(base, proc, 120)
     return base, proc
 
 
@@ -192,7 +208,7 @@ async def push_all(base: str, tokens: list[str], bodies: list[list[bytes]],
 
 
 def ingest(base: str, org: httpx.Client, event_id: int, ticket_ids: list[str],
-           tokens: list[str], scans: int, batch: int) -> None:
+           tokens: list[str], scans: int, batch: int) -> float:
     """The concurrent push run and the count after it."""
     per_device = scans // len(tokens)
     bodies = payloads(ticket_ids, len(tokens), per_device, batch, 1_790_000_000.0)
@@ -210,10 +226,12 @@ def ingest(base: str, org: httpx.Client, event_id: int, ticket_ids: list[str],
           f"(none lost, none doubled); {report['conflicts']:,} conflicts flagged")
     if verdict != "OK":
         raise SystemExit(1)
+    return sent / took
 
 
-def pull_latency(base: str, token: str, org: httpx.Client, event_id: int) -> None:
-    """Pull delta latency: up to date, and full pages of 1,000 and 5,000 changes."""
+def pull_latency(base: str, token: str, org: httpx.Client, event_id: int) -> dict[str, float]:
+    """Pull delta latency: up to date, and full pages of 1,000 and 5,000 changes (p50, ms)."""
+    medians: dict[str, float] = {}
     print("== pull delta latency (one device, other devices' scans and new tickets)")
     headers = {"Authorization": f"Bearer {token}"}
     with httpx.Client(base_url=base, headers=headers, timeout=60) as gate:
@@ -234,6 +252,7 @@ def pull_latency(base: str, token: str, org: httpx.Client, event_id: int) -> Non
                 ok(gate.get("/api/v1/device/changes", params=params))
                 times.append(time.perf_counter() - start)
             times.sort()
+            medians[label] = statistics.median(times) * 1000
             print(f"  {label:<30} p50 {statistics.median(times) * 1000:6.1f} ms   "
                   f"p95 {times[int(len(times) * 0.95) - 1] * 1000:6.1f} ms")
         # A fresh sale reaches a gate that is up to date within one pull.
@@ -244,25 +263,20 @@ def pull_latency(base: str, token: str, org: httpx.Client, event_id: int) -> Non
         page = ok(gate.get("/api/v1/device/changes", params={"cursor": cursor, "limit": 1000}))
         print(f"  {'10 new tickets after a sale':<30} {len(page['changes'])} changes in "
               f"{(time.perf_counter() - start) * 1000:.1f} ms")
+    return medians
 
 
-def main() -> None:
-    """Run the benchmark."""
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--database-url", default=None, help="PostgreSQL URL [default: SQLite]")
-    ap.add_argument("--tickets", type=int, default=80_000)
-    ap.add_argument("--devices", type=int, default=100)
-    ap.add_argument("--scans", type=int, default=100_000, help="unique scans in total")
-    ap.add_argument("--batch", type=int, default=250, help="scans per push")
-    args = ap.parse_args()
-    machine(args.database_url)
+def run(database_url: str | None, workers: int, args: argparse.Namespace) -> \
+        tuple[float, dict[str, float]]:
+    """One store and worker count, from an empty database: (scans/s, pull p50s)."""
+    print(f"==== {store_line(database_url)}, {workers} worker{'s' if workers > 1 else ''}")
     with tempfile.TemporaryDirectory(prefix="gatescan-bench-") as tmp, \
-            fresh_schema(args.database_url) as database_url:
+            fresh_schema(database_url) as url:
         data = Path(tmp) / "data"
-        settings = load_settings(data, {}, database_url=database_url)
+        settings = load_settings(data, {}, database_url=url)
         with IssuerStore.open(settings) as store:
             _, admin = admins.create_admin_token(store, "bench", now=time.time())
-        base, proc = start_server(data, database_url)
+        base, proc = start_server(data, url, workers)
         try:
             with httpx.Client(base_url=base, timeout=300,
                               headers={"Authorization": f"Bearer {admin}"}) as org:
@@ -277,14 +291,43 @@ def main() -> None:
                 ids = issue(org, event_id, args.tickets)
                 manifest(org, event_id, args.tickets)
                 tokens = enroll(base, org, event_id, args.devices)
-                ingest(base, org, event_id, ids, tokens, args.scans, args.batch)
-                pull_latency(base, tokens[0], org, event_id)
+                rate = ingest(base, org, event_id, ids, tokens, args.scans, args.batch)
+                pulls = pull_latency(base, tokens[0], org, event_id)
         finally:
             proc.send_signal(signal.SIGTERM)
             try:
                 proc.wait(20)
             except subprocess.TimeoutExpired:
                 proc.kill()
+    return rate, pulls
+
+
+def main() -> None:
+    """Run the benchmark."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--database-url", default=None, help="PostgreSQL URL [default: SQLite only]")
+    ap.add_argument("--workers", default="1", help="worker counts on PostgreSQL, e.g. 1,2,4")
+    ap.add_argument("--no-sqlite", action="store_true", help="with --database-url: skip SQLite")
+    ap.add_argument("--tickets", type=int, default=80_000)
+    ap.add_argument("--devices", type=int, default=100)
+    ap.add_argument("--scans", type=int, default=100_000, help="unique scans in total")
+    ap.add_argument("--batch", type=int, default=250, help="scans per push")
+    args = ap.parse_args()
+    machine()
+    runs: list[tuple[str | None, int]] = []
+    if args.database_url is None or not args.no_sqlite:
+        runs.append((None, 1))
+    if args.database_url:
+        runs += [(args.database_url, int(n)) for n in args.workers.split(",")]
+    results = [(url, workers, *run(url, workers, args)) for url, workers in runs]
+    if len(results) > 1:
+        base = results[0][2]
+        print("== summary (same run; ratios against the first line)")
+        for url, workers, rate, pulls in results:
+            store = "PostgreSQL" if url else "SQLite"
+            p50s = "  ".join(f"{v:6.1f}" for v in pulls.values())
+            print(f"  {store:<10} {workers} worker(s): {rate:7,.0f} scans/s ({rate / base:4.2f}x)"
+                  f"   pull p50 ms (empty, 1,000, 5,000): {p50s}")
 
 
 if __name__ == "__main__":

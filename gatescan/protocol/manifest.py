@@ -243,6 +243,36 @@ _TICKET_LINE = re.compile(
     + rb'(,' + _STRING + rb',' + _STRING + rb')?\]\n')  # name, order code: opt-in events
 
 
+# A block of canonical ticket lines without attendee fields, as the writer makes them: one
+# C-level `findall` per block instead of a regex, a list and checks per line in Python.
+_TICKET_ROW = re.compile(
+    r'^\["t",(0|[1-9][0-9]{0,18}),(0|[1-9][0-9]{0,4}),(0|[1-9][0-9]{0,4}),'
+    r'(?:(null)|"([^"\\\x00-\x1f]*)")\]\n', re.M)
+BLOCK = 1024 * 1024  # bytes read at a time
+
+
+def _canonical_tickets(block: bytes) -> list[TicketRow] | None:
+    """The ticket rows of a block made only of canonical ticket lines in range, else None.
+
+    None sends the block through the line-by-line parser, which finds the same
+    rows or names the offending line.
+    """
+    try:
+        text = block.decode("utf-8")  # strict: no encoded lone surrogates (SQLite refuses them)
+    except UnicodeDecodeError:
+        return None
+    found = _TICKET_ROW.findall(text)
+    if not found or len(found) != text.count("\n"):
+        return None  # another kind of line (each match is exactly one whole line)
+    tid_s, type_s, serial_s, nulls, seat_s = zip(*found, strict=True)
+    tids, types, serials = list(map(int, tid_s)), list(map(int, type_s)), list(map(int, serial_s))
+    if max(tids) > 2**63 - 1 or max(types) > 0xFFFF or max(serials) > 0xFFFF \
+            or max(map(len, seat_s)) > 64:
+        return None
+    seats = [None if null else seat for null, seat in zip(nulls, seat_s, strict=True)]
+    return list(zip(tids, types, serials, seats, strict=True))
+
+
 def _str_or_none(raw: bytes | None) -> str | None:
     # Same decoding as json.loads(bytes): UTF-8 with surrogatepass.
     return None if raw is None else raw.decode("utf-8", "surrogatepass")
@@ -288,6 +318,7 @@ class ManifestReader:
         self._hash = hashlib.sha256()
         self._batch_size = batch_size
         self._line_no = 1
+        self._after_trailer = b""
         first = source.readline(MAX_HEADER + 1)
         if not first:
             raise ManifestError("empty", "manifest file is empty")
@@ -303,22 +334,74 @@ class ManifestReader:
         tickets: list[TicketRow] = []
         revocations: list[RevocationRow] = []
         attendees: list[AttendeeRow] = []
-        with_attendees = self.header.policy.attendee_data
         read = 0
-        loads = json.loads
-        # (a local name: this loop runs a million times for a stadium manifest)
-        for line in iter(lambda: self._src.readline(MAX_LINE + 1), b""):
-            self._line_no += 1
-            read += len(line)
-            if not line.endswith(b"\n"):
-                raise ManifestError("truncated", f"manifest truncated at line {self._line_no}")
-            if line.startswith(b"{"):
+        for block, last in self._blocks():
+            read += len(block)
+            trailer = b""
+            if last:  # the trailer is the last line: everything before it is records
+                cut = block.rfind(b"\n", 0, len(block) - 1) + 1
+                block, trailer = block[:cut], block[cut:]
+            rows = _canonical_tickets(block)
+            if rows is not None:  # the whole block is canonical ticket lines (the bulk)
+                self._hash.update(block)
+                self._line_no += len(rows)
+                tickets += rows
+            else:
+                self._records(block, tickets, revocations, attendees)
+            if trailer:
+                self._line_no += 1
+                if not trailer.endswith(b"\n") or len(trailer) > MAX_LINE + 1:
+                    raise ManifestError("truncated",
+                                        f"manifest truncated at line {self._line_no}")
                 self.tickets += len(tickets)
                 self.revocations += len(revocations)
-                self._check_trailer(line)
+                self._check_trailer(trailer)
                 if tickets or revocations:
                     yield Batch(tickets, revocations, read, attendees)
                 return
+            if len(tickets) + len(revocations) >= self._batch_size:
+                yield Batch(tickets, revocations, read, attendees)
+                self.tickets += len(tickets)
+                self.revocations += len(revocations)
+                tickets, revocations, attendees, read = [], [], [], 0
+        raise ManifestError("truncated", "manifest is truncated (no signed trailer)")
+
+    def _blocks(self) -> Iterator[tuple[bytes, bool]]:
+        """(whole lines, does it end with the trailer), about `BLOCK` bytes at a time.
+
+        A line that does not end (end of file, or longer than `MAX_LINE`) comes
+        last and unterminated; a line starting with `{` ends the records, and
+        what follows it is kept for `_check_trailer`.
+        """
+        pending = b""
+        while True:
+            chunk = self._src.read(BLOCK)
+            data = pending + chunk
+            final = not chunk
+            cut = len(data) if final else data.rfind(b"\n") + 1
+            if cut == 0 and len(data) > MAX_LINE:
+                cut, final = MAX_LINE + 1, True  # too long: unterminated, reported as truncated
+            block, pending = data[:cut], data[cut:]
+            at = 0 if block.startswith(b"{") else block.find(b"\n{") + 1
+            if at or block.startswith(b"{"):
+                end = block.find(b"\n", at) + 1 or len(block)
+                self._after_trailer = block[end:] + pending
+                yield block[:end], True
+                return
+            if block:
+                yield block, False
+            if final:
+                return
+
+    def _records(self, block: bytes, tickets: list[TicketRow],
+                 revocations: list[RevocationRow], attendees: list[AttendeeRow]) -> None:
+        """Parse and check a block line by line (records other than canonical tickets)."""
+        with_attendees = self.header.policy.attendee_data
+        loads = json.loads
+        for line in block.splitlines(keepends=True):
+            self._line_no += 1
+            if not line.endswith(b"\n") or len(line) > MAX_LINE + 1:
+                raise ManifestError("truncated", f"manifest truncated at line {self._line_no}")
             self._hash.update(line)
             try:
                 rec = _load_record(line, loads)
@@ -345,12 +428,6 @@ class ManifestReader:
             except (*_JSON_ERRORS, TypeError, IndexError, KeyError):
                 message = f"manifest line {self._line_no} is not a valid record"
                 raise ManifestError("bad_record", message) from None
-            if len(tickets) + len(revocations) >= self._batch_size:
-                yield Batch(tickets, revocations, read, attendees)
-                self.tickets += len(tickets)
-                self.revocations += len(revocations)
-                tickets, revocations, attendees, read = [], [], [], 0
-        raise ManifestError("truncated", "manifest is truncated (no signed trailer)")
 
     def _check_trailer(self, line: bytes) -> None:
         try:
@@ -361,7 +438,7 @@ class ManifestReader:
             raise ManifestError("bad_trailer", "manifest trailer is damaged") from None
         if data.get("end") is not True or len(sig) != 64:
             raise ManifestError("bad_trailer", "manifest trailer is damaged")
-        if self._src.read(1):
+        if self._after_trailer or self._src.read(1):
             raise ManifestError("bad_trailer", "data after the manifest trailer")
         signer = self.header.signer_key()
         if not _verify(signer.public_key, MANIFEST_DOMAIN + self._hash.digest(), sig):

@@ -25,11 +25,10 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, select, update
 
+from gatescan.server.storage import bulk
 from gatescan.server.storage import schema as s
 
 log = logging.getLogger(__name__)
-
-CHUNK = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,10 +86,10 @@ def _first_at(conn: Connection, device_id: str, seqs: list[int],
     """For each chain seq, the first scan the device stored there since it enrolled."""
     sc = s.scans.c
     first: dict[int, ChainItem] = {}
-    for i in range(0, len(seqs), CHUNK):
+    for part in bulk.chunks(conn, seqs):
         for row in conn.execute(
                 select(sc.scan_id, sc.chain_seq, sc.chain_hash)
-                .where(and_(sc.device_id == device_id, sc.chain_seq.in_(seqs[i:i + CHUNK]),
+                .where(and_(sc.device_id == device_id, bulk.member(conn, sc.chain_seq, part),
                             sc.received_at >= since))
                 .order_by(sc.seq)):
             first.setdefault(row.chain_seq, ChainItem(row.scan_id, device_id, row.chain_seq,

@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, and_, insert, select, update
+from sqlalchemy import Connection, and_, bindparam, insert, select, update
 
 from gatescan.protocol.policy import EventPolicy
 from gatescan.server.movements import (
@@ -25,12 +25,12 @@ from gatescan.server.movements import (
     over_admitted,
     without_undone,
 )
+from gatescan.server.storage import bulk
 from gatescan.server.storage import schema as s
 from gatescan.server.storage.changelog import append_changes
 
 log = logging.getLogger(__name__)
 
-CHUNK = 500
 MAX_CHANGE_SCANS = 100  # a conflict change names at most the latest 100 movements
 
 
@@ -43,11 +43,11 @@ def recheck(conn: Connection, event_id: int, policy: EventPolicy, ticket_ids: Se
     logged: dict[int, list[Logged]] = defaultdict(list)
     rows: dict[int, list[Any]] = defaultdict(list)
     types: dict[int, int | None] = {}
-    for i in range(0, len(ticket_ids), CHUNK):
+    for part in bulk.chunks(conn, ticket_ids):
         for row in conn.execute(
                 select(sc.ticket_id, sc.scan_id, sc.seq, sc.serial, sc.gate, sc.device_id,
                        sc.device_time, sc.direction, sc.outcome, sc.type_id)
-                .where(and_(sc.event_id == event_id, sc.ticket_id.in_(ticket_ids[i:i + CHUNK]),
+                .where(and_(sc.event_id == event_id, bulk.member(conn, sc.ticket_id, part),
                             sc.outcome.in_((*MOVEMENT_OUTCOMES, UNDONE))))):
             logged[row.ticket_id].append(Logged(row.scan_id, row.seq, row.device_id,
                                                 row.device_time, row.direction, row.outcome))
@@ -73,10 +73,10 @@ def _record(conn: Connection, event_id: int, found: dict[int, tuple[int, int, li
     c = s.conflicts.c
     ids = sorted(found)
     known: dict[int, tuple[int, float]] = {}
-    for i in range(0, len(ids), CHUNK):
+    for part in bulk.chunks(conn, ids):
         for tid, entries, detected in conn.execute(
                 select(c.ticket_id, c.entries, c.detected_at).where(and_(
-                    c.event_id == event_id, c.ticket_id.in_(ids[i:i + CHUNK])))):
+                    c.event_id == event_id, bulk.member(conn, c.ticket_id, part)))):
             known[tid] = (entries, detected)
     fresh = [tid for tid in ids if tid not in known]
     if fresh:
@@ -86,9 +86,11 @@ def _record(conn: Connection, event_id: int, found: dict[int, tuple[int, int, li
             for tid in fresh])
         log.warning("%d new conflict(s) in event %d", len(fresh), event_id)
     grown = [tid for tid in ids if tid in known and known[tid][0] != found[tid][0]]
-    for tid in known:
-        conn.execute(update(s.conflicts).where(and_(c.event_id == event_id, c.ticket_id == tid))
-                     .values(entries=found[tid][0], updated_at=now))
+    if known:  # one executemany (one round trip on PostgreSQL), not a statement per ticket
+        conn.execute(update(s.conflicts)
+                     .where(and_(c.event_id == event_id, c.ticket_id == bindparam("tid")))
+                     .values(entries=bindparam("n"), updated_at=now),
+                     [{"tid": tid, "n": found[tid][0]} for tid in known])
     news = [(tid, known[tid][1] if tid in known else now) for tid in ids
             if tid not in known or tid in grown]
     if news:

@@ -33,6 +33,7 @@ from gatescan.server import checkpoints, conflicts
 from gatescan.server.checkpoints import ChainItem
 from gatescan.server.errors import IssuerError
 from gatescan.server.movements import ENTRY_ADMITS, MOVEMENT_OUTCOMES, UNDONE, UNVERIFIED_OUTCOMES
+from gatescan.server.storage import bulk
 from gatescan.server.storage import schema as s
 from gatescan.server.storage.changelog import next_seqs
 from gatescan.server.store import IssuerStore
@@ -42,7 +43,6 @@ log = logging.getLogger(__name__)
 STORED = "stored"
 DUPLICATE = "duplicate"
 REJECTED = "rejected"
-CHUNK = 500
 # The plausible window of a device time: from a day before the event was created (issuer
 # and server clocks may differ) to six hours after the scan reached the server (a gate
 # clock a few hours fast is still charted). Outside it the gate clock is wrong.
@@ -106,11 +106,8 @@ _SCAN_COLUMNS = ("scan_id", "seq", "event_id", "ticket_id", "serial", "type_id",
 
 
 def _insert_scans(conn: Connection, rows: list[tuple[object, ...]]) -> None:
-    """One driver-level executemany: the ingest hot path skips per-row statement processing."""
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    conn.exec_driver_sql(
-        f"INSERT INTO scans ({', '.join(_SCAN_COLUMNS)}) "
-        f"VALUES ({', '.join([mark] * len(_SCAN_COLUMNS))})", rows)
+    """One statement for the batch on PostgreSQL, a driver-level executemany on SQLite."""
+    bulk.insert_rows(conn, s.scans, _SCAN_COLUMNS, rows)
 
 
 def _existing(conn: Connection, event_id: int, scan_ids: Sequence[str]) -> dict[Key, ChainItem]:
@@ -120,10 +117,10 @@ def _existing(conn: Connection, event_id: int, scan_ids: Sequence[str]) -> dict[
     """
     sc = s.scans.c
     found: dict[Key, ChainItem] = {}
-    for i in range(0, len(scan_ids), CHUNK):
+    for part in bulk.chunks(conn, scan_ids):
         for row in conn.execute(select(sc.scan_id, sc.device_id, sc.chain_seq, sc.chain_hash,
                                        sc.event_id)
-                                .where(sc.scan_id.in_(scan_ids[i:i + CHUNK]))):
+                                .where(bulk.member(conn, sc.scan_id, part))):
             if row.event_id == event_id:
                 found[(row.device_id or "", row.scan_id)] = ChainItem(
                     row.scan_id, row.device_id, row.chain_seq, row.chain_hash)
@@ -141,10 +138,10 @@ def _stored(sc: ScanIn, existing: dict[Key, ChainItem], by_id: set[str],
 def _types(conn: Connection, event_id: int, ticket_ids: Sequence[int]) -> dict[int, int]:
     found: dict[int, int] = {}
     t = s.tickets.c
-    for i in range(0, len(ticket_ids), CHUNK):
+    for part in bulk.chunks(conn, ticket_ids):
         # By primary key only: with `event_id` in the WHERE, SQLite may walk the event index.
         for tid, type_id, ev in conn.execute(select(t.ticket_id, t.type_id, t.event_id).where(
-                t.ticket_id.in_(ticket_ids[i:i + CHUNK]))):
+                bulk.member(conn, t.ticket_id, part))):
             if ev == event_id:
                 found[tid] = type_id
     return found

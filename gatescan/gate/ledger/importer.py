@@ -29,6 +29,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import IO
 
 from gatescan.gate.ledger.lookup import name_key
@@ -237,6 +238,9 @@ def import_manifest(conn: sqlite3.Connection, source: str | os.PathLike[str] | I
                     report(done, total)
                     for batch in reader.batches():
                         if batch.tickets:
+                            # In id order: neighbouring inserts touch the same B-tree pages.
+                            # Stable, so a ticket listed twice keeps its listed order.
+                            batch.tickets.sort(key=itemgetter(0))
                             conn.executemany(ticket_sql, batch.tickets)
                         if batch.revocations:
                             conn.executemany(revocation_sql, batch.revocations)
