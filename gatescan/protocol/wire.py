@@ -47,6 +47,7 @@ _KID = re.compile(r"[0-9a-f]{8}")
 _SOURCE = re.compile(r"[a-z0-9_.-]{0,32}")
 _TICKET = re.compile(r"[0-7][0-9a-f]{15}")
 _SHORT_CODE = re.compile(r"[a-z0-9_]{1,64}")
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f]")  # what a gate name or reason never holds
 
 
 class WireError(ValueError):
@@ -116,7 +117,7 @@ class _Reader:
         return v
 
     def text(self, key: str, *, max_len: int, min_len: int = 0, pattern: re.Pattern[str] |
-             None = None, optional: bool = False) -> Any:
+             None = None, optional: bool = False, printable: bool = False) -> Any:
         v = self._get(key, optional)
         if v is None and optional:
             return None
@@ -127,6 +128,8 @@ class _Reader:
                             "characters")
         if pattern is not None and pattern.fullmatch(v) is None:
             raise WireError("bad_format", f"{self.what}.{key} is not in the expected format")
+        if printable and _UNPRINTABLE.search(v):
+            raise WireError("bad_format", f"{self.what}.{key} holds control characters")
         try:
             v.encode("utf-8")
         except UnicodeEncodeError:
@@ -219,12 +222,12 @@ class PushedScan:
             scan_id=r.text("scan_id", max_len=32, pattern=_HEX32),
             ticket_id=r.ticket_id(),
             serial=r.integer("serial", 0, MAX_U16),
-            gate=r.text("gate", min_len=1, max_len=MAX_GATE),
+            gate=r.text("gate", min_len=1, max_len=MAX_GATE, printable=True),
             direction=r.choice("direction", DIRECTIONS),
             outcome=r.choice("outcome", OUTCOMES),
             device_time=r.number("device_time", 0, MAX_U32),
             source=r.text("source", max_len=32, pattern=_SOURCE, optional=True),
-            reason=r.text("reason", max_len=MAX_REASON, optional=True),
+            reason=r.text("reason", max_len=MAX_REASON, optional=True, printable=True),
             seq=r.integer("seq", 1, MAX_SEQ, optional=True),
             hash=r.text("hash", max_len=64, pattern=_HEX64, optional=True),
             event_id=r.integer("event_id", 1, MAX_U32, optional=True))

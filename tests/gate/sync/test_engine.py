@@ -14,13 +14,13 @@ from hypothesis import strategies as st
 
 from gatescan.gate.ledger.ledger import Ledger
 from gatescan.gate.ledger.replica import UnsentScan
-from gatescan.protocol.wire import PushAnswer, PushResult
 from gatescan.gate.sync.clock import GateClock
 from gatescan.gate.sync.credentials import Credentials
 from gatescan.gate.sync.engine import SyncConfig, SyncEngine, _results
 from gatescan.gate.sync.status import ClockState
 from gatescan.gate.verify.view import GateContext
 from gatescan.protocol.token import format_ticket_id
+from gatescan.protocol.wire import PushAnswer, PushResult
 from tests.factories import T0
 from tests.gate.sync.fake import DEVICE, TOKEN, FakeServer, enrolled_gate, error
 
