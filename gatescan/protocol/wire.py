@@ -161,6 +161,24 @@ class _Reader:
                             f"{str(extra[0])[:40]!r}")
 
 
+_RESULT_KEYS = frozenset({"scan_id", "status", "conflict", "error", "code"})
+_SCAN_ENTRY_KEYS = frozenset({"seq", "kind", "scan_id", "ticket_id", "serial", "gate",
+                              "direction", "outcome", "device_time", "device_id"})
+
+
+def _plain(value: object, max_len: int) -> bool:
+    """Is `value` text of at most `max_len` characters that UTF-8 can carry (fast paths)?"""
+    if type(value) is not str or len(value) > max_len:
+        return False
+    if value.isascii():
+        return True
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _ticket_hex(ticket_id: int) -> str:
     return f"{ticket_id:016x}"
 
@@ -255,6 +273,15 @@ class PushResult:
     @classmethod
     def from_json(cls, obj: object) -> PushResult:
         """Read one result; `conflict`, `error` and `code` may be left out."""
+        if type(obj) is dict and obj.keys() == _RESULT_KEYS:  # the usual shape: checked fast
+            sid, status, conflict, error, code = (obj["scan_id"], obj["status"], obj["conflict"],
+                                                  obj["error"], obj["code"])
+            if (sid is None or (type(sid) is str and _HEX32.fullmatch(sid) is not None)) \
+                    and status in PUSH_STATUSES and type(conflict) is bool \
+                    and (error is None or _plain(error, MAX_ERROR)) \
+                    and (code is None or (type(code) is str and _SHORT_CODE.fullmatch(code)
+                                          is not None)):
+                return cls(sid, status, conflict, error, code)
         r = _Reader(obj, "result")
         result = cls(scan_id=r.text("scan_id", max_len=32, pattern=_HEX32, optional=True),
                      status=r.choice("status", PUSH_STATUSES),
@@ -557,6 +584,19 @@ class ScanEntry:
     @classmethod
     def from_json(cls, obj: object) -> ScanEntry:
         """Read a `scan` change."""
+        if type(obj) is dict and obj.keys() == _SCAN_ENTRY_KEYS:  # the usual shape: fast
+            seq, sid, tid, serial, gate = (obj["seq"], obj["scan_id"], obj["ticket_id"],
+                                           obj["serial"], obj["gate"])
+            direction, outcome, at, device = (obj["direction"], obj["outcome"],
+                                              obj["device_time"], obj["device_id"])
+            if obj["kind"] == cls.KIND and type(seq) is int and 0 <= seq <= MAX_SEQ \
+                    and type(sid) is str and _HEX32.fullmatch(sid) is not None \
+                    and type(tid) is str and _TICKET.fullmatch(tid) is not None \
+                    and (serial is None or (type(serial) is int and 0 <= serial <= MAX_U16)) \
+                    and _plain(gate, MAX_GATE) and gate != "" and direction in DIRECTIONS \
+                    and outcome in OUTCOMES and type(at) is float and 0 <= at <= MAX_U32 \
+                    and (device is None or (_plain(device, 64) and device != "")):
+                return cls(seq, sid, int(tid, 16), serial, gate, direction, outcome, at, device)
         r = _entry(obj, cls.KIND)
         entry = cls(r.integer("seq", 0, MAX_SEQ), r.text("scan_id", max_len=32, pattern=_HEX32),
                     r.ticket_id(), r.integer("serial", 0, MAX_U16, optional=True),
