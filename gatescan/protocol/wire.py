@@ -277,7 +277,8 @@ class PushResult:
             sid, status, conflict, error, code = (obj["scan_id"], obj["status"], obj["conflict"],
                                                   obj["error"], obj["code"])
             if (sid is None or (type(sid) is str and _HEX32.fullmatch(sid) is not None)) \
-                    and status in PUSH_STATUSES and type(conflict) is bool \
+                    and type(status) is str and status in PUSH_STATUSES \
+                    and type(conflict) is bool \
                     and (error is None or _plain(error, MAX_ERROR)) \
                     and (code is None or (type(code) is str and _SHORT_CODE.fullmatch(code)
                                           is not None)):
@@ -593,8 +594,9 @@ class ScanEntry:
                     and type(sid) is str and _HEX32.fullmatch(sid) is not None \
                     and type(tid) is str and _TICKET.fullmatch(tid) is not None \
                     and (serial is None or (type(serial) is int and 0 <= serial <= MAX_U16)) \
-                    and _plain(gate, MAX_GATE) and gate != "" and direction in DIRECTIONS \
-                    and outcome in OUTCOMES and type(at) is float and 0 <= at <= MAX_U32 \
+                    and _plain(gate, MAX_GATE) and gate != "" and type(direction) is str \
+                    and direction in DIRECTIONS and type(outcome) is str and outcome in OUTCOMES \
+                    and type(at) is float and 0 <= at <= MAX_U32 \
                     and (device is None or (_plain(device, 64) and device != "")):
                 return cls(seq, sid, int(tid, 16), serial, gate, direction, outcome, at, device)
         r = _entry(obj, cls.KIND)

@@ -236,3 +236,18 @@ def test_one_bad_item_of_a_page_is_unreadable_in_its_place() -> None:
 def test_a_page_that_is_not_the_protocol_is_a_wire_error(body: dict[str, Any]) -> None:
     with pytest.raises(WireError):
         FeedPage.from_json(body)
+
+
+@pytest.mark.parametrize("field", ["status", "scan_id", "conflict", "error", "code"])
+def test_an_unhashable_value_in_a_push_result_is_a_wire_error(field: str) -> None:
+    # The usual shape is checked on a fast path: a list there once raised TypeError.
+    good = PushResult("ab" * 16, "stored").to_json()
+    with pytest.raises(WireError):
+        PushResult.from_json({**good, field: []})
+
+
+@pytest.mark.parametrize("field", ["direction", "outcome", "gate", "ticket_id", "device_id"])
+def test_an_unhashable_value_in_a_scan_entry_is_a_wire_error(field: str) -> None:
+    good = ScanEntry(4, "ab" * 16, 0x1001, 0, "Gate 2", "entry", "admitted", 1e9).to_json()
+    with pytest.raises(WireError):
+        ScanEntry.from_json({**good, field: {}})
