@@ -58,6 +58,13 @@ class WireError(ValueError):
         self.code = code
         self.message = message
 
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, WireError) and (self.code, self.message) == (other.code,
+                                                                             other.message)
+
+    def __hash__(self) -> int:
+        return hash((self.code, self.message))
+
 
 # -- reading one JSON object, field by field ---------------------------------------------
 
