@@ -8,7 +8,6 @@ The device token travels only in the Authorization header and is never logged.
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 from collections.abc import Callable, Sequence
@@ -28,8 +27,7 @@ DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=3.0)
 SERVER_TIME_HEADER = "x-gatescan-server-time"
 CURSOR_HEADER = "x-gatescan-cursor"
 SEQUENCE_HEADER = "x-gatescan-manifest-sequence"
-__all__ = ["ManifestDownload", "PushBody", "ServerView", "SyncClient", "make_http_client",
-           "server_view"]
+__all__ = ["ManifestDownload", "ServerView", "SyncClient", "make_http_client", "server_view"]
 
 TimeListener = Callable[[TimeSample], None]
 
@@ -59,21 +57,6 @@ def server_view(raw: object) -> ServerView | None:
         return ServerView.from_json(raw)
     except WireError:
         return None
-
-
-@dataclass(frozen=True, slots=True)
-class PushBody:
-    """A push request body, encoded ahead (the engine encodes the next batch while the server
-    stores the current one); the bytes httpx would send for `json={"scans": [...]}`."""
-
-    data: bytes
-
-    @classmethod
-    def encode(cls, items: Sequence[PushedScan]) -> PushBody:
-        """Encode a batch of scans."""
-        doc = {"scans": [i.to_json() for i in items]}
-        return cls(json.dumps(doc, ensure_ascii=False, separators=(",", ":"),
-                              allow_nan=False).encode("utf-8"))
 
 
 class SyncClient:
@@ -137,13 +120,11 @@ class SyncClient:
             raise ServerFailed("bad_response", f"the change feed answer is not the protocol "
                                f"({exc.message})") from None
 
-    def push(self, items: Sequence[PushedScan] | PushBody) -> PushAnswer:
-        """Send one batch of scans (or a batch encoded beforehand); results are per item."""
-        body = items if isinstance(items, PushBody) else PushBody.encode(items)
-        reply = self._json("POST", "/scans", content=body.data,
-                           headers={"Content-Type": "application/json"})
+    def push(self, items: Sequence[PushedScan]) -> PushAnswer:
+        """Send one batch of scans; results are per item."""
+        body = self._json("POST", "/scans", json={"scans": [i.to_json() for i in items]})
         try:
-            return PushAnswer.from_json(reply)
+            return PushAnswer.from_json(body)
         except WireError as exc:
             raise ServerFailed("bad_response", f"the push answer is not the protocol "
                                f"({exc.message})") from None
@@ -165,8 +146,8 @@ class SyncClient:
         return {"Authorization": f"Bearer {self._token}"}
 
     def _json(self, method: str, path: str, *, auth: bool = True,
-              headers: dict[str, str] | None = None, **kwargs: Any) -> dict[str, Any]:
-        headers = {**self._headers(auth), **(headers or {})}
+              **kwargs: Any) -> dict[str, Any]:
+        headers = self._headers(auth)
         sent = self._boot()
         try:
             resp = self.http.request(method, self._url(path), headers=headers, **kwargs)

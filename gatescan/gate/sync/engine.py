@@ -30,7 +30,7 @@ from gatescan.gate.ledger.errors import LedgerError
 from gatescan.gate.ledger.ledger import Ledger
 from gatescan.gate.ledger.replica import CURSOR_KEY, UnsentScan
 from gatescan.gate.settings import ScannerSettings
-from gatescan.gate.sync.client import PushBody, SyncClient, make_http_client, server_view
+from gatescan.gate.sync.client import SyncClient, make_http_client, server_view
 from gatescan.gate.sync.clock import CLOCK_KEY as CLOCK
 from gatescan.gate.sync.clock import GateClock
 from gatescan.gate.sync.credentials import Credentials, CredentialsError
@@ -267,12 +267,12 @@ class SyncEngine:
         if not batch:
             return RoundReport()
         with ThreadPoolExecutor(1, thread_name_prefix="gatescan-push") as pool:
-            inflight: Future[PushAnswer] | None = pool.submit(api.push, _body(batch))
+            inflight: Future[PushAnswer] | None = pool.submit(api.push, _wire(batch))
             try:
                 while inflight is not None:
                     upcoming = [] if self._interrupted.is_set() else ledger.unsent_scans(
                         after_seq=batch[-1].seq, limit=size)
-                    items = _body(upcoming)  # encoded while the server stores `batch`
+                    items = _wire(upcoming)
                     try:
                         reply: PushAnswer | None = inflight.result()
                     except Refused as exc:
@@ -491,10 +491,6 @@ def _results(batch: list[UnsentScan], results: Sequence[PushResult | Unreadable]
 
 def _wire(batch: list[UnsentScan]) -> list[PushedScan]:
     return [s.as_wire() for s in batch]
-
-
-def _body(batch: list[UnsentScan]) -> PushBody:
-    return PushBody.encode(_wire(batch))
 
 
 def _float(value: str | None) -> float | None:
