@@ -20,7 +20,6 @@ import random
 import tempfile
 import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -44,7 +43,7 @@ from gatescan.gate.sync.errors import (
 from gatescan.gate.sync.rollback import ROLLBACK, RollbackWatch, stored_rollback
 from gatescan.gate.sync.status import ClockState, SyncStatus
 from gatescan.protocol.manifest import ManifestError
-from gatescan.protocol.wire import PushAnswer, PushedScan, PushResult, Unreadable
+from gatescan.protocol.wire import PushResult, Unreadable
 
 log = logging.getLogger(__name__)
 
@@ -253,54 +252,22 @@ class SyncEngine:
             self._succeeded(ledger, report)
 
     def _push(self, api: SyncClient, ledger: Ledger) -> RoundReport:
-        """Send every unsent scan, batch by batch, applying each batch's results as they come.
-
-        One request is in flight at a time, in log order: the server sees exactly the
-        pushes a plain loop would send. Only the gate's own work overlaps the server's:
-        while a batch is being stored, the next one is read from the ledger, and once its
-        answer is in, the next batch goes out before the answer is recorded. A scan is
-        still marked sent only by its own result, in its own committed transaction.
-        """
-        totals = [0, 0, 0]
-        size = self.config.batch_size
-        batch = ledger.unsent_scans(after_seq=0, limit=size)
-        if not batch:
-            return RoundReport()
-        with ThreadPoolExecutor(1, thread_name_prefix="gatescan-push") as pool:
-            inflight: Future[PushAnswer] | None = pool.submit(api.push, _wire(batch))
-            try:
-                while inflight is not None:
-                    upcoming = [] if self._interrupted.is_set() else ledger.unsent_scans(
-                        after_seq=batch[-1].seq, limit=size)
-                    items = _wire(upcoming)
-                    try:
-                        reply: PushAnswer | None = inflight.result()
-                    except Refused as exc:
-                        if exc.status not in BATCH_REFUSALS:
-                            raise
-                        reply = None
-                    inflight = None
-                    if reply is not None and self.crash_hook is not None:
-                        self.crash_hook("pushed")
-                    if reply is not None and upcoming:
-                        inflight = pool.submit(api.push, items)
-                    # A batch refused whole is split, alone, to find the bad item.
-                    counts = (self._send(api, ledger, batch) if reply is None
-                              else self._record(ledger, batch, reply))
-                    if reply is None and upcoming:
-                        inflight = pool.submit(api.push, items)
-                    for i, n in enumerate(counts):
-                        totals[i] += n
-                    batch = upcoming
-            finally:
-                if inflight is not None:  # stopped by an error: let the request end, unread
-                    wait([inflight])
+        """Send every unsent scan, batch by batch, applying each batch's results as they come."""
+        after, totals = 0, [0, 0, 0]
+        while True:
+            batch = ledger.unsent_scans(after_seq=after, limit=self.config.batch_size)
+            if not batch:
+                break
+            for i, n in enumerate(self._send(api, ledger, batch)):
+                totals[i] += n
+            after = batch[-1].seq
+            if self._interrupted.is_set():
+                break
         return RoundReport(pushed=totals[0], rejected=totals[1], conflicts=totals[2])
 
     def _send(self, api: SyncClient, ledger: Ledger, batch: list[UnsentScan]) -> tuple[int, ...]:
-        """Push one batch and record its results; a batch refused whole is halved."""
         try:
-            reply = api.push(_wire(batch))
+            reply = api.push([s.as_wire() for s in batch])
         except Refused as exc:
             if exc.status not in BATCH_REFUSALS:
                 raise
@@ -315,11 +282,6 @@ class SyncEngine:
             return tuple(x + y for x, y in zip(a, b, strict=True))
         if self.crash_hook is not None:
             self.crash_hook("pushed")
-        return self._record(ledger, batch, reply)
-
-    def _record(self, ledger: Ledger, batch: list[UnsentScan], reply: PushAnswer
-                ) -> tuple[int, ...]:
-        """Apply the server's per-item results of one batch (one ledger transaction)."""
         if self._watch is not None:
             self._watch.saw(reply.server)
         acked, rejected, conflicts = _results(batch, reply.results)
@@ -487,10 +449,6 @@ def _results(batch: list[UnsentScan], results: Sequence[PushResult | Unreadable]
         elif scan_id not in acked:
             rejected[scan_id] = (res.error or "rejected")[:300]
     return list(acked), list(rejected.items()), list(conflicts)
-
-
-def _wire(batch: list[UnsentScan]) -> list[PushedScan]:
-    return [s.as_wire() for s in batch]
 
 
 def _float(value: str | None) -> float | None:

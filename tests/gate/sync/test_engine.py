@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -64,54 +63,6 @@ def test_push_in_batches_then_pull(engine: SyncEngine, server: FakeServer) -> No
     paths = [r.url.path for r in server.requests]
     assert paths[-1] == "/api/v1/device/changes" and "/api/v1/device/manifest" not in paths
     assert engine.last_report.pushed == 10
-
-
-def test_pushes_go_one_at_a_time_in_log_order(engine: SyncEngine, server: FakeServer) -> None:
-    ids = scan(engine, server, 13)
-    busy: list[int] = []
-    overlap: list[int] = []
-    gate = threading.Lock()
-
-    def one_at_a_time(request: httpx.Request) -> httpx.Response | None:
-        if request.url.path.endswith("/scans"):
-            with gate:
-                busy.append(1)
-                overlap.append(len(busy))
-            try:
-                return server.push(json.loads(request.content)["scans"])
-            finally:
-                with gate:
-                    busy.pop()
-        return None
-
-    server.before = one_at_a_time
-    st = engine.sync_once()
-    assert st.pending_uploads == 0 and max(overlap) == 1  # never two requests at once
-    assert [i["scan_id"] for p in server.pushes for i in p] == ids  # in log order, each once
-    assert [len(p) for p in server.pushes] == [4, 4, 4, 1]
-
-
-def test_a_failure_in_the_middle_of_a_push_loses_nothing(engine: SyncEngine,
-                                                          server: FakeServer) -> None:
-    ids = scan(engine, server, 12)
-    threads = threading.active_count()
-    calls = []
-
-    def third_fails(request: httpx.Request) -> httpx.Response | None:
-        if request.url.path.endswith("/scans"):
-            calls.append(1)
-            if len(calls) == 3:
-                return httpx.Response(500, json={})
-        return None
-
-    server.before = third_fails
-    st = engine.sync_once()
-    assert not st.online and st.pending_uploads == 4  # the first two batches were recorded
-    assert threading.active_count() == threads  # no push thread left behind
-    with Ledger(engine.settings.ledger_path) as ledger:
-        assert [s.scan_id for s in ledger.unsent_scans()] == ids[8:]
-    server.before = None
-    assert engine.sync_once().pending_uploads == 0 and list(server.stored) == ids
 
 
 def test_rejected_item_is_kept_reported_and_not_retried(engine: SyncEngine,
