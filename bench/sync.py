@@ -10,9 +10,7 @@ Prints the time for:
   * one gate to reconcile 100,000 offline scans: its first sync round after the
     outage, pushing them in batches of 1,000 (the server validates, stores, checks the
     gate's chain checkpoints and replays conflicts per batch; the gate records the
-    per-item results) and pulling what changed; target <= 8 s. With --compare, first
-    another gate reconciles the same number with the push loop as it was before the
-    pipelined push (read a batch, send it, wait, record, repeat), in the same run;
+    per-item results) and pulling what changed; target <= 8 s (issue 15);
   * delta pulls on another gate: a handful of ticket changes (revocations and
     transfers), and the 100,000 scans of the first gate as remote scans.
 
@@ -49,11 +47,9 @@ from verify import machine_info
 
 from gatescan.gate.ledger.ledger import Ledger
 from gatescan.gate.settings import ScannerSettings
-from gatescan.gate.sync.client import SyncClient, make_http_client
-from gatescan.gate.sync.credentials import Credentials
-from gatescan.gate.sync.engine import SyncEngine, _results
+from gatescan.gate.sync.client import make_http_client
+from gatescan.gate.sync.engine import SyncEngine
 from gatescan.gate.sync.enroll import GateEnroller
-from gatescan.gate.sync.status import SyncStatus
 from gatescan.gate.verify.view import GateContext
 from gatescan.protocol.token import parse_ticket_id
 from gatescan.protocol.verdict import Outcome, TicketFacts, Verdict
@@ -135,9 +131,6 @@ def main() -> None:
     parser.add_argument("--dir", type=Path, default=Path(tempfile.gettempdir()))
     parser.add_argument("--server-data", type=Path, default=None,
                         help="keep the demo server data here and reuse it on later runs")
-    parser.add_argument("--compare", action="store_true",
-                        help="also reconcile on another gate with the serial push loop "
-                             "(the baseline), before, in the same run")
     parser.add_argument("--profile", type=Path, default=None,
                         help="write cProfile data of the reconcile: DIR/gate.prof (the gate's "
                              "round) and DIR/server.prof (the whole server process)")
@@ -161,29 +154,15 @@ def main() -> None:
         args.profile.mkdir(parents=True, exist_ok=True)
     proc, url = serve(data, None if args.profile is None else args.profile / "server.prof")
     try:
-        run(data, url, work, demo, args.scans, args.profile, args.compare)
+        run(data, url, work, demo, args.scans, args.profile)
     finally:
         proc.terminate()
         proc.wait(10)
         shutil.rmtree(work, ignore_errors=True)
 
 
-def serial_push(settings: ScannerSettings, engine: SyncEngine, http: httpx.Client) -> None:
-    """The push loop before the pipelined push: read a batch, send it, wait, record, repeat."""
-    creds = Credentials.load(settings.data_dir)
-    assert creds is not None
-    api = SyncClient(http, creds.url, creds.token, on_time=engine.clock.learn)
-    with Ledger(settings.ledger_path) as ledger:
-        after = 0
-        while batch := ledger.unsent_scans(after_seq=after, limit=engine.config.batch_size):
-            reply = api.push([s.as_wire() for s in batch])
-            acked, rejected, conflicts = _results(batch, reply.results)
-            ledger.record_upload_results(acked, rejected, conflicts, at=reply.server_time)
-            after = batch[-1].seq
-
-
 def run(data: Path, url: str, work: Path, demo: dict[str, Any], scans: int,
-        profile: Path | None = None, compare: bool = False) -> None:
+        profile: Path | None = None) -> None:
     tickets: list[str] = demo["tickets"]
     event_id = int(demo["event_id"])
     print(f"server: gatescan-server serve (SQLite), {len(tickets):,} tickets")
@@ -204,24 +183,7 @@ def run(data: Path, url: str, work: Path, demo: dict[str, Any], scans: int,
     b, engine_b, http_b = enroll("gate-b", "Gate 2")  # warm: served from the cache
 
     print("reconcile:")
-    remote_total = scans
-    mine = tickets
-    if compare:
-        # Each gate scans its own half of the tickets: the second's scans then make no
-        # conflicts with the first's, so both reconciles do the same work.
-        half = len(tickets) // 2
-        mine = tickets[half:]
-        c, engine_c, http_c = enroll("gate-c", "Gate 1")
-        offline_scans(c, tickets[:half], scans, event_id)
-
-        def baseline() -> SyncStatus:
-            serial_push(c, engine_c, http_c)
-            return engine_c.sync_once()  # the same round's /me and pull, nothing left to push
-        status, base = timed(f"baseline: serial push loop ({scans:,}, gate-c)", baseline)
-        assert status.pending_uploads == 0 and status.error is None, status
-        http_c.close()
-        remote_total += scans
-    took = offline_scans(a, mine, scans, event_id)
+    took = offline_scans(a, tickets, scans, event_id)
     print(f"  ({scans:,} offline scans written to gate-a's log in {took:.1f} s, not timed)")
     round_a = engine_a.sync_once
     if profile is not None:
@@ -236,8 +198,6 @@ def run(data: Path, url: str, work: Path, demo: dict[str, Any], scans: int,
     assert status.online and status.pending_uploads == 0 and status.error is None, status
     print(f"  {'':<52} {scans / took:8.0f} scans/s "
           f"({engine_a.last_report.pushed:,} pushed)")
-    if compare:
-        print(f"  {'pipelined / serial (same run)':<52} {took / base:8.2f}")
 
     print("delta pull (gate-b):")
     changed = tickets[10:20]
@@ -259,7 +219,7 @@ def run(data: Path, url: str, work: Path, demo: dict[str, Any], scans: int,
     with Ledger(b.ledger_path) as ledger:
         remote = ledger.conn.execute("SELECT count(*) FROM scans WHERE source = 'remote'"
                                      ).fetchone()[0]
-    assert remote == remote_total, remote
+    assert remote == scans, remote
     for http in (http_a, http_b):
         http.close()
     print(f"gate-a ledger {os.path.getsize(a.ledger_path) / 1e6:.1f} MB, "

@@ -18,7 +18,7 @@ import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar, Literal, TypeVar
+from typing import Any, ClassVar, Literal, TypeVar, cast
 
 from gatescan.protocol.policy import EventPolicy, PolicyError
 from gatescan.protocol.verdict import Outcome
@@ -289,7 +289,7 @@ class PushResult:
                     and (error is None or _plain(error, MAX_ERROR)) \
                     and (code is None or (type(code) is str and _SHORT_CODE.fullmatch(code)
                                           is not None)):
-                return cls(sid, status, conflict, error, code)
+                return cls(sid, cast(PushStatus, status), conflict, error, code)
         r = _Reader(obj, "result")
         result = cls(scan_id=r.text("scan_id", max_len=32, pattern=_HEX32, optional=True),
                      status=r.choice("status", PUSH_STATUSES),
@@ -605,7 +605,8 @@ class ScanEntry:
                     and direction in DIRECTIONS and type(outcome) is str and outcome in OUTCOMES \
                     and type(at) is float and 0 <= at <= MAX_U32 \
                     and (device is None or (_plain(device, 64) and device != "")):
-                return cls(seq, sid, int(tid, 16), serial, gate, direction, outcome, at, device)
+                return cls(seq, sid, int(tid, 16), serial, gate, cast(Direction, direction),
+                           outcome, at, device)
         r = _entry(obj, cls.KIND)
         entry = cls(r.integer("seq", 0, MAX_SEQ), r.text("scan_id", max_len=32, pattern=_HEX32),
                     r.ticket_id(), r.integer("serial", 0, MAX_U16, optional=True),
