@@ -26,6 +26,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, literal_column, or_, select
 
 from gatescan.protocol.token import format_ticket_id
+from gatescan.protocol.wire import FeedEntry, FeedPage, ScanEntry, ServerView, entry_from_json
 from gatescan.server.errors import IssuerError
 from gatescan.server.instance import flag_rollback, skip_past
 from gatescan.server.storage import schema as s
@@ -66,24 +67,27 @@ class Cursor:
 class Page:
     """One page of the feed."""
 
-    changes: list[dict[str, Any]]
+    changes: list[FeedEntry]
     cursor: Cursor
     more: bool
 
+    def to_wire(self, server: ServerView | None, server_time: float) -> FeedPage:
+        """The page as the gate gets it (`GET /api/v1/device/changes`)."""
+        return FeedPage(tuple(self.changes), str(self.cursor), self.more, server, server_time)
 
-def _change(row: Any) -> dict[str, Any]:
+
+def _change(row: Any) -> FeedEntry:
+    """A change-log row as its feed entry (the data column holds the kind's fields)."""
     item: dict[str, Any] = {"seq": row.seq, "kind": row.kind}
     if row.ticket_id is not None:
         item["ticket_id"] = format_ticket_id(row.ticket_id)
     item.update(json.loads(row.data))
-    return item
+    return entry_from_json(item)
 
 
-def _scan(row: Any) -> dict[str, Any]:
-    return {"seq": row.seq, "kind": "scan", "scan_id": row.scan_id,
-            "ticket_id": format_ticket_id(row.ticket_id), "serial": row.serial,
-            "gate": row.gate, "direction": row.direction, "outcome": row.outcome,
-            "device_time": row.device_time, "device_id": row.device_id}
+def _scan(row: Any) -> FeedEntry:
+    return ScanEntry(row.seq, row.scan_id, row.ticket_id, row.serial, row.gate, row.direction,
+                     row.outcome, row.device_time, row.device_id)
 
 
 def page(store: IssuerStore, event_id: int, device_id: str | None, cursor: Cursor,
@@ -141,7 +145,7 @@ def manifest_cursor(store: IssuerStore, number: int) -> str:
         return str(Cursor(number, 0, mark_of(conn, number)))
 
 
-Maker = Callable[[Any], dict[str, Any]]
+Maker = Callable[[Any], FeedEntry]
 
 
 def _read(conn: Connection, event_id: int, device_id: str | None, cursor: Cursor,

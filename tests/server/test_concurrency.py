@@ -28,7 +28,7 @@ def _drain(store: IssuerStore, event_id: int, cursor: feed.Cursor,
     seen: list[int] = []
     while True:
         page = feed.page(store, event_id, None, cursor, limit)
-        seen += [c["seq"] for c in page.changes]
+        seen += [c.seq for c in page.changes]
         cursor = page.cursor
         if not page.more:
             return seen, cursor
@@ -37,17 +37,20 @@ def _drain(store: IssuerStore, event_id: int, cursor: feed.Cursor,
 def test_a_late_commit_is_not_skipped(store: IssuerStore) -> None:
     event_id = _event(store)
     _, cursor = _drain(store, event_id, feed.Cursor(0, 0))
+    event = store.event(event_id)
+    assert event is not None
+    doc = {"policy": event.policy.to_dict()}  # a change the feed can serve as a wire record
     holding = threading.Event()
     release = threading.Event()
 
     def slow_writer() -> None:
         with store.transaction():
-            store.append_changes(event_id, [("policy", None, {"slow": True})], now=0)
+            store.append_changes(event_id, [("policy", None, doc)], now=0)
             holding.set()
             release.wait(5)
 
     def fast_writer() -> None:
-        store.append_changes(event_id, [("policy", None, {"fast": True})], now=0)
+        store.append_changes(event_id, [("policy", None, doc)], now=0)
 
     slow = threading.Thread(target=slow_writer)
     slow.start()

@@ -435,7 +435,7 @@ class Ledger:
         with translated():
             return replica.upload_counts(self.conn)
 
-    def apply_changes(self, event_id: int, changes: Sequence[Mapping[str, Any]], cursor: str, *,
+    def apply_changes(self, event_id: int, changes: Sequence[replica.Change], cursor: str, *,
                       server_time: float | None = None) -> replica.AppliedChanges:
         """Apply one pulled page of changes and store its cursor, all in one transaction."""
         with self._write():

@@ -23,14 +23,28 @@ from gatescan.gate.ledger import chain
 from gatescan.gate.ledger.errors import LedgerError
 from gatescan.gate.ledger.lookup import name_key
 from gatescan.protocol.manifest import MAX_NAME, MAX_ORDER_CODE, endorsed
-from gatescan.protocol.policy import EventPolicy, PolicyError
-from gatescan.protocol.token import TokenError, format_ticket_id, key_id, parse_ticket_id
+from gatescan.protocol.policy import PolicyError
+from gatescan.protocol.token import TokenError, key_id
 from gatescan.protocol.verdict import Outcome
+from gatescan.protocol.wire import (
+    MAX_REASON,
+    ConflictEntry,
+    FeedEntry,
+    KeyEntry,
+    PolicyEntry,
+    PushedScan,
+    RevocationEntry,
+    ScanEntry,
+    TicketEntry,
+    TransferEntry,
+    Unreadable,
+    WireError,
+    entry_from_json,
+)
 
 log = logging.getLogger(__name__)
 
 REMOTE_DEVICE = "remote"  # device id of a synced scan whose gate device the server did not name
-MAX_REASON = 300  # the server keeps at most this much of a scan's reason
 CURSOR_KEY = "cursor"
 NEWEST_TIME_KEY = "newest_time_seen"
 _PENDING_WHERE = ("uploaded = 0 AND ticket_id IS NOT NULL AND scan_id NOT IN "
@@ -41,7 +55,6 @@ _INSERT_SCAN_SQL = (
     f"INSERT INTO scans ({', '.join(chain.HASHED_COLUMNS)}, uploaded, prev_hash, hash) "
     f"VALUES ({', '.join('?' for _ in chain.HASHED_COLUMNS)}, 1, ?, ?)"
 )
-_OUTCOMES = frozenset(o.value for o in Outcome)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,21 +75,20 @@ class UnsentScan:
     source: str
     hash: str
 
-    def as_item(self) -> dict[str, Any]:
+    def as_wire(self) -> PushedScan:
         """The scan as a push item (docs/sync-protocol.md), with the gate's own device time.
 
         `seq` and `hash` place the scan in the gate's hash chain: a server that
         keeps them holds checkpoints a rewritten or shortened log no longer matches.
         """
-        item: dict[str, Any] = {
-            "scan_id": self.scan_id, "ticket_id": format_ticket_id(self.ticket_id),
-            "serial": self.serial or 0, "gate": self.gate, "direction": self.direction,
-            "outcome": self.outcome, "device_time": self.device_time, "source": self.source,
-            "reason": self.reason[:MAX_REASON], "seq": self.seq, "hash": self.hash,
-        }
-        if self.event_id is not None:
-            item["event_id"] = self.event_id
-        return item
+        return PushedScan(self.scan_id, self.ticket_id, self.serial or 0, self.gate,
+                          self.direction,  # type: ignore[arg-type]  # the log holds entry/exit
+                          self.outcome, self.device_time, self.source,
+                          self.reason[:MAX_REASON], self.seq, self.hash, self.event_id)
+
+    def as_item(self) -> dict[str, Any]:
+        """The push item as JSON (`as_wire().to_json()`)."""
+        return self.as_wire().to_json()
 
 
 @dataclass(slots=True)
@@ -221,6 +233,9 @@ def wipe_event(conn: sqlite3.Connection) -> None:
 # -- applying pulled changes -------------------------------------------------------------
 
 
+Change = FeedEntry | Unreadable | Mapping[str, Any]  # a typed entry, or JSON to read first
+
+
 class _Page:
     """Applies one page of changes for one event inside the caller's transaction."""
 
@@ -230,58 +245,52 @@ class _Page:
         self.now = now
         self.result = AppliedChanges()
         self.touched: set[int] = set()
-        self.scans: list[Mapping[str, Any]] = []
+        self.scans: list[ScanEntry] = []
 
-    def skip(self, change: Mapping[str, Any], why: str) -> None:
-        self.result.skipped.append(
-            f"change {change.get('seq')!r:.20} ({change.get('kind')!r:.20}): {why:.160}")
+    def skip(self, seq: Any, kind: Any, why: str) -> None:
+        self.result.skipped.append(f"change {seq!r:.20} ({kind!r:.20}): {why:.160}")
 
-    def apply(self, change: Mapping[str, Any]) -> None:
-        kind = change.get("kind")
+    def apply(self, change: Change) -> None:
+        if isinstance(change, Mapping):
+            try:
+                change = entry_from_json(dict(change))
+            except WireError as exc:
+                change = Unreadable(change, exc)
+        if isinstance(change, Unreadable):
+            why = "unknown kind" if change.error.code == "unknown_kind" else change.error.message
+            self.skip(change.seq, change.kind, why)
+            return
         try:
-            if kind in ("ticket", "transfer"):
+            if isinstance(change, TicketEntry | TransferEntry):
                 self.ticket(change)
-            elif kind == "revocation":
+            elif isinstance(change, RevocationEntry):
                 self.revocation(change)
-            elif kind == "key":
+            elif isinstance(change, KeyEntry):
                 self.key(change)
-            elif kind == "policy":
+            elif isinstance(change, PolicyEntry):
                 self.policy(change)
-            elif kind == "scan":
+            elif isinstance(change, ScanEntry):
                 self.scans.append(change)
-            elif kind == "conflict":
-                self.conflict(change)
             else:
-                self.skip(change, "unknown kind")
-        except (KeyError, TypeError, ValueError, OverflowError, TokenError, PolicyError) as exc:
-            self.skip(change, f"{type(exc).__name__}: {exc}")
+                self.conflict(change)
+        except (ValueError, TokenError, PolicyError) as exc:
+            self.skip(change.seq, change.KIND, f"{type(exc).__name__}: {exc}")
 
-    def conflict(self, ch: Mapping[str, Any]) -> None:
+    def conflict(self, ch: ConflictEntry) -> None:
         """A ticket admitted more often than allowed: mark this gate's own scans of it.
 
         Other gates' scans in the notice are already known from their `scan`
         changes; what this gate learns is that its own admission was one of them.
         """
-        scans = ch["scans"]
-        if not isinstance(scans, list):
-            raise TypeError("scans must be a list")
-        ids = [str(s["scan_id"]) for s in scans if isinstance(s, Mapping) and "scan_id" in s]
         self.conn.executemany(
             "INSERT OR IGNORE INTO upload_results (scan_id, status, error, at) "
             "SELECT scan_id, 'conflict', NULL, ? FROM scans "
             "WHERE scan_id = ? AND source != 'remote'",
-            [(self.now, sid) for sid in ids])
+            [(self.now, s.scan_id) for s in ch.scans])
         self.result.conflicts += 1
 
-    def ticket(self, ch: Mapping[str, Any]) -> None:
-        tid = parse_ticket_id(str(ch["ticket_id"]))
-        type_id, serial = _int(ch["type_id"]), _int(ch["serial"])
-        seat = ch.get("seat")
-        if seat is not None and not isinstance(seat, str):
-            raise TypeError("seat must be text")
-        attendee = "holder_name" in ch or "order_code" in ch  # an event with attendee_data
-        name = _attendee_text(ch.get("holder_name"), MAX_NAME)
-        order = _attendee_text(ch.get("order_code"), MAX_ORDER_CODE)
+    def ticket(self, ch: TicketEntry | TransferEntry) -> None:
+        tid, serial = ch.ticket_id, ch.serial
         # A serial never goes down: replaying an older change after a newer manifest is harmless.
         self.conn.execute(
             "INSERT INTO tickets (ticket_id, event_id, type_id, serial, seat, revoked, "
@@ -289,30 +298,26 @@ class _Page:
             "event_id = excluded.event_id, type_id = excluded.type_id, serial = excluded.serial, "
             "seat = excluded.seat, revoked = 0, revoked_reason = NULL "
             "WHERE excluded.serial >= tickets.serial",
-            (tid, self.event_id, type_id, serial, seat))
+            (tid, self.event_id, ch.type_id, serial, ch.seat))
         self.touched.add(tid)
         self.result.tickets += 1
-        if attendee:
+        if isinstance(ch, TicketEntry) and ch.attendee:  # an event with attendee_data
+            name = _attendee_text(ch.holder_name, MAX_NAME)
+            order = _attendee_text(ch.order_code, MAX_ORDER_CODE)
             self.conn.execute("UPDATE tickets SET holder_name = ?, order_code = ?, "
                               "name_key = ? WHERE ticket_id = ? AND serial = ?",
                               (name, order, name_key(name), tid, serial))
 
-    def revocation(self, ch: Mapping[str, Any]) -> None:
-        tid = parse_ticket_id(str(ch["ticket_id"]))
-        serial = None if ch.get("serial") is None else _int(ch["serial"])
-        reason = ch.get("reason") or "revoked"
-        if not isinstance(reason, str):
-            raise TypeError("reason must be text")
+    def revocation(self, ch: RevocationEntry) -> None:
+        reason = ch.reason or "revoked"
         self.conn.execute("INSERT OR REPLACE INTO revocations (ticket_id, serial, reason) "
-                          "VALUES (?, ?, ?)", (tid, serial, reason[:MAX_REASON]))
-        self.touched.add(tid)
+                          "VALUES (?, ?, ?)", (ch.ticket_id, ch.serial, reason[:MAX_REASON]))
+        self.touched.add(ch.ticket_id)
         self.result.revocations += 1
 
-    def key(self, ch: Mapping[str, Any]) -> None:
-        public = bytes.fromhex(str(ch["public_key"]))
-        if len(public) != 32:
-            raise ValueError("an Ed25519 public key has 32 bytes")
-        if ch.get("kid") is not None and str(ch["kid"]).lower() != key_id(public).hex():
+    def key(self, ch: KeyEntry) -> None:
+        public = ch.public_key
+        if ch.kid is not None and ch.kid != key_id(public).hex():
             raise ValueError("key id does not match the public key")
         trusted = [bytes(k) for (k,) in self.conn.execute(
             "SELECT public_key FROM keys WHERE event_id = ?", (self.event_id,))]
@@ -320,18 +325,14 @@ class _Page:
             self.result.keys += 1
             return
         # Later keys only on the word of a key already trusted: a relay cannot add its own.
-        sig = bytes.fromhex(str(ch.get("endorsement") or ""))
-        if not endorsed(trusted, self.event_id, public, sig):
+        if not endorsed(trusted, self.event_id, public, ch.endorsement or b""):
             raise ValueError("a new key must be endorsed by a key this gate already trusts")
         self.conn.execute("INSERT OR IGNORE INTO keys (event_id, kid, public_key) VALUES (?, ?, ?)",
                           (self.event_id, key_id(public), public))
         self.result.keys += 1
 
-    def policy(self, ch: Mapping[str, Any]) -> None:
-        doc = ch["policy"]
-        if not isinstance(doc, dict):
-            raise TypeError("policy must be an object")
-        policy = EventPolicy.from_dict(doc)
+    def policy(self, ch: PolicyEntry) -> None:
+        policy = ch.policy
         if policy.event_id != self.event_id:
             raise ValueError(f"policy is for event {policy.event_id}")
         self.conn.execute("UPDATE events SET name = ?, policy = ? WHERE event_id = ?",
@@ -354,12 +355,7 @@ class _Page:
         """Append other gates' scans to the hash-chained log, each scan id once."""
         rows: dict[str, tuple[Any, ...]] = {}
         for ch in self.scans:
-            try:
-                row = self._scan_row(ch)
-            except (KeyError, TypeError, ValueError, OverflowError, TokenError) as exc:
-                self.skip(ch, f"{type(exc).__name__}: {exc}")
-                continue
-            rows.setdefault(row[0], row)
+            rows.setdefault(ch.scan_id, self._scan_row(ch))
         if not rows:
             return
         ids = list(rows)
@@ -382,47 +378,23 @@ class _Page:
         self.conn.executemany(_INSERT_SCAN_SQL, batch)
         self.result.scans += len(batch)
 
-    def _scan_row(self, ch: Mapping[str, Any]) -> tuple[Any, ...]:
-        scan_id = str(ch["scan_id"])
-        if len(scan_id) != 32 or any(c not in "0123456789abcdef" for c in scan_id):
-            raise ValueError("scan id must be 32 lowercase hex digits")
-        tid = parse_ticket_id(str(ch["ticket_id"]))
-        direction, outcome, gate = ch["direction"], ch["outcome"], ch["gate"]
-        if direction not in ("entry", "exit") or outcome not in _OUTCOMES:
-            raise ValueError("unknown direction or outcome")
-        if not isinstance(gate, str) or not gate:
-            raise TypeError("gate must be text")
-        device_time = float(ch["device_time"])
-        if not math.isfinite(device_time):
-            raise ValueError("device time must be finite")
-        device = ch.get("device_id") or REMOTE_DEVICE
-        serial = None if ch.get("serial") is None else _int(ch["serial"])
+    def _scan_row(self, ch: ScanEntry) -> tuple[Any, ...]:
+        outcome, gate = ch.outcome, ch.gate
         admit = int(Outcome(outcome).admits)
         reason = f"synced: {outcome.replace('_', ' ')} at {gate}"
         # Values in chain.HASHED_COLUMNS order after seq, up to (not including) recorded_at.
-        return (scan_id, self.event_id, tid, serial, str(device), gate, direction, outcome,
-                admit, reason, device_time)
+        return (ch.scan_id, self.event_id, ch.ticket_id, ch.serial,
+                ch.device_id or REMOTE_DEVICE, gate, ch.direction, outcome, admit, reason,
+                ch.device_time)
 
 
-def _attendee_text(value: Any, limit: int) -> str | None:
-    if value is None:
-        return None
-    if not isinstance(value, str) or not 0 < len(value) <= limit:
+def _attendee_text(value: str | None, limit: int) -> str | None:
+    if value is not None and not 0 < len(value) <= limit:
         raise ValueError("bad attendee field")
-    value.encode("utf-8")
     return value
 
 
-def _int(value: Any, hi: int = 0xFFFF) -> int:
-    """A type id or serial from the feed: an integer in 0..hi (u16 in the token format)."""
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"expected an integer, got {value!r}"[:100])
-    if not 0 <= value <= hi:
-        raise ValueError(f"{value} is out of range"[:100])
-    return value
-
-
-def apply_changes(conn: sqlite3.Connection, event_id: int, changes: Sequence[Mapping[str, Any]],
+def apply_changes(conn: sqlite3.Connection, event_id: int, changes: Sequence[Change],
                   cursor: str, *, now: float | None = None) -> AppliedChanges:
     """Apply one page of changes for the loaded event and store the cursor after it.
 

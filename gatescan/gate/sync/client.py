@@ -18,6 +18,7 @@ import httpx
 
 from gatescan.gate.sync.clock import TimeSample, boot_clock
 from gatescan.gate.sync.errors import DeviceRevoked, Refused, ServerFailed, ServerUnreachable
+from gatescan.protocol.wire import FeedPage, PushAnswer, PushedScan, ServerView, WireError
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +27,7 @@ DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=3.0)
 SERVER_TIME_HEADER = "x-gatescan-server-time"
 CURSOR_HEADER = "x-gatescan-cursor"
 SEQUENCE_HEADER = "x-gatescan-manifest-sequence"
+__all__ = ["ManifestDownload", "ServerView", "SyncClient", "make_http_client", "server_view"]
 
 TimeListener = Callable[[TimeSample], None]
 
@@ -47,49 +49,14 @@ class ManifestDownload:
     server_time: float | None
 
 
-@dataclass(frozen=True, slots=True)
-class ServerView:
-    """What the server says about itself in a push or pull answer (gatescan/server/instance.py)."""
-
-    instance_id: str
-    head: int
-    chain_seq: int  # the highest place of this gate's scan log the server holds (0: none)
-
-    @classmethod
-    def parse(cls, raw: Any) -> ServerView | None:
-        """The `server` object of an answer; None if absent or not the protocol."""
-        if not isinstance(raw, dict):
-            return None
-        inst, head, chain = raw.get("instance_id"), raw.get("head"), raw.get("chain")
-        seq = chain.get("seq") if isinstance(chain, dict) else 0 if chain is None else None
-        if not isinstance(inst, str) or not 1 <= len(inst) <= 64 or not isinstance(head, int) \
-                or not isinstance(seq, int) or not _count(head) or not _count(seq):
-            return None
-        return cls(inst, head, seq)
-
-
-def _count(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**63
-
-
-@dataclass(frozen=True, slots=True)
-class ChangesPage:
-    """One page of the change feed."""
-
-    changes: list[dict[str, Any]]
-    cursor: str
-    more: bool
-    server_time: float | None
-    server: ServerView | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class PushReply:
-    """The server's per-item results of one pushed batch."""
-
-    results: list[Any]
-    server_time: float | None
-    server: ServerView | None = None
+def server_view(raw: object) -> ServerView | None:
+    """The `server` object of an answer (`/me`); None if absent or not the protocol."""
+    if raw is None:
+        return None
+    try:
+        return ServerView.from_json(raw)
+    except WireError:
+        return None
 
 
 class SyncClient:
@@ -143,24 +110,24 @@ class SyncClient:
         return ManifestDownload(cursor, int(seq) if seq and seq.isdigit() else None, written,
                                 server_time)
 
-    def changes(self, cursor: str, limit: int) -> ChangesPage:
-        """The page of changes after `cursor`."""
+    def changes(self, cursor: str, limit: int) -> FeedPage:
+        """The page of changes after `cursor` (a change that is not the protocol comes as
+        `Unreadable`, to be skipped; a page that is not the protocol is `bad_response`)."""
         body = self._json("GET", "/changes", params={"cursor": cursor, "limit": limit})
-        changes, after, more = body.get("changes"), body.get("cursor"), body.get("more")
-        if not isinstance(changes, list) or not isinstance(after, str) or \
-                not isinstance(more, bool) or not all(isinstance(c, dict) for c in changes):
-            raise ServerFailed("bad_response", "the change feed answer is not the protocol")
-        return ChangesPage(changes, after, more, _float(body.get("server_time")),
-                           ServerView.parse(body.get("server")))
+        try:
+            return FeedPage.from_json(body)
+        except WireError as exc:
+            raise ServerFailed("bad_response", f"the change feed answer is not the protocol "
+                               f"({exc.message})") from None
 
-    def push(self, items: Sequence[dict[str, Any]]) -> PushReply:
+    def push(self, items: Sequence[PushedScan]) -> PushAnswer:
         """Send one batch of scans; results are per item."""
-        body = self._json("POST", "/scans", json={"scans": list(items)})
-        results = body.get("results")
-        if not isinstance(results, list):
-            raise ServerFailed("bad_response", "the push answer has no results")
-        return PushReply(results, _float(body.get("server_time")),
-                         ServerView.parse(body.get("server")))
+        body = self._json("POST", "/scans", json={"scans": [i.to_json() for i in items]})
+        try:
+            return PushAnswer.from_json(body)
+        except WireError as exc:
+            raise ServerFailed("bad_response", f"the push answer is not the protocol "
+                               f"({exc.message})") from None
 
     def report_rollback(self, report: dict[str, Any]) -> dict[str, Any]:
         """Tell the server this gate found it behind what it had acknowledged."""

@@ -19,7 +19,7 @@ import os
 import random
 import tempfile
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -29,7 +29,7 @@ from gatescan.gate.ledger.errors import LedgerError
 from gatescan.gate.ledger.ledger import Ledger
 from gatescan.gate.ledger.replica import CURSOR_KEY, UnsentScan
 from gatescan.gate.settings import ScannerSettings
-from gatescan.gate.sync.client import ServerView, SyncClient, make_http_client
+from gatescan.gate.sync.client import SyncClient, make_http_client, server_view
 from gatescan.gate.sync.clock import CLOCK_KEY as CLOCK
 from gatescan.gate.sync.clock import GateClock
 from gatescan.gate.sync.credentials import Credentials, CredentialsError
@@ -43,6 +43,7 @@ from gatescan.gate.sync.errors import (
 from gatescan.gate.sync.rollback import ROLLBACK, RollbackWatch, stored_rollback
 from gatescan.gate.sync.status import ClockState, SyncStatus
 from gatescan.protocol.manifest import ManifestError
+from gatescan.protocol.wire import PushResult, Unreadable
 
 log = logging.getLogger(__name__)
 
@@ -216,7 +217,7 @@ class SyncEngine:
             self._watch = watch = RollbackWatch(ledger, self.clock.now())
             try:
                 # Before pushing anything new: does the server still hold what it confirmed?
-                watch.saw(ServerView.parse(api.me().get("server")))
+                watch.saw(server_view(api.me().get("server")))
                 watch.check()
                 pushed = self._push(api, ledger)
                 report = self._pull(api, ledger, creds, pushed)
@@ -266,7 +267,7 @@ class SyncEngine:
 
     def _send(self, api: SyncClient, ledger: Ledger, batch: list[UnsentScan]) -> tuple[int, ...]:
         try:
-            reply = api.push([s.as_item() for s in batch])
+            reply = api.push([s.as_wire() for s in batch])
         except Refused as exc:
             if exc.status not in BATCH_REFUSALS:
                 raise
@@ -314,11 +315,11 @@ class SyncEngine:
                 continue
             if self._watch is not None:
                 self._watch.saw(page.server)
-            applied = ledger.apply_changes(creds.event_id, page.changes, page.cursor,
+            applied = ledger.apply_changes(creds.event_id, page.entries, page.cursor,
                                            server_time=page.server_time)
             if self.crash_hook is not None:
                 self.crash_hook("pulled")
-            pulled += len(page.changes)
+            pulled += len(page.entries)
             remote += applied.scans
             cursor = page.cursor
             if not page.more or self._interrupted.is_set():
@@ -418,12 +419,12 @@ class SyncEngine:
             log.warning("cannot read the stored clock offset: %s", exc.message)
 
 
-def _results(batch: list[UnsentScan], results: list[Any]
+def _results(batch: list[UnsentScan], results: Sequence[PushResult | Unreadable]
              ) -> tuple[list[str], list[tuple[str, str]], list[str]]:
     """Split per-item results into acknowledged, rejected and conflicting scan ids.
 
     Only a result naming a scan id of this batch counts; anything else (a
-    duplicated or foreign result) is ignored and the scan simply stays unsent.
+    duplicated, foreign or unreadable result) is ignored and the scan simply stays unsent.
     """
     sent = {s.scan_id for s in batch}
     acked: dict[str, None] = {}
@@ -431,23 +432,22 @@ def _results(batch: list[UnsentScan], results: list[Any]
     conflicts: dict[str, None] = {}
     positional = len(results) == len(batch)
     for i, res in enumerate(results):
-        if not isinstance(res, dict):
+        if isinstance(res, Unreadable):
             continue
-        scan_id = res.get("scan_id")
-        if scan_id is None and positional and res.get("status") == "rejected":
+        scan_id = res.scan_id
+        if scan_id is None and positional and res.status == "rejected":
             scan_id = batch[i].scan_id  # an item too broken to name itself
         if scan_id not in sent:
             if scan_id is not None:
                 log.warning("push answer names a scan that was not sent: ignored")
             continue
-        status = res.get("status")
-        if status in ("stored", "duplicate"):
+        if res.status in ("stored", "duplicate"):
             acked[scan_id] = None
             rejected.pop(scan_id, None)
-            if res.get("conflict") is True:
+            if res.conflict:
                 conflicts[scan_id] = None
-        elif status == "rejected" and scan_id not in acked:
-            rejected[scan_id] = str(res.get("error") or "rejected")[:300]
+        elif scan_id not in acked:
+            rejected[scan_id] = (res.error or "rejected")[:300]
     return list(acked), list(rejected.items()), list(conflicts)
 
 

@@ -64,10 +64,10 @@ class ItemChecker:
         gate = _gate(policy, item.gate, device_gate)
         if isinstance(gate, tuple):
             return refusal(scan_id, *gate)
-        # The pattern already proved 16 hex digits below 2**63.
-        return ScanIn(item.scan_id, int(item.ticket_id, 16), item.serial, gate,
-                      item.direction, item.outcome.value, item.device_time, item.source,
-                      item.reason, device_id, item.seq, item.hash)
+        scan = item.to_wire()
+        return ScanIn(scan.scan_id, scan.ticket_id, scan.serial, gate, scan.direction,
+                      scan.outcome, scan.device_time, scan.source, scan.reason, device_id,
+                      scan.seq, scan.hash)
 
 
 def _gate(policy: EventPolicy, named: str, device_gate: str | None) -> str | tuple[str, str]:

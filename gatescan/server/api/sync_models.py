@@ -1,4 +1,10 @@
-"""Request and response bodies of the gate (device) routes."""
+"""Request and response bodies of the gate (device) routes, for validation and OpenAPI.
+
+What goes over the wire is defined once, in `gatescan.protocol.wire`; these models
+describe the same bodies for the OpenAPI document and validate pushed items with
+per-field messages, and convert to and from the wire records (`ScanItem.to_wire`,
+`push_result`). tests/server/test_wire_models.py checks that the two agree.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +20,7 @@ from pydantic import (
 )
 
 from gatescan.protocol.verdict import Outcome
+from gatescan.protocol.wire import PushedScan, PushResult
 from gatescan.server.api.types import (
     ChainHashHex,
     DeviceId,
@@ -23,6 +30,7 @@ from gatescan.server.api.types import (
     ScanIdHex,
     TicketIdHex,
 )
+from gatescan.server.ingest import ItemResult
 
 # Items are validated one by one (ItemChecker), so a bad item rejects only itself.
 RawItem = Annotated[Any, WithJsonSchema({"$ref": "#/components/schemas/ScanItem"})]
@@ -130,6 +138,12 @@ class ScanItem(BaseModel):
             raise ValueError("seq and hash come together")
         return self
 
+    def to_wire(self) -> PushedScan:
+        """The validated item as the wire record (the pattern proved the ticket id's range)."""
+        return PushedScan(self.scan_id, int(self.ticket_id, 16), self.serial, self.gate,
+                          self.direction, self.outcome.value, self.device_time, self.source,
+                          self.reason, self.seq, self.hash, self.event_id)
+
 
 class ImportItem(ScanItem):
     """A line of a scan import file: a scan item, optionally naming the device that made it."""
@@ -156,6 +170,12 @@ class ItemResultOut(BaseModel):
     code: Literal["invalid", "wrong_event", "wrong_gate", "unknown_gate",
                   "unknown_device"] | None = Field(
         None, description="why a rejected item was refused (docs/sync-protocol.md)")
+
+
+def push_result(result: ItemResult) -> PushResult:
+    """What became of one pushed item, as the wire record the gate reads."""
+    return PushResult(result.scan_id, result.status,  # type: ignore[arg-type]
+                      result.conflict, result.error, result.code)
 
 
 class PushOut(BaseModel):
@@ -206,4 +226,4 @@ class ChangesOut(BaseModel):
 
 
 __all__ = ["ChangesOut", "EnrollIn", "EnrollOut", "ImportOut", "MeOut", "PushIn", "PushOut",
-           "ScanItem"]
+           "ScanItem", "push_result"]

@@ -32,6 +32,13 @@ def scan_change(seq: int, ticket: int, at: float, gate: str = "Gate 2",
             "direction": "entry", "outcome": outcome, "device_time": at, "device_id": device}
 
 
+def movement(scan_id: str, gate: str, excess: bool) -> dict[str, Any]:
+    """One scan named by a conflict change, as the server writes it."""
+    return {"device_id": "dev_00000000000b", "device_time": T0, "direction": "entry",
+            "excess": excess, "gate": gate, "outcome": "admitted", "scan_id": scan_id,
+            "serial": 0}
+
+
 def test_remote_scan_makes_the_ticket_already_used_with_the_other_gate(
         loaded: Ledger, issuer: Issuer) -> None:
     loaded.apply_changes(EVENT, [scan_change(5, 0x1001, T0 - 300)], "5")
@@ -52,9 +59,9 @@ def test_conflict_notice_marks_this_gates_own_scan_quietly(
     other = scan_change(8, 0x1001, T0 + 5, scan_id="ab" * 16)
     notice = {"seq": 9, "kind": "conflict", "ticket_id": format_ticket_id(0x1001),
               "entries": 2, "allowed": 1, "detected_at": T0 + 60, "scans_total": 2,
-              "scans": [{"scan_id": mine.scan_id, "excess": False},
-                        {"scan_id": other["scan_id"], "excess": True},
-                        {"scan_id": "cd" * 16, "excess": False}]}
+              "scans": [movement(mine.scan_id, "Gate 1", False),
+                        movement(other["scan_id"], "Gate 2", True),
+                        movement("cd" * 16, "Gate 3", False)]}
     with caplog.at_level("WARNING"):
         applied = loaded.apply_changes(EVENT, [other, notice], "9")
     assert applied.conflicts == 1 and applied.skipped == []

@@ -20,6 +20,7 @@ from gatescan.gate.sync.engine import SyncConfig, SyncEngine, _results
 from gatescan.gate.sync.status import ClockState
 from gatescan.gate.verify.view import GateContext
 from gatescan.protocol.token import format_ticket_id
+from gatescan.protocol.wire import PushAnswer, PushResult
 from tests.factories import T0
 from tests.gate.sync.fake import DEVICE, TOKEN, FakeServer, enrolled_gate, error
 
@@ -289,9 +290,11 @@ _result = st.one_of(
 def test_only_a_named_stored_or_duplicate_result_acknowledges_a_scan(results: list[Any]) -> None:
     batch = [UnsentScan(i, sid, 7, 0x1001, 0, DEVICE, "Gate 1", "entry", "admitted", "ok",
                         T0, "camera", "0" * 64) for i, sid in enumerate(_SENT, 1)]
-    acked, rejected, conflicts = _results(batch, results)
-    named_ok = {r["scan_id"] for r in results if isinstance(r, dict)
-                and r["status"] in ("stored", "duplicate") and r["scan_id"] in _SENT}
+    # Read as the client reads an answer: a result that is not the protocol is Unreadable.
+    read = PushAnswer.from_json({"results": results}).results
+    acked, rejected, conflicts = _results(batch, read)
+    named_ok = {r.scan_id for r in read if isinstance(r, PushResult)
+                and r.status in ("stored", "duplicate") and r.scan_id in _SENT}
     assert set(acked) == named_ok
     assert not set(acked) & {sid for sid, _ in rejected}  # acknowledged wins over rejected
     assert set(conflicts) <= set(acked) and all(len(err) <= 300 for _, err in rejected)

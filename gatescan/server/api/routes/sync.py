@@ -10,6 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 
+from gatescan.protocol.wire import PushAnswer, ServerView
 from gatescan.server import devices, feed, ingest, instance
 from gatescan.server.api import sync_models as sm
 from gatescan.server.api.deps import DeviceDep, SettingsDep, StoreDep
@@ -108,10 +109,8 @@ def router() -> APIRouter:
         """Changes after `cursor`: tickets, transfers, revocations, keys, policy, other scans."""
         page = feed.page(store, device.event_id, device.device_id, feed.Cursor.parse(cursor),
                          min(limit, settings.max_page))
-        return JSONResponse({"changes": page.changes, "cursor": str(page.cursor),
-                             "more": page.more,
-                             "server": instance.server_view(store, device.device_id),
-                             "server_time": time.time()})
+        server = ServerView.from_json(instance.server_view(store, device.device_id))
+        return JSONResponse(page.to_wire(server, time.time()).to_json())
 
     @r.post("/scans", response_model=None,
             responses={200: {"model": sm.PushOut}, **error_responses(401, 403, 413, 422)})
@@ -126,10 +125,9 @@ def router() -> APIRouter:
         items = [checker.check(raw, policy=event.policy, device_id=device.device_id,
                                device_gate=device.gate) for raw in body.scans]
         results = ingest.ingest(store, device.event_id, items, via="push", now=time.time())
-        return JSONResponse({"results": [
-            {"scan_id": x.scan_id, "status": x.status, "conflict": x.conflict, "error": x.error,
-             "code": x.code}
-            for x in results], "server": instance.server_view(store, device.device_id),
-            "server_time": time.time()})
+        answer = PushAnswer(tuple(sm.push_result(x) for x in results),
+                            ServerView.from_json(instance.server_view(store, device.device_id)),
+                            time.time())
+        return JSONResponse(answer.to_json())
 
     return r
