@@ -94,7 +94,8 @@ class PeerScan:
 
     def as_change(self, device_id: str) -> dict[str, Any]:
         """The scan as a `scan` change of the server's feed (docs/sync-protocol.md)."""
-        return {"kind": "scan", "scan_id": self.scan_id, "ticket_id": self.ticket_id,
+        return {"seq": self.seq, "kind": "scan", "scan_id": self.scan_id,
+                "ticket_id": self.ticket_id,
                 "serial": self.serial, "gate": self.gate, "direction": self.direction,
                 "outcome": self.outcome, "device_time": self.device_time,
                 "device_id": device_id}
