@@ -26,11 +26,12 @@ from gatescan.gate.camera.pipeline import PipelineSettings
 from gatescan.gate.ledger.ledger import Ledger
 from gatescan.gate.ledger.reports import GateReport
 from gatescan.gate.settings import ScannerSettings
+from gatescan.gate.sync.handshake import Enrolled, Enroller
 from gatescan.gate.sync.status import ClockState, SyncService, SyncStatus
 from gatescan.gate.ui import kiosk, reasons, sources, theme, translations
 from gatescan.gate.ui.camera_worker import CameraWorker, SourceFactory
 from gatescan.gate.ui.display import VerdictDisplay
-from gatescan.gate.ui.enrollment import Enroller, EnrollOutcome, EnrollWorker
+from gatescan.gate.ui.enrollment import EnrollWorker
 from gatescan.gate.ui.gate_screen import GateScreen
 from gatescan.gate.ui.ledger_worker import (
     LedgerFactory,
@@ -512,16 +513,16 @@ class GateApp(QObject):
     def _sync_failed(self, message: str) -> None:
         log.warning("sync failed: %s", message)
 
-    def _enrolled(self, outcome: EnrollOutcome) -> None:
+    def _enrolled(self, outcome: Enrolled) -> None:
         self.setup.set_enrolling(False)
         # Enrollment made the server's device id this gate's: scans from now on carry it.
         self.device_changed.emit(self.settings.device_id())
         if outcome.gate and not self.gate_name:
             self.gate_name = outcome.gate
             self.setup.preset(outcome.gate, self.direction, None)
-        warning = getattr(outcome, "warning", None)
-        if warning:
-            self.messages.post(self.tr("Enrolled; {warning}").format(warning=warning), "warn")
+        if outcome.warning:
+            self.messages.post(self.tr("Enrolled; {warning}").format(warning=outcome.warning),
+                               "warn")
         else:
             self.messages.post(self.tr("Enrolled with the server"), "info")
         self.info_requested.emit()

@@ -20,8 +20,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gatescan.gate.sync.handshake import HandshakeError, parse_handshake
 from gatescan.gate.ui import theme
-from gatescan.gate.ui.enrollment import HandshakeError, parse_handshake
+from gatescan.gate.ui.enrollment import problem_text
 from gatescan.gate.ui.ledger_worker import LedgerInfo
 from gatescan.gate.ui.paths import usb_dir
 from gatescan.gate.ui.preview import CameraPreview
@@ -259,7 +260,7 @@ class SetupScreen(QWidget):
         try:
             parse_handshake(text)
         except HandshakeError as exc:
-            self.show_error(exc.message)
+            self.show_error(problem_text(exc.problem))
             return
         self.show_error("")
         self.set_enrolling(True)

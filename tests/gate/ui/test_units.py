@@ -15,9 +15,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLineEdit, QWidget
 from pytestqt.qtbot import QtBot
 
+from gatescan.gate.sync.handshake import HandshakeError, HandshakeProblem, parse_handshake
 from gatescan.gate.ui import reasons
 from gatescan.gate.ui.display import Tone
-from gatescan.gate.ui.enrollment import HandshakeError, parse_handshake
+from gatescan.gate.ui.enrollment import problem_text
 from gatescan.gate.ui.paths import usb_dir
 from gatescan.gate.ui.sounds import ALERTS, MELODIES, SoundPlayer, write_sounds
 from gatescan.gate.ui.ui_settings import UiSettings, hash_pin, pin_matches
@@ -96,8 +97,15 @@ def test_handshake_parsing() -> None:
                    {**HANDSHAKE, "code": ""}, {**HANDSHAKE, "type": "other"}, [1, 2]):
         with pytest.raises(HandshakeError):
             parse_handshake(json.dumps(broken))
-    with pytest.raises(HandshakeError, match="newer server"):
+    with pytest.raises(HandshakeError) as newer:
         parse_handshake(json.dumps({**HANDSHAKE, "v": 9}))
+    assert "newer server" in problem_text(newer.value.problem)
+
+
+def test_every_handshake_problem_has_the_operators_words() -> None:
+    texts = {problem: problem_text(problem) for problem in HandshakeProblem}
+    assert len(set(texts.values())) == len(HandshakeProblem)
+    assert texts[HandshakeProblem.NOT_A_HANDSHAKE] == "Not an enrollment code"
 
 
 @given(st.text(max_size=300) | st.builds(json.dumps, st.dictionaries(
