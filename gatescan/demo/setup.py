@@ -65,7 +65,7 @@ def prepare_demo(base: Path | None = None, *, gate_dir: Path | None = None) -> D
     t0 = time.perf_counter()
     report: dict[str, Any] = demo_video.server_report(issuer_dir)
     with Ledger(gate_dir / "ledger.db") as ledger:
-        if ledger.status()["event"] is None:
+        if ledger.status().event is None:
             ledger.import_manifest(report["manifest"])
     _set_pin(gate_dir)
     tokens = demo_video.phone_simulator(issuer_dir, int(report["rotation_period"]))

@@ -96,7 +96,7 @@ class GateEnroller:
                        "it loads on the next sync")
         else:
             with Ledger(self.settings.ledger_path) as ledger:
-                tickets = int(ledger.status()["tickets"])
+                tickets = ledger.status().tickets
         return Enrolled(creds.device_id, creds.event_id, creds.event_name, creds.gate, tickets,
                         warning)
 

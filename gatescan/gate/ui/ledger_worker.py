@@ -126,15 +126,14 @@ class LedgerWorker(QObject):
     def _read_info(self) -> LedgerInfo:
         assert self._ledger is not None
         status = self._ledger.status()
-        event = status["event"]
-        policy = self._ledger.event(event["event_id"]) if event else None
-        generated = status.get("manifest_generated_at")
+        policy = self._ledger.event(status.event.event_id) if status.event else None
+        generated = status.manifest_generated_at
         admitted, pending = reports.gate_counts(self._ledger)  # this gate's own scans
         return LedgerInfo(
             event_id=policy.event_id if policy else None,
             event_name=policy.name if policy else None,
             gates=tuple((g.name, g.zone) for g in policy.gates) if policy else (),
-            tickets=int(status["tickets"]), admitted=admitted, pending_uploads=pending,
+            tickets=status.tickets, admitted=admitted, pending_uploads=pending,
             zone=EventZone.of(policy),
             attendee_data=policy.attendee_data if policy else False,
             generated_at=float(generated) if generated is not None else None,

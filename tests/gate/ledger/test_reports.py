@@ -133,7 +133,7 @@ def test_repeat_reads_and_forged_codes_are_recorded_but_not_counted(
     assert [(r.outcome, r.ticket) for r in report.recent] == [
         ("bad_signature", None), ("repeat_read", format_ticket_id(0x1001)),
         ("admitted", format_ticket_id(0x1001))]
-    assert loaded.status()["admitted"] == 1 and reports.gate_counts(loaded)[0] == 1
+    assert loaded.status().admitted == 1 and reports.gate_counts(loaded)[0] == 1
     assert loaded.movements(0x1001) == [loaded.movements(0x1001)[0]]  # the one admission
     assert loaded.movements(0x1002) == []
     # The forged code never goes to the server; the repeat read does (as what it is).

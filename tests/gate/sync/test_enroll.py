@@ -91,7 +91,7 @@ def test_revoked_device_is_wiped_on_its_next_sync(venue: Venue, make_gate: Any) 
     st = gate.engine.sync_once()
     assert st.device_revoked and "wiped" in (st.error or "")
     with gate.ledger() as ledger:
-        assert ledger.status()["tickets"] == 0 and ledger.status()["scans"] == 1
+        assert ledger.status().tickets == 0 and ledger.status().scans == 1
     assert Credentials.load(gate.root) is None
 
 

@@ -181,7 +181,7 @@ def test_manual_lookup_of_a_dead_phone_records_a_manual_admission(
         0x2001, "admitted", 1, "Gate 1")
     assert row["device_time"] == clock.now
     with Ledger(data_dir / "ledger.db") as ledger:
-        assert ledger.status()["scans"] == 1 and ledger.verify_chain().ok
+        assert ledger.status().scans == 1 and ledger.verify_chain().ok
     # The phone turns up after all: the code is now already used.
     clock.advance(90)
     again = scan(qtbot, app, issuer.issue(0x2001, type_id=2).token(clock.now))
@@ -245,7 +245,7 @@ def test_a_scan_the_ledger_cannot_record_never_shows_green(
             break
     assert failures >= 3, "the ledger never filled up"
     with Ledger(data_dir / "ledger.db") as ledger:
-        assert ledger.status()["admitted"] == greens  # every green is on disk, no more
+        assert ledger.status().admitted == greens  # every green is on disk, no more
     assert isinstance(app.sound, SoundLog)
     assert app.sound.played.count(Tone.ADMIT) == greens
     assert app.sound.played.count(Tone.ERROR) == failures
