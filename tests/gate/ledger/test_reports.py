@@ -99,7 +99,7 @@ def test_export_writes_the_whole_log_atomically(busy: Ledger, tmp_path: Path) ->
     with pytest.raises(OSError):
         reports.export_scans(busy, tmp_path / "no such dir" / "scans.csv")
     assert not busy.conn.in_transaction
-    assert not list(tmp_path.rglob("*.part"))
+    assert not list(tmp_path.rglob("*.tmp"))
 
 
 def forged(issuer: Issuer, ticket_id: int, at: float) -> str:
