@@ -33,6 +33,7 @@ from gatescan.gate.ui.camera_worker import CameraWorker, SourceFactory
 from gatescan.gate.ui.display import VerdictDisplay
 from gatescan.gate.ui.enrollment import EnrollWorker
 from gatescan.gate.ui.gate_screen import GateScreen
+from gatescan.gate.ui.kinds import Direction, ScanSource, Screen
 from gatescan.gate.ui.ledger_worker import (
     LedgerFactory,
     LedgerInfo,
@@ -80,13 +81,13 @@ class GateApp(QObject):
     """Owns the workers, the window and the gate's settings."""
 
     # requests to the workers (queued across threads)
-    redeem_requested = Signal(str, str, float)
+    redeem_requested = Signal(str, object, float)  # text, ScanSource, perf_counter when read
     manual_requested = Signal(str, float)  # ticket id (printed form), perf_counter at entry
     device_changed = Signal(str)
     stats_requested = Signal()
     import_requested = Signal(str, bool)
     export_requested = Signal(str)
-    gate_changed = Signal(str, str)
+    gate_changed = Signal(str, object)  # gate name, Direction
     clock_changed = Signal(float, bool)
     counts_requested = Signal()
     info_requested = Signal()
@@ -121,7 +122,7 @@ class GateApp(QObject):
         self.sound = deps.sound or SoundPlayer(deps.settings.data_dir / "sounds",
                                                enabled=self.options.sound)
         self.gate_name = self.options.gate or self.ui.gate or ""
-        self.direction = self.options.direction or self.ui.direction
+        self.direction: Direction = self.options.direction or self.ui.direction
         self.camera_spec = self.options.camera_spec(self.ui.camera)
         self.wedge = KeyboardWedge(self)
         self.wedge.text_scanned.connect(self._wedge_scanned)
@@ -142,8 +143,8 @@ class GateApp(QObject):
             self.settings.ensure_dir()
             return Ledger(path)
 
-        gate = GateContext(self.gate_name or "Gate", "exit" if self.direction == "exit"
-                           else "entry", self.settings.device_id())
+        gate = GateContext(self.gate_name or "Gate", self.direction.for_gate(),
+                           self.settings.device_id())
         self.ledger = LedgerWorker(deps.ledger_factory or open_ledger, gate, clock=deps.clock,
                                    undo_window=self.options.undo_window)
         self.ledger.opened.connect(self._ledger_opened)
@@ -294,18 +295,18 @@ class GateApp(QObject):
 
     # -- routing scans ----------------------------------------------------------------------
     def _camera_decoded(self, text: str, decoded_at: float) -> None:
-        self._route(text, "camera", decoded_at)
+        self._route(text, ScanSource.CAMERA, decoded_at)
 
     def _wedge_scanned(self, text: str, decoded_at: float) -> None:
-        self._route(text, "wedge", decoded_at)
+        self._route(text, ScanSource.WEDGE, decoded_at)
 
-    def _route(self, text: str, source: str, decoded_at: float) -> None:
-        screen = self.window.current_screen()
-        if screen == "setup":
+    def _route(self, text: str, source: ScanSource, decoded_at: float) -> None:
+        screen = self._screen()
+        if screen is Screen.SETUP:
             if not self.setup.code_scanned(text):
                 self.setup.show_error(self.tr("That code is not an enrollment code."))
             return
-        if screen != "gate" or not self._ledger_open:
+        if screen is not Screen.GATE or not self._ledger_open:
             log.info("code ignored: the gate screen is not active")
             return
         self.redeem_requested.emit(text, source, decoded_at)
@@ -313,7 +314,7 @@ class GateApp(QObject):
     def _manual_typed(self, text: str) -> None:
         """A ticket number typed for a dead phone: checked and recorded by the ledger."""
         entered = time.perf_counter()
-        if self.window.current_screen() != "gate" or not self._ledger_open:
+        if self._screen() is not Screen.GATE or not self._ledger_open:
             return
         try:
             ticket_id = parse_ticket_id(text)
@@ -341,7 +342,7 @@ class GateApp(QObject):
         if result.verdict.outcome is Outcome.OVERRIDE_ADMITTED:
             self.window.show_gate()
             self._scan_decided(result)
-        elif self.window.current_screen() == "manager":
+        elif self._screen() is Screen.MANAGER:
             self.stats_requested.emit()
 
     def _scan_failed(self, failure: ScanFailure) -> None:
@@ -351,7 +352,7 @@ class GateApp(QObject):
             reason=failure.message), "error")
 
     def _show(self, display: VerdictDisplay) -> None:
-        if self.window.current_screen() != "gate":
+        if self._screen() is not Screen.GATE:
             return
         self.window.gate.lookup.hide()
         self.window.gate.show_display(display)
@@ -365,10 +366,10 @@ class GateApp(QObject):
 
     # -- camera -----------------------------------------------------------------------------
     def _frame_ready(self, image: QImage) -> None:
-        screen = self.window.current_screen()
-        if screen == "gate":
+        screen = self._screen()
+        if screen is Screen.GATE:
             self.window.gate.show_frame(image)
-        elif screen == "setup":
+        elif screen is Screen.SETUP:
             self.setup.preview.show_frame(image)
 
     def _camera_state(self, state: str, detail: str) -> None:
@@ -422,7 +423,7 @@ class GateApp(QObject):
                 self.ui.pin_set or self.options.demo):
             self.setup.preset(self.gate_name or None, self.direction, self.camera_spec)
             self.window.show_setup()
-        elif self.window.current_screen() == "setup":
+        elif self._screen() is Screen.SETUP:
             self.window.show_gate()
         self._check_ready()
 
@@ -443,7 +444,7 @@ class GateApp(QObject):
         self.messages.post(self.tr("Loaded {event}: {tickets} tickets").format(
             event=info.event_name, tickets=f"{info.tickets:,}"), "info")
         self.setup.show_error("")
-        switching = self.window.current_screen() == "manager"
+        switching = self._screen() is Screen.MANAGER
         self._ledger_opened(info)
         if switching:
             self.stats_requested.emit()
@@ -465,9 +466,14 @@ class GateApp(QObject):
         self.stats_requested.emit()
         self._stats_timer.start()
 
-    def _screen_changed(self, screen: str) -> None:
-        self.wedge.enabled = screen in ("gate", "setup")
-        if screen != "manager":
+    def _screen(self) -> Screen:
+        """The screen that is up (the window names it by the enum's value)."""
+        return Screen(self.window.current_screen())
+
+    def _screen_changed(self, value: str) -> None:
+        screen = Screen(value)
+        self.wedge.enabled = screen in (Screen.GATE, Screen.SETUP)
+        if screen is not Screen.MANAGER:
             self._stats_timer.stop()
         self._check_ready()
 
@@ -572,7 +578,7 @@ class GateApp(QObject):
     def _check_ready(self) -> None:
         if self._ready_announced or not (self._camera_live and self._ledger_open):
             return
-        if self.window.current_screen() != "gate":
+        if self._screen() is not Screen.GATE:
             return
         self._ready_announced = True
         log.info("ready to scan")

@@ -10,6 +10,7 @@ from __future__ import annotations
 from PySide6.QtCore import QCoreApplication
 
 from gatescan.gate.ui.display import Tone, VerdictDisplay
+from gatescan.gate.ui.kinds import ScanSource
 from gatescan.protocol.clock import UTC_ZONE, EventTime, format_hm
 from gatescan.protocol.token import format_ticket_id
 from gatescan.protocol.verdict import Level, Outcome, TicketFacts, Verdict
@@ -107,14 +108,14 @@ def _or_list(names: tuple[str, ...]) -> str:
                                                             last=names[-1])
 
 
-def _repeat_display(verdict: Verdict, source: str) -> VerdictDisplay:
+def _repeat_display(verdict: Verdict, source: ScanSource) -> VerdictDisplay:
     """The blue panel of a repeat read: where (here), how long ago, the ticket; never a yes."""
     exit_ = verdict.previous_direction == "exit"
     word = translate("Verdict", "ALREADY SCANNED OUT HERE") if exit_ else level_word(Tone.REPEAT)
     title = ago(verdict.since_previous) if verdict.since_previous is not None \
         else _headlines()[Outcome.REPEAT_READ]
     detail = _facts_line(verdict.ticket, with_type=True)
-    if source == "manual" and verdict.ticket is not None:
+    if source is ScanSource.MANUAL and verdict.ticket is not None:
         number = translate("Verdict", "Ticket {ticket}").format(
             ticket=format_ticket_id(verdict.ticket.ticket_id))
         detail = SEP.join(p for p in (detail, number) if p)
@@ -146,7 +147,7 @@ def _facts_line(facts: TicketFacts | None, with_type: bool, listed_note: bool = 
 
 
 def describe_verdict(verdict: Verdict, *, english: bool, zone: EventTime = UTC_ZONE,
-                     source: str = "camera") -> VerdictDisplay:
+                     source: ScanSource = ScanSource.CAMERA) -> VerdictDisplay:
     """The panel for a recorded verdict."""
     level = verdict.level or (Level.ADMIT if verdict.admit else Level.REFUSE)
     tone = Tone(level.value)
@@ -166,7 +167,7 @@ def describe_verdict(verdict: Verdict, *, english: bool, zone: EventTime = UTC_Z
         detail = _facts_line(facts, with_type=True,
                              listed_note=outcome is not Outcome.UNKNOWN_TICKET_TYPE)
     reason = _reason(verdict, title, english, zone)
-    if source == "manual":
+    if source is ScanSource.MANUAL:
         if facts is not None:  # staff check they typed the number they meant
             number = translate("Verdict", "Ticket {ticket}").format(
                 ticket=format_ticket_id(facts.ticket_id))
@@ -218,4 +219,5 @@ def describe_bad_ticket_number() -> VerdictDisplay:
     """The panel for a typed ticket number that is not one (nothing is recorded)."""
     return VerdictDisplay(Tone.REFUSE, level_word(Tone.REFUSE),
                           translate("Verdict", "Not a ticket number"), "",
-                          translate("Verdict", "Type the 16-character ticket number"), "manual")
+                          translate("Verdict", "Type the 16-character ticket number"),
+                          ScanSource.MANUAL)

@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from gatescan.gate.ui.kinds import Direction
 from gatescan.protocol.files import atomic_write
 
 log = logging.getLogger(__name__)
@@ -52,7 +53,7 @@ class UiSettings:
 
     path: Path = field(repr=False)
     gate: str | None = None
-    direction: str = "entry"
+    direction: Direction = Direction.ENTRY
     camera: str | None = None
     language: str | None = None
     pin_hash: str | None = field(default=None, repr=False)
@@ -75,8 +76,8 @@ class UiSettings:
             value = raw.get(key)
             return value if isinstance(value, str) else None
 
-        direction = "exit" if raw.get("direction") == "exit" else "entry"
-        return cls(path, gate=text("gate"), direction=direction, camera=text("camera"),
+        return cls(path, gate=text("gate"), direction=Direction.of(raw.get("direction")),
+                   camera=text("camera"),
                    language=text("language"), pin_hash=text("pin_hash"))
 
     def save(self) -> None:

@@ -15,6 +15,7 @@ from gatescan.gate.camera.frames import FrameSource
 from gatescan.gate.ledger.ledger import Ledger
 from gatescan.gate.ui.app import GateApp
 from gatescan.gate.ui.display import Tone, VerdictDisplay
+from gatescan.gate.ui.kinds import ScanSource
 from tests.factories import T0, Issuer
 from tests.gate.ledger.util import all_rows
 from tests.gate.ui.conftest import AppMaker, FakeClock, SoundLog
@@ -130,7 +131,7 @@ def test_keyboard_wedge_without_a_focused_field(
     # A scanner that ends with Enter.
     display = shown(qtbot, app, lambda: (qtbot.keyClicks(gate, issuer.issue(0x1001).token(
         clock.now)), qtbot.keyClick(gate, Qt.Key.Key_Return)))
-    assert display.tone is Tone.ADMIT and display.source == "wedge"
+    assert display.tone is Tone.ADMIT and display.source is ScanSource.WEDGE
     assert gate.verdict.source.text() == "Handheld scanner"
     # A scanner configured to send no Enter: the idle gap ends the scan.
     display = shown(qtbot, app, lambda: qtbot.keyClicks(gate, issuer.issue(0x1002).token(

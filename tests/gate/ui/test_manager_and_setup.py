@@ -14,6 +14,7 @@ from gatescan.gate.settings import ScannerSettings
 from gatescan.gate.sync.errors import EnrollError
 from gatescan.gate.sync.handshake import Handshake
 from gatescan.gate.sync.status import PINNED_KEYS
+from gatescan.gate.ui.kinds import Direction
 from gatescan.gate.ui.ui_settings import UiSettings
 from tests.factories import Issuer
 from tests.gate.ui.conftest import AppMaker, FakeClock
@@ -99,7 +100,8 @@ def test_first_run_set_up_from_a_manifest_file(qtbot: QtBot, make_app: AppMaker,
     assert app.window.current_screen() == "gate"
     assert app.window.gate.strip.gate.plain() == "Gate 2 · Exit"
     saved = UiSettings.load(data)
-    assert saved.gate == "Gate 2" and saved.direction == "exit" and saved.check_pin("5555")
+    assert saved.gate == "Gate 2" and saved.direction is Direction.EXIT and saved.check_pin("5555")
+    assert '"direction": "exit"' in (data / "ui.json").read_text()
     assert "5555" not in (data / "ui.json").read_text()
     display = scan(qtbot, app, issuer.issue(0x1001).token(clock.now))
     assert display.word == "EXIT OK"

@@ -15,6 +15,7 @@ from pytestqt.qtbot import QtBot
 
 from gatescan.gate.ui import reasons, translations
 from gatescan.gate.ui.display import Tone
+from gatescan.gate.ui.kinds import ScanSource
 from gatescan.gate.ui.status_strip import StatusStrip
 from gatescan.protocol.verdict import Outcome, TicketFacts, Verdict
 
@@ -90,7 +91,7 @@ def test_chinese_verdicts_and_status(qtbot: QtBot) -> None:
         assert admit.tone is Tone.ADMIT and admit.word == "通过"
         manual = reasons.describe_verdict(Verdict(Outcome.ADMITTED, "Manual: VIP",
                                                   TicketFacts(0x2001, 0, 2, "VIP")),
-                                          english=False, source="manual")
+                                          english=False, source=ScanSource.MANUAL)
         assert manual.reason == "凭票号入场（未出示手机）"
         assert manual.detail == "票号 0000000000002001"
         strip = StatusStrip()

@@ -19,6 +19,7 @@ from gatescan.gate.sync.handshake import HandshakeError, HandshakeProblem, parse
 from gatescan.gate.ui import reasons
 from gatescan.gate.ui.display import Tone
 from gatescan.gate.ui.enrollment import problem_text
+from gatescan.gate.ui.kinds import Direction, ScanSource, Screen
 from gatescan.gate.ui.paths import usb_dir
 from gatescan.gate.ui.sounds import ALERTS, MELODIES, SoundPlayer, write_sounds
 from gatescan.gate.ui.ui_settings import UiSettings, hash_pin, pin_matches
@@ -114,6 +115,16 @@ def test_every_handshake_problem_has_the_operators_words() -> None:
 def test_handshake_parser_only_raises_its_own_error(text: str) -> None:
     with contextlib.suppress(HandshakeError):
         parse_handshake(text)
+
+
+def test_the_uis_vocabularies_convert_at_their_boundaries() -> None:
+    assert [Direction.of(v) for v in ("exit", "entry", "EXIT", None, 3)] == [
+        Direction.EXIT, Direction.ENTRY, Direction.ENTRY, Direction.ENTRY, Direction.ENTRY]
+    assert (Direction.EXIT.for_gate(), Direction.ENTRY.for_gate()) == ("exit", "entry")
+    assert [s.value for s in ScanSource] == ["camera", "wedge", "manual"]
+    assert Screen("manager") is Screen.MANAGER
+    with pytest.raises(ValueError):
+        Screen("managr")
 
 
 def test_pin_is_stored_hashed_and_checked(tmp_path: Path) -> None:
