@@ -328,8 +328,8 @@ class GateApp(QObject):
 
     def _scan_decided(self, result: ScanResult) -> None:
         log.info("verdict %s (%s)", result.verdict.outcome.value, result.source)
-        display = reasons.describe_verdict(result.verdict, english=self.language == "en",
-                                           zone=result.zone, source=result.source)
+        display = reasons.describe_verdict(result.verdict, zone=result.zone,
+                                           source=result.source)
         self._pending_latency = result.decoded_at
         self._show(display)
         self._counts_changed(result.admitted, result.pending_uploads)

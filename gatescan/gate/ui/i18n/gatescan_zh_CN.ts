@@ -989,324 +989,384 @@
 <context>
     <name>Verdict</name>
     <message>
-        <location filename="../reasons.py" line="24"/>
+        <location filename="../reasons.py" line="26"/>
         <source>Ticket valid</source>
         <translation>票有效</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="25"/>
-        <location filename="../reasons.py" line="50"/>
+        <location filename="../reasons.py" line="27"/>
         <source>Exit recorded</source>
         <translation>已记录出场</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="27"/>
+        <location filename="../reasons.py" line="29"/>
         <source>Already used</source>
         <translation>已使用</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="28"/>
+        <location filename="../reasons.py" line="30"/>
         <source>No re-entry</source>
         <translation>不可再次入场</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="29"/>
+        <location filename="../reasons.py" line="31"/>
         <source>Screenshot or old code</source>
         <translation>截图或过期二维码</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="30"/>
+        <location filename="../reasons.py" line="32"/>
         <source>Code from the future</source>
         <translation>二维码时间超前</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="31"/>
+        <location filename="../reasons.py" line="33"/>
         <source>Forged or altered code</source>
         <translation>伪造或篡改的二维码</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="32"/>
+        <location filename="../reasons.py" line="34"/>
         <source>Unknown issuer key</source>
         <translation>未知的签发密钥</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="33"/>
+        <location filename="../reasons.py" line="35"/>
         <source>Different event</source>
         <translation>其他活动的票</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="34"/>
+        <location filename="../reasons.py" line="36"/>
         <source>Not on this gate&apos;s list</source>
         <translation>不在本闸机名单中</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="35"/>
+        <location filename="../reasons.py" line="37"/>
+        <location filename="../sentences.py" line="118"/>
         <source>Ticket cancelled</source>
         <translation>票已作废</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="36"/>
+        <location filename="../reasons.py" line="38"/>
         <source>Old ticket: transferred</source>
         <translation>旧票：已转让</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="37"/>
+        <location filename="../reasons.py" line="39"/>
         <source>Not valid yet</source>
         <translation>尚未生效</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="38"/>
+        <location filename="../reasons.py" line="40"/>
         <source>Ticket expired</source>
         <translation>票已过期</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="39"/>
+        <location filename="../reasons.py" line="41"/>
         <source>Outside time slot</source>
         <translation>不在入场时段内</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="40"/>
+        <location filename="../reasons.py" line="42"/>
         <source>Wrong entrance</source>
         <translation>入口错误</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="41"/>
+        <location filename="../reasons.py" line="43"/>
         <source>Gate clock not set</source>
         <translation>闸机时钟未设置</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="42"/>
+        <location filename="../reasons.py" line="44"/>
         <source>Not a ticket code</source>
         <translation>不是门票二维码</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="43"/>
+        <location filename="../reasons.py" line="45"/>
         <source>Admitted by a supervisor</source>
         <translation>主管已放行</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="44"/>
+        <location filename="../reasons.py" line="46"/>
         <source>Admission undone</source>
         <translation>入场已撤销</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="52"/>
-        <source>The code has expired: ask for the live code in the ticket app</source>
-        <translation>二维码已过期：请在票务应用中出示实时二维码</translation>
+        <location filename="../sentences.py" line="23"/>
+        <source>{n} s</source>
+        <translation>{n} 秒</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="54"/>
-        <source>Check the phone&apos;s clock or this gate&apos;s clock</source>
-        <translation>请检查手机或本闸机的时钟</translation>
+        <location filename="../sentences.py" line="25"/>
+        <source>{n} min</source>
+        <translation>{n} 分钟</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="56"/>
-        <source>This code was forged or altered</source>
-        <translation>该二维码被伪造或篡改</translation>
+        <location filename="../sentences.py" line="26"/>
+        <source>{n} h</source>
+        <translation>{n} 小时</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="57"/>
-        <source>Signed by a key this gate does not trust: sync needed?</source>
-        <translation>签发密钥不受本闸机信任：需要同步？</translation>
+        <location filename="../sentences.py" line="56"/>
+        <source>All {n} already admitted (last here at {time})</source>
+        <translation>{n} 人均已入场（最后一位于 {time} 在本入口）</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="59"/>
-        <source>This ticket is for a different event</source>
-        <translation>这是其他活动的票</translation>
+        <location filename="../sentences.py" line="59"/>
+        <source>All {n} already admitted (last at {gate} at {time})</source>
+        <translation>{n} 人均已入场（最后一位于 {time} 在 {gate}）</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="60"/>
-        <source>Not on this gate&apos;s list: sync, then try again</source>
+        <location filename="../sentences.py" line="69"/>
+        <source>Welcome back: re-entry ({type})</source>
+        <translation>欢迎回来：再次入场（{type}）</translation>
+    </message>
+    <message>
+        <location filename="../sentences.py" line="71"/>
+        <source>{type}: person {n} of {total}</source>
+        <translation>{type}：第 {n} 人，共 {total} 人</translation>
+    </message>
+    <message>
+        <location filename="../sentences.py" line="76"/>
+        <source>Manual: {admitted}</source>
+        <translation>凭票号入场（未出示手机）：{admitted}</translation>
+    </message>
+    <message>
+        <location filename="../sentences.py" line="83"/>
+        <source>Ticket number not on this gate&apos;s list: check it, or sync and try again</source>
+        <translation>票号不在本闸机名单中：请核对票号，或同步后重试</translation>
+    </message>
+    <message>
+        <location filename="../sentences.py" line="87"/>
+        <source>Unknown ticket type {type_id} (sync needed?)</source>
+        <translation>未知票种 {type_id}（需要同步？）</translation>
+    </message>
+    <message>
+        <location filename="../sentences.py" line="89"/>
+        <source>Ticket not on this gate&apos;s list: sync, then try again</source>
         <translation>不在本闸机名单中：请同步后重试</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="62"/>
-        <source>This ticket was cancelled (refund)</source>
-        <translation>此票已作废（已退票）</translation>
+        <location filename="../sentences.py" line="96"/>
+        <source>Not valid yet: valid from {time}</source>
+        <translation>此票尚未生效：自 {time} 起有效</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="63"/>
-        <source>It was transferred to someone else: ask for the new ticket</source>
-        <translation>此票已转让给他人：请出示新票</translation>
+        <location filename="../sentences.py" line="99"/>
+        <source>Ticket expired {time}</source>
+        <translation>此票已于 {time} 过期</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="65"/>
-        <source>This ticket is not valid yet</source>
-        <translation>此票尚未生效</translation>
+        <location filename="../sentences.py" line="104"/>
+        <source>Outside time slot {start}–{end} (starts {start})</source>
+        <translation>不在此票的入场时段 {start}–{end} 内（{start} 开始）</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="66"/>
-        <source>This ticket has expired</source>
-        <translation>此票已过期</translation>
+        <location filename="../sentences.py" line="106"/>
+        <source>Outside time slot {start}–{end} (ended {end})</source>
+        <translation>不在此票的入场时段 {start}–{end} 内（已于 {end} 结束）</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="67"/>
-        <source>Outside this ticket&apos;s time slot</source>
-        <translation>不在此票的入场时段内</translation>
+        <location filename="../sentences.py" line="116"/>
+        <source>Ticket cancelled ({why})</source>
+        <translation>此票已作废（{why}）</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="68"/>
-        <source>This ticket is for another entrance</source>
-        <translation>此票应从其他入口入场</translation>
+        <location filename="../sentences.py" line="120"/>
+        <source>Wrong entrance: go to {gates} ({type})</source>
+        <translation>入口错误：请前往 {gates}（{type}）</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="69"/>
-        <source>Sync with the server or set the time</source>
-        <translation>请与服务器同步或设置时间</translation>
+        <location filename="../sentences.py" line="123"/>
+        <source>Wrong entrance: no gate of this event admits {type}</source>
+        <translation>入口错误：本活动没有可接受 {type} 的入口</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="70"/>
+        <location filename="../sentences.py" line="126"/>
+        <source>Not a valid ticket code: {problem}</source>
+        <translation>不是有效的门票二维码：{problem}</translation>
+    </message>
+    <message>
+        <location filename="../sentences.py" line="129"/>
+        <source>Forged or altered code (phone signature)</source>
+        <translation>该二维码被伪造或篡改（手机签名）</translation>
+    </message>
+    <message>
+        <location filename="../sentences.py" line="131"/>
+        <source>Gate clock not confirmed: sync with the server or scan the phone&apos;s code</source>
+        <translation>闸机时钟未经确认：请与服务器同步或扫描手机二维码</translation>
+    </message>
+    <message>
+        <location filename="../sentences.py" line="134"/>
+        <source>Exit recorded ({type})</source>
+        <translation>已记录出场（{type}）</translation>
+    </message>
+    <message>
+        <location filename="../sentences.py" line="136"/>
         <source>Not a valid ticket code</source>
         <translation>不是有效的门票二维码</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="71"/>
-        <source>A supervisor admitted this ticket</source>
-        <translation>主管放行了此门票</translation>
+        <location filename="../sentences.py" line="137"/>
+        <source>Forged or altered ticket (issuer signature)</source>
+        <translation>该门票被伪造或篡改（签发签名）</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="72"/>
-        <source>The person did not go through</source>
-        <translation>此人未通过闸机</translation>
+        <location filename="../sentences.py" line="139"/>
+        <source>Gate clock is not set: sync with the server or set the time</source>
+        <translation>闸机时钟未设置：请与服务器同步或设置时间</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="87"/>
+        <location filename="../sentences.py" line="141"/>
+        <source>Ticket is for a different event</source>
+        <translation>这是其他活动的票</translation>
+    </message>
+    <message>
+        <location filename="../sentences.py" line="142"/>
+        <source>Ticket signed by an issuer key this gate does not trust (sync needed?)</source>
+        <translation>签发密钥不受本闸机信任（需要同步？）</translation>
+    </message>
+    <message>
+        <location filename="../sentences.py" line="144"/>
+        <source>Code is from the future: check the phone&apos;s clock or this gate&apos;s clock</source>
+        <translation>二维码时间超前：请检查手机或本闸机的时钟</translation>
+    </message>
+    <message>
+        <location filename="../sentences.py" line="146"/>
+        <source>Old ticket: it was transferred to someone else</source>
+        <translation>旧票：此票已转让给他人</translation>
+    </message>
+    <message>
+        <location filename="../sentences.py" line="163"/>
+        <source>Screenshot or old code: it expired {age} ago</source>
+        <translation>截图或过期二维码：已过期 {age}</translation>
+    </message>
+    <message>
+        <location filename="../reasons.py" line="65"/>
         <source>ADMIT</source>
         <translation>通过</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="88"/>
+        <location filename="../reasons.py" line="66"/>
         <source>REFUSED</source>
         <translation>拒绝</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="89"/>
+        <location filename="../reasons.py" line="67"/>
         <source>CHECK</source>
         <translation>核查</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="90"/>
+        <location filename="../reasons.py" line="68"/>
         <source>ALREADY ADMITTED HERE</source>
         <translation>已在此放行</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="91"/>
+        <location filename="../reasons.py" line="69"/>
         <source>NOT RECORDED</source>
         <translation>未记录</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="100"/>
+        <location filename="../reasons.py" line="78"/>
         <source>{n} s ago</source>
         <translation>{n} 秒前</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="101"/>
+        <location filename="../reasons.py" line="79"/>
         <source>{n} min ago</source>
         <translation>{n} 分钟前</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="107"/>
+        <location filename="../sentences.py" line="32"/>
         <source>{names} or {last}</source>
         <translation>{names} 或 {last}</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="114"/>
+        <location filename="../reasons.py" line="85"/>
         <source>ALREADY SCANNED OUT HERE</source>
         <translation>已在此出场</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="131"/>
+        <location filename="../sentences.py" line="63"/>
         <source>Already used at {gate} at {time}</source>
         <translation>已于 {time} 在 {gate} 使用</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="143"/>
+        <location filename="../reasons.py" line="106"/>
         <source>zone {zone}</source>
         <translation>区域 {zone}</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="145"/>
+        <location filename="../reasons.py" line="108"/>
         <source>not on this gate&apos;s list</source>
         <translation>不在本闸机名单中</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="159"/>
+        <location filename="../reasons.py" line="122"/>
         <source>EXIT OK</source>
         <translation>出场</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="176"/>
-        <source>Admitted by ticket number (no phone)</source>
-        <translation>凭票号入场（未出示手机）</translation>
-    </message>
-    <message>
-        <location filename="../reasons.py" line="188"/>
+        <location filename="../sentences.py" line="62"/>
         <source>Already used here at {time}</source>
         <translation>已于 {time} 在本入口使用</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="192"/>
+        <location filename="../sentences.py" line="53"/>
         <source>No re-entry: left at {gate} at {time}</source>
         <translation>不可再次入场：已于 {time} 从 {gate} 离场</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="195"/>
-        <source>Go to {gates}</source>
-        <translation>请前往 {gates}</translation>
-    </message>
-    <message>
-        <location filename="../reasons.py" line="202"/>
+        <location filename="../reasons.py" line="146"/>
         <source>The disk is full: scans cannot be recorded</source>
         <translation>磁盘已满：无法记录扫码</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="203"/>
+        <location filename="../reasons.py" line="147"/>
         <source>The ledger is busy: try again</source>
         <translation>票据库忙：请重试</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="204"/>
+        <location filename="../reasons.py" line="148"/>
         <source>The ledger cannot be written</source>
         <translation>票据库无法写入</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="205"/>
+        <location filename="../reasons.py" line="149"/>
         <source>Disk error while recording</source>
         <translation>记录时磁盘出错</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="206"/>
+        <location filename="../reasons.py" line="150"/>
         <source>The ledger file is damaged</source>
         <translation>票据库文件已损坏</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="207"/>
+        <location filename="../reasons.py" line="151"/>
         <source>The ledger file was deleted or replaced: restart the app, nothing is being recorded</source>
         <translation>票据库文件已被删除或替换：请重启应用，目前没有任何记录</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="209"/>
+        <location filename="../reasons.py" line="153"/>
         <source>The ledger file is damaged: run gatescan recover (see the operations guide)</source>
         <translation>票据库文件已损坏：请运行 gatescan recover（见运维指南）</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="211"/>
+        <location filename="../reasons.py" line="155"/>
         <source>No event loaded: import a manifest first</source>
         <translation>尚未载入活动：请先导入票据清单</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="214"/>
+        <location filename="../reasons.py" line="158"/>
         <source>Do not admit: call a manager</source>
         <translation>请勿放行：请联系管理员</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="119"/>
-        <location filename="../reasons.py" line="172"/>
+        <location filename="../reasons.py" line="90"/>
+        <location filename="../reasons.py" line="137"/>
         <source>Ticket {ticket}</source>
         <translation>票号 {ticket}</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="26"/>
+        <location filename="../reasons.py" line="28"/>
         <source>Already admitted here</source>
         <translation>已在此放行</translation>
     </message>
@@ -1316,12 +1376,12 @@
         <translation>刚刚已放行：不重复计数</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="221"/>
+        <location filename="../reasons.py" line="165"/>
         <source>Not a ticket number</source>
         <translation>不是有效票号</translation>
     </message>
     <message>
-        <location filename="../reasons.py" line="222"/>
+        <location filename="../reasons.py" line="166"/>
         <source>Type the 16-character ticket number</source>
         <translation>请输入 16 位票号</translation>
     </message>
