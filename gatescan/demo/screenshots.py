@@ -30,6 +30,7 @@ from gatescan.gate.camera.frames import FrameSource
 from gatescan.gate.ledger.ledger import Ledger
 from gatescan.gate.settings import ScannerSettings
 from gatescan.gate.ui.app import AppDeps, GateApp
+from gatescan.gate.ui.kinds import ScanSource
 from gatescan.gate.ui.ledger_worker import ScanFailure
 from gatescan.gate.ui.options import UiOptions
 from gatescan.gate.ui.ui_settings import UiSettings
@@ -131,7 +132,7 @@ def take(out: Path, *, language: str = "en", base: Path | None = None,
 
     def scan(text: str) -> None:
         shown = len(seen)
-        gate.redeem_requested.emit(text, "camera", time.perf_counter())
+        gate.redeem_requested.emit(text, ScanSource.CAMERA, time.perf_counter())
         _wait(lambda: len(seen) > shown)
 
     def typed(action: Callable[[], None]) -> None:
@@ -187,7 +188,7 @@ def take(out: Path, *, language: str = "en", base: Path | None = None,
         shot("check-clock")
         clock.offset += 400 * 86400
         typed(lambda: gate.ledger.scan_failed.emit(ScanFailure(
-            "disk_full", "the disk is full", "camera", time.perf_counter())))
+            "disk_full", "the disk is full", ScanSource.CAMERA, time.perf_counter())))
         shot("not-recorded")
         gate.window.gate.show_ready()
         gate.window.request_manager()

@@ -23,7 +23,7 @@ from typing import Any
 from gatescan.demo import video as demo_video
 from gatescan.gate.ledger.ledger import Ledger
 from gatescan.gate.settings import ScannerSettings
-from gatescan.gate.ui.enrollment import Enroller, parse_handshake
+from gatescan.gate.sync.handshake import Enroller, parse_handshake
 from gatescan.gate.ui.ui_settings import UiSettings
 
 log = logging.getLogger(__name__)
@@ -65,7 +65,7 @@ def prepare_demo(base: Path | None = None, *, gate_dir: Path | None = None) -> D
     t0 = time.perf_counter()
     report: dict[str, Any] = demo_video.server_report(issuer_dir)
     with Ledger(gate_dir / "ledger.db") as ledger:
-        if ledger.status()["event"] is None:
+        if ledger.status().event is None:
             ledger.import_manifest(report["manifest"])
     _set_pin(gate_dir)
     tokens = demo_video.phone_simulator(issuer_dir, int(report["rotation_period"]))
@@ -113,6 +113,4 @@ def _enroller(settings: ScannerSettings, factory: object) -> Enroller:
     from gatescan.gate.ui.sync_link import find_sync
 
     _service, enroller = find_sync(settings)
-    if enroller is None:
-        raise RuntimeError("this build has no sync engine: use the manifest demo instead")
     return enroller

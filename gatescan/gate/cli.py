@@ -14,12 +14,15 @@ import logging
 import sys
 from datetime import datetime
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import click
 
 from gatescan.gate.settings import ScannerSettings
 from gatescan.protocol.cli_params import UNIX_TIME
+
+if TYPE_CHECKING:  # the ledger loads when a command needs it, not for `gatescan --help`
+    from gatescan.gate.ledger.ledger import Ledger
 
 log = logging.getLogger(__name__)
 
@@ -111,7 +114,7 @@ def main(ctx: click.Context, data: Path | None, verbose: bool) -> None:
     ctx.obj = ScannerSettings.build(data)
 
 
-def _open_ledger(settings: ScannerSettings, *, must_exist: bool = True) -> Any:
+def _open_ledger(settings: ScannerSettings, *, must_exist: bool = True) -> Ledger:
     from gatescan.gate.ledger.errors import LedgerError
     from gatescan.gate.ledger.ledger import Ledger
 
@@ -243,13 +246,13 @@ def check_gate_option(settings: ScannerSettings, name: str) -> str:
         ledger.close()
 
 
-def known_gate(ledger: Any, name: str) -> str:
+def known_gate(ledger: Ledger, name: str) -> str:
     """The event's spelling of gate `name`; a usage error (exit 2) if the event has no such gate.
 
     An event that lists no gates takes any name.
     """
-    event = ledger.status()["event"]
-    policy = ledger.event(event["event_id"]) if event is not None else None
+    event = ledger.status().event
+    policy = ledger.event(event.event_id) if event is not None else None
     if policy is None or not policy.gates:
         return name
     found = policy.gate(name)
@@ -260,7 +263,7 @@ def known_gate(ledger: Any, name: str) -> str:
     return str(found.name)
 
 
-def _gate_time(ledger: Any) -> tuple[float, bool]:
+def _gate_time(ledger: Ledger) -> tuple[float, bool]:
     """Now by the server's clock if this boot has synced, and whether the clock is trusted.
 
     Before the first sync of this boot, a wall clock clearly earlier than the
@@ -273,9 +276,9 @@ def _gate_time(ledger: Any) -> tuple[float, bool]:
     return clock.now(), clock.trusted(ledger.newest_time_seen())
 
 
-def _default_gate(ledger: Any, settings: ScannerSettings | None = None) -> str | None:
+def _default_gate(ledger: Ledger, settings: ScannerSettings | None = None) -> str | None:
     """The gate this device was enrolled for, else the event's first gate (or a generic name)."""
-    event = ledger.status()["event"]
+    event = ledger.status().event
     if event is None:
         return None
     if settings is not None:
@@ -285,9 +288,9 @@ def _default_gate(ledger: Any, settings: ScannerSettings | None = None) -> str |
             creds = Credentials.load(settings.data_dir)
         except CredentialsError:
             creds = None
-        if creds is not None and creds.gate and creds.event_id == event["event_id"]:
+        if creds is not None and creds.gate and creds.event_id == event.event_id:
             return creds.gate
-    policy = ledger.event(event["event_id"])
+    policy = ledger.event(event.event_id)
     return policy.gates[0].name if policy is not None and policy.gates else "Gate"
 
 
@@ -332,9 +335,10 @@ def status(settings: ScannerSettings, as_json: bool) -> None:
     else:
         ledger = _open_ledger(settings)
         try:
-            info = ledger.status()
-            if info["event"] is not None:  # times in the event's zone, as the gate shows them
-                zone = EventZone.of(ledger.event(info["event"]["event_id"]))
+            status = ledger.status()
+            if status.event is not None:  # times in the event's zone, as the gate shows them
+                zone = EventZone.of(ledger.event(status.event.event_id))
+            info = status.to_json()
         finally:
             ledger.close()
         info["data_dir"] = str(settings.data_dir)

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import platformdirs
 
+from gatescan.protocol.files import atomic_write
+
 DATA_ENV = "GATESCAN_DATA"
 
 
@@ -50,7 +52,5 @@ class ScannerSettings:
             pass
         self.ensure_dir()
         device = "dev-" + secrets.token_hex(6)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps({"device_id": device}))
-        os.replace(tmp, path)
+        atomic_write(path, json.dumps({"device_id": device}).encode())  # as enrollment does
         return device

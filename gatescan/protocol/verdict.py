@@ -87,6 +87,32 @@ class TicketFacts:
 
 
 @dataclass(frozen=True, slots=True)
+class Because:
+    """What a verdict's sentence says beyond the verdict's other fields, as data.
+
+    The verifier fills it; the gate's screen words it from one table per language
+    (gatescan/gate/ui/reasons.py). `Verdict.reason` is the same sentence in English,
+    for the command line and its JSON (which leaves this out).
+    """
+
+    code_age: int | None = None  # a stale code: seconds since it expired
+    valid_from: float | None = None  # not valid yet: from when
+    valid_until: float | None = None  # expired: when
+    slot: tuple[float, float] | None = None  # outside the time slot: its start and end
+    slot_ahead: bool = False  # ...and the slot has not started yet (else it has ended)
+    revoked_reason: str | None = None  # cancelled: the organizer's word for why
+    entry: int | None = None  # a group ticket: this is person `entry`...
+    max_entries: int | None = None  # ...of `max_entries` (or all of them were admitted)
+    reentry: bool = False  # admitted again after an exit
+    manual: bool = False  # decided on a ticket number typed in by staff
+    problem: str | None = None  # a code that is not a ticket: what is wrong with it
+    phone_signature: bool = False  # forged: the phone's signature failed, not the issuer's
+    clock_unconfirmed: bool = False  # the clock is set but nothing confirmed it yet
+    number_unknown: bool = False  # a typed ticket number that is not on the list
+    type_unknown: bool = False  # a ticket type this gate's event does not have
+
+
+@dataclass(frozen=True, slots=True)
 class Verdict:
     """One decision: admit or not, a stable outcome code, a plain-words reason, the ticket."""
 
@@ -101,6 +127,7 @@ class Verdict:
     since_previous: float | None = None  # seconds from the previous use to this scan
     previous_direction: str | None = None  # "entry" or "exit": what the previous use was
     go_to: tuple[str, ...] = ()  # wrong entrance: the event's gates that admit the ticket
+    because: Because = Because()  # the facts `reason` words, for the screen's own words
 
     def __post_init__(self) -> None:
         if self.outcome is Outcome.REPEAT_READ:

@@ -10,12 +10,12 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import os
 from collections.abc import Sequence
 from pathlib import Path
 
 import segno
 
+from gatescan.protocol.files import atomic_write
 from gatescan.server.store import IssuerStore
 
 HANDSHAKE_TYPE = "gatescan-enroll"
@@ -48,7 +48,7 @@ def terminal_qr(text: str) -> str:
 def write_png(text: str, path: Path) -> Path:
     """Write the QR code of `text` as a PNG readable by phone cameras (owner-only file)."""
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as out:
-        segno.make(text, error="m").save(out, kind="png", scale=8, border=4)
+    png = io.BytesIO()
+    segno.make(text, error="m").save(png, kind="png", scale=8, border=4)
+    atomic_write(path, png.getvalue(), mode=0o600)  # an old file's looser mode goes too
     return path

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -18,6 +17,7 @@ from pathlib import Path
 from typing import IO
 
 from gatescan.protocol.clock import UnknownZoneError, offset_minutes
+from gatescan.protocol.files import atomic_writer
 from gatescan.protocol.manifest import MAX_NAME, MAX_ORDER_CODE, ManifestWriter
 from gatescan.protocol.policy import (
     DEFAULT_REPEAT_READ_SECONDS,
@@ -310,15 +310,9 @@ def write_manifest(store: IssuerStore, event_id: int, path: Path, *,
                    now: int | None = None) -> ManifestInfo:
     """Write the event's signed manifest file atomically; each write takes the next sequence."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with store.transaction():
-        try:
-            with open(tmp, "wb", buffering=1 << 20) as out:
-                info = build_manifest(store, event_id, out, now=now)
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(tmp, path)
-        finally:
-            tmp.unlink(missing_ok=True)
+    # mode=None: the file system's default mode (the manifest is signed, not secret, and
+    # often goes to a USB stick)
+    with store.transaction(), atomic_writer(path, mode=None) as out:
+        info = build_manifest(store, event_id, out, now=now)
     log.info("wrote manifest %d of event %d to %s", info.sequence, event_id, path)
     return replace(info, path=path)

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from gatescan.protocol.files import atomic_write
 from gatescan.server.settings import ServerSettings
 
 FALLBACK_URL = "http://127.0.0.1:8080"
@@ -90,13 +91,9 @@ def _lan_address() -> str | None:
 def record(settings: ServerSettings, url: str) -> Path:
     """Write the URL the server now serves at into the data directory (atomically)."""
     path = settings.data_dir / RECORD_NAME
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    try:
-        tmp.write_text(json.dumps({"url": url, "pid": os.getpid(), "started_at": time.time()}))
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    atomic_write(path, json.dumps({"url": url, "pid": os.getpid(),
+                                   "started_at": time.time()}).encode(), mode=None)
     return path
 
 

@@ -29,6 +29,7 @@ from gatescan.gate.ledger import chain, lookup, rebuild, replica, supervisor
 from gatescan.gate.ledger.errors import LedgerError, strict_text, translated
 from gatescan.gate.ledger.importer import ImportResult, Progress, import_manifest
 from gatescan.gate.ledger.schema import MIGRATIONS, SchemaTooNewError, migrate, schema_version
+from gatescan.gate.ledger.status import EventRef, LedgerStatus
 from gatescan.gate.verify.verifier import verify, verify_manual
 from gatescan.gate.verify.view import GateContext, Movement, TicketRecord
 from gatescan.protocol.policy import EventPolicy, PolicyError
@@ -508,7 +509,7 @@ class Ledger:
                 self.conn.execute(f"INSERT OR REPLACE INTO {table} (key, value) VALUES (?, ?)",
                                   (key, value))
 
-    def status(self) -> dict[str, Any]:
+    def status(self) -> LedgerStatus:
         """Event, ticket and scan counts, last import and pending uploads, for `gatescan status`."""
         with translated():
             self.conn.execute("BEGIN")
@@ -517,35 +518,32 @@ class Ledger:
             finally:
                 self._rollback()
 
-    def _status(self) -> dict[str, Any]:
+    def _status(self) -> LedgerStatus:
         q = self.conn.execute
         ev = q("SELECT event_id, name, sequence, generated_at, imported_at FROM events"
                ).fetchone()
         by_outcome = {o: n for (o, n) in q(
             "SELECT outcome, count(*) FROM scans GROUP BY outcome ORDER BY outcome")}
-        return {
-            "path": str(self.path),
-            "schema_version": schema_version(self.conn),
-            "event": None if ev is None else {"event_id": ev[0], "name": ev[1]},
-            "manifest_sequence": None if ev is None else ev[2],
-            "manifest_generated_at": None if ev is None else ev[3],
-            "last_import": None if ev is None else ev[4],
-            "tickets": q("SELECT count(*) FROM tickets").fetchone()[0],
-            "revoked_tickets": q("SELECT count(*) FROM tickets WHERE revoked = 1").fetchone()[0],
-            "revocations": q("SELECT count(*) FROM revocations").fetchone()[0],
-            "scans": sum(by_outcome.values()),
-            "scans_by_outcome": by_outcome,
+        uploads = replica.upload_counts(self.conn)
+        return LedgerStatus(
+            path=str(self.path),
+            schema_version=schema_version(self.conn),
+            event=None if ev is None else EventRef(ev[0], ev[1]),
+            manifest_sequence=None if ev is None else ev[2],
+            manifest_generated_at=None if ev is None else ev[3],
+            last_import=None if ev is None else ev[4],
+            tickets=q("SELECT count(*) FROM tickets").fetchone()[0],
+            revoked_tickets=q("SELECT count(*) FROM tickets WHERE revoked = 1").fetchone()[0],
+            revocations=q("SELECT count(*) FROM revocations").fetchone()[0],
+            scans=sum(by_outcome.values()),
+            scans_by_outcome=by_outcome,
             # An override is an admission, an undo takes one back (gatescan.gate.ledger.supervisor).
-            "admitted": q("SELECT count(*) FILTER (WHERE outcome IN (?, ?)) "
-                          "- count(*) FILTER (WHERE outcome = ?) FROM scans",
-                          (*supervisor.ENTRY_ADMITS, supervisor.UNDONE)).fetchone()[0],
-            **self._upload_status(),
-        }
-
-    def _upload_status(self) -> dict[str, int]:
-        counts = replica.upload_counts(self.conn)
-        return {"pending_uploads": counts.pending, "rejected_uploads": counts.rejected,
-                "upload_conflicts": counts.conflicts, "local_only_scans": counts.local_only}
+            admitted=q("SELECT count(*) FILTER (WHERE outcome IN (?, ?)) "
+                       "- count(*) FILTER (WHERE outcome = ?) FROM scans",
+                       (*supervisor.ENTRY_ADMITS, supervisor.UNDONE)).fetchone()[0],
+            pending_uploads=uploads.pending, rejected_uploads=uploads.rejected,
+            upload_conflicts=uploads.conflicts, local_only_scans=uploads.local_only,
+        )
 
 
 def _file_id(path: Path) -> tuple[int, int] | None:

@@ -14,6 +14,7 @@ surface as `LedgerError`.
 from __future__ import annotations
 
 import csv
+import io
 import logging
 import sqlite3
 from collections.abc import Iterator
@@ -25,6 +26,7 @@ from gatescan.gate.ledger import replica
 from gatescan.gate.ledger.errors import translated
 from gatescan.gate.ledger.ledger import Ledger
 from gatescan.protocol.clock import EventZone, format_iso
+from gatescan.protocol.files import atomic_writer
 from gatescan.protocol.policy import EventPolicy
 from gatescan.protocol.scan_export import CSV_COLUMNS
 from gatescan.protocol.token import format_ticket_id
@@ -228,30 +230,28 @@ def _conflicts(conn: sqlite3.Connection, policy: EventPolicy | None,
 def export_scans(ledger: Ledger, path: Path) -> int:
     """Write the whole scan log (other gates' scans too) as CSV to `path`, atomically;
     returns the number of rows. Raises `OSError` if the file cannot be written."""
-    tmp = path.with_name(path.name + ".part")
     count = 0
-    try:
-        with _snapshot(ledger) as conn, tmp.open("w", newline="", encoding="utf-8") as out:
-            policy = _policy(ledger)
-            writer = csv.writer(out)
-            writer.writerow(EXPORT_COLUMNS)
-            for row in conn.execute(
-                    "SELECT s.seq, s.scan_id, s.device_time, s.gate, s.direction,"
-                    f" CASE WHEN s.{VERIFIED} THEN s.ticket_id END,"
-                    f" CASE WHEN s.{VERIFIED} THEN s.serial END,"
-                    f" CASE WHEN s.{VERIFIED} THEN t.type_id END,"
-                    " s.outcome, s.admit, s.reason, s.source, s.uploaded,"
-                    " s.device_id FROM scans s LEFT JOIN tickets t ON t.ticket_id = s.ticket_id"
-                    " ORDER BY s.seq"):
-                values = list(row)
-                values[5] = None if row[5] is None else format_ticket_id(int(row[5]))
-                values[7] = _type_name(policy, row[7])
-                values.append(format_iso(float(row[2]), EventZone.of(policy)))
-                writer.writerow(values)
-                count += 1
-        tmp.replace(path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    # mode=None: the file system's default mode (a USB stick has no Unix modes)
+    with _snapshot(ledger) as conn, atomic_writer(path, mode=None) as raw:
+        out = io.TextIOWrapper(raw, newline="", encoding="utf-8")
+        policy = _policy(ledger)
+        writer = csv.writer(out)
+        writer.writerow(EXPORT_COLUMNS)
+        for row in conn.execute(
+                "SELECT s.seq, s.scan_id, s.device_time, s.gate, s.direction,"
+                f" CASE WHEN s.{VERIFIED} THEN s.ticket_id END,"
+                f" CASE WHEN s.{VERIFIED} THEN s.serial END,"
+                f" CASE WHEN s.{VERIFIED} THEN t.type_id END,"
+                " s.outcome, s.admit, s.reason, s.source, s.uploaded,"
+                " s.device_id FROM scans s LEFT JOIN tickets t ON t.ticket_id = s.ticket_id"
+                " ORDER BY s.seq"):
+            values = list(row)
+            values[5] = None if row[5] is None else format_ticket_id(int(row[5]))
+            values[7] = _type_name(policy, row[7])
+            values.append(format_iso(float(row[2]), EventZone.of(policy)))
+            writer.writerow(values)
+            count += 1
+        out.flush()
+        out.detach()
     log.info("exported %d scans", count)
     return count

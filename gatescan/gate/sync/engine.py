@@ -21,7 +21,6 @@ import tempfile
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
 
 import httpx
 
@@ -29,7 +28,7 @@ from gatescan.gate.ledger.errors import LedgerError
 from gatescan.gate.ledger.ledger import Ledger
 from gatescan.gate.ledger.replica import CURSOR_KEY, UnsentScan
 from gatescan.gate.settings import ScannerSettings
-from gatescan.gate.sync.client import SyncClient, make_http_client, server_view
+from gatescan.gate.sync.client import SyncClient, server_view
 from gatescan.gate.sync.clock import CLOCK_KEY as CLOCK
 from gatescan.gate.sync.clock import GateClock
 from gatescan.gate.sync.credentials import Credentials, CredentialsError
@@ -456,12 +455,3 @@ def _float(value: str | None) -> float | None:
         return None if value is None else float(value)
     except ValueError:
         return None
-
-
-def ui_services(settings: ScannerSettings) -> tuple[SyncEngine, Any]:
-    """The sync engine and enroller the UI drives (see gatescan/gate/ui/sync_link.py)."""
-    from gatescan.gate.sync.enroll import GateEnroller
-
-    http = make_http_client()
-    engine = SyncEngine(settings, http)
-    return engine, GateEnroller(settings, http, engine=engine)

@@ -12,8 +12,7 @@ from __future__ import annotations
 import logging
 import re
 import time
-from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 import httpx
 
@@ -24,11 +23,11 @@ from gatescan.gate.mesh import keys as mesh_keys
 from gatescan.gate.mesh.announce import register_quietly
 from gatescan.gate.settings import ScannerSettings
 from gatescan.gate.sync import rollback
-from gatescan.gate.sync.client import SyncClient
+from gatescan.gate.sync.client import SyncClient, make_http_client
 from gatescan.gate.sync.credentials import DEVICE_ID, Credentials, write_device_id
 from gatescan.gate.sync.engine import LAST_ERROR, REVOKED_AT, SyncEngine
 from gatescan.gate.sync.errors import EnrollError, Refused, ServerFailed, ServerUnreachable
-from gatescan.gate.sync.handshake import Handshake, parse_handshake
+from gatescan.gate.sync.handshake import Enrolled, Handshake, parse_handshake
 from gatescan.gate.sync.status import PINNED_KEYS
 
 log = logging.getLogger(__name__)
@@ -61,32 +60,6 @@ def _pins(hs: Handshake, reply: dict[str, Any]) -> tuple[str, ...]:
                  and FINGERPRINT.fullmatch(str(k["fingerprint"]).lower()))
 
 
-class HandshakeLike(Protocol):
-    """Anything with the server URL and the one-time code (the UI's parsed handshake too)."""
-
-    @property
-    def url(self) -> str:
-        """The server's base URL."""
-        ...
-
-    @property
-    def code(self) -> str:
-        """The one-time enrollment code."""
-        ...
-
-
-@dataclass(frozen=True, slots=True)
-class Enrolled:
-    """The outcome of an enrollment: which device, event and gate, and whether the event loaded."""
-
-    device_id: str
-    event_id: int
-    event_name: str
-    gate: str | None
-    tickets: int | None = None
-    warning: str | None = None
-
-
 class GateEnroller:
     """Enrolls this gate (the `Enroller` the UI drives); raises `EnrollError` with plain words."""
 
@@ -96,11 +69,9 @@ class GateEnroller:
         self.http = http
         self.engine = engine or SyncEngine(settings, http)
 
-    def enroll(self, handshake: HandshakeLike | str) -> Enrolled:
+    def enroll(self, handshake: Handshake | str) -> Enrolled:
         """Enroll with a handshake (parsed, or its QR text), store the token, load the event."""
-        hs = parse_handshake(handshake) if isinstance(handshake, str) else \
-            Handshake(str(handshake.url).rstrip("/"), str(handshake.code),
-                      tuple(getattr(handshake, "keys", ())))
+        hs = parse_handshake(handshake) if isinstance(handshake, str) else handshake
         creds = self._exchange(hs)
         try:
             creds.save(self.settings.data_dir)
@@ -132,7 +103,7 @@ class GateEnroller:
                        "it loads on the next sync")
         else:
             with Ledger(self.settings.ledger_path) as ledger:
-                tickets = int(ledger.status()["tickets"])
+                tickets = ledger.status().tickets
         return Enrolled(creds.device_id, creds.event_id, creds.event_name, creds.gate, tickets,
                         warning)
 
@@ -164,3 +135,10 @@ class GateEnroller:
         return Credentials(url=hs.url, device_id=device_id, token=token, event_id=event_id,
                            gate=gate, event_name=str(reply.get("event_name") or ""),
                            enrolled_at=time.time(), issuer_keys=_pins(hs, reply))
+
+
+def ui_services(settings: ScannerSettings) -> tuple[SyncEngine, GateEnroller]:
+    """The sync engine and the enroller the UI drives, sharing one HTTP client."""
+    http = make_http_client()
+    engine = SyncEngine(settings, http)
+    return engine, GateEnroller(settings, http, engine=engine)

@@ -12,8 +12,8 @@ stores every scan exactly once.
 
 from __future__ import annotations
 
+import io
 import logging
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -21,6 +21,7 @@ from typing import IO
 from gatescan.gate.ledger.ledger import Ledger
 from gatescan.gate.sync.credentials import DEVICE_ID
 from gatescan.protocol.clock import EventZone, format_iso
+from gatescan.protocol.files import atomic_writer
 from gatescan.protocol.scan_export import jsonl_line
 
 log = logging.getLogger(__name__)
@@ -59,15 +60,10 @@ def write_scans(ledger: Ledger, out: IO[str], device_id: str | None) -> ExportRe
 
 def export_scans(ledger: Ledger, path: Path, device_id: str | None) -> ExportResult:
     """Write the file atomically (a half-written file on a pulled USB stick helps nobody)."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "w", encoding="ascii", newline="\n") as out:
-            result = write_scans(ledger, out, device_id)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    with atomic_writer(path, mode=None) as raw:  # mode=None: a USB stick has no Unix modes
+        out = io.TextIOWrapper(raw, encoding="ascii", newline="\n")
+        result = write_scans(ledger, out, device_id)
+        out.flush()
+        out.detach()
     log.info("exported %d unsent scans to %s", result.scans, path)
     return result

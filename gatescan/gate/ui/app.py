@@ -26,12 +26,14 @@ from gatescan.gate.camera.pipeline import PipelineSettings
 from gatescan.gate.ledger.ledger import Ledger
 from gatescan.gate.ledger.reports import GateReport
 from gatescan.gate.settings import ScannerSettings
+from gatescan.gate.sync.handshake import Enrolled, Enroller
 from gatescan.gate.sync.status import ClockState, SyncService, SyncStatus
 from gatescan.gate.ui import kiosk, reasons, sources, theme, translations
 from gatescan.gate.ui.camera_worker import CameraWorker, SourceFactory
 from gatescan.gate.ui.display import VerdictDisplay
-from gatescan.gate.ui.enrollment import Enroller, EnrollOutcome, EnrollWorker
+from gatescan.gate.ui.enrollment import EnrollWorker
 from gatescan.gate.ui.gate_screen import GateScreen
+from gatescan.gate.ui.kinds import Direction, ScanSource, Screen
 from gatescan.gate.ui.latency import LatencyLog
 from gatescan.gate.ui.ledger_worker import (
     CameraIntake,
@@ -85,13 +87,13 @@ class GateApp(QObject):
     """Owns the workers, the window and the gate's settings."""
 
     # requests to the workers (queued across threads)
-    redeem_requested = Signal(str, str, float)
+    redeem_requested = Signal(str, object, float)  # text, ScanSource, perf_counter when read
     manual_requested = Signal(str, float)  # ticket id (printed form), perf_counter at entry
     device_changed = Signal(str)
     stats_requested = Signal()
     import_requested = Signal(str, bool)
     export_requested = Signal(str)
-    gate_changed = Signal(str, str)
+    gate_changed = Signal(str, object)  # gate name, Direction
     clock_changed = Signal(float, bool)
     counts_requested = Signal()
     info_requested = Signal()
@@ -130,7 +132,7 @@ class GateApp(QObject):
         self.sound = deps.sound or SoundPlayer(deps.settings.data_dir / "sounds",
                                                enabled=self.options.sound)
         self.gate_name = self.options.gate or self.ui.gate or ""
-        self.direction = self.options.direction or self.ui.direction
+        self.direction: Direction = self.options.direction or self.ui.direction
         self.camera_spec = self.options.camera_spec(self.ui.camera)
         self.wedge = KeyboardWedge(self)
         self.wedge.text_scanned.connect(self._wedge_scanned)
@@ -151,8 +153,8 @@ class GateApp(QObject):
             self.settings.ensure_dir()
             return Ledger(path)
 
-        gate = GateContext(self.gate_name or "Gate", "exit" if self.direction == "exit"
-                           else "entry", self.settings.device_id())
+        gate = GateContext(self.gate_name or "Gate", self.direction.for_gate(),
+                           self.settings.device_id())
         self.ledger = LedgerWorker(deps.ledger_factory or open_ledger, gate, clock=deps.clock,
                                    undo_window=self.options.undo_window)
         self.ledger.opened.connect(self._ledger_opened)
@@ -260,12 +262,12 @@ class GateApp(QObject):
         window.manager_opened.connect(self._manager_opened)
         window.screen_changed.connect(self._screen_changed)
         window.resize(self.options.width, self.options.height)
-        self._open_intake(window.current_screen())
+        self._open_intake(Screen(window.current_screen()))
         return window
 
-    def _open_intake(self, screen: str) -> None:
+    def _open_intake(self, screen: Screen) -> None:
         """Camera codes go to the ledger only while the gate screen shows (and it is open)."""
-        self.intake.set_screen(self.deps.direct_scans and screen == "gate")
+        self.intake.set_screen(self.deps.direct_scans and screen is Screen.GATE)
 
     def _build_setup(self) -> SetupScreen:
         setup = SetupScreen(sources.camera_choices(self.camera_spec), pin_set=self.ui.pin_set,
@@ -319,20 +321,20 @@ class GateApp(QObject):
 
     # -- routing scans ----------------------------------------------------------------------
     def _camera_decoded(self, text: str, decoded_at: float) -> None:
-        if self.deps.direct_scans and self.window.current_screen() in ("gate", "manager"):
+        if self.deps.direct_scans and self._screen() in (Screen.GATE, Screen.MANAGER):
             return  # the intake passed it to the ledger, or dropped it, on the camera thread
-        self._route(text, "camera", decoded_at)
+        self._route(text, ScanSource.CAMERA, decoded_at)
 
     def _wedge_scanned(self, text: str, decoded_at: float) -> None:
-        self._route(text, "wedge", decoded_at)
+        self._route(text, ScanSource.WEDGE, decoded_at)
 
-    def _route(self, text: str, source: str, decoded_at: float) -> None:
-        screen = self.window.current_screen()
-        if screen == "setup":
+    def _route(self, text: str, source: ScanSource, decoded_at: float) -> None:
+        screen = self._screen()
+        if screen is Screen.SETUP:
             if not self.setup.code_scanned(text):
                 self.setup.show_error(self.tr("That code is not an enrollment code."))
             return
-        if screen != "gate" or not self._ledger_open:
+        if screen is not Screen.GATE or not self._ledger_open:
             log.info("code ignored: the gate screen is not active")
             return
         self.latency_log.routed(decoded_at)
@@ -341,7 +343,7 @@ class GateApp(QObject):
     def _manual_typed(self, text: str) -> None:
         """A ticket number typed for a dead phone: checked and recorded by the ledger."""
         entered = time.perf_counter()
-        if self.window.current_screen() != "gate" or not self._ledger_open:
+        if self._screen() is not Screen.GATE or not self._ledger_open:
             return
         try:
             ticket_id = parse_ticket_id(text)
@@ -355,8 +357,8 @@ class GateApp(QObject):
 
     def _scan_decided(self, result: ScanResult) -> None:
         log.info("verdict %s (%s)", result.verdict.outcome.value, result.source)
-        display = reasons.describe_verdict(result.verdict, english=self.language == "en",
-                                           zone=result.zone, source=result.source)
+        display = reasons.describe_verdict(result.verdict, zone=result.zone,
+                                           source=result.source)
         self._pending_latency = result.decoded_at
         self.latency_log.received(result.decoded_at, result.started_at, result.recorded_at)
         shown = self._show(display)
@@ -377,7 +379,7 @@ class GateApp(QObject):
         if result.verdict.outcome is Outcome.OVERRIDE_ADMITTED:
             self.window.show_gate()
             self._scan_decided(result)
-        elif self.window.current_screen() == "manager":
+        elif self._screen() is Screen.MANAGER:
             self.stats_requested.emit()
 
     def _scan_failed(self, failure: ScanFailure) -> None:
@@ -388,7 +390,7 @@ class GateApp(QObject):
 
     def _show(self, display: VerdictDisplay) -> bool:
         """Put `display` on the gate screen; False if another screen is current."""
-        if self.window.current_screen() != "gate":
+        if self._screen() is not Screen.GATE:
             return False
         self.window.gate.lookup.hide()
         self.window.gate.show_display(display)
@@ -418,10 +420,10 @@ class GateApp(QObject):
 
     # -- camera -----------------------------------------------------------------------------
     def _frame_ready(self, image: QImage) -> None:
-        screen = self.window.current_screen()
-        if screen == "gate":
+        screen = self._screen()
+        if screen is Screen.GATE:
             self.window.gate.show_frame(image)
-        elif screen == "setup":
+        elif screen is Screen.SETUP:
             self.setup.preview.show_frame(image)
 
     def _camera_state(self, state: str, detail: str) -> None:
@@ -475,7 +477,7 @@ class GateApp(QObject):
                 self.ui.pin_set or self.options.demo):
             self.setup.preset(self.gate_name or None, self.direction, self.camera_spec)
             self.window.show_setup()
-        elif self.window.current_screen() == "setup":
+        elif self._screen() is Screen.SETUP:
             self.window.show_gate()
         self._check_ready()
 
@@ -501,7 +503,7 @@ class GateApp(QObject):
         self.messages.post(self.tr("Loaded {event}: {tickets} tickets").format(
             event=info.event_name, tickets=f"{info.tickets:,}"), "info")
         self.setup.show_error("")
-        switching = self.window.current_screen() == "manager"
+        switching = self._screen() is Screen.MANAGER
         self._ledger_opened(info)
         if switching:
             self.stats_requested.emit()
@@ -523,10 +525,15 @@ class GateApp(QObject):
         self.stats_requested.emit()
         self._stats_timer.start()
 
-    def _screen_changed(self, screen: str) -> None:
-        self.wedge.enabled = screen in ("gate", "setup")
+    def _screen(self) -> Screen:
+        """The screen that is up (the window names it by the enum's value)."""
+        return Screen(self.window.current_screen())
+
+    def _screen_changed(self, value: str) -> None:
+        screen = Screen(value)
+        self.wedge.enabled = screen in (Screen.GATE, Screen.SETUP)
         self._open_intake(screen)
-        if screen != "manager":
+        if screen is not Screen.MANAGER:
             self._stats_timer.stop()
         self._check_ready()
 
@@ -572,16 +579,16 @@ class GateApp(QObject):
     def _sync_failed(self, message: str) -> None:
         log.warning("sync failed: %s", message)
 
-    def _enrolled(self, outcome: EnrollOutcome) -> None:
+    def _enrolled(self, outcome: Enrolled) -> None:
         self.setup.set_enrolling(False)
         # Enrollment made the server's device id this gate's: scans from now on carry it.
         self.device_changed.emit(self.settings.device_id())
         if outcome.gate and not self.gate_name:
             self.gate_name = outcome.gate
             self.setup.preset(outcome.gate, self.direction, None)
-        warning = getattr(outcome, "warning", None)
-        if warning:
-            self.messages.post(self.tr("Enrolled; {warning}").format(warning=warning), "warn")
+        if outcome.warning:
+            self.messages.post(self.tr("Enrolled; {warning}").format(warning=outcome.warning),
+                               "warn")
         else:
             self.messages.post(self.tr("Enrolled with the server"), "info")
         self.info_requested.emit()
@@ -631,7 +638,7 @@ class GateApp(QObject):
     def _check_ready(self) -> None:
         if self._ready_announced or not (self._camera_live and self._ledger_open):
             return
-        if self.window.current_screen() != "gate":
+        if self._screen() is not Screen.GATE:
             return
         self._ready_announced = True
         log.info("ready to scan")

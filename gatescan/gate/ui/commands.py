@@ -85,6 +85,7 @@ def run(ctx: click.Context, kiosk: bool, camera: str | None, video: Path | None,
         click.echo(f"gatescan: {problem}.", err=True)
         sys.exit(2)
     from gatescan.gate.cli import check_gate_option
+    from gatescan.gate.ui.kinds import Direction
     from gatescan.gate.ui.options import UiOptions  # Qt loads here, not for `gatescan --help`
     from gatescan.gate.ui.run import run_app
     from gatescan.gate.ui.sync_link import find_sync
@@ -92,7 +93,8 @@ def run(ctx: click.Context, kiosk: bool, camera: str | None, video: Path | None,
     if gate is not None:
         gate = check_gate_option(settings, gate)  # a gate the event lacks: exit 2
     options = UiOptions(kiosk=kiosk, camera=camera, video=video, loop=loop, gate=gate,
-                        direction=direction, language=lang, sound=not no_sound,
+                        direction=Direction.of(direction) if direction else None,
+                        language=lang, sound=not no_sound,
                         preview_fps=preview_fps, announce_ready=announce_ready,
                         relay=turnstile, undo_window=undo_window,
                         camera_profile=camera_profile)

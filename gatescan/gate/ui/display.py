@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from gatescan.gate.ui.kinds import ScanSource
+
 
 class Tone(StrEnum):
     """The panel's colour and icon: the four verdict levels, plus 'not recorded'."""
@@ -25,4 +27,4 @@ class VerdictDisplay:
     title: str
     detail: str = ""
     reason: str = ""
-    source: str = "camera"
+    source: ScanSource = ScanSource.CAMERA

@@ -1,82 +1,40 @@
-"""Enrollment handshakes (`docs/sync-protocol.md`) and the worker that runs an enrollment.
+"""The worker that runs an enrollment, and the operator's words for an unusable handshake.
 
-The handshake text comes from a QR code or a paste, so it is parsed strictly.
-Enrolling itself is the sync engine's job; the UI drives it through the small
-`Enroller` protocol on a worker thread, and works without one (manifest files).
+Parsing the handshake and enrolling are the sync side's (`gatescan.gate.sync.handshake`,
+`gatescan.gate.sync.enroll`); the UI drives an `Enroller` on a worker thread, and
+works without one (manifest files).
 """
 
 from __future__ import annotations
 
-import json
 import logging
-from dataclasses import dataclass
-from typing import Protocol
-from urllib.parse import urlsplit
 
 from PySide6.QtCore import QCoreApplication, QObject, Signal, Slot
 
 from gatescan.gate.ledger.errors import LedgerError
 from gatescan.gate.sync.errors import EnrollError
-from gatescan.gate.sync.handshake import Handshake  # the engine's type; its repr hides the code
+from gatescan.gate.sync.handshake import (
+    Enroller,
+    HandshakeError,
+    HandshakeProblem,
+    parse_handshake,
+)
 
 log = logging.getLogger(__name__)
 translate = QCoreApplication.translate
 
-HANDSHAKE_TYPE = "gatescan-enroll"
-HANDSHAKE_VERSIONS = frozenset({1})
-MAX_HANDSHAKE_CHARS = 2048
 
-
-class HandshakeError(ValueError):
-    """Text that is not a usable enrollment handshake; `message` is for the operator."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
-@dataclass(frozen=True, slots=True)
-class EnrollOutcome:
-    """What the server assigned: the gate name and event, and any warning for the operator."""
-
-    gate: str | None = None
-    event_id: int | None = None
-    warning: str | None = None
-
-
-class Enroller(Protocol):
-    """The sync engine's enrollment, as the UI uses it (`gatescan.gate.sync.enroll.GateEnroller`).
-
-    Raises `gatescan.gate.sync.errors.EnrollError` (with a `message` for the operator)
-    when the server refuses the code or cannot be reached.
-    """
-
-    def enroll(self, handshake: Handshake) -> EnrollOutcome:
-        """Exchange the one-time code for a device token and fetch the manifest."""
-        ...
-
-
-def parse_handshake(text: str) -> Handshake:
-    """Parse the enrollment QR text; raises `HandshakeError` for anything else."""
-    if not text or len(text) > MAX_HANDSHAKE_CHARS or not text.lstrip().startswith("{"):
-        raise HandshakeError(translate("Enrollment", "Not an enrollment code"))
-    try:
-        data = json.loads(text)
-    except ValueError:
-        raise HandshakeError(translate("Enrollment", "Not an enrollment code")) from None
-    if not isinstance(data, dict) or data.get("type") != HANDSHAKE_TYPE:
-        raise HandshakeError(translate("Enrollment", "Not an enrollment code"))
-    if data.get("v") not in HANDSHAKE_VERSIONS:
-        raise HandshakeError(translate(
-            "Enrollment", "Enrollment code from a newer server: update this gate"))
-    url, code = data.get("url"), data.get("code")
-    if not isinstance(url, str) or urlsplit(url).scheme not in ("http", "https") \
-            or not urlsplit(url).hostname:
-        raise HandshakeError(translate(
-            "Enrollment", "Enrollment code has no usable server address"))
-    if not isinstance(code, str) or not 4 <= len(code) <= 64:
-        raise HandshakeError(translate("Enrollment", "Enrollment code is damaged"))
-    return Handshake(url, code)
+def problem_text(problem: HandshakeProblem) -> str:
+    """The operator's sentence, in the UI's language, for a handshake the gate cannot use."""
+    if problem is HandshakeProblem.NEWER_VERSION:
+        return translate("Enrollment", "Enrollment code from a newer server: update this gate")
+    if problem is HandshakeProblem.NO_ADDRESS:
+        return translate("Enrollment", "Enrollment code has no usable server address")
+    if problem is HandshakeProblem.DAMAGED:
+        return translate("Enrollment", "Enrollment code is damaged")
+    if problem is HandshakeProblem.BAD_KEYS:
+        return translate("Enrollment", "Enrollment code's key fingerprints are damaged")
+    return translate("Enrollment", "Not an enrollment code")
 
 
 class EnrollWorker(QObject):
@@ -87,7 +45,7 @@ class EnrollWorker(QObject):
     is a bug: the operator gets a short notice and the crash handler the traceback.
     """
 
-    enrolled = Signal(object)  # EnrollOutcome (or the engine's Enrolled)
+    enrolled = Signal(object)  # gatescan.gate.sync.handshake.Enrolled
     enroll_failed = Signal(str)
 
     def __init__(self, enroller: Enroller) -> None:
@@ -100,7 +58,7 @@ class EnrollWorker(QObject):
         try:
             outcome = self._enroller.enroll(parse_handshake(text))
         except HandshakeError as exc:
-            self.enroll_failed.emit(exc.message)
+            self.enroll_failed.emit(problem_text(exc.problem))
         except EnrollError as exc:
             log.warning("enrollment refused (%s): %s", exc.code, exc.message)
             self.enroll_failed.emit(exc.message)

@@ -23,7 +23,8 @@ from gatescan.gate.ledger.ledger import Ledger, Redemption, Source
 from gatescan.gate.ledger.supervisor import DEFAULT_UNDO_WINDOW, SupervisorError
 from gatescan.gate.sync.clock import CLOCK_KEY, GateClock
 from gatescan.gate.sync.status import PINNED_KEYS
-from gatescan.gate.verify.view import Direction, GateContext
+from gatescan.gate.ui.kinds import Direction, ScanSource
+from gatescan.gate.verify.view import GateContext
 from gatescan.protocol.clock import UTC_ZONE, EventZone
 from gatescan.protocol.manifest import ManifestError
 from gatescan.protocol.token import TokenError, parse_ticket_id
@@ -57,7 +58,7 @@ class ScanResult:
     """A verdict the ledger has durably recorded."""
 
     verdict: Verdict
-    source: str
+    source: ScanSource
     scan_id: str
     decoded_at: float  # time.perf_counter() when the code was read
     admitted: int
@@ -73,7 +74,7 @@ class ScanFailure:
 
     code: str
     message: str
-    source: str
+    source: ScanSource
     decoded_at: float
 
 
@@ -85,7 +86,7 @@ class CameraIntake(QObject):
     ledger then gets it without a detour through the UI thread's event loop.
     """
 
-    accepted = Signal(str, str, float)  # text, source, time.perf_counter() when decoded
+    accepted = Signal(str, object, float)  # text, ScanSource, time.perf_counter() when decoded
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -107,7 +108,7 @@ class CameraIntake(QObject):
     def offer(self, text: str, decoded_at: float) -> None:
         """A decoded code (on the decoding thread): to the ledger if the gate takes scans."""
         if self.is_open():
-            self.accepted.emit(text, "camera", decoded_at)
+            self.accepted.emit(text, ScanSource.CAMERA, decoded_at)
 
 
 class LedgerWorker(QObject):
@@ -162,15 +163,14 @@ class LedgerWorker(QObject):
     def _read_info(self) -> LedgerInfo:
         assert self._ledger is not None
         status = self._ledger.status()
-        event = status["event"]
-        policy = self._ledger.event(event["event_id"]) if event else None
-        generated = status.get("manifest_generated_at")
+        policy = self._ledger.event(status.event.event_id) if status.event else None
+        generated = status.manifest_generated_at
         admitted, pending = reports.gate_counts(self._ledger)  # this gate's own scans
         return LedgerInfo(
             event_id=policy.event_id if policy else None,
             event_name=policy.name if policy else None,
             gates=tuple((g.name, g.zone) for g in policy.gates) if policy else (),
-            tickets=int(status["tickets"]), admitted=admitted, pending_uploads=pending,
+            tickets=status.tickets, admitted=admitted, pending_uploads=pending,
             zone=EventZone.of(policy),
             attendee_data=policy.attendee_data if policy else False,
             generated_at=float(generated) if generated is not None else None,
@@ -189,11 +189,10 @@ class LedgerWorker(QObject):
         self.opened.emit(self._info)
 
     # -- settings ---------------------------------------------------------------------
-    @Slot(str, str)
-    def set_gate(self, gate: str, direction: str) -> None:
+    @Slot(str, object)
+    def set_gate(self, gate: str, direction: Direction) -> None:
         """Scan as this gate and direction from now on."""
-        checked: Direction = "exit" if direction == "exit" else "entry"
-        self._gate = replace(self._gate, gate=gate, direction=checked)
+        self._gate = replace(self._gate, gate=gate, direction=direction.for_gate())
 
     @Slot(str)
     def set_device(self, device_id: str) -> None:
@@ -226,10 +225,10 @@ class LedgerWorker(QObject):
         return GateClock().restore(self._ledger.sync_state(CLOCK_KEY))
 
     # -- scanning ---------------------------------------------------------------------
-    @Slot(str, str, float)
-    def redeem(self, text: str, source: str, decoded_at: float) -> None:
+    @Slot(str, object, float)
+    def redeem(self, text: str, source: ScanSource, decoded_at: float) -> None:
         """Verify and durably record one scanned code, then report it."""
-        checked: Source = "wedge" if source == "wedge" else "camera"
+        checked: Source = "wedge" if source is ScanSource.WEDGE else "camera"
         self._record(source, decoded_at,
                      lambda ledger, now, gate: ledger.redeem(text, now, gate, source=checked))
 
@@ -239,12 +238,13 @@ class LedgerWorker(QObject):
         try:
             ticket_id = parse_ticket_id(ticket)
         except TokenError as exc:  # the UI parses first: reaching here is a bug
-            self.scan_failed.emit(ScanFailure("internal", exc.message, "manual", decoded_at))
+            self.scan_failed.emit(ScanFailure("internal", exc.message, ScanSource.MANUAL,
+                                              decoded_at))
             return
-        self._record("manual", decoded_at,
+        self._record(ScanSource.MANUAL, decoded_at,
                      lambda ledger, now, gate: ledger.redeem_manual(ticket_id, now, gate))
 
-    def _record(self, source: str, decoded_at: float,
+    def _record(self, source: ScanSource, decoded_at: float,
                 redeem: Callable[[Ledger, float, GateContext], Redemption]) -> None:
         if self._ledger is None:
             self.scan_failed.emit(ScanFailure("not_open", "the ledger is not open", source,
@@ -316,7 +316,7 @@ class LedgerWorker(QObject):
             return
         assert result.scan_id is not None
         self._info = replace(self._info, admitted=admitted, pending_uploads=pending)
-        self.action_recorded.emit(ScanResult(result.verdict, "manual", result.scan_id,
+        self.action_recorded.emit(ScanResult(result.verdict, ScanSource.MANUAL, result.scan_id,
                                              time.perf_counter(), admitted, pending,
                                              self._info.zone))
 

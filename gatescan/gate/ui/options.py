@@ -8,6 +8,7 @@ from pathlib import Path
 from gatescan.gate.actuators.spec import RelaySettings
 from gatescan.gate.camera.profile import DEFAULT_PROFILE, ProfileName
 from gatescan.gate.ledger.supervisor import DEFAULT_UNDO_WINDOW
+from gatescan.gate.ui.kinds import Direction
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,7 +20,7 @@ class UiOptions:
     video: Path | None = None
     loop: bool = False
     gate: str | None = None
-    direction: str | None = None
+    direction: Direction | None = None
     language: str | None = None
     demo: bool = False
     sound: bool = True

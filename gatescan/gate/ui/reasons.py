@@ -1,8 +1,9 @@
 """Turning verdicts and recording failures into the words on the verdict panel.
 
-English shows the verifier's own plain-words reason ("Already used at Gate 3 at
-19:02"); other languages get a translated sentence per outcome, filled in from
-the verdict's structured fields where it has them.
+All staff-facing words come from one table per language: the English source
+texts here and in `sentences.py`, and their zh_CN translations in the catalogue.
+The sentence under the headline is filled in from the verdict's structured
+fields (`gatescan.gate.ui.sentences`), in English the verifier's own words.
 """
 
 from __future__ import annotations
@@ -10,7 +11,9 @@ from __future__ import annotations
 from PySide6.QtCore import QCoreApplication
 
 from gatescan.gate.ui.display import Tone, VerdictDisplay
-from gatescan.protocol.clock import UTC_ZONE, EventTime, format_hm
+from gatescan.gate.ui.kinds import ScanSource
+from gatescan.gate.ui.sentences import sentence
+from gatescan.protocol.clock import UTC_ZONE, EventTime
 from gatescan.protocol.token import format_ticket_id
 from gatescan.protocol.verdict import Level, Outcome, TicketFacts, Verdict
 
@@ -44,32 +47,8 @@ def _headlines() -> dict[Outcome, str]:
     }
 
 
-def _explanations() -> dict[Outcome, str]:
-    return {
-        Outcome.EXIT_RECORDED: translate("Verdict", "Exit recorded"),
-        Outcome.REPEAT_READ: translate("Verdict", "Admitted a moment ago: not counted again"),
-        Outcome.STALE_CODE: translate(
-            "Verdict", "The code has expired: ask for the live code in the ticket app"),
-        Outcome.FUTURE_CODE: translate(
-            "Verdict", "Check the phone's clock or this gate's clock"),
-        Outcome.BAD_SIGNATURE: translate("Verdict", "This code was forged or altered"),
-        Outcome.UNKNOWN_KEY: translate(
-            "Verdict", "Signed by a key this gate does not trust: sync needed?"),
-        Outcome.WRONG_EVENT: translate("Verdict", "This ticket is for a different event"),
-        Outcome.UNKNOWN_TICKET_TYPE: translate(
-            "Verdict", "Not on this gate's list: sync, then try again"),
-        Outcome.REVOKED: translate("Verdict", "This ticket was cancelled (refund)"),
-        Outcome.SUPERSEDED: translate(
-            "Verdict", "It was transferred to someone else: ask for the new ticket"),
-        Outcome.NOT_YET_VALID: translate("Verdict", "This ticket is not valid yet"),
-        Outcome.EXPIRED: translate("Verdict", "This ticket has expired"),
-        Outcome.OUTSIDE_TIME_SLOT: translate("Verdict", "Outside this ticket's time slot"),
-        Outcome.WRONG_GATE: translate("Verdict", "This ticket is for another entrance"),
-        Outcome.CLOCK_UNSET: translate("Verdict", "Sync with the server or set the time"),
-        Outcome.MALFORMED: translate("Verdict", "Not a valid ticket code"),
-        Outcome.OVERRIDE_ADMITTED: translate("Verdict", "A supervisor admitted this ticket"),
-        Outcome.ADMISSION_UNDONE: translate("Verdict", "The person did not go through"),
-    }
+def _repeat_sentence() -> str:
+    return translate("Verdict", "Admitted a moment ago: not counted again")
 
 
 def outcome_label(code: str) -> str:
@@ -100,34 +79,19 @@ def ago(seconds: float) -> str:
     return translate("Verdict", "{n} min ago").format(n=n // 60)
 
 
-def _or_list(names: tuple[str, ...]) -> str:
-    if len(names) == 1:
-        return names[0]
-    return translate("Verdict", "{names} or {last}").format(names=", ".join(names[:-1]),
-                                                            last=names[-1])
-
-
-def _repeat_display(verdict: Verdict, source: str) -> VerdictDisplay:
+def _repeat_display(verdict: Verdict, source: ScanSource) -> VerdictDisplay:
     """The blue panel of a repeat read: where (here), how long ago, the ticket; never a yes."""
     exit_ = verdict.previous_direction == "exit"
     word = translate("Verdict", "ALREADY SCANNED OUT HERE") if exit_ else level_word(Tone.REPEAT)
     title = ago(verdict.since_previous) if verdict.since_previous is not None \
         else _headlines()[Outcome.REPEAT_READ]
     detail = _facts_line(verdict.ticket, with_type=True)
-    if source == "manual" and verdict.ticket is not None:
+    if source is ScanSource.MANUAL and verdict.ticket is not None:
         number = translate("Verdict", "Ticket {ticket}").format(
             ticket=format_ticket_id(verdict.ticket.ticket_id))
         detail = SEP.join(p for p in (detail, number) if p)
     return VerdictDisplay(Tone.REPEAT, word, title, detail,
-                          _explanations()[Outcome.REPEAT_READ], source)
-
-
-def _clock(t: float, zone: EventTime) -> str:
-    return format_hm(t, zone)
-
-
-def _used_at(gate: str, at: str) -> str:
-    return translate("Verdict", "Already used at {gate} at {time}").format(gate=gate, time=at)
+                          _repeat_sentence(), source)
 
 
 def _facts_line(facts: TicketFacts | None, with_type: bool, listed_note: bool = True) -> str:
@@ -145,8 +109,8 @@ def _facts_line(facts: TicketFacts | None, with_type: bool, listed_note: bool = 
     return SEP.join(parts)
 
 
-def describe_verdict(verdict: Verdict, *, english: bool, zone: EventTime = UTC_ZONE,
-                     source: str = "camera") -> VerdictDisplay:
+def describe_verdict(verdict: Verdict, *, zone: EventTime = UTC_ZONE,
+                     source: ScanSource = ScanSource.CAMERA) -> VerdictDisplay:
     """The panel for a recorded verdict."""
     level = verdict.level or (Level.ADMIT if verdict.admit else Level.REFUSE)
     tone = Tone(level.value)
@@ -165,34 +129,15 @@ def describe_verdict(verdict: Verdict, *, english: bool, zone: EventTime = UTC_Z
         # "Not on this gate's list" is the title already: not again in the line below it.
         detail = _facts_line(facts, with_type=True,
                              listed_note=outcome is not Outcome.UNKNOWN_TICKET_TYPE)
-    reason = _reason(verdict, title, english, zone)
-    if source == "manual":
-        if facts is not None:  # staff check they typed the number they meant
-            number = translate("Verdict", "Ticket {ticket}").format(
-                ticket=format_ticket_id(facts.ticket_id))
-            detail = SEP.join(p for p in (detail, number) if p)
-        if verdict.admit and not english:
-            reason = translate("Verdict", "Admitted by ticket number (no phone)")
+    reason = sentence(verdict, zone)
+    if reason.strip() == title:
+        reason = ""
+    if source is ScanSource.MANUAL and facts is not None:
+        # staff check they typed the number they meant
+        number = translate("Verdict", "Ticket {ticket}").format(
+            ticket=format_ticket_id(facts.ticket_id))
+        detail = SEP.join(p for p in (detail, number) if p)
     return VerdictDisplay(tone, word, title, detail, reason, source)
-
-
-def _reason(verdict: Verdict, title: str, english: bool, zone: EventTime) -> str:
-    outcome = verdict.outcome
-    if english:
-        return "" if verdict.reason.strip() == title else verdict.reason
-    prev_gate, prev_time = verdict.previous_gate, verdict.previous_time
-    if prev_gate is not None and prev_time is not None:
-        at = _clock(prev_time, zone)
-        if outcome is Outcome.ALREADY_USED and verdict.previous_here:
-            return translate("Verdict", "Already used here at {time}").format(time=at)
-        if outcome is Outcome.ALREADY_USED:
-            return _used_at(prev_gate, at)
-        if outcome is Outcome.REENTRY_NOT_ALLOWED:
-            return translate("Verdict", "No re-entry: left at {gate} at {time}").format(
-                gate=prev_gate, time=at)
-    if outcome is Outcome.WRONG_GATE and verdict.go_to:
-        return translate("Verdict", "Go to {gates}").format(gates=_or_list(verdict.go_to))
-    return _explanations().get(outcome, "")
 
 
 def describe_failure(code: str, message: str) -> VerdictDisplay:
@@ -218,4 +163,5 @@ def describe_bad_ticket_number() -> VerdictDisplay:
     """The panel for a typed ticket number that is not one (nothing is recorded)."""
     return VerdictDisplay(Tone.REFUSE, level_word(Tone.REFUSE),
                           translate("Verdict", "Not a ticket number"), "",
-                          translate("Verdict", "Type the 16-character ticket number"), "manual")
+                          translate("Verdict", "Type the 16-character ticket number"),
+                          ScanSource.MANUAL)

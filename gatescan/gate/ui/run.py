@@ -23,9 +23,9 @@ from PySide6.QtCore import (
 from PySide6.QtWidgets import QApplication, QWidget
 
 from gatescan.gate.settings import ScannerSettings
+from gatescan.gate.sync.handshake import Enroller
 from gatescan.gate.sync.status import SyncService
 from gatescan.gate.ui.app import AppDeps, GateApp
-from gatescan.gate.ui.enrollment import Enroller
 from gatescan.gate.ui.kiosk import AlreadyRunning, single_instance
 from gatescan.gate.ui.options import UiOptions
 from gatescan.gate.ui.screen_check import plugin_failed

@@ -20,8 +20,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gatescan.gate.sync.handshake import HandshakeError, parse_handshake
 from gatescan.gate.ui import theme
-from gatescan.gate.ui.enrollment import HandshakeError, parse_handshake
+from gatescan.gate.ui.enrollment import problem_text
+from gatescan.gate.ui.kinds import Direction
 from gatescan.gate.ui.ledger_worker import LedgerInfo
 from gatescan.gate.ui.paths import usb_dir
 from gatescan.gate.ui.preview import CameraPreview
@@ -36,7 +38,7 @@ class SetupChoice:
     """What the operator chose on the set-up screen."""
 
     gate: str
-    direction: str
+    direction: Direction
     camera: str
     language: str
     pin: str | None  # None: keep the PIN already set
@@ -215,11 +217,11 @@ class SetupScreen(QWidget):
         if index >= 0:
             self.gate_combo.setCurrentIndex(index)
 
-    def preset(self, gate: str | None, direction: str, camera: str | None) -> None:
+    def preset(self, gate: str | None, direction: Direction, camera: str | None) -> None:
         """Pre-select the saved gate, direction and camera."""
         if gate is not None and self.gate_combo.findData(gate) >= 0:
             self.gate_combo.setCurrentIndex(self.gate_combo.findData(gate))
-        (self.exit_radio if direction == "exit" else self.entry_radio).setChecked(True)
+        (self.exit_radio if direction is Direction.EXIT else self.entry_radio).setChecked(True)
         if camera is not None:
             if self.camera_combo.findData(camera) < 0:
                 self.camera_combo.addItem(camera, camera)
@@ -259,7 +261,7 @@ class SetupScreen(QWidget):
         try:
             parse_handshake(text)
         except HandshakeError as exc:
-            self.show_error(exc.message)
+            self.show_error(problem_text(exc.problem))
             return
         self.show_error("")
         self.set_enrolling(True)
@@ -290,6 +292,7 @@ class SetupScreen(QWidget):
                 return
         self.show_error("")
         self.finished.emit(SetupChoice(
-            gate=str(gate), direction="exit" if self.exit_radio.isChecked() else "entry",
+            gate=str(gate),
+            direction=Direction.EXIT if self.exit_radio.isChecked() else Direction.ENTRY,
             camera=str(self.camera_combo.currentData() or "0"),
             language=str(self.language_combo.currentData() or "en"), pin=pin or None))

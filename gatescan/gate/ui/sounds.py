@@ -23,6 +23,7 @@ from typing import Any
 from PySide6.QtCore import QProcess
 
 from gatescan.gate.ui.display import Tone
+from gatescan.protocol.files import atomic_writer
 
 log = logging.getLogger(__name__)
 
@@ -77,13 +78,11 @@ def write_sounds(folder: Path) -> dict[Tone | Alert, Path]:
     for tone, notes in sounds:
         path = folder / f"{tone.value}.wav"
         if not path.exists():
-            tmp = path.with_suffix(".tmp")
-            with wave.open(str(tmp), "wb") as out:
+            with atomic_writer(path, mode=None) as raw, wave.open(raw, "wb") as out:
                 out.setnchannels(1)
                 out.setsampwidth(2)
                 out.setframerate(RATE)
                 out.writeframes(synthesize(notes, square=tone in (Tone.REFUSE, Tone.ERROR)))
-            tmp.replace(path)
         paths[tone] = path
     return paths
 

@@ -13,6 +13,7 @@ from gatescan.gate.camera.health import CameraHealth
 from gatescan.gate.sync.status import ClockState, SyncStatus
 from gatescan.gate.ui import theme
 from gatescan.gate.ui.flow_layout import FlowLayout
+from gatescan.gate.ui.kinds import Direction
 from gatescan.protocol.clock import UTC_ZONE, EventTime, format_hm, format_hms
 
 _STATE_COLORS = {"ok": theme.OK, "warn": theme.WARN, "bad": theme.BAD, "info": theme.TEXT}
@@ -94,9 +95,9 @@ class StatusStrip(QFrame):
         self._row.setContentsMargins(pad + 6, pad // 2 + 2, pad + 6, pad // 2 + 2)
         self._row.set_gap(px)
 
-    def set_gate(self, gate: str, direction: str) -> None:
+    def set_gate(self, gate: str, direction: Direction) -> None:
         """Gate name and direction."""
-        way = self.tr("Exit") if direction == "exit" else self.tr("Entry")
+        way = self.tr("Exit") if direction is Direction.EXIT else self.tr("Entry")
         self.gate.set(f"{gate} · {way}", "info")
 
     def set_zone(self, zone: EventTime) -> None:

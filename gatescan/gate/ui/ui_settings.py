@@ -10,11 +10,13 @@ import hashlib
 import hmac
 import json
 import logging
-import os
 import secrets
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+
+from gatescan.gate.ui.kinds import Direction
+from gatescan.protocol.files import atomic_write
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +53,7 @@ class UiSettings:
 
     path: Path = field(repr=False)
     gate: str | None = None
-    direction: str = "entry"
+    direction: Direction = Direction.ENTRY
     camera: str | None = None
     language: str | None = None
     pin_hash: str | None = field(default=None, repr=False)
@@ -74,21 +76,15 @@ class UiSettings:
             value = raw.get(key)
             return value if isinstance(value, str) else None
 
-        direction = "exit" if raw.get("direction") == "exit" else "entry"
-        return cls(path, gate=text("gate"), direction=direction, camera=text("camera"),
+        return cls(path, gate=text("gate"), direction=Direction.of(raw.get("direction")),
+                   camera=text("camera"),
                    language=text("language"), pin_hash=text("pin_hash"))
 
     def save(self) -> None:
         """Write atomically, owner-only."""
         data = {k: v for k, v in asdict(self).items() if k != "path"}
         self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        tmp = self.path.with_suffix(".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            json.dump(data, out, indent=1)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, self.path)
+        atomic_write(self.path, json.dumps(data, indent=1).encode(), mode=0o600)
 
     @property
     def pin_set(self) -> bool:

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWi
 
 from gatescan.gate.ui import theme
 from gatescan.gate.ui.display import Tone, VerdictDisplay
+from gatescan.gate.ui.kinds import ScanSource
 from gatescan.gate.ui.level_icon import LevelIcon
 from gatescan.gate.ui.preview import CameraPreview
 
@@ -170,9 +171,10 @@ class VerdictView(QWidget):
         self.detail.setVisible(bool(display.detail))
         self.reason.setText(display.reason)
         self.reason.setVisible(bool(display.reason))
-        sources = {"manual": self.tr("Manual lookup"), "wedge": self.tr("Handheld scanner")}
+        sources = {ScanSource.MANUAL: self.tr("Manual lookup"),
+                   ScanSource.WEDGE: self.tr("Handheld scanner")}
         self.source.setText(sources.get(display.source, ""))
-        manual = display.source == "manual"
+        manual = display.source is ScanSource.MANUAL
         if manual:
             self.inset.clear()  # a typed ticket: the camera's last picture is someone else
         self.inset.setVisible(not manual)

@@ -18,7 +18,7 @@ from gatescan.gate.verify.view import GateContext, LedgerView, Movement, TicketR
 from gatescan.protocol import clock
 from gatescan.protocol.policy import EventPolicy, TicketType
 from gatescan.protocol.token import Token, TokenError, parse_token, step_for
-from gatescan.protocol.verdict import Level, Outcome, TicketFacts, Verdict
+from gatescan.protocol.verdict import Because, Level, Outcome, TicketFacts, Verdict
 
 
 def _clock(t: float, policy: EventPolicy) -> str:
@@ -46,6 +46,7 @@ class TicketClaim:
 
 
 MANUAL_PREFIX = "Manual"  # an admit from a typed ticket id says so in its reason
+PLAIN = Because()  # a sentence with nothing to fill in
 
 
 def verify(text: str | bytes, now: float, view: LedgerView, gate: GateContext) -> Verdict:
@@ -53,7 +54,8 @@ def verify(text: str | bytes, now: float, view: LedgerView, gate: GateContext) -
     try:
         token = parse_token(text)
     except TokenError as exc:
-        return Verdict(Outcome.MALFORMED, f"Not a valid ticket code: {exc.message}")
+        return Verdict(Outcome.MALFORMED, f"Not a valid ticket code: {exc.message}",
+                       because=Because(problem=exc.message))
     cred = token.credential
     policy = view.event(cred.event_id)
     if policy is None:
@@ -67,8 +69,8 @@ def _verify_for_event(token: Token, now: float, view: LedgerView, gate: GateCont
     cred = token.credential
 
     # Until both signatures hold, nothing read from the code is shown or recorded.
-    def unverified(outcome: Outcome, reason: str) -> Verdict:
-        return Verdict(outcome, reason, None, event_id=policy.event_id)
+    def unverified(outcome: Outcome, reason: str, because: Because = PLAIN) -> Verdict:
+        return Verdict(outcome, reason, None, event_id=policy.event_id, because=because)
 
     keys = view.issuer_keys(policy.event_id, cred.kid)
     if not keys:
@@ -77,15 +79,16 @@ def _verify_for_event(token: Token, now: float, view: LedgerView, gate: GateCont
     if not any(token.issuer_signature_ok(k) for k in keys):
         return unverified(Outcome.BAD_SIGNATURE, "Forged or altered ticket (issuer signature)")
     if not token.holder_signature_ok():
-        return unverified(Outcome.BAD_SIGNATURE, "Forged or altered code (phone signature)")
+        return unverified(Outcome.BAD_SIGNATURE, "Forged or altered code (phone signature)",
+                          Because(phone_signature=True))
 
     claim = TicketClaim(cred.ticket_id, cred.type_id, cred.serial, cred.valid_from,
                         cred.valid_until)
     record = view.ticket(cred.ticket_id)
     facts = _facts(claim, record, policy, gate)
 
-    def refuse(outcome: Outcome, reason: str, level: Level | None = None) -> Verdict:
-        return Verdict(outcome, reason, facts, level=level, event_id=policy.event_id)
+    def refuse(outcome: Outcome, reason: str, because: Because = PLAIN) -> Verdict:
+        return Verdict(outcome, reason, facts, event_id=policy.event_id, because=because)
 
     if not gate.clock_trusted:
         return _clock_unset(facts, policy)
@@ -94,7 +97,7 @@ def _verify_for_event(token: Token, now: float, view: LedgerView, gate: GateCont
     if token.step < now_step - tolerance:
         age = int(now - token.step * policy.rotation_period)
         return refuse(Outcome.STALE_CODE,
-                      f"Screenshot or old code: it expired {_age(age)} ago")
+                      f"Screenshot or old code: it expired {_age(age)} ago", Because(code_age=age))
     if token.step > now_step + tolerance:
         return refuse(Outcome.FUTURE_CODE,
                       "Code is from the future: check the phone's clock or this gate's clock")
@@ -115,18 +118,21 @@ def verify_manual(ticket_id: int, now: float, view: LedgerView, gate: GateContex
         facts = TicketFacts(ticket_id, serial=0, type_id=0, listed=False)
         return Verdict(Outcome.UNKNOWN_TICKET_TYPE,
                        "Ticket number not on this gate's list: check it, or sync and try again",
-                       facts, level=Level.CHECK, event_id=policy.event_id)
+                       facts, level=Level.CHECK, event_id=policy.event_id,
+                       because=Because(number_unknown=True))
     claim = TicketClaim(record.ticket_id, record.type_id, record.serial)
     facts = _facts(claim, record, policy, gate)
     if record.revoked:  # before the clock: a cancelled ticket is refused whatever the time
         return Verdict(Outcome.REVOKED, _revoked_reason(record), facts,
-                       event_id=policy.event_id)
+                       event_id=policy.event_id,
+                       because=Because(revoked_reason=record.revoked_reason))
     if not gate.clock_trusted:
         return _clock_unset(facts, policy)
     verdict = _check_ticket(claim, record, facts, now, view, gate, policy,
                             clock_confirmed=gate.clock_confirmed)
     if verdict.admit:
-        return replace(verdict, reason=f"{MANUAL_PREFIX}: {verdict.reason}")
+        return replace(verdict, reason=f"{MANUAL_PREFIX}: {verdict.reason}",
+                       because=replace(verdict.because, manual=True))
     return verdict
 
 
@@ -166,15 +172,19 @@ def _check_ticket(claim: TicketClaim, record: TicketRecord | None, facts: Ticket
     depend on the date or hour (per-day passes, time slots) is decided only then.
     """
 
-    def refuse(outcome: Outcome, reason: str, level: Level | None = None) -> Verdict:
-        return Verdict(outcome, reason, facts, level=level, event_id=policy.event_id)
+    def refuse(outcome: Outcome, reason: str, level: Level | None = None,
+               because: Because = PLAIN) -> Verdict:
+        return Verdict(outcome, reason, facts, level=level, event_id=policy.event_id,
+                       because=because)
 
     ttype = policy.ticket_type(claim.type_id)
     if ttype is None:
         return refuse(Outcome.UNKNOWN_TICKET_TYPE,
-                      f"Unknown ticket type {claim.type_id} (sync needed?)")
+                      f"Unknown ticket type {claim.type_id} (sync needed?)",
+                      because=Because(type_unknown=True))
     if record is not None and record.revoked and record.serial <= claim.serial:
-        return refuse(Outcome.REVOKED, _revoked_reason(record))
+        return refuse(Outcome.REVOKED, _revoked_reason(record),
+                      because=Because(revoked_reason=record.revoked_reason))
     if record is not None and record.serial > claim.serial:
         return refuse(Outcome.SUPERSEDED,
                       "Old ticket: it was transferred to someone else")
@@ -184,20 +194,23 @@ def _check_ticket(claim: TicketClaim, record: TicketRecord | None, facts: Ticket
     if not clock_confirmed and (ttype.per_day or ttype.slot is not None):
         return refuse(Outcome.CLOCK_UNSET,
                       "Gate clock not confirmed: sync with the server or scan the phone's code",
-                      Level.CHECK)
+                      Level.CHECK, Because(clock_unconfirmed=True))
     if claim.valid_from is not None and now < claim.valid_from:
         return refuse(Outcome.NOT_YET_VALID,
-                      f"Not valid yet: valid from {_day_clock(claim.valid_from, policy)}")
+                      f"Not valid yet: valid from {_day_clock(claim.valid_from, policy)}",
+                      because=Because(valid_from=claim.valid_from))
     if claim.valid_until is not None and now > claim.valid_until:
         return refuse(Outcome.EXPIRED,
-                      f"Ticket expired {_day_clock(claim.valid_until, policy)}")
+                      f"Ticket expired {_day_clock(claim.valid_until, policy)}",
+                      because=Because(valid_until=claim.valid_until))
     if ttype.slot is not None and not ttype.slot.contains(now):
         slot = ttype.slot
         when = "starts" if now < slot.start else "ended"
         at = slot.start if now < slot.start else slot.end
         return refuse(Outcome.OUTSIDE_TIME_SLOT,
                       f"Outside time slot {_clock(slot.start, policy)}–{_clock(slot.end, policy)}"
-                      f" ({when} {_clock(at, policy)})")
+                      f" ({when} {_clock(at, policy)})",
+                      because=Because(slot=(slot.start, slot.end), slot_ahead=now < slot.start))
     wrong = _wrong_gate(ttype, gate, facts.zone, policy)  # facts.zone: this gate's zone
     if wrong is not None:
         reason, go_to = wrong
@@ -267,8 +280,9 @@ def _decide_movement(ticket_id: int, now: float, view: LedgerView, gate: GateCon
 def _movement_outcome(moves: list[Movement], now: float, gate: GateContext,
                       policy: EventPolicy, ttype: TicketType, facts: TicketFacts) -> Verdict:
 
-    def verdict(outcome: Outcome, reason: str, prev: Movement | None = None) -> Verdict:
-        return Verdict(outcome, reason, facts, event_id=policy.event_id,
+    def verdict(outcome: Outcome, reason: str, prev: Movement | None = None,
+                because: Because = PLAIN) -> Verdict:
+        return Verdict(outcome, reason, facts, event_id=policy.event_id, because=because,
                        previous_time=prev.time if prev else None,
                        previous_gate=prev.gate if prev else None,
                        previous_here=(prev.gate.casefold() == gate.gate.casefold())
@@ -284,21 +298,24 @@ def _movement_outcome(moves: list[Movement], now: float, gate: GateContext,
         moves = [m for m in moves if policy.local_day(m.time) == today]
     entries = [m for m in moves if m.direction == "entry"]
     if not entries:
-        return verdict(Outcome.ADMITTED, _admit_reason(ttype, 1))
+        return verdict(Outcome.ADMITTED, _admit_reason(ttype, 1), because=_group(ttype, 1))
     last = moves[-1]
     if last.direction == "exit":
         if ttype.reentry:
-            return verdict(Outcome.ADMITTED, f"Welcome back: re-entry ({ttype.name})")
+            return verdict(Outcome.ADMITTED, f"Welcome back: re-entry ({ttype.name})",
+                           because=Because(reentry=True))
         return verdict(Outcome.REENTRY_NOT_ALLOWED,
                        f"No re-entry: left at {last.gate} at {_when(last.time, now, policy)}",
                        last)
     if len(entries) < ttype.max_entries:
-        return verdict(Outcome.ADMITTED, _admit_reason(ttype, len(entries) + 1))
+        return verdict(Outcome.ADMITTED, _admit_reason(ttype, len(entries) + 1),
+                       because=_group(ttype, len(entries) + 1))
     used = entries[-1]
     if ttype.max_entries > 1:
         return verdict(Outcome.ALREADY_USED,
                        f"All {ttype.max_entries} already admitted"
-                       f" (last {_where(used, now, gate, policy)})", used)
+                       f" (last {_where(used, now, gate, policy)})", used,
+                       Because(max_entries=ttype.max_entries))
     # Two admissions of a single-entry ticket happen when gates were offline at once; this
     # gate knows its own, so name the other gate's (the news for the person at this one).
     used = next((m for m in reversed(entries) if m.device_id != gate.device_id), used)
@@ -310,6 +327,11 @@ def _where(used: Movement, now: float, gate: GateContext, policy: EventPolicy) -
     """ "here at 12:08" or "at Gate 2 at 12:08" (with the date when not today)."""
     place = "here" if used.gate.casefold() == gate.gate.casefold() else f"at {used.gate}"
     return f"{place} at {_when(used.time, now, policy)}"
+
+
+def _group(ttype: TicketType, nth: int) -> Because:
+    return Because(entry=nth, max_entries=ttype.max_entries) if ttype.max_entries > 1 \
+        else PLAIN
 
 
 def _admit_reason(ttype: TicketType, nth: int) -> str:

@@ -46,7 +46,7 @@ def test_disk_full_during_import_leaves_ledger_usable(loaded: Ledger, issuer: Is
     with pytest.raises(LedgerError) as err:
         loaded.import_manifest(io.BytesIO(big))
     assert err.value.code == "disk_full"
-    assert loaded.status()["manifest_sequence"] == 1 and loaded.status()["tickets"] == 6
+    assert loaded.status().manifest_sequence == 1 and loaded.status().tickets == 6
 
 
 def test_read_only_ledger(loaded: Ledger, issuer: Issuer) -> None:
@@ -69,7 +69,7 @@ def test_locked_past_the_timeout(loaded: Ledger, issuer: Issuer) -> None:
     finally:
         holder.execute("ROLLBACK")
         holder.close()
-    assert loaded.status()["scans"] == 0
+    assert loaded.status().scans == 0
 
 
 def test_bugs_are_not_disguised_as_environment_errors(loaded: Ledger) -> None:

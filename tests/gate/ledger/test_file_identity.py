@@ -53,7 +53,7 @@ def test_the_same_file_keeps_recording(loaded: Ledger, issuer: Issuer) -> None:
         assert _redeem(other, issuer, 0x1002) is not None
     for n in range(3):
         assert _redeem(loaded, issuer, 0x1003 + n) is not None
-    assert loaded.status()["scans"] == 4
+    assert loaded.status().scans == 4
 
 
 def _damage_page(path: Path, table: str) -> None:

@@ -11,6 +11,7 @@ import pytest
 
 from gatescan.gate.ledger.importer import ImportResult
 from gatescan.gate.ledger.ledger import Ledger
+from gatescan.gate.ledger.status import EventRef
 from gatescan.gate.verify.view import GateContext, TicketRecord
 from gatescan.protocol.manifest import ManifestError, ManifestWriter
 from gatescan.protocol.token import key_id
@@ -46,9 +47,9 @@ def test_round_trip(ledger: Ledger, manifest: Path, issuer: Issuer) -> None:
     assert ledger.ticket(0x2002) == TicketRecord(0x2002, 1, 0, True, "refunded", "B-7")
     assert ledger.ticket(0x9999) is None
     status = ledger.status()
-    assert status["event"] == {"event_id": 7, "name": "Test Festival"}
-    assert (status["tickets"], status["manifest_sequence"], status["scans"]) == (6, 1, 0)
-    assert status["last_import"] is not None
+    assert status.event == EventRef(7, "Test Festival")
+    assert (status.tickets, status.manifest_sequence, status.scans) == (6, 1, 0)
+    assert status.last_import is not None
 
 
 def test_file_object_and_progress_callback(ledger: Ledger, manifest: Path) -> None:
@@ -84,7 +85,7 @@ def test_large_manifest_spans_batches(ledger: Ledger, issuer: Issuer, tmp_path: 
     tickets = [(i * 7919 + 1, 1 + i % 8, i % 3, None) for i in range(45_000)]
     path = issuer.write_manifest(tmp_path / "big", tickets, revocations=[(1, None, "x")])
     assert ledger.import_manifest(path).tickets == 45_000
-    assert ledger.status()["tickets"] == 45_000
+    assert ledger.status().tickets == 45_000
     assert ledger.ticket(1) == TicketRecord(1, 1, 0, True, "x")
     assert ledger.ticket(44_999 * 7919 + 1) == TicketRecord(44_999 * 7919 + 1, 8, 2)
 
@@ -114,7 +115,7 @@ def test_other_event_needs_replace(loaded: Ledger, issuer: Issuer) -> None:
     assert result.replaced_event == 7
     assert loaded.event(7) is None and loaded.event(8) is not None
     assert loaded.ticket(0x1001) is None and loaded.ticket(0x77) is not None
-    assert loaded.status()["scans"] == 1  # the old event's scans are kept (not uploaded yet)
+    assert loaded.status().scans == 1  # the old event's scans are kept (not uploaded yet)
 
 
 def test_expect_key_pins_the_first_import(ledger: Ledger, issuer: Issuer,
@@ -152,7 +153,7 @@ def test_newer_manifest_updates_in_place_and_keeps_scans(loaded: Ledger, issuer:
     # The earlier admission still counts after the update.
     again = loaded.redeem(issuer.issue(0x1002, serial=1).token(T0 + 90), T0 + 90, GATE)
     assert again.verdict.outcome is Outcome.ALREADY_USED
-    assert loaded.status()["manifest_sequence"] == 2
+    assert loaded.status().manifest_sequence == 2
 
 
 def test_equal_sequence_reimport_is_idempotent(loaded: Ledger, manifest: Path) -> None:
@@ -206,7 +207,7 @@ def test_policy_is_updated(loaded: Ledger, issuer: Issuer) -> None:
     loaded.import_manifest(io.BytesIO(data))
     policy = loaded.event(7)
     assert policy is not None and (policy.name, policy.rotation_period) == ("Renamed", 15)
-    assert loaded.status()["event"]["name"] == "Renamed"
+    assert loaded.status().event.name == "Renamed"
 
 
 def test_a_stale_manifest_rolls_nothing_back(loaded: Ledger, issuer: Issuer) -> None:

@@ -141,9 +141,9 @@ def _check(path: Path, kind: str, out: Reported, local: list[str]) -> tuple[int,
         wrong = sum(1 for sid, outcome in out.scans if sid in rows and rows[sid][0] != outcome)
         status = led.status()
         if kind == "import":
-            seq = status["manifest_sequence"]
+            seq = status.manifest_sequence
             assert seq in (1, 2)
-            assert status["tickets"] == (240 if seq == 2 else 40)  # all or nothing
+            assert status.tickets == (240 if seq == 2 else 40)  # all or nothing
             assert (led.ticket(0x9002).revoked) == (seq == 2)  # type: ignore[union-attr]
             lost += int("import" in out.steps and seq != 2)
         if kind == "sync":

@@ -57,9 +57,9 @@ def test_every_scan_is_logged_refusals_and_garbage_too(loaded: Ledger,
     assert rows[2]["ticket_id"] is None and rows[2]["event_id"] is None
     assert rows[1]["ticket_id"] == 0x1001
     status = loaded.status()
-    assert status["scans"] == 5 and status["pending_uploads"] == 3  # unparseable codes stay
-    assert status["local_only_scans"] == 2
-    assert status["scans_by_outcome"] == {"admitted": 1, "already_used": 1, "malformed": 2,
+    assert status.scans == 5 and status.pending_uploads == 3  # unparseable codes stay
+    assert status.local_only_scans == 2
+    assert status.scans_by_outcome == {"admitted": 1, "already_used": 1, "malformed": 2,
                                           "stale_code": 1}
 
 
@@ -67,7 +67,7 @@ def test_dry_run_writes_nothing(loaded: Ledger, issuer: Issuer) -> None:
     token = issuer.issue(0x1001).token(T0)
     r = loaded.redeem(token, T0, GATE, dry_run=True)
     assert r.verdict.outcome is Outcome.ADMITTED and not r.recorded and r.scan_id is None
-    assert loaded.status()["scans"] == 0
+    assert loaded.status().scans == 0
     assert loaded.redeem(token, T0, GATE).verdict.outcome is Outcome.ADMITTED
 
 
@@ -123,7 +123,7 @@ def test_group_ticket_admits_its_size(loaded: Ledger, issuer: Issuer) -> None:
 def test_empty_ledger_refuses_everything_and_logs_it(ledger: Ledger, issuer: Issuer) -> None:
     v = ledger.redeem(issuer.issue(0x1001).token(T0), T0, GATE).verdict
     assert not v.admit and v.outcome is Outcome.WRONG_EVENT
-    assert ledger.status()["scans"] == 1 and ledger.status()["event"] is None
+    assert ledger.status().scans == 1 and ledger.status().event is None
 
 
 def test_bad_arguments_are_bugs_not_verdicts(loaded: Ledger, issuer: Issuer) -> None:
@@ -132,4 +132,4 @@ def test_bad_arguments_are_bugs_not_verdicts(loaded: Ledger, issuer: Issuer) -> 
         loaded.redeem(token, T0, GATE, source="telepathy")  # type: ignore[arg-type]
     with pytest.raises(ValueError):
         loaded.redeem(token, float("nan"), GATE)
-    assert loaded.status()["scans"] == 0
+    assert loaded.status().scans == 0

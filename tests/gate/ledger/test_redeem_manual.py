@@ -82,7 +82,7 @@ def test_no_event_loaded_records_nothing(ledger: Ledger) -> None:
     with pytest.raises(LedgerError) as info:
         ledger.redeem_manual(0x1001, T0, GATE)
     assert info.value.code == "no_event"
-    assert ledger.status()["scans"] == 0 and not ledger.conn.in_transaction
+    assert ledger.status().scans == 0 and not ledger.conn.in_transaction
 
 
 def test_bad_arguments_are_bugs_not_verdicts(loaded: Ledger) -> None:
@@ -91,7 +91,7 @@ def test_bad_arguments_are_bugs_not_verdicts(loaded: Ledger) -> None:
             loaded.redeem_manual(bad, T0, GATE)  # type: ignore[arg-type]
     with pytest.raises(ValueError):
         loaded.redeem_manual(0x1001, float("inf"), GATE)
-    assert loaded.status()["scans"] == 0
+    assert loaded.status().scans == 0
 
 
 def test_a_disk_failure_is_a_ledger_error_and_nothing_half_written(loaded: Ledger) -> None:
@@ -105,7 +105,7 @@ def test_a_disk_failure_is_a_ledger_error_and_nothing_half_written(loaded: Ledge
     finally:
         blocker.execute("ROLLBACK")
         blocker.close()
-    assert loaded.status()["scans"] == 0
+    assert loaded.status().scans == 0
     assert loaded.redeem_manual(0x1001, T0, GATE).verdict.admit
 
 

@@ -195,7 +195,7 @@ def test_upload_results_item_by_item(loaded: Ledger, issuer: Issuer) -> None:
     assert [s.scan_id for s in loaded.iter_unsent()] == [b]  # still exported
     assert loaded.retry_rejected() == 1 and [s.scan_id for s in loaded.unsent_scans()] == [b]
     status = loaded.status()
-    assert status["pending_uploads"] == 1 and status["upload_conflicts"] == 1
+    assert status.pending_uploads == 1 and status.upload_conflicts == 1
 
 
 def test_unsent_scans_page_by_log_position(loaded: Ledger, issuer: Issuer) -> None:
@@ -215,7 +215,7 @@ def test_wipe_forgets_the_event_and_keeps_the_log(loaded: Ledger, issuer: Issuer
     loaded.set_sync_state(CURSOR_KEY, "9")
     loaded.wipe_event()
     status = loaded.status()
-    assert status["event"] is None and status["tickets"] == 0 and status["scans"] == 1
+    assert status.event is None and status.tickets == 0 and status.scans == 1
     assert loaded.sync_state(CURSOR_KEY) is None and loaded.verify_chain().ok
     v = loaded.redeem(issuer.issue(0x1002).token(T0), T0, GATE).verdict
     assert v.outcome is Outcome.WRONG_EVENT  # a wiped gate admits nobody
@@ -236,7 +236,7 @@ def test_newer_manifest_updates_in_place_keeping_local_and_remote_scans(
                                   revocations=[(0x2002, None, "refunded")], sequence=2)
     result = loaded.import_manifest(newer)
     assert result.sequence == 2 and loaded.ticket(0x9009) is not None
-    assert loaded.status()["scans"] == 2 and loaded.verify_chain().ok
+    assert loaded.status().scans == 2 and loaded.verify_chain().ok
     for tid in (0x1001, 0x1002):
         v = loaded.redeem(issuer.issue(tid).token(T0 + 90), T0 + 90, GATE).verdict
         assert v.outcome is Outcome.ALREADY_USED

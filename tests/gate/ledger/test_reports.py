@@ -99,7 +99,7 @@ def test_export_writes_the_whole_log_atomically(busy: Ledger, tmp_path: Path) ->
     with pytest.raises(OSError):
         reports.export_scans(busy, tmp_path / "no such dir" / "scans.csv")
     assert not busy.conn.in_transaction
-    assert not list(tmp_path.rglob("*.part"))
+    assert not list(tmp_path.rglob("*.tmp"))
 
 
 def forged(issuer: Issuer, ticket_id: int, at: float) -> str:
@@ -133,7 +133,7 @@ def test_repeat_reads_and_forged_codes_are_recorded_but_not_counted(
     assert [(r.outcome, r.ticket) for r in report.recent] == [
         ("bad_signature", None), ("repeat_read", format_ticket_id(0x1001)),
         ("admitted", format_ticket_id(0x1001))]
-    assert loaded.status()["admitted"] == 1 and reports.gate_counts(loaded)[0] == 1
+    assert loaded.status().admitted == 1 and reports.gate_counts(loaded)[0] == 1
     assert loaded.movements(0x1001) == [loaded.movements(0x1001)[0]]  # the one admission
     assert loaded.movements(0x1002) == []
     # The forged code never goes to the server; the repeat read does (as what it is).

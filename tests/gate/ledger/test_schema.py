@@ -94,7 +94,7 @@ def test_scans_cannot_be_updated_or_deleted(loaded: Ledger, issuer: Issuer) -> N
         with pytest.raises(sqlite3.IntegrityError, match="append-only"):
             loaded.conn.execute(sql)
     assert loaded.record_upload_results([r["scan_id"] for r in all_rows(loaded.conn, "scans")]) == 1
-    assert loaded.status()["pending_uploads"] == 0
+    assert loaded.status().pending_uploads == 0
 
 
 def test_open_errors_are_typed(tmp_path: Path) -> None:

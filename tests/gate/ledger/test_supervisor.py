@@ -46,8 +46,8 @@ def test_undo_un_counts_the_admission(loaded: Ledger, issuer: Issuer, tmp_path: 
     assert reports.gate_counts(loaded)[0] == 2
     loaded.undo_admission("turned back", T0 + 5, GATE)
     assert reports.gate_counts(loaded)[0] == 1
-    assert loaded.status()["admitted"] == 1
-    assert loaded.status()["scans_by_outcome"]["admission_undone"] == 1
+    assert loaded.status().admitted == 1
+    assert loaded.status().scans_by_outcome["admission_undone"] == 1
     # The manager's CSV export has the undo as its own kind, with the reason.
     assert reports.export_scans(loaded, tmp_path / "scans.csv") == 3
     rows = list(csv.DictReader((tmp_path / "scans.csv").read_text("utf-8").splitlines()))
@@ -84,7 +84,7 @@ def test_undo_window_and_reason_are_enforced(loaded: Ledger, issuer: Issuer) -> 
         loaded.undo_admission("too late", T0 + 301, GATE)
     assert late.value.code == "too_late"
     assert loaded.undo_admission("in time", T0 + 60, GATE, window=120).recorded
-    assert loaded.status()["scans"] == 2  # refused actions record nothing
+    assert loaded.status().scans == 2  # refused actions record nothing
 
 
 def test_automatic_undo_names_its_admission_and_keeps_its_source(loaded: Ledger,
@@ -186,7 +186,7 @@ def test_the_gate_and_the_server_cancel_the_same_admissions(
         loaded: Ledger, spec: list[tuple[str, str]]) -> None:
     """The ledger's SQL rule and gatescan.server.movements.without_undone agree on any log."""
     ticket = 0x1002
-    base = T0 + 10_000 * (loaded.status()["scans"] + 1)
+    base = T0 + 10_000 * (loaded.status().scans + 1)
     changes = [{"seq": i + 1, "kind": "scan", "scan_id": f"{base + i:032x}",
                 "ticket_id": f"{ticket:016x}", "serial": 0, "gate": "Gate 2",
                 "direction": "entry", "outcome": outcome, "device_time": float(base + i),

@@ -163,7 +163,7 @@ def test_revoked_device_wipes_event_data_and_says_so(engine: SyncEngine,
     assert Credentials.load(engine.settings.data_dir) is None
     with Ledger(engine.settings.ledger_path) as ledger:
         status = ledger.status()
-        assert status["event"] is None and status["tickets"] == 0 and status["scans"] == 3
+        assert status.event is None and status.tickets == 0 and status.scans == 3
     asked = len(server.requests)
     assert engine.sync_once().device_revoked and len(server.requests) == asked  # no network
 

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from gatescan.gate.sync.client import server_view
 from gatescan.gate.sync.credentials import Credentials
 from gatescan.gate.sync.errors import EnrollError
-from gatescan.gate.sync.handshake import parse_handshake
+from gatescan.gate.sync.handshake import HandshakeError, HandshakeProblem, parse_handshake
 from tests.gate.sync.conftest import Venue, server_cli_json
 from tests.gate.sync.live import free_port
 
@@ -91,7 +91,7 @@ def test_revoked_device_is_wiped_on_its_next_sync(venue: Venue, make_gate: Any) 
     st = gate.engine.sync_once()
     assert st.device_revoked and "wiped" in (st.error or "")
     with gate.ledger() as ledger:
-        assert ledger.status()["tickets"] == 0 and ledger.status()["scans"] == 1
+        assert ledger.status().tickets == 0 and ledger.status().scans == 1
     assert Credentials.load(gate.root) is None
 
 
@@ -118,6 +118,15 @@ def test_handshake_like_objects_never_crash(data: dict[str, Any]) -> None:
     else:  # only a complete v1 handshake gets through
         assert data["type"] == "gatescan-enroll" and data["v"] == 1
         assert hs.url == str(data["url"]).rstrip("/") and hs.code == str(data["code"]).strip()
+
+
+@pytest.mark.parametrize("url", ["http://[", "https://[::1", "http://[bad]:80"])
+def test_an_unclosed_ipv6_address_is_a_refusal_not_a_crash(url: str) -> None:
+    text = json.dumps({"type": "gatescan-enroll", "v": 1, "url": url, "code": "K7QX-M2PA"})
+    with pytest.raises(HandshakeError) as refused:
+        parse_handshake(text)
+    assert refused.value.problem is HandshakeProblem.NO_ADDRESS
+    assert refused.value.code == "bad_handshake"
 
 
 def test_handshake_repr_hides_the_code() -> None:

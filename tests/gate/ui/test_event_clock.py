@@ -72,7 +72,7 @@ def test_strip_sync_times_use_the_event_zone(qtbot: QtBot) -> None:
 def test_translated_reason_uses_the_event_zone() -> None:
     verdict = Verdict(Outcome.ALREADY_USED, "Already used at Gate 2 at 12:00",
                       previous_time=NOON_UTC, previous_gate="Gate 2")
-    display = describe_verdict(verdict, english=False, zone=BERLIN)
+    display = describe_verdict(verdict, zone=BERLIN)
     assert display.reason == "Already used at Gate 2 at 12:00"
 
 

@@ -15,6 +15,7 @@ from gatescan.gate.camera.frames import FrameSource
 from gatescan.gate.ledger.ledger import Ledger
 from gatescan.gate.ui.app import GateApp
 from gatescan.gate.ui.display import Tone, VerdictDisplay
+from gatescan.gate.ui.kinds import ScanSource
 from tests.factories import T0, Issuer
 from tests.gate.ledger.util import all_rows
 from tests.gate.ui.conftest import AppMaker, FakeClock, SoundLog
@@ -137,7 +138,7 @@ def test_keyboard_wedge_without_a_focused_field(
     # A scanner that ends with Enter.
     display = shown(qtbot, app, lambda: (qtbot.keyClicks(gate, issuer.issue(0x1001).token(
         clock.now)), qtbot.keyClick(gate, Qt.Key.Key_Return)))
-    assert display.tone is Tone.ADMIT and display.source == "wedge"
+    assert display.tone is Tone.ADMIT and display.source is ScanSource.WEDGE
     assert gate.verdict.source.text() == "Handheld scanner"
     # A scanner configured to send no Enter: the idle gap ends the scan.
     display = shown(qtbot, app, lambda: qtbot.keyClicks(gate, issuer.issue(0x1002).token(
@@ -189,7 +190,7 @@ def test_manual_lookup_of_a_dead_phone_records_a_manual_admission(
         0x2001, "admitted", 1, "Gate 1")
     assert row["device_time"] == clock.now
     with Ledger(data_dir / "ledger.db") as ledger:
-        assert ledger.status()["scans"] == 1 and ledger.verify_chain().ok
+        assert ledger.status().scans == 1 and ledger.verify_chain().ok
     # The phone turns up after all: the code is now already used.
     clock.advance(90)
     again = scan(qtbot, app, issuer.issue(0x2001, type_id=2).token(clock.now))
@@ -253,7 +254,7 @@ def test_a_scan_the_ledger_cannot_record_never_shows_green(
             break
     assert failures >= 3, "the ledger never filled up"
     with Ledger(data_dir / "ledger.db") as ledger:
-        assert ledger.status()["admitted"] == greens  # every green is on disk, no more
+        assert ledger.status().admitted == greens  # every green is on disk, no more
     assert isinstance(app.sound, SoundLog)
     assert app.sound.played.count(Tone.ADMIT) == greens
     assert app.sound.played.count(Tone.ERROR) == failures

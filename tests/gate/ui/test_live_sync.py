@@ -18,7 +18,8 @@ from gatescan.gate.settings import ScannerSettings
 from gatescan.gate.sync.client import make_http_client
 from gatescan.gate.sync.clock import GateClock
 from gatescan.gate.sync.credentials import Credentials
-from gatescan.gate.sync.engine import SyncEngine, ui_services
+from gatescan.gate.sync.engine import SyncEngine
+from gatescan.gate.sync.enroll import ui_services
 from gatescan.gate.ui.app import GateApp
 from gatescan.gate.ui.display import Tone
 from gatescan.gate.ui.ui_settings import UiSettings

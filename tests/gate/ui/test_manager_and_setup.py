@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,9 @@ from pytestqt.qtbot import QtBot
 from gatescan.gate.ledger.ledger import Ledger
 from gatescan.gate.settings import ScannerSettings
 from gatescan.gate.sync.errors import EnrollError
+from gatescan.gate.sync.handshake import Handshake
 from gatescan.gate.sync.status import PINNED_KEYS
+from gatescan.gate.ui.kinds import Direction
 from gatescan.gate.ui.ui_settings import UiSettings
 from tests.factories import Issuer
 from tests.gate.ui.conftest import AppMaker, FakeClock
@@ -97,7 +100,8 @@ def test_first_run_set_up_from_a_manifest_file(qtbot: QtBot, make_app: AppMaker,
     assert app.window.current_screen() == "gate"
     assert app.window.gate.strip.gate.plain() == "Gate 2 · Exit"
     saved = UiSettings.load(data)
-    assert saved.gate == "Gate 2" and saved.direction == "exit" and saved.check_pin("5555")
+    assert saved.gate == "Gate 2" and saved.direction is Direction.EXIT and saved.check_pin("5555")
+    assert '"direction": "exit"' in (data / "ui.json").read_text()
     assert "5555" not in (data / "ui.json").read_text()
     display = scan(qtbot, app, issuer.issue(0x1001).token(clock.now))
     assert display.word == "EXIT OK"
@@ -173,6 +177,43 @@ def test_a_refused_enrollment_shows_the_engines_words_in_set_up(
                                   "ask the organizer for a new one.")
     assert enroller.calls == 1 and app.window.current_screen() == "setup"
     assert not [r for r in caplog.records if r.exc_info], "a refusal is not a crash"
+
+
+class RecordingEnroller(RefusingEnroller):
+    """A refusing enroller that keeps the handshakes it was given."""
+
+    def __init__(self, error: Exception) -> None:
+        super().__init__(error)
+        self.handshakes: list[object] = []
+
+    def enroll(self, handshake: object) -> object:
+        self.handshakes.append(handshake)
+        return super().enroll(handshake)
+
+
+def test_the_set_up_screen_hands_the_qr_codes_key_pins_to_the_enroller(
+        qtbot: QtBot, make_app: AppMaker, tmp_path: Path) -> None:
+    enroller = RecordingEnroller(EnrollError("code_used", "used"))
+    app = make_app(tmp_path / "fresh", wait_ready=False, enroller=enroller)
+    qtbot.waitUntil(lambda: app.window.current_screen() == "setup", timeout=5000)
+    pins = ["ab" * 32, "cd" * 32]
+    app.setup.handshake.setText(json.dumps({**json.loads(HANDSHAKE), "keys": pins,
+                                            "url": "http://10.0.0.2:8080/"}))
+    app.setup.enroll_button.click()
+    qtbot.waitUntil(lambda: app.setup.enroll_button.isEnabled(), timeout=5000)
+    [handshake] = enroller.handshakes
+    assert handshake == Handshake("http://10.0.0.2:8080", "ABCD-EFGH", tuple(pins))
+
+
+def test_damaged_key_pins_are_refused_before_the_server_is_asked(
+        qtbot: QtBot, make_app: AppMaker, tmp_path: Path) -> None:
+    enroller = RecordingEnroller(EnrollError("code_used", "used"))
+    app = make_app(tmp_path / "fresh", wait_ready=False, enroller=enroller)
+    qtbot.waitUntil(lambda: app.window.current_screen() == "setup", timeout=5000)
+    app.setup.handshake.setText(json.dumps({**json.loads(HANDSHAKE), "keys": ["not-hex"]}))
+    app.setup.enroll_button.click()
+    assert app.setup.error.text() == "Enrollment code's key fingerprints are damaged"
+    assert enroller.handshakes == []
 
 
 def test_a_bug_in_enrollment_goes_to_the_crash_handler(qtbot: QtBot, make_app: AppMaker,

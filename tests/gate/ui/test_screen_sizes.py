@@ -18,6 +18,7 @@ from gatescan.gate.sync.status import ClockState, SyncStatus
 from gatescan.gate.ui import reasons, translations
 from gatescan.gate.ui.app import GateApp
 from gatescan.gate.ui.display import VerdictDisplay
+from gatescan.gate.ui.kinds import ScanSource
 from gatescan.protocol.verdict import Level, Outcome, TicketFacts, Verdict
 from tests.gate.ui import layout_check
 from tests.gate.ui.conftest import AppMaker
@@ -71,13 +72,12 @@ def check(app: GateApp, size: tuple[int, int], state: str) -> list[str]:
     return [f"{size[0]}x{size[1]} {state}: {p}" for p in found + layout_check.problems(window)]
 
 
-def states(app: GateApp, english: bool) -> list[tuple[str, Callable[[], None]]]:
+def states(app: GateApp) -> list[tuple[str, Callable[[], None]]]:
     """(name, action that puts the window in that state), in order."""
     window, gate = app.window, app.window.gate
 
-    def verdict(v: Verdict, source: str = "camera") -> Callable[[], None]:
-        return lambda: gate.show_display(reasons.describe_verdict(
-            v, english=english, source=source))
+    def verdict(v: Verdict, source: ScanSource = ScanSource.CAMERA) -> Callable[[], None]:
+        return lambda: gate.show_display(reasons.describe_verdict(v, source=source))
 
     def show(display: VerdictDisplay) -> Callable[[], None]:
         return lambda: gate.show_display(display)
@@ -94,7 +94,7 @@ def states(app: GateApp, english: bool) -> list[tuple[str, Callable[[], None]]]:
 
     out: list[tuple[str, Callable[[], None]]] = [("ready", gate.show_ready), ("busy", busy)]
     out += [(name, verdict(v)) for name, v in VERDICTS.items()]
-    out += [("admit-manual", verdict(VERDICTS["admit"], "manual")),
+    out += [("admit-manual", verdict(VERDICTS["admit"], ScanSource.MANUAL)),
             ("not-recorded", show(reasons.describe_failure("disk_full", "disk full"))),
             ("bad-number", show(reasons.describe_bad_ticket_number())),
             ("manual-lookup", lambda: (gate.show_ready(), gate.open_lookup())),
@@ -112,7 +112,7 @@ def test_every_screen_fits(qtbot: QtBot, make_app: AppMaker, data_dir: Path,
     found: list[str] = []
     try:
         sized(qtbot, app, size)
-        for name, action in states(app, english=language == "en"):
+        for name, action in states(app):
             action()
             if name == "manager":
                 qtbot.waitUntil(lambda: app.window.manager.stats is not None, timeout=10_000)

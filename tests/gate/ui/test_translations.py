@@ -15,8 +15,9 @@ from pytestqt.qtbot import QtBot
 
 from gatescan.gate.ui import reasons, translations
 from gatescan.gate.ui.display import Tone
+from gatescan.gate.ui.kinds import ScanSource
 from gatescan.gate.ui.status_strip import StatusStrip
-from gatescan.protocol.verdict import Outcome, TicketFacts, Verdict
+from gatescan.protocol.verdict import Because, Outcome, TicketFacts, Verdict
 
 UI = Path(translations.__file__).parent
 TS = UI / "i18n" / "gatescan_zh_CN.ts"
@@ -82,16 +83,23 @@ def test_chinese_verdicts_and_status(qtbot: QtBot) -> None:
         used = Verdict(Outcome.ALREADY_USED, "Already used at Gate 3 at 19:02",
                        TicketFacts(1, 0, 2, "VIP"), previous_time=3600.0 * 19 + 120,
                        previous_gate="Gate 3")
-        display = reasons.describe_verdict(used, english=False)
+        display = reasons.describe_verdict(used)
         assert (display.word, display.title) == ("拒绝", "已使用")
         assert display.reason == "已于 19:02 在 Gate 3 使用"
         admit = reasons.describe_verdict(Verdict(Outcome.ADMITTED, "VIP",
-                                                 TicketFacts(1, 0, 2, "VIP")), english=False)
+                                                 TicketFacts(1, 0, 2, "VIP")))
         assert admit.tone is Tone.ADMIT and admit.word == "通过"
         manual = reasons.describe_verdict(Verdict(Outcome.ADMITTED, "Manual: VIP",
-                                                  TicketFacts(0x2001, 0, 2, "VIP")),
-                                          english=False, source="manual")
-        assert manual.reason == "凭票号入场（未出示手机）"
+                                                  TicketFacts(0x2001, 0, 2, "VIP"),
+                                                  because=Because(manual=True)),
+                                          source=ScanSource.MANUAL)
+        assert manual.reason == "凭票号入场（未出示手机）：VIP"
+        # the same table as English staff read, in Chinese (tests/gate/ui/test_sentences.py)
+        group = reasons.describe_verdict(Verdict(
+            Outcome.ALREADY_USED, "All 3 already admitted (last here at 19:02)",
+            TicketFacts(1, 0, 3, "Group"), previous_time=3600.0 * 19 + 120,
+            previous_gate="Gate 1", previous_here=True, because=Because(max_entries=3)))
+        assert group.reason == "3 人均已入场（最后一位于 19:02 在本入口）"
         assert manual.detail == "票号 0000000000002001"
         strip = StatusStrip()
         qtbot.addWidget(strip)

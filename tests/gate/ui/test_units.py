@@ -15,14 +15,16 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLineEdit, QWidget
 from pytestqt.qtbot import QtBot
 
+from gatescan.gate.sync.handshake import HandshakeError, HandshakeProblem, parse_handshake
 from gatescan.gate.ui import reasons
 from gatescan.gate.ui.display import Tone
-from gatescan.gate.ui.enrollment import HandshakeError, parse_handshake
+from gatescan.gate.ui.enrollment import problem_text
+from gatescan.gate.ui.kinds import Direction, ScanSource, Screen
 from gatescan.gate.ui.paths import usb_dir
 from gatescan.gate.ui.sounds import ALERTS, MELODIES, SoundPlayer, write_sounds
 from gatescan.gate.ui.ui_settings import UiSettings, hash_pin, pin_matches
 from gatescan.gate.ui.wedge import KeyboardWedge
-from gatescan.protocol.verdict import Level, Outcome, TicketFacts, Verdict
+from gatescan.protocol.verdict import Because, Level, Outcome, TicketFacts, Verdict
 
 HANDSHAKE = {"type": "gatescan-enroll", "v": 1, "url": "http://10.0.0.2:8080",
              "code": "ABCD-EFGH-JKLM"}
@@ -32,12 +34,12 @@ HANDSHAKE = {"type": "gatescan-enroll", "v": 1, "url": "http://10.0.0.2:8080",
 def test_every_outcome_has_words_in_both_languages(outcome: Outcome) -> None:
     facts = TicketFacts(5, 0, 1, "General") if outcome.verified else None
     verdict = Verdict(outcome, "the verifier's reason", facts)
-    english = reasons.describe_verdict(verdict, english=True)
-    other = reasons.describe_verdict(verdict, english=False)
+    english = reasons.describe_verdict(verdict)
     assert english.word in ("ADMIT", "REFUSED", "CHECK", "EXIT OK", "ALREADY ADMITTED HERE")
-    assert english.title and other.title
-    if outcome is not Outcome.REPEAT_READ:
-        assert english.reason == "the verifier's reason"
+    assert english.title
+    # the words come from the table, never from the verifier's English text
+    assert "the verifier's reason" not in english.reason or outcome in (
+        Outcome.OVERRIDE_ADMITTED, Outcome.ADMISSION_UNDONE)  # a supervisor's own note
     assert (english.tone is Tone.ADMIT) == outcome.admits
     assert (english.tone is Tone.REPEAT) == (outcome is Outcome.REPEAT_READ)
 
@@ -48,7 +50,7 @@ def test_a_repeat_read_has_its_own_blue_panel() -> None:
                       TicketFacts(5, 0, 1, "General", seat="B12"), previous_gate="Gate 1",
                       previous_time=100.0, previous_here=True, since_previous=8.4,
                       previous_direction="entry")
-    shown = reasons.describe_verdict(verdict, english=True)
+    shown = reasons.describe_verdict(verdict)
     assert (shown.tone, shown.word, shown.title) == (Tone.REPEAT, "ALREADY ADMITTED HERE",
                                                      "8 s ago")
     assert shown.detail == "General  ·  B12" and "not counted again" in shown.reason
@@ -58,7 +60,7 @@ def test_a_repeat_read_has_its_own_blue_panel() -> None:
     assert Tone.REPEAT in MELODIES and len(MELODIES[Tone.REPEAT]) == 1  # a quiet tick
     out = Verdict(Outcome.REPEAT_READ, "Already scanned out here 200 s ago", None,
                   since_previous=200.0, previous_direction="exit")
-    shown = reasons.describe_verdict(out, english=False)
+    shown = reasons.describe_verdict(out)
     assert (shown.word, shown.title) == ("ALREADY SCANNED OUT HERE", "3 min ago")
 
 
@@ -67,17 +69,17 @@ def test_unverified_verdicts_carry_no_ticket_facts() -> None:
                     Outcome.MALFORMED):
         with pytest.raises(ValueError):
             Verdict(outcome, "x", TicketFacts(3, 0, 2, "VIP", seat="row 1 seat 3"))
-        shown = reasons.describe_verdict(Verdict(outcome, "Forged"), english=False)
+        shown = reasons.describe_verdict(Verdict(outcome, "Forged"))
         assert shown.detail == "" and shown.tone is Tone.REFUSE
     assert reasons.outcome_label(outcome.value)
 
 
 def test_clock_unset_is_amber_and_admit_shows_the_type_big() -> None:
     unset = Verdict(Outcome.CLOCK_UNSET, "Gate clock is not set", level=Level.CHECK)
-    assert reasons.describe_verdict(unset, english=True).tone is Tone.CHECK
+    assert reasons.describe_verdict(unset).tone is Tone.CHECK
     admit = reasons.describe_verdict(Verdict(Outcome.ADMITTED, "Group of 4: person 2 of 4",
-                                             TicketFacts(1, 0, 3, "Group of 4", seat="B12")),
-                                     english=True)
+                                             TicketFacts(1, 0, 3, "Group of 4", seat="B12"),
+                                             because=Because(entry=2, max_entries=4)))
     assert (admit.title, admit.detail) == ("Group of 4", "B12")
     assert admit.reason == "Group of 4: person 2 of 4"
 
@@ -96,8 +98,15 @@ def test_handshake_parsing() -> None:
                    {**HANDSHAKE, "code": ""}, {**HANDSHAKE, "type": "other"}, [1, 2]):
         with pytest.raises(HandshakeError):
             parse_handshake(json.dumps(broken))
-    with pytest.raises(HandshakeError, match="newer server"):
+    with pytest.raises(HandshakeError) as newer:
         parse_handshake(json.dumps({**HANDSHAKE, "v": 9}))
+    assert "newer server" in problem_text(newer.value.problem)
+
+
+def test_every_handshake_problem_has_the_operators_words() -> None:
+    texts = {problem: problem_text(problem) for problem in HandshakeProblem}
+    assert len(set(texts.values())) == len(HandshakeProblem)
+    assert texts[HandshakeProblem.NOT_A_HANDSHAKE] == "Not an enrollment code"
 
 
 @given(st.text(max_size=300) | st.builds(json.dumps, st.dictionaries(
@@ -106,6 +115,16 @@ def test_handshake_parsing() -> None:
 def test_handshake_parser_only_raises_its_own_error(text: str) -> None:
     with contextlib.suppress(HandshakeError):
         parse_handshake(text)
+
+
+def test_the_uis_vocabularies_convert_at_their_boundaries() -> None:
+    assert [Direction.of(v) for v in ("exit", "entry", "EXIT", None, 3)] == [
+        Direction.EXIT, Direction.ENTRY, Direction.ENTRY, Direction.ENTRY, Direction.ENTRY]
+    assert (Direction.EXIT.for_gate(), Direction.ENTRY.for_gate()) == ("exit", "entry")
+    assert [s.value for s in ScanSource] == ["camera", "wedge", "manual"]
+    assert Screen("manager") is Screen.MANAGER
+    with pytest.raises(ValueError):
+        Screen("managr")
 
 
 def test_pin_is_stored_hashed_and_checked(tmp_path: Path) -> None:
