@@ -559,8 +559,8 @@ def mesh(settings: ScannerSettings, listen: str | None, peers: tuple[str, ...],
     import signal
     import threading
 
-    from gatescan.gate.mesh.roster import MeshSettings
     from gatescan.gate.mesh.run import MeshNotReady, run_mesh
+    from gatescan.gate.sync.mesh_roster import MeshSettings
 
     try:
         conf = MeshSettings.load(settings.data_dir)

@@ -33,7 +33,6 @@ from typing import Any
 from nacl.signing import SigningKey
 
 from gatescan.gate.ledger.errors import LedgerError
-from gatescan.gate.mesh.roster import MeshSettings, Roster, RosterDevice, split_address
 from gatescan.gate.mesh.store import (
     HAVE_PREFIX,
     SEEN_PREFIX,
@@ -42,6 +41,7 @@ from gatescan.gate.mesh.store import (
     SenderProgress,
 )
 from gatescan.gate.mesh.trust import Gatekeeper
+from gatescan.gate.sync.mesh_roster import MeshSettings, Roster, RosterDevice, split_address
 from gatescan.protocol.mesh import Heads, Kind, MeshFormatError, Message, PeerScan, encode, parse
 
 log = logging.getLogger(__name__)

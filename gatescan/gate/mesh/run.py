@@ -17,14 +17,14 @@ import httpx
 from nacl.signing import SigningKey
 
 from gatescan.gate.ledger.ledger import Ledger
-from gatescan.gate.mesh import keys
-from gatescan.gate.mesh.announce import AnnounceError, announce
 from gatescan.gate.mesh.node import MeshNode
-from gatescan.gate.mesh.roster import MeshSettings, Roster
 from gatescan.gate.mesh.store import MeshStore
+from gatescan.gate.sync import mesh_keys as keys
 from gatescan.gate.sync.client import make_http_client
 from gatescan.gate.sync.clock import CLOCK_KEY, GateClock
 from gatescan.gate.sync.credentials import Credentials
+from gatescan.gate.sync.mesh_announce import AnnounceError, announce
+from gatescan.gate.sync.mesh_roster import MeshSettings, Roster
 
 log = logging.getLogger(__name__)
 

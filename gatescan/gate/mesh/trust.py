@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from gatescan.gate.mesh.roster import Roster, RosterDevice
+from gatescan.gate.sync.mesh_roster import Roster, RosterDevice
 from gatescan.protocol.mesh import Message, verify_signature
 
 REPLAY_WINDOW = 1024  # counters remembered below the highest (datagrams arrive out of order)

@@ -19,15 +19,14 @@ import httpx
 from gatescan.gate.ledger.errors import LedgerError
 from gatescan.gate.ledger.ledger import Ledger
 from gatescan.gate.ledger.replica import CURSOR_KEY
-from gatescan.gate.mesh import keys as mesh_keys
-from gatescan.gate.mesh.announce import register_quietly
 from gatescan.gate.settings import ScannerSettings
-from gatescan.gate.sync import rollback
+from gatescan.gate.sync import mesh_keys, rollback
 from gatescan.gate.sync.client import SyncClient, make_http_client
 from gatescan.gate.sync.credentials import DEVICE_ID, Credentials, write_device_id
 from gatescan.gate.sync.engine import LAST_ERROR, REVOKED_AT, SyncEngine
 from gatescan.gate.sync.errors import EnrollError, Refused, ServerFailed, ServerUnreachable
 from gatescan.gate.sync.handshake import Enrolled, Handshake, parse_handshake
+from gatescan.gate.sync.mesh_announce import register_quietly
 from gatescan.gate.sync.status import PINNED_KEYS
 
 log = logging.getLogger(__name__)

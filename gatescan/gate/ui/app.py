@@ -297,6 +297,7 @@ class GateApp(QObject):
     def stop(self) -> bool:
         """Stop every worker thread (camera, ledger, sync) and wait for them."""
         self._stats_timer.stop()
+        self._after_verdict.clear()  # no deferred repaint of a window that is going away
         interrupt = getattr(self.deps.sync_service, "interrupt", None)
         if callable(interrupt):
             interrupt()  # a sync round in progress ends after its current batch

@@ -14,7 +14,7 @@ from typing import Any
 
 from nacl.signing import SigningKey
 
-from gatescan.gate.mesh.keys import load_key
+from gatescan.gate.sync.mesh_keys import load_key
 from gatescan.gate.verify.view import GateContext
 from gatescan.protocol.mesh import PeerScan, encode
 from gatescan.protocol.verdict import Outcome

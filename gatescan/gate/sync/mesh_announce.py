@@ -15,10 +15,10 @@ import time
 import httpx
 from nacl.signing import SigningKey
 
-from gatescan.gate.mesh.keys import public_hex
-from gatescan.gate.mesh.roster import Roster
 from gatescan.gate.sync.client import API
 from gatescan.gate.sync.credentials import Credentials
+from gatescan.gate.sync.mesh_keys import public_hex
+from gatescan.gate.sync.mesh_roster import Roster
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """Who may speak in the mesh: the event's device keys and revocations, as the server listed them.
 
-The roster comes from the server (`POST /api/v1/device/mesh`, gatescan.gate.mesh.announce)
+The roster comes from the server (`POST /api/v1/device/mesh`, gatescan.gate.sync.mesh_announce)
 and is cached in the data directory, so a gate that starts while the server is
 down still knows whom to trust. Static settings (`mesh.json`) add addresses,
 never keys: trust comes from the organizer's server only.
