@@ -120,6 +120,31 @@ def test_schema_3_database_gains_the_chain_columns_and_keeps_its_rows(
         assert device.chain_mismatch is None and device.chain_mismatches == 0
 
 
+def test_schema_9_database_gains_the_device_reports_and_the_time_index(
+        settings: ServerSettings) -> None:
+    """Version 10: the devices' self-reports and the live view's index, added in place."""
+    with IssuerStore.open(settings) as st:
+        event_id = _event(st)
+        with st.db.write() as conn:
+            conn.execute(insert(s.devices).values(device_id="dev_000000000002",
+                                                  event_id=event_id, name="nine",
+                                                  status="active", created_at=1.0))
+            conn.execute(text("DROP INDEX idx_scans_event_time"))
+            for table, columns in s.V10_COLUMNS.items():
+                for column in columns:
+                    conn.execute(text(f"ALTER TABLE {table} DROP COLUMN {column}"))
+            conn.execute(update(schema_version).values(version=10 - 1))
+    with IssuerStore.open(settings) as st:
+        with st.db.read() as conn:
+            assert current_version(conn) == len(MIGRATIONS) >= 10
+            seen = inspect(conn)
+            for table, columns in s.V10_COLUMNS.items():
+                assert set(columns) <= {c["name"] for c in seen.get_columns(table)}
+            assert "idx_scans_event_time" in {i["name"] for i in seen.get_indexes("scans")}
+        [device] = devices.list_devices(st, event_id)
+        assert device.name == "nine"
+
+
 def test_issuer_key_lives_in_an_owner_only_file(store: IssuerStore,
                                                 settings: ServerSettings) -> None:
     event_id = _event(store)

@@ -170,7 +170,14 @@ def _v9(conn: Connection) -> None:
     _add_missing_columns(conn, s.V9_COLUMNS)
 
 
-MIGRATIONS: list[Migration] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9]
+def _v10(conn: Connection) -> None:
+    """What each device reports about itself, and an index of scans by device time."""
+    _add_missing_columns(conn, s.V10_COLUMNS)
+    for index in s.V10_INDEXES:
+        index.create(conn, checkfirst=True)
+
+
+MIGRATIONS: list[Migration] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9, _v10]
 
 
 def current_version(conn: Connection) -> int:

@@ -11,7 +11,9 @@ times (`scans.time_flag`); version 6 the server's instance id and the
 devices' `server_rollback` flag; version 7 the console's accounts, grants,
 sessions, audit log, event details and inventory limits; version 8 the
 optional attendee name and order code on tickets; version 9 the devices' mesh key
-and address (docs/mesh.md). See `migrations.py`.
+and address (docs/mesh.md); version 10 what each device last reported (app version, scans
+waiting to upload, the mesh peers it heard) and an index of scans by device time for
+the live view. See `migrations.py`.
 
 Tables are created from these definitions, so a fresh database gets later
 columns in the step that creates the table; the step that adds them to an
@@ -160,6 +162,7 @@ scans = Table(
     Index("idx_scans_event_seq", "event_id", "seq"),
     Index("idx_scans_event_ticket", "event_id", "ticket_id"),
     Index("idx_scans_device_chain", "device_id", "chain_seq"),
+    Index("idx_scans_event_time", "event_id", "device_time"),  # v10: the live view's minutes
 )
 # v5: idempotency per device (a device has one event). Lines of an import naming no device
 # (NULL) are told apart by ingest, whose write transactions are serialized: an expression
@@ -204,6 +207,11 @@ devices = Table(
     Column("device_key", String(64)),
     Column("mesh_address", Text),
     Column("mesh_seen_at", Float(53)),
+    # v10: what the gate said about itself at its last push or pull: its app version, how
+    # many scans it still held unsent, and (JSON) the mesh peers it heard, with when.
+    Column("app_version", String(64)),
+    Column("pending_uploads", Integer),
+    Column("mesh_peers", Text),
     UniqueConstraint("event_id", "name", name="uq_devices_event_name"),
 )
 
@@ -344,3 +352,7 @@ V8_COLUMNS = {"tickets": ("holder_name", "order_code")}
 
 # v9: the gate mesh: each device's own public key and the address its mesh listens on.
 V9_COLUMNS = {"devices": ("device_key", "mesh_address", "mesh_seen_at")}
+
+# v10: what each device last reported about itself; scans by device time (the live view).
+V10_COLUMNS = {"devices": ("app_version", "pending_uploads", "mesh_peers")}
+V10_INDEXES = (next(i for i in scans.indexes if i.name == "idx_scans_event_time"),)
