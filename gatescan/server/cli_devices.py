@@ -34,7 +34,8 @@ def _when(t: float | None) -> str:
 def _info(d: devices.DeviceInfo) -> dict[str, object]:
     return {"device_id": d.device_id, "event_id": d.event_id, "name": d.name, "gate": d.gate,
             "status": d.status, "created_at": d.created_at, "enrolled_at": d.enrolled_at,
-            "revoked_at": d.revoked_at, "last_seen_at": d.last_seen_at, **d.chain_fields()}
+            "revoked_at": d.revoked_at, "last_seen_at": d.last_seen_at, **d.chain_fields(),
+            **d.report_fields()}
 
 
 def _show_enrollment(settings: ServerSettings, e: devices.Enrollment, url: str | None,
@@ -114,6 +115,8 @@ def list_(settings: ServerSettings, event_id: int | None, as_json: bool) -> None
         found = devices.list_devices(store, eid)
     lines = [f"{d.device_id}  {d.status:<8} {d.gate or '-':<16} {d.name}  "
              f"(last seen {_when(d.last_seen_at)}"
+             f"{f', app {d.app_version}' if d.app_version else ''}"
+             f"{f', {d.pending_uploads} unsent' if d.pending_uploads else ''}"
              f"{f', log checkpoint {d.checkpoint.seq}' if d.checkpoint else ''})"
              f"{'  CHAIN MISMATCH: its scan log was rewritten' if d.chain_mismatch else ''}"
              for d in found]

@@ -7,8 +7,8 @@ upload (a push, not an import), the scans whose device time was implausible
 (`time_flag`: the gate's clock was wrong), the clock lag of its latest upload
 (server receive time minus device time: the gate's clock offset plus the time the
 scan waited to be sent, so an upper bound of the offset), and the tickets in a
-conflict it admitted. Pending uploads and the app version are the gate's to know:
-the sync protocol does not report them yet.
+conflict it admitted. Pending uploads and the app version are what the gate last
+reported (`DeviceInfo.app_version`, `pending_uploads`: docs/sync-protocol.md).
 """
 
 from __future__ import annotations

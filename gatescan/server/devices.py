@@ -13,12 +13,13 @@ address (`register_mesh`, `mesh_roster`; docs/mesh.md).
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import Connection, and_, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from gatescan.protocol.device_report import Report
 from gatescan.server import authtokens
 from gatescan.server.checkpoints import Checkpoint, checkpoint_of, mismatch_of
 from gatescan.server.errors import IssuerError
@@ -52,6 +53,8 @@ class DeviceInfo:
     chain_mismatch: dict[str, Any] | None = None
     chain_mismatches: int = 0
     server_rollback: dict[str, Any] | None = None
+    app_version: str | None = None  # what the gate said at its latest request (a `Report`)
+    pending_uploads: int | None = None
 
     def chain_fields(self) -> dict[str, Any]:
         """Its scan-chain checkpoint and first mismatch, as the API and CLI show them."""
@@ -59,6 +62,10 @@ class DeviceInfo:
         return {"chain": None if cp is None else {"seq": cp.seq, "hash": cp.hash, "at": cp.at},
                 "chain_mismatch": self.chain_mismatch, "chain_mismatches": self.chain_mismatches,
                 "server_rollback": self.server_rollback}
+
+    def report_fields(self) -> dict[str, Any]:
+        """What the gate last said about itself (None: it never said)."""
+        return {"app_version": self.app_version, "pending_uploads": self.pending_uploads}
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +81,7 @@ def _device(row: Any) -> DeviceInfo:
     return DeviceInfo(row.device_id, row.event_id, row.name, row.gate, row.status,
                       row.created_at, row.enrolled_at, row.revoked_at, row.last_seen_at,
                       checkpoint_of(row), mismatch_of(row), row.chain_mismatches or 0,
-                      rollback_of(row))
+                      rollback_of(row), row.app_version, row.pending_uploads)
 
 
 def check_name(name: str) -> str:
@@ -181,18 +188,32 @@ def enroll(store: IssuerStore, code: str, *, now: float) -> tuple[DeviceInfo, st
     return info, token
 
 
-def device_for_token(store: IssuerStore, token: str, *, now: float) -> DeviceInfo | None:
-    """The device whose token this is (any status), or None; notes when it was last seen."""
+def device_for_token(store: IssuerStore, token: str, *, now: float,
+                     report: Report | None = None) -> DeviceInfo | None:
+    """The device whose token this is (any status), or None; notes when it was last seen
+    (at most once a minute) and what it reports about itself (whenever that changes)."""
     digest = authtokens.token_hash(token)
     with store.snapshot() as conn:
         row = conn.execute(select(s.devices).where(s.devices.c.token_hash == digest)).first()
     if row is None or not authtokens.same_hash(row.token_hash, token):
         return None
     device = _device(row)
-    if device.status == ACTIVE and (device.last_seen_at or 0) < now - SEEN_EVERY_S:
+    if device.status != ACTIVE:
+        return device
+    values: dict[str, Any] = {}
+    if (device.last_seen_at or 0) < now - SEEN_EVERY_S:
+        values["last_seen_at"] = now
+    if report is not None:
+        if report.app_version is not None and report.app_version != device.app_version:
+            values["app_version"] = report.app_version
+        if report.pending_uploads is not None and \
+                report.pending_uploads != device.pending_uploads:
+            values["pending_uploads"] = report.pending_uploads
+    if values:
         with store.transaction() as conn:
             conn.execute(update(s.devices).where(s.devices.c.device_id == device.device_id)
-                         .values(last_seen_at=now))
+                         .values(**values))
+        device = replace(device, **{k: v for k, v in values.items() if k != "last_seen_at"})
     return device
 
 

@@ -80,8 +80,9 @@ def test_add_enroll_from_the_page_then_the_list_tells_what_the_gates_did(
     n, s = row_of(listing, "North lane 1"), row_of(listing, "South")
     assert "online" in n and "Gate: Gate 1" in n and enrolled.device_id in n
     # scans, repeat reads, conflicts in column order
-    assert re.search(r"ago 2 1 1 latest upload [+-]\d+ s", n), n
-    assert re.search(r"ago 2 0 1 latest upload", s), s
+    # scans, repeat reads, unsent, conflicts, clock
+    assert "app 0.1.0" in n and re.search(r"ago 2 1 0 1 latest upload [+-]\d+ s", n), n
+    assert re.search(r"ago 2 0 0 1 latest upload", s), s
 
 
 def test_assign_a_gate_new_qr_and_revoke(venue: Venue, make_gate: Any) -> None:

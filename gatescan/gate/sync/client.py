@@ -16,8 +16,10 @@ from typing import IO, Any
 
 import httpx
 
+from gatescan.gate import __version__
 from gatescan.gate.sync.clock import TimeSample, boot_clock
 from gatescan.gate.sync.errors import DeviceRevoked, Refused, ServerFailed, ServerUnreachable
+from gatescan.protocol.device_report import report_headers
 from gatescan.protocol.wire import FeedPage, PushAnswer, PushedScan, ServerView, WireError
 
 log = logging.getLogger(__name__)
@@ -36,7 +38,7 @@ def make_http_client(timeout: httpx.Timeout = DEFAULT_TIMEOUT, **kwargs: Any) ->
     """The HTTP client a gate uses: explicit timeouts, no redirects, no environment proxies."""
     kwargs.setdefault("trust_env", False)
     return httpx.Client(timeout=timeout, follow_redirects=False,
-                        headers={"User-Agent": "gatescan-gate/1"}, **kwargs)
+                        headers={"User-Agent": f"gatescan-gate/{__version__}"}, **kwargs)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +72,7 @@ class SyncClient:
         self._token = token
         self._on_time = on_time
         self._boot = boot
+        self.pending: int | None = None  # unsent scans, told the server with every request
 
     def __repr__(self) -> str:
         return f"SyncClient({self.base_url!r})"
@@ -143,7 +146,8 @@ class SyncClient:
             return {}
         if self._token is None:
             raise Refused(401, "unauthenticated", "this gate is not enrolled")
-        return {"Authorization": f"Bearer {self._token}"}
+        return {"Authorization": f"Bearer {self._token}",
+                **report_headers(__version__, self.pending)}
 
     def _json(self, method: str, path: str, *, auth: bool = True,
               **kwargs: Any) -> dict[str, Any]:

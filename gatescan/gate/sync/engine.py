@@ -215,10 +215,12 @@ class SyncEngine:
                              boot=self.clock.boot)
             self._watch = watch = RollbackWatch(ledger, self.clock.now())
             try:
+                api.pending = ledger.upload_counts().pending
                 # Before pushing anything new: does the server still hold what it confirmed?
                 watch.saw(server_view(api.me().get("server")))
                 watch.check()
                 pushed = self._push(api, ledger)
+                api.pending = ledger.upload_counts().pending  # the pull tells what is left
                 report = self._pull(api, ledger, creds, pushed)
                 if watch.check():  # the server lost scans it had acknowledged: send them again
                     again = self._push(api, ledger)

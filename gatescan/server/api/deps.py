@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from gatescan.protocol.device_report import APP_HEADER, PENDING_HEADER, read_report
 from gatescan.server import admins, devices
 from gatescan.server.api.errors import ApiError
 from gatescan.server.authtokens import ADMIN_PREFIX, DEVICE_PREFIX
@@ -69,13 +70,16 @@ def require_admin(request: Request, store: StoreDep,
     raise ApiError(401, "unauthenticated", "unknown or revoked admin token")
 
 
-def require_device(store: StoreDep,
+def require_device(store: StoreDep, request: Request,
                    creds: Annotated[HTTPAuthorizationCredentials | None,
                                     Depends(device_scheme)]) -> devices.DeviceInfo:
-    """The asking device; 401 unknown token, 403 `device_revoked`, 403 for an admin token."""
+    """The asking device; 401 unknown token, 403 `device_revoked`, 403 for an admin token.
+    Notes the device's report (app version, pending uploads) from the request's headers."""
     token = _token(creds)
     if token.startswith(DEVICE_PREFIX):
-        device = devices.device_for_token(store, token, now=time.time())
+        report = read_report(request.headers.get(APP_HEADER),
+                             request.headers.get(PENDING_HEADER))
+        device = devices.device_for_token(store, token, now=time.time(), report=report)
         if device is not None:
             if device.status == devices.REVOKED:
                 raise ApiError(403, "device_revoked", "this device was revoked by the organizer:"

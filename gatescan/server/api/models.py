@@ -248,6 +248,10 @@ class DeviceOut(BaseModel):
         None, description="set when this gate found the server behind what it had "
                           "acknowledged (restored from an older backup): the first report, "
                           "`reports`, `last_at`, `resent` (docs/operations.md)")
+    app_version: str | None = Field(
+        None, description="the gate's app version at its latest request (null: never said)")
+    pending_uploads: int | None = Field(
+        None, description="scans the gate still held unsent at its latest request")
 
 
 class DeviceOne(DeviceOut):

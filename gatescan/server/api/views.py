@@ -44,4 +44,4 @@ def device_fields(d: DeviceInfo) -> dict[str, Any]:
     return {"device_id": d.device_id, "event_id": d.event_id, "name": d.name, "gate": d.gate,
             "status": d.status, "created_at": d.created_at, "enrolled_at": d.enrolled_at,
             "revoked_at": d.revoked_at, "last_seen_at": d.last_seen_at,
-            **d.chain_fields()}
+            **d.chain_fields(), **d.report_fields()}

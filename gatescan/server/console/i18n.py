@@ -158,9 +158,13 @@ ZH: dict[str, str] = {
     "Add and show its QR": "添加并显示二维码",
     "Online: seen in the last three minutes. Clock: how much later the server received the "
     "latest upload than the gate's clock said it was scanned (its clock offset plus the wait "
-    "to upload). Pending uploads and the app version are known only to the gate.":
+    "to upload). Unsent: the scans the gate still held at its latest sync request (a gate "
+    "that is offline may hold more).":
         "在线：最近三分钟内连接过。时钟：服务器收到最近一次上传的时间比闸机时钟记录的扫码时间晚多少"
-        "（即时钟偏差加上等待上传的时间）。待上传数量和应用版本只有闸机自己知道。",
+        "（即时钟偏差加上等待上传的时间）。未上传：闸机最近一次同步请求时仍未上传的扫码数"
+        "（离线的闸机可能更多）。",
+    "Unsent": "未上传",
+    "app": "应用",
     "Gate assigned.": "闸口已分配。",
     "Device revoked: its token is refused from now on.": "设备已吊销：从现在起拒绝其令牌。",
     "The device was already revoked.": "该设备此前已被吊销。",
