@@ -27,7 +27,7 @@ from gatescan.protocol.movements import (
 )
 from gatescan.protocol.policy import EventPolicy
 from gatescan.protocol.token import parse_ticket_id
-from gatescan.protocol.wire import ConflictEntry, ConflictScan
+from gatescan.protocol.wire import ConflictEntry, ConflictScan, Direction
 
 if TYPE_CHECKING:
     from gatescan.gate.mesh.store import Incoming
@@ -81,8 +81,9 @@ def _conflict(conn: sqlite3.Connection, policy: EventPolicy, tid: int,
         logged.append(Logged(scan.scan_id, _ARRIVING + i, item.sender, scan.device_time,
                              scan.direction, scan.outcome))
         if scan.outcome != UNDONE:
-            named.append(ConflictScan(scan.scan_id, scan.serial, scan.gate, item.sender,
-                                      scan.direction, scan.outcome, scan.device_time, False))
+            way: Direction = "exit" if scan.direction == "exit" else "entry"
+            named.append(ConflictScan(scan.scan_id, scan.serial, scan.gate, item.sender, way,
+                                      scan.outcome, scan.device_time, False))
     moves = without_undone(logged)
     row = conn.execute("SELECT type_id FROM tickets WHERE ticket_id = ?", (tid,)).fetchone()
     ttype = policy.ticket_type(int(row[0])) if row is not None and row[0] is not None else None
