@@ -1,6 +1,6 @@
 """Conflicts: tickets admitted more often than their type allows, found after each stored batch.
 
-The movements of every ticket a batch touched are replayed (`gatescan.server.movements`).
+The movements of every ticket a batch touched are replayed (`gatescan.protocol.movements`).
 A ticket over its allowance is listed in `conflicts` and announced to every
 gate of the event with a `conflict` change in the feed (ticket id, entries,
 allowance and the movement scans involved), again whenever its entry count
@@ -16,8 +16,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, bindparam, insert, select, update
 
-from gatescan.protocol.policy import EventPolicy
-from gatescan.server.movements import (
+from gatescan.protocol.movements import (
     MOVEMENT_OUTCOMES,
     UNDONE,
     Logged,
@@ -25,6 +24,7 @@ from gatescan.server.movements import (
     over_admitted,
     without_undone,
 )
+from gatescan.protocol.policy import EventPolicy
 from gatescan.server.storage import bulk
 from gatescan.server.storage import schema as s
 from gatescan.server.storage.changelog import append_changes

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import and_, case, func, select
 
+from gatescan.protocol.movements import ENTRY_ADMITS
 from gatescan.server import devices
-from gatescan.server.movements import ENTRY_ADMITS
 from gatescan.server.storage import schema as s
 from gatescan.server.store import IssuerStore
 

@@ -29,10 +29,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, select
 
+from gatescan.protocol.movements import ENTRY_ADMITS, MOVEMENT_OUTCOMES, UNDONE, UNVERIFIED_OUTCOMES
 from gatescan.server import checkpoints, conflicts
 from gatescan.server.checkpoints import ChainItem
 from gatescan.server.errors import IssuerError
-from gatescan.server.movements import ENTRY_ADMITS, MOVEMENT_OUTCOMES, UNDONE, UNVERIFIED_OUTCOMES
 from gatescan.server.storage import bulk
 from gatescan.server.storage import schema as s
 from gatescan.server.storage.changelog import next_seqs

@@ -30,9 +30,9 @@ from typing import Any
 
 from sqlalchemy import and_, case, func, select
 
+from gatescan.protocol.movements import ENTRY_ADMITS, UNDONE, UNVERIFIED_OUTCOMES
 from gatescan.protocol.policy import EventPolicy
 from gatescan.server import reports
-from gatescan.server.movements import ENTRY_ADMITS, UNDONE, UNVERIFIED_OUTCOMES
 from gatescan.server.reports import _bucket_of, type_name
 from gatescan.server.storage import schema as s
 from gatescan.server.store import IssuerStore

@@ -30,9 +30,9 @@ from sqlalchemy import (
 )
 
 from gatescan.protocol.clock import format_iso
+from gatescan.protocol.movements import ENTRY_ADMITS, UNDONE, UNVERIFIED_OUTCOMES
 from gatescan.protocol.policy import EventPolicy
 from gatescan.protocol.token import format_ticket_id
-from gatescan.server.movements import ENTRY_ADMITS, UNDONE, UNVERIFIED_OUTCOMES
 from gatescan.server.storage import schema as s
 from gatescan.server.store import IssuerStore
 
@@ -86,7 +86,7 @@ def counts(store: IssuerStore, event_id: int, policy: EventPolicy) -> Counts:
         proved = outcome not in UNVERIFIED_OUTCOMES  # older gates sent ids read from forgeries
         by_type[type_name(policy, type_id if proved else None)][outcome] += n
         by_outcome[outcome] += n
-    # An override is an admission; an undo takes one back (gatescan.server.movements).
+    # An override is an admission; an undo takes one back (gatescan.protocol.movements).
     admitted = (by_outcome.get("admitted", 0) + by_outcome.get("override_admitted", 0)
                 - by_outcome.get("admission_undone", 0))
     return Counts(sum(by_outcome.values()), admitted,

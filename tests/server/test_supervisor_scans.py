@@ -8,7 +8,7 @@ import httpx
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gatescan.server.movements import Logged, without_undone
+from gatescan.protocol.movements import Logged, without_undone
 from tests.server.client import Gate, Organizer, scan
 
 

@@ -9,7 +9,7 @@ Each action is a scan row of its own kind, hash-chained and synced like any scan
   that admission, so the ticket can enter again.
 
 An undo row names its admission by rule, not by a stored link, so the rule is
-the same in this ledger's SQL and on the server (`gatescan.server.movements`): it
+the same in this ledger's SQL and on the server (`gatescan.protocol.movements`): it
 cancels the latest entry admission of the same ticket by the same device that
 comes before it in that device's log. Everything here runs inside a write
 transaction the `Ledger` opens.

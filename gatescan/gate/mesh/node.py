@@ -383,6 +383,7 @@ class MeshNode:
                 "head": self._pushed, "sent": c.sent, "sent_bytes": c.sent_bytes,
                 "received": c.received, "received_bytes": c.received_bytes,
                 "accepted": c.accepted, "applied_scans": c.applied_scans,
+                "conflicts": self.store.conflicts,
                 "refused": dict(sorted(c.refused.items()))}
 
     def write_status(self, *, running: bool = True) -> None:

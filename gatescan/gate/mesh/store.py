@@ -6,18 +6,21 @@ rows, each scan id once, so this gate's own records are never touched and a scan
 that later arrives from the server too is not doubled. What the mesh remembers
 per sender (how far it holds the sender's log, the highest message counter seen)
 is kept in `sync_state` in the same transaction, so a crash loses nothing and
-repeats nothing but work.
+repeats nothing but work. A peer's admission of a ticket this gate admitted too
+is a conflict, recorded in the same transaction (gatescan.gate.mesh.conflicts).
 """
 
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from gatescan.gate.ledger import replica
 from gatescan.gate.ledger.errors import translated
 from gatescan.gate.ledger.ledger import Ledger
+from gatescan.gate.mesh.conflicts import found_conflicts
 from gatescan.protocol.mesh import PeerScan
 from gatescan.protocol.token import format_ticket_id
 
@@ -72,6 +75,7 @@ class MeshStore:
     def __init__(self, ledger: Ledger) -> None:
         self.ledger = ledger
         self.conn: sqlite3.Connection = ledger.conn
+        self.conflicts = 0  # conflicts found in peers' scans since start (status)
 
     def event_id(self) -> int | None:
         """The loaded event."""
@@ -109,19 +113,24 @@ class MeshStore:
     def apply(self, event_id: int, batch: Sequence[Incoming]) -> int:
         """Append peers' scans (skipping known ones) and note progress; rows added.
 
-        One write transaction for the whole batch: the scans, how far this gate
-        holds each sender, and the message counters accepted (the replay guard
-        survives a restart).
+        One write transaction for the whole batch: the scans, the conflicts they
+        reveal with this gate's own admissions, how far this gate holds each
+        sender, and the message counters accepted (the replay guard survives a
+        restart).
         """
-        changes = [item.scan.as_change(item.sender) for item in batch]
+        changes: list[replica.Change] = [item.scan.as_change(item.sender) for item in batch]
         with translated():
             self.conn.execute("BEGIN IMMEDIATE")
             try:
+                now = time.time()
+                conflicts = found_conflicts(self.conn, self.ledger.event(event_id), batch, now)
+                changes.extend(conflicts)
                 row = self.conn.execute("SELECT value FROM sync_state WHERE key = ?",
                                         (replica.CURSOR_KEY,)).fetchone()
                 cursor = None if row is None else str(row[0])
                 # The feed's own apply path; it stores a cursor, so give it back the one it has.
-                result = replica.apply_changes(self.conn, event_id, changes, cursor or "")
+                result = replica.apply_changes(self.conn, event_id, changes, cursor or "",
+                                               now=now)
                 if cursor is None:
                     self.conn.execute("DELETE FROM sync_state WHERE key = ?",
                                       (replica.CURSOR_KEY,))
@@ -133,6 +142,7 @@ class MeshStore:
                         "CAST(sync_state.value AS INTEGER) < CAST(excluded.value AS INTEGER)",
                         (SEEN_PREFIX + item.sender_key, str(item.counter)))
                 self.conn.execute("COMMIT")
+                self.conflicts += len(conflicts)
             except BaseException:
                 if self.conn.in_transaction:
                     self.conn.execute("ROLLBACK")

@@ -25,6 +25,7 @@ from gatescan.gate.camera.health import CameraHealth
 from gatescan.gate.camera.pipeline import PipelineSettings
 from gatescan.gate.ledger.ledger import Ledger
 from gatescan.gate.ledger.reports import GateReport
+from gatescan.gate.mesh.status import mesh_summary
 from gatescan.gate.settings import ScannerSettings
 from gatescan.gate.sync.handshake import Enrolled, Enroller
 from gatescan.gate.sync.status import ClockState, SyncService, SyncStatus
@@ -62,6 +63,7 @@ log = logging.getLogger(__name__)
 
 Clock = Callable[[], float]
 STATS_REFRESH_MS = 5000
+MESH_REFRESH_MS = 1000
 AFTER_VERDICT_MS = 250  # the counters update by then even if the verdict was never painted
 
 
@@ -139,10 +141,15 @@ class GateApp(QObject):
         self._stats_timer = QTimer(self)
         self._stats_timer.setInterval(STATS_REFRESH_MS)
         self._stats_timer.timeout.connect(self.stats_requested.emit)
+        self._mesh_timer = QTimer(self)  # the mesh node (own process) rewrites its file each second
+        self._mesh_timer.setInterval(MESH_REFRESH_MS)
+        self._mesh_timer.timeout.connect(self.refresh_mesh)
         self._threads: list[WorkerThread] = []
         self._build_workers()
         self.window: MainWindow = self._build_window()
         self.messages.message_posted.connect(self._message)
+        self.refresh_mesh()
+        self._mesh_timer.start()
 
     # -- building ---------------------------------------------------------------------------
     def _build_workers(self) -> None:
@@ -297,6 +304,7 @@ class GateApp(QObject):
     def stop(self) -> bool:
         """Stop every worker thread (camera, ledger, sync) and wait for them."""
         self._stats_timer.stop()
+        self._mesh_timer.stop()
         self._after_verdict.clear()  # no deferred repaint of a window that is going away
         interrupt = getattr(self.deps.sync_service, "interrupt", None)
         if callable(interrupt):
@@ -537,6 +545,12 @@ class GateApp(QObject):
         if screen is not Screen.MANAGER:
             self._stats_timer.stop()
         self._check_ready()
+
+    def refresh_mesh(self) -> None:
+        """Show the mesh as its node last wrote it (status strip chip, manager's peer list)."""
+        mesh = mesh_summary(self.settings.data_dir)
+        self.window.gate.strip.set_mesh(mesh)
+        self.window.manager.set_mesh(mesh)
 
     def _stats_loaded(self, stats: GateReport) -> None:
         self.window.manager.set_stats(stats)

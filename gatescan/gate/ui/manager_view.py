@@ -1,5 +1,5 @@
 """The manager view (behind the PIN): counts, the five-minute chart, recent scans, conflicts,
-actions."""
+the mesh's peers, actions."""
 
 from __future__ import annotations
 
@@ -22,7 +22,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gatescan.gate.ledger.reports import Conflict, GateReport
+from gatescan.gate.ledger.reports import Conflict, GateReport, OtherAdmission
+from gatescan.gate.mesh.status import MeshPeer, MeshSummary
 from gatescan.gate.sync.status import SyncStatus
 from gatescan.gate.ui import theme
 from gatescan.gate.ui.chart import ScanChart
@@ -109,7 +110,7 @@ class ManagerView(QWidget):
         self.admitted = _Figure("admitted_total", self.tr("Admitted"), self)
         self.refused = _Figure("refused_total", self.tr("Refused or checked"), self)
         self.pending = _Figure("pending", self.tr("Waiting to upload"), self)
-        self.conflicts = _Figure("conflicts", self.tr("Conflicts from server"), self)
+        self.conflicts = _Figure("conflicts", self.tr("Conflicts"), self)
         figures = QHBoxLayout()
         for fig in (self.total, self.admitted, self.refused, self.pending, self.conflicts):
             figures.addWidget(fig)
@@ -128,6 +129,17 @@ class ManagerView(QWidget):
         self.conflict_box = self._titled(
             self.tr("Conflicts: admitted here and elsewhere while offline"), self.conflict_table)
         self.conflict_box.hide()
+        self.peer_table = _table(self, "peer_table", [
+            self.tr("Gate"), self.tr("Address"), self.tr("Last contact"), self.tr("Behind")])
+        mesh_body = QWidget(self)
+        self.mesh_label = QLabel(mesh_body)
+        self.mesh_label.setObjectName("mesh_label")
+        mesh_col = QVBoxLayout(mesh_body)
+        mesh_col.setContentsMargins(0, 0, 0, 0)
+        mesh_col.addWidget(self.mesh_label)
+        mesh_col.addWidget(self.peer_table, 1)
+        self.mesh_box = self._titled(self.tr("Mesh: gates nearby"), mesh_body)
+        self.mesh_box.hide()
         grid = QGridLayout()
         grid.setSpacing(12)
         grid.addWidget(self._titled(self.tr("Admissions per 5 minutes"), self.chart), 0, 0)
@@ -135,6 +147,7 @@ class ManagerView(QWidget):
         grid.addWidget(self._titled(self.tr("Recent scans"), self.recent), 1, 0)
         grid.addWidget(self._titled(self.tr("By outcome"), self.by_outcome), 1, 1)
         grid.addWidget(self.conflict_box, 2, 0, 1, 2)
+        grid.addWidget(self.mesh_box, 3, 0, 1, 2)
         grid.setColumnStretch(0, 3)
         grid.setColumnStretch(1, 2)
         self.sync_label = QLabel(self)
@@ -166,7 +179,8 @@ class ManagerView(QWidget):
         inner.addLayout(figures)
         inner.addLayout(grid, 1)
         inner.addWidget(self.sync_label)
-        for table in (self.by_type, self.recent, self.by_outcome, self.conflict_table):
+        for table in (self.by_type, self.recent, self.by_outcome, self.conflict_table,
+                      self.peer_table):
             table.setMinimumHeight(150)
         # On a small display the figures and tables scroll; the way back and the actions
         # stay on screen.
@@ -227,9 +241,37 @@ class ManagerView(QWidget):
     def _conflict_row(self, c: Conflict) -> list[str]:
         at = self.tr("{gate} at {time}")
         here = at.format(gate=c.gate, time=format_hms(c.time, self.zone))
-        others = "; ".join(at.format(gate=o.gate, time=format_hms(o.time, self.zone))
-                           for o in c.others)
+        others = "; ".join(self._other(c, o) for o in c.others)
         return [c.ticket, c.type_name or "—", here, others or self.tr("(not synced yet)")]
+
+    def _other(self, c: Conflict, o: OtherAdmission) -> str:
+        """'Gate 3 at 19:02:07, 0.4 s before': where, and how long before or after ours."""
+        gap = o.time - c.time
+        seconds = f"{abs(gap):.1f}" if abs(gap) < 60 else f"{abs(gap):,.0f}"
+        when = (self.tr("{seconds} s before") if gap < 0 else self.tr("{seconds} s after")
+                ).format(seconds=seconds)
+        return self.tr("{gate} at {time}, {when}").format(
+            gate=o.gate, time=format_hms(o.time, self.zone), when=when)
+
+    def set_mesh(self, mesh: MeshSummary | None) -> None:
+        """The mesh's peers with last contact and lag; hidden if the mesh never ran here."""
+        self.mesh_box.setVisible(mesh is not None)
+        if mesh is None:
+            return
+        if mesh.running:
+            self.mesh_label.setText(self.tr("Mesh: {count} of {total} gates").format(
+                count=mesh.reachable, total=mesh.gates))
+        else:
+            self.mesh_label.setText(self.tr("Mesh off"))
+        _fill(self.peer_table, [self._peer_row(p, mesh.running) for p in mesh.peers])
+
+    def _peer_row(self, p: MeshPeer, running: bool) -> list[str]:
+        if p.last_contact_s is None or not running:
+            heard = self.tr("never") if p.last_contact_s is None else "—"
+        else:
+            heard = self.tr("{seconds} s ago").format(seconds=f"{p.last_contact_s:,.0f}")
+        behind = self.tr("{count} scans").format(count=f"{p.lag:,}")
+        return [p.gate or p.device_id, p.address or "—", heard, behind]
 
     def _source(self, source: str) -> str:
         names = {"camera": self.tr("camera"), "wedge": self.tr("handheld"),

@@ -1,4 +1,4 @@
-"""The status strip: gate, server link, uploads, last sync, clock, camera, admitted count."""
+"""The status strip: gate, server link, mesh, uploads, last sync, clock, camera, admitted count."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QFrame, QLabel, QWidget
 
 from gatescan.gate.camera.frames import SourceState
 from gatescan.gate.camera.health import CameraHealth
+from gatescan.gate.mesh.status import MeshSummary
 from gatescan.gate.sync.status import ClockState, SyncStatus
 from gatescan.gate.ui import theme
 from gatescan.gate.ui.flow_layout import FlowLayout
@@ -61,6 +62,8 @@ class StatusStrip(QFrame):
                            " QLabel { background: transparent; }")
         self.gate = StatusChip("gate", self)
         self.link = StatusChip("link", self)
+        self.mesh = StatusChip("mesh", self)
+        self.mesh.hide()  # until a mesh node has run on this gate
         self.uploads = StatusChip("uploads", self)
         self.synced = StatusChip("synced", self)
         self.clock = StatusChip("clock", self)
@@ -70,8 +73,8 @@ class StatusStrip(QFrame):
         self.time.setObjectName("time")
         self.time.setProperty("flow_end", True)
         self._row = FlowLayout(self)
-        for chip in (self.gate, self.link, self.uploads, self.synced, self.clock, self.camera,
-                     self.admitted, self.time):
+        for chip in (self.gate, self.link, self.mesh, self.uploads, self.synced, self.clock,
+                     self.camera, self.admitted, self.time):
             self._row.add(chip)
         self.set_text_size(16)
         self._camera_health = CameraHealth.STARTING
@@ -86,7 +89,7 @@ class StatusStrip(QFrame):
     def set_text_size(self, px: int) -> None:
         """Scale the strip: `px` is the fields' font size (the window picks it from its
         height); fields that do not fit on one line wrap onto a second."""
-        for chip in (self.link, self.uploads, self.synced, self.clock, self.camera,
+        for chip in (self.link, self.mesh, self.uploads, self.synced, self.clock, self.camera,
                      self.admitted):
             chip.setFont(theme.font(px))
         self.gate.setFont(theme.font(px + 2, bold=True))
@@ -138,6 +141,23 @@ class StatusStrip(QFrame):
                   ClockState.UNSYNCED: (self.tr("Clock not synced"), "warn"),
                   ClockState.UNSET: (self.tr("Clock NOT SET"), "bad")}
         self.clock.set(*clocks[status.clock_state])
+
+    def set_mesh(self, mesh: MeshSummary | None) -> None:
+        """Gates of the roster this gate's mesh reaches (itself included); hidden if the mesh
+        never ran here, off if its node stopped writing its status."""
+        if mesh is None:
+            self.mesh.hide()
+            return
+        self.mesh.show()
+        if not mesh.running:
+            self.mesh.set(self.tr("Mesh off"), "bad")
+            return
+        text = self.tr("Mesh: {count} of {total} gates").format(count=mesh.reachable,
+                                                                 total=mesh.gates)
+        if mesh.conflicts:
+            text += " · " + self.tr("{count} conflicts").format(count=mesh.conflicts)
+        state = "bad" if mesh.conflicts else "ok" if mesh.reachable == mesh.gates else "warn"
+        self.mesh.set(text, state)
 
     def set_counts(self, admitted: int, pending: int) -> None:
         """People admitted here and scans not yet uploaded."""

@@ -25,6 +25,7 @@ from nacl.exceptions import BadSignatureError, CryptoError
 from nacl.signing import SigningKey, VerifyKey
 from sqlalchemy import Connection, and_, func, insert, select, update
 
+from gatescan.protocol.movements import MOVEMENT_OUTCOMES, UNDONE, Logged, without_undone
 from gatescan.protocol.token import (
     CREDENTIAL_LEN,
     TOKEN_LEN,
@@ -38,7 +39,6 @@ from gatescan.protocol.token import (
 )
 from gatescan.server import authtokens, issuer
 from gatescan.server.errors import IssuerError
-from gatescan.server.movements import MOVEMENT_OUTCOMES, UNDONE, Logged, without_undone
 from gatescan.server.storage import schema as s
 from gatescan.server.store import REVOKED, IssuerStore, StoredEvent, StoredTicket
 

@@ -13,8 +13,8 @@ from gatescan.gate.ledger import reports
 from gatescan.gate.ledger.ledger import Ledger
 from gatescan.gate.ledger.supervisor import SupervisorError, clean_reason
 from gatescan.gate.verify.view import GateContext
+from gatescan.protocol.movements import Logged, without_undone
 from gatescan.protocol.verdict import Outcome
-from gatescan.server.movements import Logged, without_undone
 from tests.factories import T0, Issuer
 
 GATE = GateContext("Gate 1", device_id="gate-1-a")
@@ -184,7 +184,7 @@ def test_clean_reason_accepts_only_printable_non_blank_text(text: str) -> None:
                                            "already_used"])), max_size=12))
 def test_the_gate_and_the_server_cancel_the_same_admissions(
         loaded: Ledger, spec: list[tuple[str, str]]) -> None:
-    """The ledger's SQL rule and gatescan.server.movements.without_undone agree on any log."""
+    """The ledger's SQL rule and gatescan.protocol.movements.without_undone agree on any log."""
     ticket = 0x1002
     base = T0 + 10_000 * (loaded.status().scans + 1)
     changes = [{"seq": i + 1, "kind": "scan", "scan_id": f"{base + i:032x}",

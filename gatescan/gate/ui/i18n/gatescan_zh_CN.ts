@@ -60,122 +60,122 @@
 <context>
     <name>GateApp</name>
     <message>
-        <location filename="../app.py" line="391"/>
+        <location filename="../app.py" line="454"/>
         <source>No camera found: check the cable</source>
         <translation>未找到摄像头：请检查连接线</translation>
     </message>
     <message>
-        <location filename="../app.py" line="393"/>
+        <location filename="../app.py" line="456"/>
         <source>The camera stopped sending pictures</source>
         <translation>摄像头已停止传送画面</translation>
     </message>
     <message>
-        <location filename="../app.py" line="394"/>
+        <location filename="../app.py" line="457"/>
         <source>Camera picture black: lens covered?</source>
         <translation>摄像头画面全黑：镜头被遮挡？</translation>
     </message>
     <message>
-        <location filename="../app.py" line="233"/>
+        <location filename="../app.py" line="261"/>
         <source>DEMO</source>
         <translation>演示</translation>
     </message>
     <message>
-        <location filename="../app.py" line="307"/>
+        <location filename="../app.py" line="344"/>
         <source>That code is not an enrollment code.</source>
         <translation>该二维码不是设备注册码。</translation>
     </message>
     <message>
-        <location filename="../app.py" line="351"/>
+        <location filename="../app.py" line="397"/>
         <source>Scans are NOT being recorded: {reason}</source>
         <translation>扫码记录失败：{reason}</translation>
     </message>
     <message>
-        <location filename="../app.py" line="390"/>
+        <location filename="../app.py" line="453"/>
         <source>Starting the camera…</source>
         <translation>正在启动摄像头…</translation>
     </message>
     <message>
-        <location filename="../app.py" line="392"/>
+        <location filename="../app.py" line="455"/>
         <source>Camera lost: plug it back in (retrying)</source>
         <translation>摄像头已断开：请重新插好（正在重试）</translation>
     </message>
     <message>
-        <location filename="../app.py" line="395"/>
+        <location filename="../app.py" line="458"/>
         <source>Camera failed: {detail}</source>
         <translation>摄像头故障：{detail}</translation>
     </message>
     <message>
-        <location filename="../app.py" line="396"/>
+        <location filename="../app.py" line="459"/>
         <source>The video has ended</source>
         <translation>视频已播放完毕</translation>
     </message>
     <message>
-        <location filename="../app.py" line="433"/>
+        <location filename="../app.py" line="496"/>
         <source>The ledger cannot be opened: {reason}</source>
         <translation>无法打开本地票据库：{reason}</translation>
     </message>
     <message>
-        <location filename="../app.py" line="444"/>
+        <location filename="../app.py" line="512"/>
         <source>Loaded {event}: {tickets} tickets</source>
         <translation>已载入 {event}：{tickets} 张票</translation>
     </message>
     <message>
-        <location filename="../app.py" line="453"/>
+        <location filename="../app.py" line="521"/>
         <source>Manifest refused: {reason}</source>
         <translation>票据清单被拒绝：{reason}</translation>
     </message>
     <message>
-        <location filename="../app.py" line="458"/>
+        <location filename="../app.py" line="526"/>
         <source>Exported {count} scans to {path}</source>
         <translation>已导出 {count} 条扫码记录到 {path}</translation>
     </message>
     <message>
-        <location filename="../app.py" line="462"/>
+        <location filename="../app.py" line="530"/>
         <source>Export failed: {reason}</source>
         <translation>导出失败：{reason}</translation>
     </message>
     <message>
-        <location filename="../app.py" line="495"/>
+        <location filename="../app.py" line="570"/>
         <source>This device was revoked by the server</source>
         <translation>本设备已被服务器停用</translation>
     </message>
     <message>
-        <location filename="../app.py" line="506"/>
+        <location filename="../app.py" line="581"/>
         <source>This gate was revoked by the organizer: it admits nobody. Ask a manager.</source>
         <translation>本闸机已被主办方吊销：不再放行任何人。请联系管理员。</translation>
     </message>
     <message>
-        <location filename="../app.py" line="509"/>
+        <location filename="../app.py" line="584"/>
         <source>The gate clock is not set: tickets cannot be checked against the time (amber CHECK). Connect to the server, or set the clock.</source>
         <translation>闸机时钟未设置：无法按时间核验门票（黄色“核查”）。请连接服务器，或设置时钟。</translation>
     </message>
     <message>
-        <location filename="../app.py" line="512"/>
+        <location filename="../app.py" line="587"/>
         <source>The event data from the network is signed by a key this gate was not enrolled with: it was refused. Ask a manager.</source>
         <translation>网络传来的活动数据由本闸机注册时未获信任的密钥签名：已拒绝。请联系主管。</translation>
     </message>
     <message>
-        <location filename="../app.py" line="515"/>
+        <location filename="../app.py" line="590"/>
         <source>The server has lost data (restored from an older backup?): this gate sent its scans again. Ask a manager.</source>
         <translation>服务器丢失了数据（是否从旧备份恢复？）：本闸机已重新上传其扫描记录。请联系主管。</translation>
     </message>
     <message>
-        <location filename="../app.py" line="530"/>
+        <location filename="../app.py" line="605"/>
         <source>Enrolled; {warning}</source>
         <translation>已注册；{warning}</translation>
     </message>
     <message>
-        <location filename="../app.py" line="533"/>
+        <location filename="../app.py" line="608"/>
         <source>Enrolled with the server</source>
         <translation>已在服务器注册</translation>
     </message>
     <message>
-        <location filename="../app.py" line="539"/>
+        <location filename="../app.py" line="614"/>
         <source>Enrollment failed: {reason}</source>
         <translation>注册失败：{reason}</translation>
     </message>
     <message>
-        <location filename="../app.py" line="552"/>
+        <location filename="../app.py" line="627"/>
         <source>Cannot save the settings: {reason}</source>
         <translation>无法保存设置：{reason}</translation>
     </message>
@@ -183,44 +183,44 @@
 <context>
     <name>GateScreen</name>
     <message>
-        <location filename="../gate_screen.py" line="214"/>
+        <location filename="../gate_screen.py" line="220"/>
         <source>CAMERA NOT WORKING</source>
         <translation>摄像头无法使用</translation>
     </message>
     <message>
-        <location filename="../gate_screen.py" line="216"/>
+        <location filename="../gate_screen.py" line="222"/>
         <source>Use manual lookup (F2) or the handheld scanner</source>
         <translation>请使用手动查询 (F2) 或手持扫码枪</translation>
     </message>
     <message>
-        <location filename="../gate_screen.py" line="89"/>
-        <location filename="../gate_screen.py" line="218"/>
+        <location filename="../gate_screen.py" line="90"/>
+        <location filename="../gate_screen.py" line="224"/>
         <source>READY</source>
         <translation>请扫码</translation>
     </message>
     <message>
-        <location filename="../gate_screen.py" line="93"/>
-        <location filename="../gate_screen.py" line="220"/>
+        <location filename="../gate_screen.py" line="94"/>
+        <location filename="../gate_screen.py" line="226"/>
         <source>Hold the ticket code up to the camera</source>
         <translation>请将电子票二维码对准摄像头</translation>
     </message>
     <message>
-        <location filename="../gate_screen.py" line="126"/>
+        <location filename="../gate_screen.py" line="127"/>
         <source>Manual lookup (F2)</source>
         <translation>手动查询 (F2)</translation>
     </message>
     <message>
-        <location filename="../gate_screen.py" line="130"/>
+        <location filename="../gate_screen.py" line="131"/>
         <source>Manager (F10)</source>
         <translation>管理 (F10)</translation>
     </message>
     <message>
-        <location filename="../gate_screen.py" line="161"/>
+        <location filename="../gate_screen.py" line="166"/>
         <source>Last: {verdict} at {time}</source>
         <translation>上一位：{verdict}（{time}）</translation>
     </message>
     <message>
-        <location filename="../gate_screen.py" line="190"/>
+        <location filename="../gate_screen.py" line="196"/>
         <source>No event loaded</source>
         <translation>尚未载入活动</translation>
     </message>
@@ -233,38 +233,38 @@
         <translation>GateScan 闸机</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="107"/>
+        <location filename="../main_window.py" line="109"/>
         <source>Manager PIN</source>
         <translation>管理员密码</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="114"/>
-        <location filename="../main_window.py" line="197"/>
+        <location filename="../main_window.py" line="116"/>
+        <location filename="../main_window.py" line="211"/>
         <source>Manager PIN to close GateScan</source>
         <translation>输入管理员密码以关闭 GateScan</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="123"/>
+        <location filename="../main_window.py" line="125"/>
         <source>Close GateScan?</source>
         <translation>关闭 GateScan？</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="124"/>
+        <location filename="../main_window.py" line="126"/>
         <source>This gate stops scanning until GateScan is started again. Every scan so far is saved.</source>
         <translation>在重新启动 GateScan 之前，本闸机将停止扫码。已有的扫码记录都已保存。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="129"/>
+        <location filename="../main_window.py" line="131"/>
         <source>Close GateScan</source>
         <translation>关闭 GateScan</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="154"/>
+        <location filename="../main_window.py" line="156"/>
         <source>Too many wrong PINs: wait {s} s</source>
         <translation>密码错误次数过多：请等待 {s} 秒</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="163"/>
+        <location filename="../main_window.py" line="165"/>
         <source>Wrong PIN</source>
         <translation>密码错误</translation>
     </message>
@@ -282,222 +282,287 @@
 <context>
     <name>ManagerView</name>
     <message>
-        <location filename="../manager_view.py" line="95"/>
+        <location filename="../manager_view.py" line="96"/>
         <source>Manager</source>
         <translation>管理</translation>
     </message>
     <message>
-        <location filename="../manager_view.py" line="100"/>
+        <location filename="../manager_view.py" line="101"/>
         <source>Back to scanning</source>
         <translation>返回扫码</translation>
     </message>
     <message>
-        <location filename="../manager_view.py" line="108"/>
-        <location filename="../manager_view.py" line="125"/>
+        <location filename="../manager_view.py" line="109"/>
+        <location filename="../manager_view.py" line="126"/>
         <source>Scans</source>
         <translation>扫码次数</translation>
     </message>
     <message>
-        <location filename="../manager_view.py" line="109"/>
-        <location filename="../manager_view.py" line="117"/>
+        <location filename="../manager_view.py" line="110"/>
+        <location filename="../manager_view.py" line="118"/>
         <source>Admitted</source>
         <translation>已入场</translation>
     </message>
     <message>
-        <location filename="../manager_view.py" line="110"/>
+        <location filename="../manager_view.py" line="111"/>
         <source>Refused or checked</source>
         <translation>拒绝或待核查</translation>
     </message>
     <message>
-        <location filename="../manager_view.py" line="111"/>
+        <location filename="../manager_view.py" line="112"/>
         <source>Waiting to upload</source>
         <translation>待上传</translation>
     </message>
     <message>
-        <location filename="../manager_view.py" line="112"/>
-        <source>Conflicts from server</source>
-        <translation>服务器报告的冲突</translation>
+        <location filename="../manager_view.py" line="113"/>
+        <source>Conflicts</source>
+        <translation>冲突</translation>
     </message>
     <message>
-        <location filename="../manager_view.py" line="117"/>
+        <location filename="../manager_view.py" line="118"/>
         <source>Ticket type</source>
         <translation>票种</translation>
     </message>
     <message>
-        <location filename="../manager_view.py" line="118"/>
+        <location filename="../manager_view.py" line="119"/>
         <source>Refused</source>
         <translation>已拒绝</translation>
     </message>
     <message>
-        <location filename="../manager_view.py" line="119"/>
+        <location filename="../manager_view.py" line="120"/>
         <source>Time</source>
         <translation>时间</translation>
     </message>
     <message>
-        <location filename="../manager_view.py" line="119"/>
-        <location filename="../manager_view.py" line="127"/>
+        <location filename="../manager_view.py" line="120"/>
+        <location filename="../manager_view.py" line="128"/>
         <source>Ticket</source>
         <translation>票号</translation>
     </message>
     <message>
-        <location filename="../manager_view.py" line="120"/>
-        <location filename="../manager_view.py" line="127"/>
+        <location filename="../manager_view.py" line="121"/>
+        <location filename="../manager_view.py" line="128"/>
         <source>Type</source>
         <translation>票种</translation>
     </message>
     <message>
-        <location filename="../manager_view.py" line="120"/>
-        <location filename="../manager_view.py" line="125"/>
+        <location filename="../manager_view.py" line="121"/>
+        <location filename="../manager_view.py" line="126"/>
         <source>Outcome</source>
         <translation>结果</translation>
     </message>
     <message>
-        <location filename="../manager_view.py" line="121"/>
+        <location filename="../manager_view.py" line="122"/>
         <source>Source</source>
         <translation>来源</translation>
     </message>
     <message>
-        <location filename="../manager_view.py" line="127"/>
+        <location filename="../manager_view.py" line="128"/>
         <source>Here</source>
         <translation>本闸机</translation>
     </message>
     <message>
-        <location filename="../manager_view.py" line="127"/>
+        <location filename="../manager_view.py" line="128"/>
         <source>Also admitted at</source>
         <translation>另一处入场</translation>
     </message>
     <message>
-        <location filename="../manager_view.py" line="129"/>
+        <location filename="../manager_view.py" line="130"/>
         <source>Conflicts: admitted here and elsewhere while offline</source>
         <translation>冲突：离线期间在本闸机和其他闸机都已入场</translation>
     </message>
     <message>
         <location filename="../manager_view.py" line="133"/>
+        <source>Gate</source>
+        <translation>闸口</translation>
+    </message>
+    <message>
+        <location filename="../manager_view.py" line="133"/>
+        <source>Address</source>
+        <translation>地址</translation>
+    </message>
+    <message>
+        <location filename="../manager_view.py" line="133"/>
+        <source>Last contact</source>
+        <translation>最近联系</translation>
+    </message>
+    <message>
+        <location filename="../manager_view.py" line="133"/>
+        <source>Behind</source>
+        <translation>落后</translation>
+    </message>
+    <message>
+        <location filename="../manager_view.py" line="141"/>
+        <source>Mesh: gates nearby</source>
+        <translation>闸口互联：附近的闸口</translation>
+    </message>
+    <message>
+        <location filename="../manager_view.py" line="145"/>
         <source>Admissions per 5 minutes</source>
         <translation>每 5 分钟入场人数</translation>
     </message>
     <message>
-        <location filename="../manager_view.py" line="134"/>
+        <location filename="../manager_view.py" line="146"/>
         <source>By ticket type</source>
         <translation>按票种</translation>
     </message>
     <message>
-        <location filename="../manager_view.py" line="135"/>
+        <location filename="../manager_view.py" line="147"/>
         <source>Recent scans</source>
         <translation>最近扫码</translation>
     </message>
     <message>
-        <location filename="../manager_view.py" line="136"/>
+        <location filename="../manager_view.py" line="148"/>
         <source>By outcome</source>
         <translation>按结果</translation>
     </message>
     <message>
-        <location filename="../manager_view.py" line="143"/>
+        <location filename="../manager_view.py" line="156"/>
         <source>Export scans…</source>
         <translation>导出扫码记录…</translation>
     </message>
     <message>
-        <location filename="../manager_view.py" line="145"/>
+        <location filename="../manager_view.py" line="158"/>
         <source>Force sync</source>
         <translation>立即同步</translation>
     </message>
     <message>
-        <location filename="../manager_view.py" line="147"/>
+        <location filename="../manager_view.py" line="160"/>
         <source>Switch event…</source>
         <translation>切换活动…</translation>
     </message>
     <message>
-        <location filename="../manager_view.py" line="149"/>
+        <location filename="../manager_view.py" line="162"/>
         <source>Gate set-up</source>
         <translation>闸机设置</translation>
     </message>
     <message>
-        <location filename="../manager_view.py" line="151"/>
+        <location filename="../manager_view.py" line="164"/>
         <source>Exit app</source>
         <translation>退出程序</translation>
     </message>
     <message>
-        <location filename="../manager_view.py" line="153"/>
+        <location filename="../manager_view.py" line="166"/>
         <source>Admit last refusal anyway…</source>
         <translation>仍然放行上一次拒绝…</translation>
     </message>
     <message>
-        <location filename="../manager_view.py" line="155"/>
+        <location filename="../manager_view.py" line="168"/>
         <source>Undo last admission…</source>
         <translation>撤销上一次入场…</translation>
     </message>
     <message>
-        <location filename="../manager_view.py" line="212"/>
+        <location filename="../manager_view.py" line="226"/>
         <source>No event loaded</source>
         <translation>尚未载入活动</translation>
     </message>
     <message>
-        <location filename="../manager_view.py" line="228"/>
+        <location filename="../manager_view.py" line="242"/>
         <source>{gate} at {time}</source>
         <translation>{gate}，{time}</translation>
     </message>
     <message>
-        <location filename="../manager_view.py" line="232"/>
+        <location filename="../manager_view.py" line="245"/>
         <source>(not synced yet)</source>
         <translation>（尚未同步）</translation>
     </message>
     <message>
-        <location filename="../manager_view.py" line="235"/>
+        <location filename="../manager_view.py" line="251"/>
+        <source>{seconds} s before</source>
+        <translation>早 {seconds} 秒</translation>
+    </message>
+    <message>
+        <location filename="../manager_view.py" line="251"/>
+        <source>{seconds} s after</source>
+        <translation>晚 {seconds} 秒</translation>
+    </message>
+    <message>
+        <location filename="../manager_view.py" line="253"/>
+        <source>{gate} at {time}, {when}</source>
+        <translation>{gate}，{time}，{when}</translation>
+    </message>
+    <message>
+        <location filename="../manager_view.py" line="262"/>
+        <source>Mesh: {count} of {total} gates</source>
+        <translation>互联：{count}/{total} 个闸口</translation>
+    </message>
+    <message>
+        <location filename="../manager_view.py" line="265"/>
+        <source>Mesh off</source>
+        <translation>互联已关闭</translation>
+    </message>
+    <message>
+        <location filename="../manager_view.py" line="270"/>
+        <source>never</source>
+        <translation>从未</translation>
+    </message>
+    <message>
+        <location filename="../manager_view.py" line="272"/>
+        <source>{seconds} s ago</source>
+        <translation>{seconds} 秒前</translation>
+    </message>
+    <message>
+        <location filename="../manager_view.py" line="273"/>
+        <source>{count} scans</source>
+        <translation>{count} 次扫描</translation>
+    </message>
+    <message>
+        <location filename="../manager_view.py" line="277"/>
         <source>camera</source>
         <translation>摄像头</translation>
     </message>
     <message>
-        <location filename="../manager_view.py" line="235"/>
+        <location filename="../manager_view.py" line="277"/>
         <source>handheld</source>
         <translation>扫码枪</translation>
     </message>
     <message>
-        <location filename="../manager_view.py" line="236"/>
+        <location filename="../manager_view.py" line="278"/>
         <source>manual</source>
         <translation>手动</translation>
     </message>
     <message>
-        <location filename="../manager_view.py" line="236"/>
+        <location filename="../manager_view.py" line="278"/>
         <source>command line</source>
         <translation>命令行</translation>
     </message>
     <message>
-        <location filename="../manager_view.py" line="244"/>
+        <location filename="../manager_view.py" line="286"/>
         <source>No sync server: manifest loaded from a file</source>
         <translation>未连接同步服务器：票据清单来自文件</translation>
     </message>
     <message>
-        <location filename="../manager_view.py" line="247"/>
+        <location filename="../manager_view.py" line="289"/>
         <source>online</source>
         <translation>在线</translation>
     </message>
     <message>
-        <location filename="../manager_view.py" line="247"/>
+        <location filename="../manager_view.py" line="289"/>
         <source>offline</source>
         <translation>离线</translation>
     </message>
     <message>
-        <location filename="../manager_view.py" line="248"/>
+        <location filename="../manager_view.py" line="290"/>
         <source>Server {state}, last sync {time}</source>
         <translation>服务器{state}，上次同步 {time}</translation>
     </message>
     <message>
-        <location filename="../manager_view.py" line="254"/>
+        <location filename="../manager_view.py" line="296"/>
         <source>Export scans</source>
         <translation>导出扫码记录</translation>
     </message>
     <message>
-        <location filename="../manager_view.py" line="254"/>
+        <location filename="../manager_view.py" line="296"/>
         <source>CSV (*.csv)</source>
         <translation>CSV 文件 (*.csv)</translation>
     </message>
     <message>
-        <location filename="../manager_view.py" line="261"/>
+        <location filename="../manager_view.py" line="303"/>
         <source>Load another event&apos;s manifest</source>
         <translation>载入其他活动的票据清单</translation>
     </message>
     <message>
-        <location filename="../manager_view.py" line="262"/>
+        <location filename="../manager_view.py" line="304"/>
         <source>Manifests (*.gsm *.manifest);;All files (*)</source>
         <translation>票据清单 (*.gsm *.manifest);;所有文件 (*)</translation>
     </message>
@@ -757,131 +822,146 @@
 <context>
     <name>StatusStrip</name>
     <message>
-        <location filename="../status_strip.py" line="165"/>
+        <location filename="../status_strip.py" line="185"/>
         <source>No camera</source>
         <translation>无摄像头</translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="167"/>
+        <location filename="../status_strip.py" line="187"/>
         <source>Camera frozen</source>
         <translation>摄像头画面卡住</translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="168"/>
+        <location filename="../status_strip.py" line="188"/>
         <source>Camera picture black</source>
         <translation>摄像头画面全黑</translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="100"/>
+        <location filename="../status_strip.py" line="103"/>
         <source>Exit</source>
         <translation>出场</translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="100"/>
+        <location filename="../status_strip.py" line="103"/>
         <source>Entry</source>
         <translation>入场</translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="117"/>
+        <location filename="../status_strip.py" line="120"/>
         <source>No server: manifest file</source>
         <translation>无服务器：使用清单文件</translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="118"/>
+        <location filename="../status_strip.py" line="121"/>
         <source>Sync off</source>
         <translation>同步关闭</translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="119"/>
-        <location filename="../status_strip.py" line="138"/>
+        <location filename="../status_strip.py" line="122"/>
+        <location filename="../status_strip.py" line="141"/>
         <source>Clock not synced</source>
         <translation>时钟未同步</translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="122"/>
+        <location filename="../status_strip.py" line="125"/>
         <source>Not enrolled: manifest file</source>
         <translation>未注册：使用清单文件</translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="124"/>
+        <location filename="../status_strip.py" line="127"/>
         <source>Device revoked</source>
         <translation>设备已停用</translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="126"/>
+        <location filename="../status_strip.py" line="129"/>
         <source>Online</source>
         <translation>在线</translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="128"/>
+        <location filename="../status_strip.py" line="131"/>
         <source>Offline since {time}</source>
         <translation>自 {time} 起离线</translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="131"/>
+        <location filename="../status_strip.py" line="134"/>
         <source>Offline</source>
         <translation>离线</translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="133"/>
+        <location filename="../status_strip.py" line="136"/>
         <source>Never synced</source>
         <translation>从未同步</translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="136"/>
+        <location filename="../status_strip.py" line="139"/>
         <source>Synced {time}</source>
         <translation>已同步 {time}</translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="137"/>
+        <location filename="../status_strip.py" line="140"/>
         <source>Clock OK</source>
         <translation>时钟正常</translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="139"/>
+        <location filename="../status_strip.py" line="142"/>
         <source>Clock NOT SET</source>
         <translation>时钟未设置</translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="144"/>
+        <location filename="../status_strip.py" line="153"/>
+        <source>Mesh off</source>
+        <translation>互联已关闭</translation>
+    </message>
+    <message>
+        <location filename="../status_strip.py" line="155"/>
+        <source>Mesh: {count} of {total} gates</source>
+        <translation>互联：{count}/{total} 个闸口</translation>
+    </message>
+    <message>
+        <location filename="../status_strip.py" line="158"/>
+        <source>{count} conflicts</source>
+        <translation>{count} 个冲突</translation>
+    </message>
+    <message>
+        <location filename="../status_strip.py" line="164"/>
         <source>Admitted {count}</source>
         <translation>已入场 {count}</translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="145"/>
+        <location filename="../status_strip.py" line="165"/>
         <source>{count} to upload</source>
         <translation>待上传 {count}</translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="180"/>
+        <location filename="../status_strip.py" line="200"/>
         <source>Camera {fps} fps</source>
         <translation>摄像头 {fps} 帧/秒</translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="182"/>
+        <location filename="../status_strip.py" line="202"/>
         <source>Camera starting</source>
         <translation>摄像头启动中</translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="166"/>
-        <location filename="../status_strip.py" line="184"/>
+        <location filename="../status_strip.py" line="186"/>
+        <location filename="../status_strip.py" line="204"/>
         <source>Camera lost: retrying</source>
         <translation>摄像头断开：重试中</translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="169"/>
-        <location filename="../status_strip.py" line="186"/>
+        <location filename="../status_strip.py" line="189"/>
+        <location filename="../status_strip.py" line="206"/>
         <source>Video ended</source>
         <translation>视频已结束</translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="170"/>
-        <location filename="../status_strip.py" line="188"/>
+        <location filename="../status_strip.py" line="190"/>
+        <location filename="../status_strip.py" line="208"/>
         <source>Camera failed</source>
         <translation>摄像头故障</translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="190"/>
+        <location filename="../status_strip.py" line="210"/>
         <source>Camera off</source>
         <translation>摄像头关闭</translation>
     </message>
@@ -1389,12 +1469,12 @@
 <context>
     <name>VerdictView</name>
     <message>
-        <location filename="../verdict_view.py" line="85"/>
+        <location filename="../verdict_view.py" line="174"/>
         <source>Manual lookup</source>
         <translation>手动查询</translation>
     </message>
     <message>
-        <location filename="../verdict_view.py" line="86"/>
+        <location filename="../verdict_view.py" line="175"/>
         <source>Handheld scanner</source>
         <translation>手持扫码枪</translation>
     </message>

@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
+from gatescan.protocol.movements import Move, over_admitted
 from gatescan.protocol.policy import EventPolicy, TicketType
-from gatescan.server.movements import Move, over_admitted
 
 POLICY = EventPolicy(1, "Rules")
 DAY = 86400

@@ -4,7 +4,9 @@ Gates decide each scan with `gatescan.gate.verify.verifier`; offline gates canno
 each other, so the server replays every recorded movement of a ticket in device
 time order with the same rules (entries per type, per local day, re-entry after
 an exit) and names the admitted entries that a gate seeing everything would have
-refused. A ticket with any such entry is a conflict.
+refused. A ticket with any such entry is a conflict. Gates apply the same rule to
+the scans their mesh peers send (gatescan.gate.mesh.store), so a conflict inside the
+mesh's window is flagged on the gates at once.
 """
 
 from __future__ import annotations
