@@ -316,6 +316,8 @@ class GateApp(QObject):
         self.supervisor.close()
         if self.options.kiosk:
             kiosk.leave_kiosk()
+        translations.uninstall(self._qapp(), self._translator)  # the next app chooses its own
+        self._translator = None
         return ok
 
     @staticmethod

@@ -18,6 +18,7 @@ from gatescan.gate.ui.display import Tone
 from gatescan.gate.ui.kinds import ScanSource
 from gatescan.gate.ui.status_strip import StatusStrip
 from gatescan.protocol.verdict import Because, Outcome, TicketFacts, Verdict
+from tests.gate.ui.conftest import AppMaker
 
 UI = Path(translations.__file__).parent
 TS = UI / "i18n" / "gatescan_zh_CN.ts"
@@ -134,3 +135,11 @@ def test_qt_own_dialogs_speak_chinese_too(qtbot: QtBot) -> None:
     assert box is not None
     button = box.button(QDialogButtonBox.StandardButton.Cancel)
     assert button is not None and button.text().replace("&", "") == "Cancel"
+
+
+def test_a_stopped_chinese_app_leaves_no_chinese_behind(make_app: AppMaker,
+                                                         data_dir: Path) -> None:
+    app = make_app(data_dir, language="zh_CN")
+    assert reasons.level_word(Tone.ADMIT) == "通过"
+    assert app.stop()
+    assert reasons.level_word(Tone.ADMIT) == "ADMIT"  # an English app made next reads English
