@@ -176,6 +176,7 @@ def scans_import(settings: ServerSettings, file: Path, event_id: int | None,
     """Import FILE (`gatescan export-scans` JSON Lines, or the kiosk's CSV) for an event.
 
     Every scan is stored once: importing twice, or after the gate synced, counts duplicates.
+    Exit status 1 when some rows were rejected (the others are stored), 2 for a bad file.
     """
     try:
         with file.open("rb") as f:
@@ -198,13 +199,16 @@ def scans_import(settings: ServerSettings, file: Path, event_id: int | None,
     if as_json:
         emit(True, {"event_id": event_id, "format": report.form, **totals,
                     "results": [asdict(r) for r in report.results]}, "")
-        return
-    for r in report.results:
-        if r.status in (scan_import.SKIPPED, "rejected"):
-            click.echo(f"line {r.line}: {r.status}: {r.error}")
-    click.echo(f"Event {event_id}, {file.name} ({report.form.upper()}): {totals['stored']} "
-               f"stored, {totals['duplicate']} duplicate, {totals['rejected']} rejected, "
-               f"{totals['skipped']} skipped; {totals['conflicts']} in a conflict")
+    else:
+        for r in report.results:
+            if r.status in (scan_import.SKIPPED, "rejected"):
+                click.echo(f"line {r.line}: {r.status}: {r.error}")
+        click.echo(f"Event {event_id}, {file.name} ({report.form.upper()}): "
+                   f"{totals['stored']} stored, {totals['duplicate']} duplicate, "
+                   f"{totals['rejected']} rejected, {totals['skipped']} skipped; "
+                   f"{totals['conflicts']} in a conflict")
+    if totals["rejected"]:  # the rest is stored; the exit status must not hide the lost rows
+        raise SystemExit(1)
 
 
 def _import_event(store: IssuerStore, export: scan_export.ExportFile,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -23,9 +24,11 @@ from gatescan.protocol.scan_export import CSV_COLUMNS
 from gatescan.protocol.verdict import Outcome
 from gatescan.server.cli import main as server_cli
 from gatescan.server.console.roles import Role
+from gatescan.server.settings import load_settings
 from gatescan.server.store import IssuerStore
 from tests.gate.sync.conftest import Gate, Venue, demo_template, gates, make_gate, venue
 from tests.server.console_helpers import account, csrf_of, sign_in
+from tests.server.live import serving
 
 __all__ = ["demo_template", "gates", "make_gate", "venue"]  # fixtures used here
 
@@ -140,6 +143,27 @@ def test_a_stick_from_an_offline_gate_shows_the_double_admission_and_skips_remot
     assert "another gate&#39;s scan" in page.text and "conflict" in page.text
 
 
+def test_the_command_fails_when_some_rows_were_rejected(venue: Venue, make_gate: Any,
+                                                        tmp_path: Path) -> None:
+    gate = make_gate("north", "Gate 1")
+    gate.enroll(venue.handshake("North", "Gate 1"))
+    venue.server.stop()
+    now = time.time()
+    for i, ticket in enumerate(venue.demo["tickets"][:2]):
+        gate.scan(venue.token(ticket, now + i), now + i)
+    stick = tmp_path / "north.csv"
+    with gate.ledger() as ledger:
+        assert gate_reports.export_scans(ledger, stick) == 2
+    lines = stick.read_text().splitlines()
+    lines[2] = lines[2].replace(",Gate 1,", ",Gate 99,")  # a gate the event does not have
+    stick.write_text("\n".join(lines) + "\n")
+    out = scans_import(venue, str(stick), "--event", str(venue.event_id))
+    assert out.exit_code == 1, out.output  # a script or operator must not miss a lost row
+    assert "line 3: rejected" in out.stdout and "1 stored, 0 duplicate, 1 rejected" in out.stdout
+    again = scans_import(venue, str(stick), "--event", str(venue.event_id), "--json")
+    assert again.exit_code == 1 and json.loads(again.stdout)["rejected"] == 1
+
+
 def test_the_api_takes_the_kiosk_csv_too(venue: Venue, make_gate: Any, tmp_path: Path) -> None:
     gate = make_gate("north", "Gate 1")
     gate.enroll(venue.handshake("North", "Gate 1"))
@@ -184,3 +208,21 @@ def test_refusals_viewer_csrf_and_files_that_are_no_export(venue: Venue,
     assert out.exit_code == 2 and "not a gate's scan export" in out.output
     out = scans_import(venue, str(tmp_path / "missing.csv"))
     assert out.exit_code == 2 and "cannot read" in out.output
+
+
+def test_a_file_over_the_limit_gets_a_page_not_json(tmp_path: Path) -> None:
+    settings = replace(load_settings(tmp_path / "data", {}), max_import_bytes=64 * 1024)
+    with IssuerStore.open(settings) as store, serving(settings, store) as url:
+        account(store, "door@example.org", Role.OWNER)
+        with sign_in(url, "door@example.org") as staff:
+            big = b"seq,scan_id\n" + b"1,x\n" * 40_000
+            r = upload(staff, 4242, big, "big.csv", csrf="x")
+            assert r.status_code == 413 and r.headers["content-type"].startswith("text/html")
+            assert "larger than 64 KiB: nothing was imported" in r.text
+            zh = staff.post("/console/events/4242/scans/import", content=big,
+                            headers={"accept-language": "zh-CN,zh;q=0.9",
+                                     "content-type": "text/csv"})
+            assert zh.status_code == 413 and "未导入任何内容" in zh.text
+        with httpx.Client(base_url=url, trust_env=False) as api:
+            r = api.post("/api/v1/admin/events/4242/scans/import", content=big)
+        assert r.status_code == 413 and r.json()["error"]["code"] == "too_large"

@@ -37,9 +37,11 @@ class BodyLimit:
             await self.app(scope, receive, send)
             return
         limit = self.limit_for(scope["path"])
-        declared = dict(scope.get("headers") or []).get(b"content-length")
+        headers = dict(scope.get("headers") or [])
+        page = _page_for(scope["path"], headers.get(b"accept-language", b""))
+        declared = headers.get(b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > limit):
-            await _refuse(receive, send, limit)
+            await _refuse(receive, send, limit, page=page)
             return
         chunks: list[bytes] = []
         size = 0
@@ -50,7 +52,8 @@ class BodyLimit:
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > limit:
-                await _refuse(receive, send, limit, more=message.get("more_body", False))
+                await _refuse(receive, send, limit, more=message.get("more_body", False),
+                              page=page)
                 return
             chunks.append(chunk)
             if not message.get("more_body", False):
@@ -68,7 +71,23 @@ class BodyLimit:
         await self.app(scope, replay, send)
 
 
-async def _refuse(receive: Receive, send: Send, limit: int, *, more: bool = True) -> None:
+def _page_for(path: str, accept_language: bytes) -> str | None:
+    """The language of an HTML refusal for a console form (None: the API's JSON)."""
+    if not path.startswith("/console/"):
+        return None
+    return "zh" if accept_language.lower().lstrip().startswith(b"zh") else "en"
+
+
+_PAGES = {
+    "en": ("File too large", "This file is larger than {size}: nothing was imported. "
+           "Split it (for example one file per gate) and upload each part.", "Back to the events"),
+    "zh": ("文件过大", "该文件大于 {size}：未导入任何内容。请将其拆分（例如每个闸口一个文件）"
+           "后分别上传。", "返回活动列表"),
+}
+
+
+async def _refuse(receive: Receive, send: Send, limit: int, *, more: bool = True,
+                  page: str | None = None) -> None:
     """Read and drop what the client is still sending (bounded), then answer 413.
 
     Closing a connection with unread data makes the kernel reset it, and the
@@ -81,15 +100,30 @@ async def _refuse(receive: Receive, send: Send, limit: int, *, more: bool = True
             return
         dropped += len(message.get("body", b""))
         more = message.get("more_body", False)
-    await _too_large(send, limit)
+    await _too_large(send, limit, page)
 
 
-async def _too_large(send: Send, limit: int) -> None:
-    body = json.dumps({"error": {"code": "too_large",
-                                 "message": f"request body is larger than {limit} bytes"},
-                       "server_time": time.time()}).encode()
+def _size(limit: int) -> str:
+    return f"{limit >> 20} MiB" if limit >= 1 << 20 else f"{limit >> 10} KiB"
+
+
+async def _too_large(send: Send, limit: int, page: str | None = None) -> None:
+    """413: JSON for the API, a short page in the console's language for a console form."""
+    if page is None:
+        kind = b"application/json"
+        body = json.dumps({"error": {"code": "too_large",
+                                     "message": f"request body is larger than {limit} bytes"},
+                           "server_time": time.time()}).encode()
+    else:
+        kind = b"text/html; charset=utf-8"
+        title, text, back = _PAGES[page]
+        body = (f'<!doctype html><html lang="{page}"><meta charset="utf-8">'
+                f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+                f"<title>{title}</title><main><h1>{title}</h1>"
+                f"<p>{text.format(size=_size(limit))}</p>"
+                f'<p><a href="/console/events">{back}</a></p></main></html>').encode()
     await send({"type": "http.response.start", "status": 413,
-                "headers": [(b"content-type", b"application/json"),
+                "headers": [(b"content-type", kind),
                             (b"content-length", str(len(body)).encode()),
                             (b"connection", b"close")]})
     await send({"type": "http.response.body", "body": body})
