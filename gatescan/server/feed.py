@@ -91,8 +91,9 @@ def _scan(row: Any) -> FeedEntry:
 
 
 def page(store: IssuerStore, event_id: int, device_id: str | None, cursor: Cursor,
-         limit: int) -> Page:
-    """Up to `limit` changes after `cursor`, leaving out the asking device's own scans."""
+         limit: int, *, own: bool = False) -> Page:
+    """Up to `limit` changes after `cursor`, leaving out the asking device's own scans
+    unless `own` (a gate rebuilding its ledger from the manifest asks for them)."""
     with store.snapshot() as conn:
         end = current_seq(conn)
         # A number this server never handed out, or one it now uses for something else (it
@@ -101,7 +102,7 @@ def page(store: IssuerStore, event_id: int, device_id: str | None, cursor: Curso
         known = cursor.top <= end and (cursor.mark is None
                                        or mark_of(conn, cursor.top) == cursor.mark)
         if known:
-            merged = sorted(_read(conn, event_id, device_id, cursor, limit),
+            merged = sorted(_read(conn, event_id, None if own else device_id, cursor, limit),
                             key=lambda x: x[0])
             more = len(merged) > limit
             merged = merged[:limit]

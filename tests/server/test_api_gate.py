@@ -90,6 +90,10 @@ def test_manifest_then_deltas_then_other_gates_scans(server: str, org: Organizer
         assert a.pull() == []
         own = b.pull()  # b never sees its own scan
         assert all(c["kind"] != "scan" for c in own)
+        # ...unless it asks, rebuilding its ledger from the manifest (gatescan recover)
+        mine = b.http.get("/api/v1/device/changes", params={"cursor": "0", "own": "true"})
+        assert [c["scan_id"] for c in mine.json()["changes"] if c["kind"] == "scan"] == \
+            [before[0]["scan_id"]]
         r = a.http.get("/api/v1/device/changes", params={"cursor": "999999999"})
         assert r.status_code == 409 and r.json()["error"]["code"] == "cursor_ahead"
         assert a.pull() == [] and int(a.cursor.split("~")[0]) < 10**6  # numbering not pushed

@@ -46,6 +46,9 @@ log = logging.getLogger(__name__)
 
 REMOTE_DEVICE = "remote"  # device id of a synced scan whose gate device the server did not name
 CURSOR_KEY = "cursor"
+# Set when the gate starts over from a manifest (a fresh or recovered ledger): until the
+# feed is caught up, it asks for its own device's scans too (it may have lost them).
+OWN_SCANS_KEY = "feed_own_scans"
 NEWEST_TIME_KEY = "newest_time_seen"
 _PENDING_WHERE = ("uploaded = 0 AND ticket_id IS NOT NULL AND scan_id NOT IN "
                   "(SELECT scan_id FROM upload_results WHERE status = 'rejected')")

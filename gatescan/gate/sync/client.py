@@ -113,10 +113,14 @@ class SyncClient:
         return ManifestDownload(cursor, int(seq) if seq and seq.isdigit() else None, written,
                                 server_time)
 
-    def changes(self, cursor: str, limit: int) -> FeedPage:
+    def changes(self, cursor: str, limit: int, *, own: bool = False) -> FeedPage:
         """The page of changes after `cursor` (a change that is not the protocol comes as
-        `Unreadable`, to be skipped; a page that is not the protocol is `bad_response`)."""
-        body = self._json("GET", "/changes", params={"cursor": cursor, "limit": limit})
+        `Unreadable`, to be skipped; a page that is not the protocol is `bad_response`);
+        `own`: this gate's own scans too (it is rebuilding its ledger)."""
+        params: dict[str, str | int] = {"cursor": cursor, "limit": limit}
+        if own:
+            params["own"] = "true"
+        body = self._json("GET", "/changes", params=params)
         try:
             return FeedPage.from_json(body)
         except WireError as exc:

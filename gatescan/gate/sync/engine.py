@@ -26,7 +26,7 @@ import httpx
 
 from gatescan.gate.ledger.errors import LedgerError
 from gatescan.gate.ledger.ledger import Ledger
-from gatescan.gate.ledger.replica import CURSOR_KEY, UnsentScan
+from gatescan.gate.ledger.replica import CURSOR_KEY, OWN_SCANS_KEY, UnsentScan
 from gatescan.gate.settings import ScannerSettings
 from gatescan.gate.sync.client import SyncClient, server_view
 from gatescan.gate.sync.clock import CLOCK_KEY as CLOCK
@@ -300,9 +300,10 @@ class SyncEngine:
             manifest = True
         pulled = remote = 0
         reset = False
+        own = ledger.sync_state(OWN_SCANS_KEY) is not None
         while True:
             try:
-                page = api.changes(cursor, self.config.page_size)
+                page = api.changes(cursor, self.config.page_size, own=own)
             except Refused as exc:
                 if exc.code not in ("cursor_ahead", "bad_cursor", "invalid_request") or reset:
                     raise
@@ -313,6 +314,7 @@ class SyncEngine:
                 if exc.code == "cursor_ahead" and self._watch is not None:
                     self._watch.cursor_ahead(cursor)
                 cursor, manifest, reset = self._pull_manifest(api, ledger, creds), True, True
+                own = True
                 continue
             if self._watch is not None:
                 self._watch.saw(page.server)
@@ -323,6 +325,9 @@ class SyncEngine:
             pulled += len(page.entries)
             remote += applied.scans
             cursor = page.cursor
+            if not page.more and own:  # caught up, this gate's own scans included
+                ledger.update_sync_state({OWN_SCANS_KEY: None})
+                own = False
             if not page.more or self._interrupted.is_set():
                 break
         return RoundReport(report.pushed, report.rejected, report.conflicts, pulled, remote,
@@ -352,7 +357,10 @@ class SyncEngine:
                 log.info("kept the newer manifest already loaded; catching up from the feed")
         finally:
             os.unlink(name)
-        ledger.update_sync_state({CURSOR_KEY: download.cursor}, time_seen=download.server_time)
+        # From a manifest the gate may lack scans it made itself (a recovered ledger, a new
+        # SD card): the feed is asked for them too until it is caught up (docs/sync-protocol.md).
+        ledger.update_sync_state({CURSOR_KEY: download.cursor, OWN_SCANS_KEY: "1"},
+                                 time_seen=download.server_time)
         return download.cursor
 
     # -- round endings ---------------------------------------------------------------------

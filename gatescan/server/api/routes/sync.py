@@ -105,10 +105,13 @@ def router() -> APIRouter:
                 cursor: Annotated[str, Query(description="opaque, as the server gave it; '0' "
                                              "for everything (malformed: 400 bad_cursor)")
                                   ] = "0",
-                limit: Annotated[int, Query(ge=1, le=5000)] = 1000) -> JSONResponse:
+                limit: Annotated[int, Query(ge=1, le=5000)] = 1000,
+                own: Annotated[bool, Query(description="include the asking device's own "
+                                           "scans (a gate rebuilding its ledger)")] = False,
+                ) -> JSONResponse:
         """Changes after `cursor`: tickets, transfers, revocations, keys, policy, other scans."""
         page = feed.page(store, device.event_id, device.device_id, feed.Cursor.parse(cursor),
-                         min(limit, settings.max_page))
+                         min(limit, settings.max_page), own=own)
         server = ServerView.from_json(instance.server_view(store, device.device_id))
         return JSONResponse(page.to_wire(server, time.time()).to_json())
 
