@@ -31,7 +31,7 @@ import time
 from pathlib import Path
 
 import httpx
-from server import enroll, fresh_schema, issue, machine, ok, push_all, start_server
+from server import enroll, fresh_schema, issue, machine, ok, push_all, start_server, store_line
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -102,7 +102,8 @@ def main() -> None:
             account = accounts.create_account(store, "bench@example.org", PASSWORD,
                                               now=time.time())
             roles.grant(store, account, roles.Role.VIEWER, roles.ALL_EVENTS)
-        machine(url)
+        machine()
+        print(f"  store: {store_line(url)}")
         base, proc = start_server(data, url)
         try:
             org = httpx.Client(base_url=base, timeout=300,
