@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import struct
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -145,6 +146,19 @@ def create_link(store: IssuerStore, ticket_id: int, *, kind: str = ISSUE, now: f
     log.info("made a %s link for ticket %s (serial %d)", kind, format_ticket_id(ticket_id),
              ticket.serial)
     return NewLink(ticket_id, token, kind, now + life)
+
+
+def fresh_links(store: IssuerStore, ticket_ids: Sequence[int], *, now: float) -> list[NewLink]:
+    """Issue links for tickets issued a moment ago in this transaction (serial 0, no links
+    yet): one insert for all, as a bulk import needs; `create_link` for any other ticket."""
+    made = [NewLink(t, new_link_token(), ISSUE, now + ISSUE_TTL) for t in ticket_ids]
+    if made:
+        with store.transaction() as conn:
+            conn.execute(insert(s.wallet_links), [
+                {"link_hash": authtokens.token_hash(m.token), "ticket_id": m.ticket_id,
+                 "kind": ISSUE, "serial": 0, "auth_at": None, "created_at": now,
+                 "expires_at": m.expires_at} for m in made])
+    return made
 
 
 def issue_with_link(store: IssuerStore, event_id: int, type_id: int, valid_from: int,
