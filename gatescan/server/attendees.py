@@ -362,7 +362,7 @@ def _issue(store: IssuerStore, event_id: int, chunk: Sequence[_Wanted],
         for w in chunk]
     with store.transaction():
         issued = issuer.issue_tickets(store, event_id, requests, now=int(now))
-        made = links.fresh_links(store, [i.ticket_id for i in issued], now=now)
+        made = links.bulk_links(store, [(i.ticket_id, 0) for i in issued], now=now)
     return list(zip(chunk, made, strict=True))
 
 

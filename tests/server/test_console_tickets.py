@@ -12,12 +12,14 @@ import html
 import io
 import re
 import time
+from typing import Any
 from urllib.parse import unquote
 
 import httpx
 import pytest
 from nacl.signing import SigningKey
 
+from gatescan.protocol.verdict import Outcome
 from gatescan.server import attendees
 from gatescan.server.console import audit, events
 from gatescan.server.console.plans import build_plan
@@ -25,7 +27,11 @@ from gatescan.server.console.roles import Role
 from gatescan.server.errors import IssuerError
 from gatescan.server.store import IssuerStore
 from gatescan.server.wallet import links
+from tests.gate.sync.conftest import Venue, demo_template, gates, make_gate, venue
+from tests.server.client import phone_code
 from tests.server.console_helpers import account, csrf_of, sign_in
+
+__all__ = ["demo_template", "gates", "make_gate", "venue"]  # fixtures used here
 
 ATTENDEES = """order_code,type,seat,name
 A100,Standing,,Ann Lee
@@ -114,18 +120,22 @@ def test_import_search_link_refund_sheet_and_csv(server: str, store: IssuerStore
         assert store.ticket(int(bo, 16)) is not None
         assert store.ticket(int(bo, 16)).status == "revoked"  # type: ignore[union-attr]
 
-        form = boss.get(f"{base}/sheet", params={"q": "A100"})
+        form = boss.get(f"{base}/sheet")
         assert form.status_code == 200 and "<svg" not in form.text
-        assert "<strong>1</strong>" in form.text  # Bo's refunded ticket left out
-        sheet = boss.post(f"{base}/sheet", data={"csrf": csrf_of(boss, base), "q": "A100"})
+        assert "<strong>1</strong>" in form.text  # Ann's is on her phone, Bo's refunded
+        sheet = boss.post(f"{base}/sheet", data={"csrf": csrf_of(boss, base), "q": ""})
         assert sheet.status_code == 200 and sheet.text.count("<svg") == 1
-        assert "Ann Lee" in sheet.text
+        assert "Cai Wu" in sheet.text
 
         merged = boss.post(f"{base}/links.csv", data={"csrf": csrf_of(boss, base), "q": ""})
         assert merged.status_code == 200
         assert merged.headers["content-disposition"].startswith("attachment")
         lines = list(csv.DictReader(io.StringIO(merged.text.lstrip("\ufeff"))))
-        assert sorted(r["name"] for r in lines) == ["Ann Lee", "Cai Wu"]
+        assert [r["name"] for r in lines] == ["Cai Wu"]
+        with pytest.raises(IssuerError) as replaced:  # the sheet's link replaced the import's
+            claim(store, rows[2]["link"])
+        assert replaced.value.code == "claim_expired"
+        assert claim(store, lines[0]["link"]).ticket.serial == 1
 
         bulk = {"csrf": csrf_of(boss, base), "type_id": "2", "count": "3",
                 "order_code": "BULK-1", "name": ""}
@@ -162,3 +172,31 @@ def test_a_viewer_may_search_but_not_change(server: str, store: IssuerStore) -> 
         assert look.get(f"{base}/sheet").status_code == 403
         assert look.get(f"{base}/ffff").status_code == 404
     assert store.ticket(ann.ticket_id).status == "valid"  # type: ignore[union-attr]
+
+
+def test_a_mail_merge_link_claimed_by_a_phone_is_admitted_at_a_real_gate(
+        venue: Venue, make_gate: Any) -> None:
+    with IssuerStore.open(venue.settings) as store:
+        account(store, "boss@example.org", Role.OWNER, venue.event_id)
+    gate = make_gate("north", "Gate 1")
+    gate.enroll(venue.handshake("North", "Gate 1"))
+    with sign_in(venue.server.url, "boss@example.org") as boss:
+        page = upload(boss, venue.event_id, b"order_code,type,name\nM1,Early Bird,Dana\n")
+        assert totals(page.text)["issued"] == 1
+    row = mail_merge(page.text)[0]
+    phone = SigningKey.generate()
+    found = TOKEN.search(row["link"])
+    assert found is not None
+    token = found.group(1)
+    claimed = httpx.post(f"{venue.server.url}/api/v1/wallet/claim", json={
+        "claim": token, "holder_public_key": bytes(phone.verify_key).hex(),
+        "proof": phone.sign(links.CLAIM_DOMAIN + token.encode()).signature.hex()})
+    assert claimed.status_code == 200, claimed.text
+    assert gate.engine.sync_once().error is None  # the gate learns the new ticket
+    now = time.time()
+    code = phone_code(claimed.json()["credential"], phone, now,
+                      int(venue.demo["rotation_period"]))
+    assert gate.scan(code, now).outcome is Outcome.ADMITTED
+    assert gate.scan(phone_code(claimed.json()["credential"], phone, now + 120,
+                                int(venue.demo["rotation_period"])),
+                     now + 120).outcome is Outcome.ALREADY_USED

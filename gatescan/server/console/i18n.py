@@ -253,9 +253,6 @@ ZH: dict[str, str] = {
         '针对本次搜索列出的门票（搜索为空时为全部门票）。',
     'Printable sheet…': '打印页…',
     'Mail-merge CSV': '邮件合并 CSV',
-    ('Makes a new wallet link for each ticket this search lists (refunded ones left out):'
-     ' their older links stop working.'):
-        '为本次搜索列出的每张门票生成新的钱包链接（已退款的除外）：旧链接将失效。',
     'Download the mail-merge CSV': '下载邮件合并 CSV',
     'Import attendees': '导入参会者',
     ('Attendee CSV (columns order_code, type, and optionally seat, name, valid_from,'
@@ -295,7 +292,6 @@ ZH: dict[str, str] = {
     'Refund this ticket': '为此门票退款',
     'All tickets': '全部门票',
     'Printable sheet': '打印页',
-    'tickets (refunded ones left out)': '张门票（不含已退款）',
     'search': '搜索',
     'at most': '最多',
     ('The sheet makes a new wallet link for each of these tickets: their older links stop'
@@ -311,6 +307,12 @@ ZH: dict[str, str] = {
     'Ticket refunded: gates refuse it from their next sync.':
         '门票已退款：闸口在下次同步后拒绝它。',
     'The ticket was already refunded.': '该门票此前已退款。',
+    ('Makes a new wallet link for each ticket this search lists that no phone holds yet'
+     ' (refunded and claimed ones left out): their older links stop working.'):
+        ('为本次搜索列出的、尚未被任何手机领取的每张门票生成新的钱包链接'
+         '（已退款和已领取的除外）：旧链接将失效。'),
+    'tickets not claimed yet (refunded and claimed ones left out)':
+        '张尚未领取的门票（不含已退款和已领取的）',
 }
 
 TABLES: dict[str, dict[str, str]] = {"en": {}, "zh_CN": ZH}

@@ -43,7 +43,7 @@ from gatescan.server.wallet import links
 MAX_BULK = 1000
 MAX_LISTED = 1000  # result rows a page lists (the CSV download has them all)
 MAX_SHEET = 200
-MAX_MAIL_MERGE = 5000
+MAX_MAIL_MERGE = 20_000
 TicketText = Annotated[str, Path(min_length=1, max_length=40)]
 FLASH = {"refunded": "Ticket refunded: gates refuse it from their next sync.",
          "already": "The ticket was already refunded."}
@@ -75,6 +75,12 @@ def qr_svg(url: str) -> str:
     return str(segno.make(url, error="m").svg_inline(
         scale=4, border=4, dark="#000", light="#fff", omitsize=True,
         title="Wallet link QR code"))
+
+
+def _unclaimed(t: attendees.TicketRow) -> bool:
+    """A ticket no phone holds yet (and not refunded): the sheet and mail merge are for these;
+    a claimed ticket moves only by its own page's transfer link."""
+    return t.serial == 0 and t.status != REVOKED
 
 
 def _csv_href(text: str) -> str:
@@ -156,16 +162,20 @@ def router() -> APIRouter:
         found = event_or_404(store, user, event_id)
         user.require(event_id, Role.OWNER)
         chosen = [t for t in attendees.search(store, event_id, q, limit=MAX_SHEET)
-                  if t.status != REVOKED]
+                  if _unclaimed(t)]
         return render(request, "tickets_sheet_form.html", user, title="Printable sheet",
                       event=found, tab="tickets", q=q, tickets=chosen,
                       types=dict(_types(store, event_id)), limit=MAX_SHEET)
 
-    def new_links(store: IssuerStore, base: str, chosen: Sequence[attendees.TicketRow]
-                  ) -> list[tuple[attendees.TicketRow, str]]:
-        now = time.time()
-        return [(t, links.link_url(base, links.create_link(store, t.ticket_id, now=now).token))
-                for t in chosen]
+    def new_links(store: IssuerStore, event_id: int, base: str,
+                  chosen: Sequence[attendees.TicketRow]) -> list[tuple[attendees.TicketRow, str]]:
+        with store.transaction():  # re-read: a ticket claimed or refunded meanwhile is left out
+            now_ids = {t.ticket_id for t in attendees.search(
+                store, event_id, "", ids=[t.ticket_id for t in chosen], limit=len(chosen))
+                if _unclaimed(t)}
+            fresh = [t for t in chosen if t.ticket_id in now_ids]
+            made = links.bulk_links(store, [(t.ticket_id, 0) for t in fresh], now=time.time())
+        return [(t, links.link_url(base, m.token)) for t, m in zip(fresh, made, strict=True)]
 
     @r.post("/events/{event_id}/tickets/sheet", response_class=HTMLResponse)
     def sheet(request: Request, event_id: EventId, store: StoreDep, settings: SettingsDep,
@@ -174,8 +184,8 @@ def router() -> APIRouter:
         user.require(event_id, Role.OWNER)
         q = user.value("q")[:200]
         chosen = [t for t in attendees.search(store, event_id, q, limit=MAX_SHEET)
-                  if t.status != REVOKED]
-        made = new_links(store, server_url(settings, request), chosen)
+                  if _unclaimed(t)]
+        made = new_links(store, event_id, server_url(settings, request), chosen)
         _log(store, user, "tickets_sheet", event_id, query=q, tickets=len(made))
         return render(request, "tickets_sheet.html", user, title="Printable sheet",
                       event=found, types=dict(_types(store, event_id)),
@@ -189,8 +199,8 @@ def router() -> APIRouter:
         q = user.value("q")[:200]
         types = dict(_types(store, event_id))
         chosen = [t for t in attendees.search(store, event_id, q, limit=MAX_MAIL_MERGE)
-                  if t.status != REVOKED]
-        made = new_links(store, server_url(settings, request), chosen)
+                  if _unclaimed(t)]
+        made = new_links(store, event_id, server_url(settings, request), chosen)
         _log(store, user, "tickets_links_csv", event_id, query=q, tickets=len(made))
         text = attendees.mail_merge_csv([
             (attendees.RowResult(0, "", t.order_code or "", t.holder_name or "",
