@@ -180,9 +180,15 @@ class _Wanted:
     request: issuer.TicketRequest
 
 
+def whole_number(text: str) -> bool:
+    """True for ASCII digits only (`str.isdigit` also takes '²' and '٣', which `int` refuses
+    or reads as another number)."""
+    return text.isascii() and text.isdigit()
+
+
 def _type_of(policy: EventPolicy, text: str) -> TicketType | None:
     by_name = {t.name.strip().lower(): t for t in policy.ticket_types}
-    if text.isdigit():
+    if whole_number(text):
         found = policy.ticket_type(int(text))
         if found is not None:
             return found
@@ -190,7 +196,7 @@ def _type_of(policy: EventPolicy, text: str) -> TicketType | None:
 
 
 def _time(text: str, zone: ZoneInfo, what: str) -> int:
-    if text.isdigit():
+    if whole_number(text):
         stamp = int(text)
     else:
         try:

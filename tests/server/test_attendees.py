@@ -8,9 +8,10 @@ from __future__ import annotations
 import csv
 import io
 import time
+from collections.abc import Iterator
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from nacl.signing import SigningKey
 
@@ -18,6 +19,7 @@ from gatescan.server import attendees
 from gatescan.server.attendees import ALREADY, ISSUED, REJECTED, AttendeeFileError
 from gatescan.server.console import events
 from gatescan.server.console.plans import build_plan
+from gatescan.server.settings import load_settings
 from gatescan.server.store import IssuerStore
 from gatescan.server.wallet import links
 
@@ -173,3 +175,32 @@ def test_quoted_fields_round_trip(rows: list[tuple[str, str, str]], delimiter: s
     assert [r.line for r in parsed.rows] == sorted(r.line for r in parsed.rows)
     assert [tuple(r.fields[k] for k in ("order_code", "type", "name")) for r in parsed.rows] \
         == [tuple(v.strip() for v in r) for r in kept]
+
+
+ROW_TEXT = st.one_of(FIELD, st.sampled_from(["²", "1", "Standing", "vip", "0001-01-01T00:00",
+                                             "9999-12-31T23:59+14:00", "4294967296",
+                                             "2026-07-01T18:00", "٣"]))
+
+
+@pytest.fixture(scope="module")
+def one_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[IssuerStore, int]]:
+    """One SQLite store and event shared by the examples of a property test."""
+    data = tmp_path_factory.mktemp("attendees")
+    with IssuerStore.open(load_settings(data, {})) as store:
+        yield store, event(store)
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.fixed_dictionaries({k: ROW_TEXT for k in attendees.COLUMNS}),
+                min_size=1, max_size=6))
+def test_any_row_gets_a_result_never_a_crash(one_store: tuple[IssuerStore, int],
+                                             rows: list[dict[str, str]]) -> None:
+    store, event_id = one_store
+    parsed = attendees.AttendeeFile([attendees.AttendeeRow(i + 2, r)
+                                     for i, r in enumerate(rows)])
+    report = attendees.import_rows(store, event_id, parsed, now=NOW)
+    assert [r.line for r in report.results] == [i + 2 for i in range(len(rows))]
+    for r in report.results:
+        assert (r.status == REJECTED) == (r.error is not None)
+        assert (r.status == ISSUED) == (r.link is not None)

@@ -142,6 +142,8 @@ def test_import_search_link_refund_sheet_and_csv(server: str, store: IssuerStore
         first = boss.post(f"{base}/bulk", data=bulk)
         assert totals(first.text) == {"issued": 3, "already issued": 0, "rejected": 0}
         assert totals(boss.post(f"{base}/bulk", data=bulk).text)["already issued"] == 3
+        for count in ("²", "0", "1001", "9" * 5000, ""):
+            assert boss.post(f"{base}/bulk", data={**bulk, "count": count}).status_code == 422
 
         assert boss.post(f"{base}/import", files={"file": ("a.csv", b"x", "text/csv")},
                          data={"csrf": "wrong"}).status_code == 403

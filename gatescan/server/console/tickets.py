@@ -139,7 +139,8 @@ def router() -> APIRouter:
         event_or_404(store, user, event_id)
         user.require(event_id, Role.OWNER)
         count, order = user.value("count").strip(), user.value("order_code").strip()
-        if not count.isdigit() or not 1 <= int(count) <= MAX_BULK or not order:
+        if not (attendees.whole_number(count) and len(count) <= 4 and 1 <= int(count) <= MAX_BULK
+                and order):
             return listing(request, store, user, event_id, status=422,
                            error=f"Give a number of tickets from 1 to {MAX_BULK} and an "
                                  "order code.")
