@@ -174,7 +174,7 @@ def router() -> APIRouter:
             now_ids = {t.ticket_id for t in attendees.search(
                 store, event_id, "", ids=[t.ticket_id for t in chosen], limit=len(chosen))
                 if _unclaimed(t)}
-            fresh = [t for t in chosen if t.ticket_id in now_ids]
+            fresh = [t for t in reversed(chosen) if t.ticket_id in now_ids]  # issue order
             made = links.bulk_links(store, [(t.ticket_id, 0) for t in fresh], now=time.time())
         return [(t, links.link_url(base, m.token)) for t, m in zip(fresh, made, strict=True)]
 

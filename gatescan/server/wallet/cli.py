@@ -1,4 +1,5 @@
-"""`gatescan-server ticket …`: the one-time wallet link of a ticket, as text and QR code."""
+"""`gatescan-server tickets issue|link` (formerly `ticket …`, still accepted): the one-time
+wallet link of a ticket, as text and QR code. The group is assembled in `cli_tickets`."""
 
 from __future__ import annotations
 
