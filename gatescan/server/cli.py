@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 
 from gatescan.protocol.token import format_ticket_id
-from gatescan.server import cli_console, cli_devices, cli_server, issuer
+from gatescan.server import cli_console, cli_devices, cli_server, cli_tickets, issuer
 from gatescan.server.cli_common import (
     TICKET_ID,
     CliError,
@@ -164,7 +164,8 @@ def _register() -> None:
     main.add_command(cli_server.serve)
     main.add_command(cli_server.admin_token)
     main.add_command(cli_devices.device)
-    main.add_command(cli_wallet.ticket)
+    main.add_command(cli_tickets.tickets)
+    main.add_command(cli_tickets.legacy)  # `ticket issue|link`, the old name
     main.add_command(cli_console.account)
     main.add_command(cli_console.event)
     main.add_command(cli_console.scans)

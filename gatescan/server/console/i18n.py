@@ -226,6 +226,97 @@ ZH: dict[str, str] = {
     "Signed out: reload the page to sign in again.": "已退出登录：请刷新页面重新登录。",
     "No connection to the server: retrying.": "无法连接服务器：正在重试。",
 
+    # tickets (console/tickets.py)
+    'Tickets': '门票',
+    'Nothing was issued:': '未签发任何门票：',
+    'issued': '已签发',
+    'already issued': '此前已签发',
+    'already': '此前已签发',
+    'Columns ignored:': '已忽略的列：',
+    'Download the mail-merge CSV of the new tickets': '下载新门票的邮件合并 CSV',
+    ('The links are shown only now: download the file before you leave this page. A new'
+     ' link for a ticket (re-send) makes its older links stop working.'):
+        ('链接只在此时显示：离开本页前请先下载文件。为门票生成新链接（重新发送）后，旧链接'
+         '即失效。'),
+    'Order code': '订单号',
+    'Type': '票种',
+    'Ticket': '门票',
+    'Search by ticket number, order code or name': '按票号、订单号或姓名搜索',
+    'Search': '搜索',
+    'Seat': '座位',
+    'State': '状态',
+    'refunded': '已退款',
+    'on a phone': '已领取到手机',
+    'not claimed yet': '尚未领取',
+    'The newest 100 matching tickets are listed: search to narrow them.':
+        '仅列出最新的 100 张匹配门票：请搜索以缩小范围。',
+    'No tickets match.': '没有匹配的门票。',
+    'No tickets yet.': '还没有门票。',
+    'Printable sheet and mail merge': '打印页与邮件合并',
+    'For the tickets this search lists (all tickets when it is empty).':
+        '针对本次搜索列出的门票（搜索为空时为全部门票）。',
+    'Printable sheet…': '打印页…',
+    'Mail-merge CSV': '邮件合并 CSV',
+    'Download the mail-merge CSV': '下载邮件合并 CSV',
+    'Import attendees': '导入参会者',
+    ('Attendee CSV (columns order_code, type, and optionally seat, name, valid_from,'
+     ' valid_until)'):
+        ('参会者 CSV（列：order_code、type，可选 seat、name、v'
+         'alid_from、valid_until）'),
+    ('Importing the same file again issues nothing twice: rows are matched by order code'
+     ' and their place within the order.'):
+        '再次导入同一文件不会重复签发：按订单号及其在订单中的位置匹配各行。',
+    'Issue tickets in bulk': '批量签发门票',
+    'How many': '数量',
+    'Name (optional)': '姓名（可选）',
+    'Sending the same order code again issues nothing twice.': '再次提交相同的订单号不会重复签发。',
+    'Issue': '签发',
+    'Uploading…': '正在上传…',
+    'Issuing tickets…': '正在签发门票…',
+    'The upload failed: try again.': '上传失败：请重试。',
+    'Issued': '签发时间',
+    'Wallet link': '钱包链接',
+    'Transfer link': '转让链接',
+    "Open it on the attendee's phone, or send it to them. It works once, until":
+        '请在参会者的手机上打开，或发送给对方。仅可使用一次，有效期至',
+    "The ticket's older links no longer work.": '该门票的旧链接已失效。',
+    'New wallet link': '新的钱包链接',
+    'What for': '用途',
+    'Re-send to the attendee (works for 180 days)': '重新发送给参会者（180 天内有效）',
+    'Transfer to someone else (works for 48 hours)': '转让给他人（48 小时内有效）',
+    ("Making a new link makes the ticket's older links stop working; whoever claims it"
+     ' next holds the ticket, and the phone that held it before is refused.'):
+        ('生成新链接后，该门票的旧链接即失效；下一个领取者持有该门票，之前持有的手机将被拒'
+         '绝。'),
+    'Make a new link': '生成新链接',
+    'Refund': '退款',
+    'Reason (shown at the gate)': '原因（在闸口显示）',
+    'Gates refuse the ticket from their next sync. This cannot be undone.':
+        '闸口在下次同步后拒绝该门票。此操作无法撤销。',
+    'Refund this ticket': '为此门票退款',
+    'All tickets': '全部门票',
+    'Printable sheet': '打印页',
+    'search': '搜索',
+    'at most': '最多',
+    ('The sheet makes a new wallet link for each of these tickets: their older links stop'
+     ' working. Print it, or hand each attendee their card.'):
+        ('打印页会为这些门票各生成新的钱包链接：旧链接将失效。可打印，或把卡片分别交给参会'
+         '者。'),
+    'Make the links and show the sheet': '生成链接并显示打印页',
+    'Back to the tickets': '返回门票列表',
+    "Use your browser's Print command; each card is one ticket.":
+        '请使用浏览器的打印功能；每张卡片是一张门票。',
+    "Scan with your phone's camera to put the ticket in your wallet. Works once.":
+        '用手机相机扫码，将门票放入钱包。仅可使用一次。',
+    'Ticket refunded: gates refuse it from their next sync.':
+        '门票已退款：闸口在下次同步后拒绝它。',
+    'The ticket was already refunded.': '该门票此前已退款。',
+    ('Makes a new wallet link for each ticket this search lists that no phone holds yet'
+     ' (refunded and claimed ones left out): their older links stop working.'):
+        ('为本次搜索列出的、尚未被任何手机领取的每张门票生成新的钱包链接'
+         '（已退款和已领取的除外）：旧链接将失效。'),
+    'tickets not claimed yet (refunded and claimed ones left out)':
+        '张尚未领取的门票（不含已退款和已领取的）',
 }
 
 TABLES: dict[str, dict[str, str]] = {"en": {}, "zh_CN": ZH}

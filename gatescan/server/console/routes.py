@@ -11,7 +11,17 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from gatescan.server.api.deps import SettingsDep, StoreDep
-from gatescan.server.console import accounts, audit, devices, events, forms, i18n, live, scans
+from gatescan.server.console import (
+    accounts,
+    audit,
+    devices,
+    events,
+    forms,
+    i18n,
+    live,
+    scans,
+    tickets,
+)
 from gatescan.server.console.plans import build_plan
 from gatescan.server.console.roles import Role, grant
 from gatescan.server.console.web import (
@@ -184,7 +194,7 @@ def router() -> APIRouter:
         return render(request, "audit.html", user, title="Audit log",
                       entries=audit.recent(store, events=user.visible))
 
-    for page in (devices, live, scans):
+    for page in (devices, live, scans, tickets):
         r.include_router(page.router())
     return r
 

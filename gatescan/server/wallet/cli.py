@@ -1,4 +1,5 @@
-"""`gatescan-server ticket …`: the one-time wallet link of a ticket, as text and QR code."""
+"""`gatescan-server tickets issue|link` (formerly `ticket …`, still accepted): the one-time
+wallet link of a ticket, as text and QR code. The group is assembled in `cli_tickets`."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from gatescan.server.wallet import links
 DAY = 24 * 3600
 
 
-def _base(settings: ServerSettings, url: str | None) -> server_url.ServerUrl:
+def server_base(settings: ServerSettings, url: str | None) -> server_url.ServerUrl:
     try:
         return server_url.resolve(settings, url)
     except server_url.BadServerUrl as exc:
@@ -35,7 +36,7 @@ def _secure_warning(base: str) -> str | None:
 
 def show_link(settings: ServerSettings, link: links.NewLink, url: str | None, png: Path | None,
           as_json: bool, extra: dict[str, object]) -> None:
-    server = _base(settings, url)
+    server = server_base(settings, url)
     text = links.link_url(server.url, link.token)
     written = write_png(text, png.absolute()) if png is not None else None
     warning = " ".join(w for w in (server.warning, _secure_warning(server.url)) if w) or None
