@@ -45,17 +45,15 @@ def recheck(conn: Connection, event_id: int, policy: EventPolicy, ticket_ids: Se
     logged: dict[int, list[Logged]] = defaultdict(list)
     rows: dict[int, list[Any]] = defaultdict(list)
     types: dict[int, int | None] = {}
-    for part in bulk.chunks(conn, ticket_ids):
-        for row in conn.execute(
-                select(sc.ticket_id, sc.scan_id, sc.seq, sc.serial, sc.gate, sc.device_id,
-                       sc.device_time, sc.direction, sc.outcome, sc.type_id)
-                .where(and_(sc.event_id == event_id, bulk.member(conn, sc.ticket_id, part),
-                            sc.outcome.in_((*MOVEMENT_OUTCOMES, UNDONE))))):
-            logged[row.ticket_id].append(Logged(row.scan_id, row.seq, row.device_id,
-                                                row.device_time, row.direction, row.outcome))
-            types[row.ticket_id] = row.type_id
-            if row.outcome != UNDONE:
-                rows[row.ticket_id].append(row)
+    for row in bulk.rows_for(conn, sc.ticket_id, ticket_ids, lambda member: select(
+            sc.ticket_id, sc.scan_id, sc.seq, sc.serial, sc.gate, sc.device_id, sc.device_time,
+            sc.direction, sc.outcome, sc.type_id).where(and_(
+                sc.event_id == event_id, member, sc.outcome.in_((*MOVEMENT_OUTCOMES, UNDONE))))):
+        logged[row.ticket_id].append(Logged(row.scan_id, row.seq, row.device_id,
+                                            row.device_time, row.direction, row.outcome))
+        types[row.ticket_id] = row.type_id
+        if row.outcome != UNDONE:
+            rows[row.ticket_id].append(row)
     found: dict[int, tuple[int, int, list[str]]] = {}
     for ticket_id, ticket_scans in logged.items():
         ticket_moves = without_undone(ticket_scans)
