@@ -137,10 +137,10 @@ def _types(conn: Connection, event_id: int, ticket_ids: Sequence[int]) -> dict[i
     found: dict[int, int] = {}
     t = s.tickets.c
     # By primary key only: with `event_id` in the WHERE, SQLite may walk the event index.
-    for tid, type_id, ev in bulk.rows_for(conn, t.ticket_id, ticket_ids, lambda member: select(
+    for row in bulk.rows_for(conn, t.ticket_id, ticket_ids, lambda member: select(
             t.ticket_id, t.type_id, t.event_id).where(member)):
-        if ev == event_id:
-            found[tid] = type_id
+        if row.event_id == event_id:
+            found[row.ticket_id] = row.type_id
     return found
 
 

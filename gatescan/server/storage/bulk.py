@@ -85,6 +85,7 @@ def rows_for(conn: Connection, column: ColumnElement[Any], values: Sequence[Any]
         for part in chunks(conn, values):
             yield from conn.execute(query(column.in_(part)))
         return
+    values = list(dict.fromkeys(values))  # a key asked twice: its rows once, as with IN
     if not values:
         return
     literal = array_literal(values)
