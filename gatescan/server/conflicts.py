@@ -14,7 +14,8 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, insert, select, update
+from sqlalchemy import Connection, and_, bindparam, select, text, update
+from sqlalchemy.types import NullType
 
 from gatescan.protocol.movements import (
     MOVEMENT_OUTCOMES,
@@ -32,6 +33,7 @@ from gatescan.server.storage.changelog import append_changes
 log = logging.getLogger(__name__)
 
 MAX_CHANGE_SCANS = 100  # a conflict change names at most the latest 100 movements
+_CONFLICT_COLUMNS = ("event_id", "ticket_id", "entries", "allowed", "detected_at", "updated_at")
 
 
 def recheck(conn: Connection, event_id: int, policy: EventPolicy, ticket_ids: Sequence[int],
@@ -43,17 +45,15 @@ def recheck(conn: Connection, event_id: int, policy: EventPolicy, ticket_ids: Se
     logged: dict[int, list[Logged]] = defaultdict(list)
     rows: dict[int, list[Any]] = defaultdict(list)
     types: dict[int, int | None] = {}
-    for part in bulk.chunks(conn, ticket_ids):
-        for row in conn.execute(
-                select(sc.ticket_id, sc.scan_id, sc.seq, sc.serial, sc.gate, sc.device_id,
-                       sc.device_time, sc.direction, sc.outcome, sc.type_id)
-                .where(and_(sc.event_id == event_id, bulk.member(conn, sc.ticket_id, part),
-                            sc.outcome.in_((*MOVEMENT_OUTCOMES, UNDONE))))):
-            logged[row.ticket_id].append(Logged(row.scan_id, row.seq, row.device_id,
-                                                row.device_time, row.direction, row.outcome))
-            types[row.ticket_id] = row.type_id
-            if row.outcome != UNDONE:
-                rows[row.ticket_id].append(row)
+    for row in bulk.rows_for(conn, sc.ticket_id, ticket_ids, lambda member: select(
+            sc.ticket_id, sc.scan_id, sc.seq, sc.serial, sc.gate, sc.device_id, sc.device_time,
+            sc.direction, sc.outcome, sc.type_id).where(and_(
+                sc.event_id == event_id, member, sc.outcome.in_((*MOVEMENT_OUTCOMES, UNDONE))))):
+        logged[row.ticket_id].append(Logged(row.scan_id, row.seq, row.device_id,
+                                            row.device_time, row.direction, row.outcome))
+        types[row.ticket_id] = row.type_id
+        if row.outcome != UNDONE:
+            rows[row.ticket_id].append(row)
     found: dict[int, tuple[int, int, list[str]]] = {}
     for ticket_id, ticket_scans in logged.items():
         ticket_moves = without_undone(ticket_scans)
@@ -80,23 +80,38 @@ def _record(conn: Connection, event_id: int, found: dict[int, tuple[int, int, li
             known[tid] = (entries, detected)
     fresh = [tid for tid in ids if tid not in known]
     if fresh:
-        conn.execute(insert(s.conflicts), [
-            {"event_id": event_id, "ticket_id": tid, "entries": found[tid][0],
-             "allowed": found[tid][1], "detected_at": now, "updated_at": now}
-            for tid in fresh])
+        bulk.insert_rows(conn, s.conflicts, _CONFLICT_COLUMNS, [
+            (event_id, tid, found[tid][0], found[tid][1], now, now) for tid in fresh])
         log.warning("%d new conflict(s) in event %d", len(fresh), event_id)
     grown = [tid for tid in ids if tid in known and known[tid][0] != found[tid][0]]
-    if known:  # one executemany (one round trip on PostgreSQL), not a statement per ticket
-        conn.execute(update(s.conflicts)
-                     .where(and_(c.event_id == event_id, c.ticket_id == bindparam("tid")))
-                     .values(entries=bindparam("n"), updated_at=now),
-                     [{"tid": tid, "n": found[tid][0]} for tid in known])
+    if known:
+        _update_entries(conn, event_id, {tid: found[tid][0] for tid in known}, now)
     news = [(tid, known[tid][1] if tid in known else now) for tid in ids
             if tid not in known or tid in grown]
     if news:
         append_changes(conn, event_id, [
             (s.CONFLICT_KIND, tid, _change(found[tid], rows[tid], detected))
             for tid, detected in news], now=int(now))
+
+
+def _update_entries(conn: Connection, event_id: int, entries: dict[int, int],
+                    now: float) -> None:
+    """Set these conflicts' entry counts: one statement on PostgreSQL, one executemany on SQLite."""
+    c = s.conflicts.c
+    if bulk.is_postgresql(conn):
+        tids = sorted(entries)
+        conn.execute(text(
+            "UPDATE conflicts SET entries = v.n, updated_at = :now "
+            "FROM unnest(CAST(:tids AS BIGINT[]), CAST(:ns AS INTEGER[])) AS v(tid, n) "
+            "WHERE conflicts.event_id = :event_id AND conflicts.ticket_id = v.tid")
+            .bindparams(bindparam("tids", type_=NullType()), bindparam("ns", type_=NullType())),
+            {"now": now, "event_id": event_id, "tids": bulk.array_literal(tids),
+             "ns": bulk.array_literal([entries[t] for t in tids])})
+        return
+    conn.execute(update(s.conflicts)
+                 .where(and_(c.event_id == event_id, c.ticket_id == bindparam("tid")))
+                 .values(entries=bindparam("n"), updated_at=now),
+                 [{"tid": tid, "n": n} for tid, n in entries.items()])
 
 
 def _change(found: tuple[int, int, list[str]], rows: list[Any],

@@ -117,13 +117,11 @@ def _existing(conn: Connection, event_id: int, scan_ids: Sequence[str]) -> dict[
     """
     sc = s.scans.c
     found: dict[Key, ChainItem] = {}
-    for part in bulk.chunks(conn, scan_ids):
-        for row in conn.execute(select(sc.scan_id, sc.device_id, sc.chain_seq, sc.chain_hash,
-                                       sc.event_id)
-                                .where(bulk.member(conn, sc.scan_id, part))):
-            if row.event_id == event_id:
-                found[(row.device_id or "", row.scan_id)] = ChainItem(
-                    row.scan_id, row.device_id, row.chain_seq, row.chain_hash)
+    for row in bulk.rows_for(conn, sc.scan_id, scan_ids, lambda member: select(
+            sc.scan_id, sc.device_id, sc.chain_seq, sc.chain_hash, sc.event_id).where(member)):
+        if row.event_id == event_id:
+            found[(row.device_id or "", row.scan_id)] = ChainItem(
+                row.scan_id, row.device_id, row.chain_seq, row.chain_hash)
     return found
 
 
@@ -138,12 +136,11 @@ def _stored(sc: ScanIn, existing: dict[Key, ChainItem], by_id: set[str],
 def _types(conn: Connection, event_id: int, ticket_ids: Sequence[int]) -> dict[int, int]:
     found: dict[int, int] = {}
     t = s.tickets.c
-    for part in bulk.chunks(conn, ticket_ids):
-        # By primary key only: with `event_id` in the WHERE, SQLite may walk the event index.
-        for tid, type_id, ev in conn.execute(select(t.ticket_id, t.type_id, t.event_id).where(
-                bulk.member(conn, t.ticket_id, part))):
-            if ev == event_id:
-                found[tid] = type_id
+    # By primary key only: with `event_id` in the WHERE, SQLite may walk the event index.
+    for row in bulk.rows_for(conn, t.ticket_id, ticket_ids, lambda member: select(
+            t.ticket_id, t.type_id, t.event_id).where(member)):
+        if row.event_id == event_id:
+            found[row.ticket_id] = row.type_id
     return found
 
 

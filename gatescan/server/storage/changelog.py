@@ -10,11 +10,14 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, select, update
 
+from gatescan.server.storage import bulk
 from gatescan.server.storage import schema as s
 
 __all__ = ["append_changes", "current_seq", "next_seqs"]
+
+_CHANGE_COLUMNS = ("seq", "event_id", "kind", "ticket_id", "data", "at")
 
 
 def append_changes(conn: Connection, event_id: int, rows: Sequence[tuple[str, int | None,
@@ -26,11 +29,9 @@ def append_changes(conn: Connection, event_id: int, rows: Sequence[tuple[str, in
     counter there, so they commit in order (see `storage.engine`).
     """
     first = next_seqs(conn, len(rows))
-    if rows:
-        conn.execute(insert(s.changes), [
-            {"seq": first + i, "event_id": event_id, "kind": kind, "ticket_id": tid,
-             "data": json.dumps(data, sort_keys=True), "at": now}
-            for i, (kind, tid, data) in enumerate(rows)])
+    bulk.insert_rows(conn, s.changes, _CHANGE_COLUMNS, [
+        (first + i, event_id, kind, tid, json.dumps(data, sort_keys=True), now)
+        for i, (kind, tid, data) in enumerate(rows)])
     return first
 
 
