@@ -17,6 +17,7 @@ import httpx
 from nacl.signing import SigningKey
 
 from gatescan.gate.ledger.ledger import Ledger
+from gatescan.gate.mesh import discovery
 from gatescan.gate.mesh.node import MeshNode, read_status
 from gatescan.gate.mesh.store import MeshStore
 from gatescan.gate.sync import mesh_keys as keys
@@ -73,8 +74,13 @@ def run_mesh(data_dir: Path, settings: MeshSettings, *, stop: threading.Event,
             raise
         renewer = threading.Thread(target=_renew, name="mesh-roster", daemon=True,
                                    args=(data_dir, creds, key, node, http, stop, settings))
+        found = None
         try:
             renewer.start()
+            if settings.discovery:
+                host, port = node.sock.getsockname()[:2]
+                found = discovery.start(creds.device_id, node.event_id, (host, port),
+                                        node.offer_discovered)
             watcher = threading.Thread(target=_stop_when, args=(stop, node), daemon=True)
             watcher.start()
             if ready is not None:
@@ -84,6 +90,8 @@ def run_mesh(data_dir: Path, settings: MeshSettings, *, stop: threading.Event,
             node.serve()
         finally:
             stop.set()
+            if found is not None:
+                found.close()
             renewer.join(timeout=5)
             node.close()
             ledger.close()

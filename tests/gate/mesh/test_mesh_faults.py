@@ -61,7 +61,8 @@ def test_admissions_are_refused_elsewhere_through_loss_and_delay_and_never_doubl
     with FaultProxy([(p.host, p.port) for p in procs], loss=LOSS, max_delay=MAX_DELAY,
                     seed=14) as proxy:
         for i, p in enumerate(procs):
-            p.extra = tuple(a for peer in proxy.peers_of(i) for a in ("--peer", peer))
+            p.extra = ("--no-discovery",  # mDNS would tell the real addresses
+                       *(a for peer in proxy.peers_of(i) for a in ("--peer", peer)))
             meshes.append(p.start())
         for p in procs:
             wait_until_meshed(p, 3, 3)
