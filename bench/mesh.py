@@ -121,7 +121,7 @@ def main() -> None:
             meshes.append(subprocess.Popen(
                 [sys.executable, "-c", "from gatescan.gate.cli import main; main()",
                  "--data", str(data), "mesh", "--listen", f"{host}:{free_udp(host)}",
-                 "--roster-every", "1", "--drop-rate", str(args.drop)],
+                 "--roster-every", "1", "--drop-rate", str(args.drop), "--no-discovery"],
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env))
         deadline = time.monotonic() + 60
         while not all(status(d).get("reachable") == args.gates for d in datas):

@@ -550,10 +550,13 @@ def sync(settings: ScannerSettings, once: bool, interval: float, retry_rejected:
               help="Seconds between anti-entropy rounds (default 1).")
 @click.option("--roster-every", type=click.FloatRange(0.2, 3600), default=None,
               help="Seconds between roster renewals from the server (default 15).")
+@click.option("--no-discovery", is_flag=True,
+              help="Do not announce or look for gates with mDNS (default from mesh.json: on).")
 @click.option("--drop-rate", type=click.FloatRange(0, 1), default=0.0, hidden=True)
 @click.pass_obj
 def mesh(settings: ScannerSettings, listen: str | None, peers: tuple[str, ...],
-         heads_every: float | None, roster_every: float | None, drop_rate: float) -> None:
+         heads_every: float | None, roster_every: float | None, no_discovery: bool,
+         drop_rate: float) -> None:
     """Share scans with the event's other gates directly (docs/mesh.md), until interrupted."""
     import dataclasses
     import signal
@@ -567,6 +570,8 @@ def mesh(settings: ScannerSettings, listen: str | None, peers: tuple[str, ...],
     except ValueError as exc:
         raise EnvironmentProblem(str(exc)) from None
     changes: dict[str, Any] = {"drop_rate": drop_rate}
+    if no_discovery:
+        changes["discovery"] = False
     if listen:
         changes["listen"] = listen
     if peers:

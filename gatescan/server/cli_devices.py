@@ -31,6 +31,17 @@ def _when(t: float | None) -> str:
     return "-" if t is None else time.strftime("%Y-%m-%d %H:%M", time.localtime(t))
 
 
+def _heard(d: devices.DeviceInfo, names: dict[str, str]) -> str:
+    """'  heard: North (4 s before its report), …' for the text list; '' if it never said."""
+    heard = d.mesh_heard
+    if not heard or not heard["peers"]:
+        return ""
+    return "\n    heard: " + ", ".join(
+        f"{names.get(p['device_id'], p['device_id'])} "
+        f"({max(0.0, heard['reported_at'] - p['at']):.0f} s before its report)"
+        for p in heard["peers"])
+
+
 def _info(d: devices.DeviceInfo) -> dict[str, object]:
     return {"device_id": d.device_id, "event_id": d.event_id, "name": d.name, "gate": d.gate,
             "status": d.status, "created_at": d.created_at, "enrolled_at": d.enrolled_at,
@@ -113,12 +124,14 @@ def list_(settings: ServerSettings, event_id: int | None, as_json: bool) -> None
     with IssuerStore.open(settings) as store:
         eid = _event_id(store, event_id)
         found = devices.list_devices(store, eid)
+    names = {d.device_id: d.name for d in found}
     lines = [f"{d.device_id}  {d.status:<8} {d.gate or '-':<16} {d.name}  "
              f"(last seen {_when(d.last_seen_at)}"
              f"{f', app {d.app_version}' if d.app_version else ''}"
              f"{f', {d.pending_uploads} unsent' if d.pending_uploads else ''}"
              f"{f', log checkpoint {d.checkpoint.seq}' if d.checkpoint else ''})"
              f"{'  CHAIN MISMATCH: its scan log was rewritten' if d.chain_mismatch else ''}"
+             f"{_heard(d, names)}"
              for d in found]
     emit(as_json, {"event_id": eid, "devices": [_info(d) for d in found]},
           "\n".join(lines) or "no devices")

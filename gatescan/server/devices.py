@@ -12,6 +12,7 @@ address (`register_mesh`, `mesh_roster`; docs/mesh.md).
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass, replace
 from typing import Any
@@ -20,6 +21,7 @@ from sqlalchemy import Connection, and_, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from gatescan.protocol.device_report import Report
+from gatescan.protocol.mesh_heard import parse_heard
 from gatescan.server import authtokens
 from gatescan.server.checkpoints import Checkpoint, checkpoint_of, mismatch_of
 from gatescan.server.errors import IssuerError
@@ -55,6 +57,7 @@ class DeviceInfo:
     server_rollback: dict[str, Any] | None = None
     app_version: str | None = None  # what the gate said at its latest request (a `Report`)
     pending_uploads: int | None = None
+    mesh_heard: dict[str, Any] | None = None  # who it heard in the mesh (`register_mesh`)
 
     def chain_fields(self) -> dict[str, Any]:
         """Its scan-chain checkpoint and first mismatch, as the API and CLI show them."""
@@ -65,7 +68,8 @@ class DeviceInfo:
 
     def report_fields(self) -> dict[str, Any]:
         """What the gate last said about itself (None: it never said)."""
-        return {"app_version": self.app_version, "pending_uploads": self.pending_uploads}
+        return {"app_version": self.app_version, "pending_uploads": self.pending_uploads,
+                "mesh_heard": self.mesh_heard}
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +85,26 @@ def _device(row: Any) -> DeviceInfo:
     return DeviceInfo(row.device_id, row.event_id, row.name, row.gate, row.status,
                       row.created_at, row.enrolled_at, row.revoked_at, row.last_seen_at,
                       checkpoint_of(row), mismatch_of(row), row.chain_mismatches or 0,
-                      rollback_of(row), row.app_version, row.pending_uploads)
+                      rollback_of(row), row.app_version, row.pending_uploads,
+                      _mesh_heard(row.mesh_peers))
+
+
+def _mesh_heard(text: str | None) -> dict[str, Any] | None:
+    """The stored `mesh_peers` as shown: `reported_at`, and `peers` (latest heard first)."""
+    if not text:
+        return None
+    try:
+        raw = json.loads(text)
+    except ValueError:
+        log.warning("a device's stored mesh peers are not JSON: shown as none")
+        return None
+    at = raw.get("at") if isinstance(raw, dict) else None
+    if isinstance(at, bool) or not isinstance(at, int | float):
+        return None
+    peers = parse_heard(raw.get("heard"))
+    return {"reported_at": float(at), "peers": [
+        {"device_id": device_id, **h.to_json()}
+        for device_id, h in sorted(peers.items(), key=lambda kv: -kv[1].at)]}
 
 
 def check_name(name: str) -> str:
@@ -290,15 +313,25 @@ class MeshDevice:
 
 
 def register_mesh(store: IssuerStore, device_id: str, public_key: str | None,
-                  address: str | None, *, now: float) -> None:
-    """Note a gate's mesh key (the first one since it enrolled wins) and its mesh address.
+                  address: str | None, *, now: float, heard: Any = None) -> None:
+    """Note a gate's mesh key (the first one since it enrolled wins), its mesh address and
+    the peers it heard (`heard`: outside input, parsed here; only the event's devices kept).
 
     A key can be set once per enrollment: a stolen token cannot swap the key the
     other gates trust (enrolling again, e.g. a new SD card, clears it).
     """
+    peers = parse_heard(heard) if heard is not None else None
     with store.transaction() as conn:
         row = _row(conn, device_id)
         values: dict[str, Any] = {}
+        if peers is not None:
+            ours = set(conn.execute(select(s.devices.c.device_id).where(and_(
+                s.devices.c.event_id == row.event_id,
+                s.devices.c.device_id.in_(list(peers)),
+                s.devices.c.device_id != device_id))).scalars()) if peers else set()
+            values["mesh_peers"] = json.dumps(
+                {"at": now, "heard": {d: h.to_json() for d, h in peers.items() if d in ours}},
+                separators=(",", ":"), sort_keys=True)
         if public_key is not None:
             if row.device_key is None:
                 values["device_key"] = public_key

@@ -53,6 +53,7 @@ STATUS_EVERY_S = 1.0
 RCVBUF = 4 << 20
 IN_FLIGHT_S = 0.5       # a scan pushed this recently is in flight, not missing
 MAX_DRAIN = 256         # datagrams handled before the node looks at its own log again
+MAX_DISCOVERED = 256    # addresses kept from mDNS (roster devices or not)
 
 
 @dataclass(slots=True)
@@ -77,6 +78,8 @@ class Counters:
     received_bytes: int = 0
     accepted: int = 0
     applied_scans: int = 0
+    discovered: int = 0             # mDNS answers used for a roster peer's address
+    discovered_ignored: int = 0     # mDNS answers for a device not in the roster, or not ours
     refused: dict[str, int] = field(default_factory=dict)
 
 
@@ -113,6 +116,8 @@ class MeshNode:
         self._incoming: list[Incoming] = []
         self._moved: dict[str, bool] = {}
         self._offered: Roster | None = None
+        self._found: list[tuple[str, int, tuple[str, int]]] = []
+        self._discovered: dict[str, tuple[str, int]] = {}
         self._offer_lock = threading.Lock()
         self._random = random.Random()
         host, port = split_address(settings.listen)
@@ -139,6 +144,37 @@ class MeshNode:
         for gone in [p for p in self.peers if p not in roster.devices
                      or roster.devices[p].revoked]:
             del self.peers[gone]
+        for device_id, addr in self._discovered.items():
+            self._use_discovered(device_id, addr)
+
+    def offer_discovered(self, device_id: str, event_id: int, addr: tuple[str, int]) -> None:
+        """From the discovery thread: mDNS says `device_id` of `event_id` is at `addr`."""
+        with self._offer_lock:
+            if len(self._found) < MAX_DISCOVERED:
+                self._found.append((device_id, event_id, addr))
+
+    def _take_discovered(self, device_id: str, event_id: int, addr: tuple[str, int]) -> None:
+        """An address only, and only for a roster peer of this event (trust is the roster's)."""
+        if event_id != self.event_id or (device_id not in self._discovered and
+                                         len(self._discovered) >= MAX_DISCOVERED):
+            self.counters.discovered_ignored += 1
+            return
+        self._discovered[device_id] = addr
+        if self._use_discovered(device_id, addr):
+            self.counters.discovered += 1
+        else:
+            self.counters.discovered_ignored += 1
+
+    def _use_discovered(self, device_id: str, addr: tuple[str, int]) -> bool:
+        dev = self.gatekeeper.roster.devices.get(device_id)
+        if dev is None or dev.revoked or dev.status != "active" or device_id == self.me:
+            return False
+        peer = self.peers.setdefault(device_id, PeerState(device_id))
+        # A believed message's source address is the best evidence; mDNS comes next.
+        if peer.last_contact is None or \
+                time.monotonic() - peer.last_contact > self.settings.contact_s:
+            peer.address = addr
+        return True
 
     def offer_roster(self, roster: Roster) -> None:
         """From another thread (the server round trip): use this roster from the next turn."""
@@ -148,8 +184,11 @@ class MeshNode:
     def _take_offer(self) -> None:
         with self._offer_lock:
             roster, self._offered = self._offered, None
+            found, self._found = self._found, []
         if roster is not None:
             self.set_roster(roster)
+        for item in found:
+            self._take_discovered(*item)
 
     def _progress(self, dev: RosterDevice) -> SenderProgress:
         prog = self.progress.get(dev.sender_key)
@@ -384,6 +423,7 @@ class MeshNode:
                 "received": c.received, "received_bytes": c.received_bytes,
                 "accepted": c.accepted, "applied_scans": c.applied_scans,
                 "conflicts": self.store.conflicts,
+                "discovered": {"used": c.discovered, "ignored": c.discovered_ignored},
                 "refused": dict(sorted(c.refused.items()))}
 
     def write_status(self, *, running: bool = True) -> None:

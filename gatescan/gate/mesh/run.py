@@ -17,13 +17,14 @@ import httpx
 from nacl.signing import SigningKey
 
 from gatescan.gate.ledger.ledger import Ledger
-from gatescan.gate.mesh.node import MeshNode
+from gatescan.gate.mesh import discovery
+from gatescan.gate.mesh.node import MeshNode, read_status
 from gatescan.gate.mesh.store import MeshStore
 from gatescan.gate.sync import mesh_keys as keys
 from gatescan.gate.sync.client import make_http_client
 from gatescan.gate.sync.clock import CLOCK_KEY, GateClock
 from gatescan.gate.sync.credentials import Credentials
-from gatescan.gate.sync.mesh_announce import AnnounceError, announce
+from gatescan.gate.sync.mesh_announce import AnnounceError, announce, heard_from_status
 from gatescan.gate.sync.mesh_roster import MeshSettings, Roster
 
 log = logging.getLogger(__name__)
@@ -37,8 +38,11 @@ class MeshNotReady(Exception):
 
 def _refresh(data_dir: Path, creds: Credentials, key: SigningKey,
              address: str | None, http: httpx.Client) -> Roster | None:
+    # Who this gate heard, as its node last wrote it (the file, not the node's live state:
+    # this runs beside the node's loop); only once the node runs (an address to announce).
+    heard = None if address is None else heard_from_status(read_status(data_dir))
     try:
-        roster = announce(http, creds, key, address)
+        roster = announce(http, creds, key, address, heard)
     except AnnounceError as exc:
         log.info("mesh roster not renewed (%s): keeping the cached one", exc.code)
         return None
@@ -70,8 +74,13 @@ def run_mesh(data_dir: Path, settings: MeshSettings, *, stop: threading.Event,
             raise
         renewer = threading.Thread(target=_renew, name="mesh-roster", daemon=True,
                                    args=(data_dir, creds, key, node, http, stop, settings))
+        found = None
         try:
             renewer.start()
+            if settings.discovery:
+                host, port = node.sock.getsockname()[:2]
+                found = discovery.start(creds.device_id, node.event_id, (host, port),
+                                        node.offer_discovered)
             watcher = threading.Thread(target=_stop_when, args=(stop, node), daemon=True)
             watcher.start()
             if ready is not None:
@@ -81,6 +90,8 @@ def run_mesh(data_dir: Path, settings: MeshSettings, *, stop: threading.Event,
             node.serve()
         finally:
             stop.set()
+            if found is not None:
+                found.close()
             renewer.join(timeout=5)
             node.close()
             ledger.close()

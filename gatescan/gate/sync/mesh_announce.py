@@ -1,6 +1,7 @@
 """The mesh's round trip to the server: say our key and address, get the event's roster.
 
-`POST /api/v1/device/mesh {"public_key", "address"}` with the device token. The
+`POST /api/v1/device/mesh {"public_key", "address", "heard"}` with the device token
+(`heard`: the peers the node last heard, from its status file: who saw whom). The
 first key since enrollment is the one the server keeps (gatescan.server.devices
 .register_mesh). An older server without the route answers 404: the gate then has
 no server roster (the mesh stays quiet until it has one).
@@ -11,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
+from typing import Any
 
 import httpx
 from nacl.signing import SigningKey
@@ -19,6 +21,8 @@ from gatescan.gate.sync.client import API
 from gatescan.gate.sync.credentials import Credentials
 from gatescan.gate.sync.mesh_keys import public_hex
 from gatescan.gate.sync.mesh_roster import Roster
+from gatescan.protocol.mesh import DEVICE_ID
+from gatescan.protocol.mesh_heard import Heard, heard_to_json
 
 log = logging.getLogger(__name__)
 
@@ -31,12 +35,31 @@ class AnnounceError(Exception):
         self.code = code
 
 
+def heard_from_status(status: dict[str, Any] | None) -> dict[str, Heard]:
+    """The peers a mesh status (`mesh-status.json`) says were heard, with when (unix) and lag."""
+    if not status or not isinstance(status.get("updated_at"), int | float):
+        return {}
+    updated = float(status["updated_at"])
+    out: dict[str, Heard] = {}
+    for peer in status.get("peers") or ():
+        if not isinstance(peer, dict):
+            continue
+        device_id, ago, lag = peer.get("device_id"), peer.get("last_contact_s"), peer.get("lag")
+        if isinstance(device_id, str) and DEVICE_ID.fullmatch(device_id) and \
+                isinstance(ago, int | float) and not isinstance(ago, bool) and ago >= 0:
+            out[device_id] = Heard(round(updated - float(ago), 3),
+                                   lag if isinstance(lag, int) and lag >= 0 else 0)
+    return out
+
+
 def announce(http: httpx.Client, creds: Credentials, key: SigningKey,
-             address: str | None) -> Roster:
-    """Register the key (and address) and return the event's roster as the server lists it."""
-    body: dict[str, str] = {"public_key": public_hex(key)}
+             address: str | None, heard: dict[str, Heard] | None = None) -> Roster:
+    """Register the key (and address, and the peers heard) and return the event's roster."""
+    body: dict[str, Any] = {"public_key": public_hex(key)}
     if address is not None:
         body["address"] = address
+    if heard is not None:
+        body["heard"] = heard_to_json(heard)
     try:
         resp = http.post(f"{creds.url.rstrip('/')}{API}/mesh", json=body,
                          headers={"Authorization": f"Bearer {creds.token}"})

@@ -126,6 +126,7 @@ class MeshSettings:
     """
 
     enabled: bool = True
+    discovery: bool = True         # announce and find gates with mDNS (addresses only)
     listen: str = f"0.0.0.0:{DEFAULT_PORT}"
     peers: tuple[str, ...] = ()
     heads_every: float = 1.0       # anti-entropy period, seconds
@@ -150,6 +151,7 @@ class MeshSettings:
             raise ValueError(f"{SETTINGS_FILE}: not HOST:PORT: {bad[0][:80]!r}")
         base = cls()
         return cls(enabled=bool(raw.get("enabled", True)),
+                   discovery=bool(raw.get("discovery", True)),
                    listen=str(raw.get("listen", base.listen)), peers=peers,
                    heads_every=float(raw.get("heads_every", base.heads_every)),
                    roster_every=float(raw.get("roster_every", base.roster_every)),

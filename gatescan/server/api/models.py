@@ -252,6 +252,10 @@ class DeviceOut(BaseModel):
         None, description="the gate's app version at its latest request (null: never said)")
     pending_uploads: int | None = Field(
         None, description="scans the gate still held unsent at its latest request")
+    mesh_heard: dict[str, Any] | None = Field(
+        None, description="the mesh peers it heard, as it said at its latest roster renewal: "
+                          "`reported_at`, `peers` [{`device_id`, `at` (last heard), `lag` "
+                          "(its scans not held yet)}] (null: never said; docs/mesh.md)")
 
 
 class DeviceOne(DeviceOut):

@@ -90,6 +90,10 @@ class MeshIn(BaseModel):
                                               )] | None = Field(
         None, description="HOST:PORT its mesh listens on (HOST 0.0.0.0: the address the "
                           "request came from)")
+    heard: Any = Field(
+        None, description="the peers it heard: {\"dev_…\": {\"at\": UNIX, \"lag\": N}} (at most "
+                          "64; an entry that does not parse, or names a device of another "
+                          "event, is dropped)")
 
 
 class MeshDeviceOut(BaseModel):

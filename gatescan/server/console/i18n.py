@@ -144,6 +144,8 @@ ZH: dict[str, str] = {
     "latest upload": "最近上传",
     "scans with an impossible time": "条扫码时间不可能",
     "Its scan log no longer matches what it sent before.": "它的扫码日志与之前上传的不一致。",
+    "Heard:": "听到：",
+    "{n} s before its last report": "在其最近一次报告前 {n} 秒",
     "Gate of": "闸口：",
     "Assign gate": "分配闸口",
     "New enrollment QR": "新的登记二维码",

@@ -87,7 +87,7 @@ def router() -> APIRouter:
             host = request.client.host if request.client else "127.0.0.1"
             address = f"{host}:{address.rsplit(':', 1)[1]}"
         devices.register_mesh(store, device.device_id, body.public_key, address,
-                              now=time.time())
+                              now=time.time(), heard=body.heard)
         roster = devices.mesh_roster(store, device.event_id)
         return sm.MeshOut(event_id=device.event_id,
                           devices=[sm.MeshDeviceOut(**d.to_json()) for d in roster],
