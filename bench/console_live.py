@@ -19,8 +19,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
 import json
 import os
+import pstats
 import random
 import secrets
 import signal
@@ -29,6 +31,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 from server import enroll, fresh_schema, issue, machine, ok, push_all, start_server, store_line
@@ -36,7 +39,7 @@ from server import enroll, fresh_schema, issue, machine, ok, push_all, start_ser
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from gatescan.server import admins  # noqa: E402
+from gatescan.server import admins, live  # noqa: E402
 from gatescan.server.console import accounts, roles  # noqa: E402
 from gatescan.server.settings import load_settings  # noqa: E402
 from gatescan.server.store import IssuerStore  # noqa: E402
@@ -92,6 +95,8 @@ def main() -> None:
     ap.add_argument("--devices", type=int, default=100)
     ap.add_argument("--scans", type=int, default=100_000)
     ap.add_argument("--requests", type=int, default=60)
+    ap.add_argument("--profile", action="store_true",
+                    help="then profile one live view in this process, on the same store")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="gatescan-bench-") as tmp, \
             fresh_schema(args.database_url) as url:
@@ -143,6 +148,8 @@ def main() -> None:
                   f"target p95 < 300 ms: {'OK' if live95 < 300 else 'MISSED'} "
                   f"(load average {load} on {os.cpu_count()} cores)")
 
+            if args.profile:
+                profile_live(settings, event_id)
             print("== live page, first visit")
             total = 0
             for path in (f"/console/events/{event_id}/live", "/console/static/console.css",
@@ -155,6 +162,20 @@ def main() -> None:
         finally:
             proc.send_signal(signal.SIGINT)
             proc.wait(timeout=30)
+
+
+def profile_live(settings: Any, event_id: int) -> None:
+    """cProfile of one `live_view` call on the benchmark's store (what the route runs)."""
+    with IssuerStore.open(settings) as store:
+        event = store.event(event_id)
+        assert event is not None
+        live.live_view(store, event_id, event.policy, now=time.time())  # warm the cache
+        prof = cProfile.Profile()
+        prof.enable()
+        live.live_view(store, event_id, event.policy, now=time.time())
+        prof.disable()
+    print("== profile of one live view (in-process)")
+    pstats.Stats(prof).sort_stats("cumulative").print_stats(18)
 
 
 if __name__ == "__main__":

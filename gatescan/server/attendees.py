@@ -41,7 +41,7 @@ from gatescan.protocol.token import TokenError, format_ticket_id, parse_ticket_i
 from gatescan.server import inventory, issuer
 from gatescan.server.errors import IssuerError
 from gatescan.server.storage import schema as s
-from gatescan.server.store import IssuerStore
+from gatescan.server.store import REVOKED, IssuerStore
 from gatescan.server.wallet import links
 
 log = logging.getLogger(__name__)
@@ -444,3 +444,23 @@ def search(store: IssuerStore, event_id: int, query: str, *, limit: int = 100,
     return [TicketRow(int(r.ticket_id), int(r.type_id), r.seat, str(r.status), int(r.serial),
                       r.holder_name, r.order_code, int(r.issued_at), r.revoked_reason)
             for r in rows]
+
+
+def unclaimed(t: TicketRow) -> bool:
+    """A ticket no phone holds yet (and not refunded): sheets and mail merges are for these;
+    a claimed ticket moves only by its own transfer link."""
+    return t.serial == 0 and t.status != REVOKED
+
+
+def fresh_links(store: IssuerStore, event_id: int, chosen: Sequence[TicketRow], *,
+                now: float) -> list[tuple[TicketRow, links.NewLink]]:
+    """New claim links for the tickets of `chosen` still unclaimed, in the order given;
+    their older unused links stop working. Re-read in the transaction: a ticket claimed or
+    refunded meanwhile is left out."""
+    with store.transaction():
+        still = {t.ticket_id for t in search(store, event_id, "",
+                                             ids=[t.ticket_id for t in chosen],
+                                             limit=len(chosen)) if unclaimed(t)}
+        fresh = [t for t in chosen if t.ticket_id in still]
+        made = links.bulk_links(store, [(t.ticket_id, 0) for t in fresh], now=now)
+    return list(zip(fresh, made, strict=True))

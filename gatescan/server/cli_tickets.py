@@ -58,7 +58,8 @@ def _row(r: attendees.RowResult, url: str | None) -> dict[str, Any]:
 @cli_wallet.URL_OPTION
 @click.option("--links-out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               metavar="CSV", help="Write the mail-merge CSV (order_code, name, seat, type, "
-                                  "ticket, link) of the tickets issued now.")
+                                  "ticket, link) of the file's tickets no phone holds yet "
+                                  "(issued before: new links, the older ones stop working).")
 @cli_wallet.JSON_OPTION
 @click.pass_context
 def import_command(ctx: click.Context, file: Path, event_id: int | None, url: str | None,
@@ -84,7 +85,10 @@ def import_command(ctx: click.Context, file: Path, event_id: int | None, url: st
         report = attendees.import_rows(store, event.event_id, parsed, now=time.time())
         audit.record(store, CLI_ACTOR, "tickets_import", event_id=event.event_id,
                      details={"file": file.name, **report.totals()}, now=time.time())
-    urls = {r.line: links.link_url(base.url, r.link.token) for r in report.results if r.link}
+        urls = {r.line: links.link_url(base.url, r.link.token) for r in report.results
+                if r.link}
+        relinked = _relink(store, event.event_id, report, base.url, urls) \
+            if links_out is not None else 0
     if links_out is not None:
         text = attendees.mail_merge_csv([(r, urls[r.line]) for r in report.results
                                          if r.line in urls])
@@ -104,6 +108,9 @@ def import_command(ctx: click.Context, file: Path, event_id: int | None, url: st
                    f"{totals['already']} already issued, {totals['rejected']} rejected"
                    + (f"; links for mail merge: {links_out}" if links_out else
                       ("; pass --links-out to get the new tickets' links" if urls else "")))
+        if relinked:
+            click.echo(f"{relinked} tickets issued before and not yet on a phone got new "
+                       "links in that file: their older links no longer work")
     if base.warning and urls and not as_json:
         click.echo(f"warning: {base.warning}", err=True)
     if totals["rejected"]:
@@ -111,6 +118,22 @@ def import_command(ctx: click.Context, file: Path, event_id: int | None, url: st
             click.echo(f"{totals['rejected']} rows were rejected: fix them and import the "
                        "file again (rows already issued are not issued twice)", err=True)
         ctx.exit(1)
+
+
+def _relink(store: IssuerStore, event_id: int, report: attendees.ImportReport, base: str,
+            urls: dict[int, str]) -> int:
+    """New links, into `urls`, for the file's rows issued before that no phone holds yet
+    (a first import without --links-out must not strand them); how many."""
+    already = {r.ticket_id: r.line for r in report.results
+               if r.status == attendees.ALREADY and r.ticket_id is not None}
+    if not already:
+        return 0
+    found = attendees.search(store, event_id, "", ids=list(already), limit=len(already))
+    made = attendees.fresh_links(store, event_id, [t for t in found if attendees.unclaimed(t)],
+                                 now=time.time())
+    for ticket, link in made:
+        urls[already[ticket.ticket_id]] = links.link_url(base, link.token)
+    return len(made)
 
 
 for _command in list(cli_wallet.ticket.commands.values()):

@@ -68,6 +68,23 @@ def test_import_exit_status_links_out_and_nothing_twice(tmp_path: Path) -> None:
     assert report["results"][2]["link"].startswith("http")
 
 
+def test_a_first_import_without_links_out_does_not_strand_the_tickets(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    make_event(data)
+    source, out = tmp_path / "attendees.csv", tmp_path / "links.csv"
+    source.write_text(ATTENDEES.replace("Balcony", "VIP"), encoding="utf-8")
+    first = server(data, "tickets", "import", str(source), "--url", "https://t.example.org")
+    assert first.returncode == 0 and "pass --links-out" in first.stdout, first.stderr
+    again = server(data, "tickets", "import", str(source), "--links-out", str(out),
+                   "--url", "https://t.example.org")
+    assert again.returncode == 0, again.stderr
+    assert "0 issued, 4 already issued" in again.stdout
+    assert "4 tickets issued before and not yet on a phone got new links" in again.stdout
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
+    assert [r["name"] for r in rows] == ["Ann Lee", "Bo Chen", "Unknown type", "Cai Wu"]
+    assert all(r["link"].startswith("https://t.example.org/wallet/#claim=gsw_") for r in rows)
+
+
 def test_usage_errors_exit_2(tmp_path: Path) -> None:
     data = tmp_path / "data"
     source = tmp_path / "a.csv"

@@ -77,12 +77,6 @@ def qr_svg(url: str) -> str:
         title="Wallet link QR code"))
 
 
-def _unclaimed(t: attendees.TicketRow) -> bool:
-    """A ticket no phone holds yet (and not refunded): the sheet and mail merge are for these;
-    a claimed ticket moves only by its own page's transfer link."""
-    return t.serial == 0 and t.status != REVOKED
-
-
 def _csv_href(text: str) -> str:
     """A data: URL the page offers as a download (links made by this POST exist nowhere else)."""
     return "data:text/csv;charset=utf-8;base64," + base64.b64encode(
@@ -163,20 +157,16 @@ def router() -> APIRouter:
         found = event_or_404(store, user, event_id)
         user.require(event_id, Role.OWNER)
         chosen = [t for t in attendees.search(store, event_id, q, limit=MAX_SHEET)
-                  if _unclaimed(t)]
+                  if attendees.unclaimed(t)]
         return render(request, "tickets_sheet_form.html", user, title="Printable sheet",
                       event=found, tab="tickets", q=q, tickets=chosen,
                       types=dict(_types(store, event_id)), limit=MAX_SHEET)
 
     def new_links(store: IssuerStore, event_id: int, base: str,
                   chosen: Sequence[attendees.TicketRow]) -> list[tuple[attendees.TicketRow, str]]:
-        with store.transaction():  # re-read: a ticket claimed or refunded meanwhile is left out
-            now_ids = {t.ticket_id for t in attendees.search(
-                store, event_id, "", ids=[t.ticket_id for t in chosen], limit=len(chosen))
-                if _unclaimed(t)}
-            fresh = [t for t in reversed(chosen) if t.ticket_id in now_ids]  # issue order
-            made = links.bulk_links(store, [(t.ticket_id, 0) for t in fresh], now=time.time())
-        return [(t, links.link_url(base, m.token)) for t, m in zip(fresh, made, strict=True)]
+        made = attendees.fresh_links(store, event_id, list(reversed(chosen)),  # issue order
+                                     now=time.time())
+        return [(t, links.link_url(base, m.token)) for t, m in made]
 
     @r.post("/events/{event_id}/tickets/sheet", response_class=HTMLResponse)
     def sheet(request: Request, event_id: EventId, store: StoreDep, settings: SettingsDep,
@@ -185,7 +175,7 @@ def router() -> APIRouter:
         user.require(event_id, Role.OWNER)
         q = user.value("q")[:200]
         chosen = [t for t in attendees.search(store, event_id, q, limit=MAX_SHEET)
-                  if _unclaimed(t)]
+                  if attendees.unclaimed(t)]
         made = new_links(store, event_id, server_url(settings, request), chosen)
         _log(store, user, "tickets_sheet", event_id, query=q, tickets=len(made))
         return render(request, "tickets_sheet.html", user, title="Printable sheet",
@@ -200,7 +190,7 @@ def router() -> APIRouter:
         q = user.value("q")[:200]
         types = dict(_types(store, event_id))
         chosen = [t for t in attendees.search(store, event_id, q, limit=MAX_MAIL_MERGE)
-                  if _unclaimed(t)]
+                  if attendees.unclaimed(t)]
         made = new_links(store, event_id, server_url(settings, request), chosen)
         _log(store, user, "tickets_links_csv", event_id, query=q, tickets=len(made))
         text = attendees.mail_merge_csv([
