@@ -171,10 +171,11 @@ def _v9(conn: Connection) -> None:
 
 
 def _v10(conn: Connection) -> None:
-    """What each device reports about itself, and an index of scans by device time."""
+    """What each device reports about itself: app version, unsent scans, mesh peers heard."""
     _add_missing_columns(conn, s.V10_COLUMNS)
-    for index in s.V10_INDEXES:
-        index.create(conn, checkfirst=True)
+    # An index of scans by (event, device time) was here for a day: SQLite preferred it to
+    # the ticket index for one ticket's scans in device time order (the conflicts list).
+    conn.execute(text("DROP INDEX IF EXISTS idx_scans_event_time"))
 
 
 MIGRATIONS: list[Migration] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9, _v10]
