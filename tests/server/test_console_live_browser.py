@@ -1,21 +1,29 @@
 """A manager's evening in real headless Chromium against the real server on loopback.
 
-Add a gate device; a real gate enrolls from the QR on the page (the gate's own decoder
-reads the screenshot); it scans and syncs; the live view's counts and lane chart move
-without a reload; a second gate that never had network brings its scans on a USB stick
-(the kiosk's CSV), uploaded in the page; the double admission appears in the live view.
+Create tonight's event in the console; import 500 attendees on the Tickets tab and take
+the mail-merge CSV; six phones claim their links as the wallet page does; add a gate
+device; a real gate enrolls from the QR on the page (the gate's own decoder reads the
+screenshot); it scans and syncs; the live view's counts and lane chart move without a
+reload; a second gate that never had network brings its scans on a USB stick (the
+kiosk's CSV), uploaded in the page; the double admission appears in the live view.
 Nothing is loaded from another host. Screenshots at desktop and phone size
 (GATESCAN_CONSOLE_SHOTS=docs/screenshots/console keeps them).
 """
 
 from __future__ import annotations
 
+import csv
+import datetime as dt
+import io
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
+import httpx
 import pytest
+from nacl.signing import SigningKey
 
 from gatescan.gate.camera.decoders import make_decoder
 from gatescan.gate.camera.images import decode_image_bytes
@@ -25,8 +33,9 @@ from gatescan.server import admins
 from gatescan.server.console.roles import Role
 from gatescan.server.settings import ServerSettings, load_settings
 from gatescan.server.store import IssuerStore
+from gatescan.server.wallet import links
 from tests.gate.sync.conftest import Gate
-from tests.server.client import Organizer, general_event, phone_code
+from tests.server.client import Organizer, phone_code
 from tests.server.console_helpers import account
 from tests.server.live import serving
 from tests.server.test_console_browser import (
@@ -68,6 +77,67 @@ def gates(tmp_path: Path) -> Iterator[Callable[[str, str], Gate]]:
         gate.close()
 
 
+def _local(at: float) -> str:
+    return dt.datetime.fromtimestamp(at, ZoneInfo("Europe/Berlin")).strftime("%Y-%m-%dT%H:%M")
+
+
+def _create_event(page: Any) -> int:
+    """The manager creates tonight's event in the console: two gates, one ticket type."""
+    now = time.time()
+    _go(page, "text=New event")
+    page.fill("#name", "Riverside Night")
+    page.fill("#venue", "Riverside Park")
+    page.fill("#tz", "Europe/Berlin")
+    page.fill("#doors", _local(now - 3600))
+    page.fill("#start", _local(now - 1800))
+    page.fill("#end", _local(now + 4 * 3600))
+    page.fill("#gate_name_1", "Gate 1")
+    page.fill("#gate_zone_1", "main")
+    page.fill("#gate_name_2", "Gate 2")
+    page.fill("#gate_zone_2", "main")
+    _go(page, "button[type=submit]:has-text('Create event')")
+    event_id = int(page.url.split("?")[0].rsplit("/", 1)[1])
+    page.fill("#type_name_1", "General")
+    page.fill("#type_zones_1", "main")
+    page.fill("#type_max_1", "1")
+    _go(page, "button:has-text('Save')")
+    assert "Event saved." in page.content()
+    return event_id
+
+
+def _import_attendees(page: Any, n: int) -> list[dict[str, str]]:
+    """Import `n` attendees on the Tickets tab; the mail-merge rows the page hands over."""
+    hour_ago = _local(time.time() - 3600)
+    text = "order_code,type,name,valid_from\n" + "".join(
+        f"R{i // 2:04d},General,Guest {i},{hour_ago}\n" for i in range(n))
+    _go(page, "nav.tabs a:has-text('Tickets')")
+    page.set_input_files("#file", files=[{"name": "attendees.csv", "mimeType": "text/csv",
+                                          "buffer": text.encode("utf-8")}])
+    page.click("#import-form button[type=submit]")
+    page.wait_for_selector("#import-result", timeout=60_000)
+    assert f"{n} issued" in " ".join(page.inner_text("#import-result").split())
+    with page.expect_download() as got:
+        page.click("text=Download the mail-merge CSV of the new tickets")
+    rows = list(csv.DictReader(io.StringIO(
+        Path(got.value.path()).read_text(encoding="utf-8-sig"))))
+    assert len(rows) == n
+    return rows
+
+
+def _claimed(base: str, rows: list[dict[str, str]]) -> list[tuple[str, SigningKey, str]]:
+    """Phones claim their links as the wallet page does: (ticket, holder key, credential)."""
+    found = []
+    for row in rows:
+        phone = SigningKey.generate()
+        token = row["link"].split("#claim=", 1)[1]
+        r = httpx.post(f"{base}/api/v1/wallet/claim", timeout=30, json={
+            "claim": token, "holder_public_key": bytes(phone.verify_key).hex(),
+            "proof": phone.sign(links.CLAIM_DOMAIN + token.encode()).signature.hex()})
+        assert r.status_code == 200, r.text
+        found.append((row["ticket"], phone, str(r.json()["credential"])))
+    return found
+
+
 def _inside(page: Any) -> int:
     return int(page.inner_text("[data-k=inside]"))
 
@@ -83,14 +153,14 @@ def _read_qr(png: bytes) -> str:
 def test_enroll_from_the_page_live_counts_move_and_a_usb_stick_brings_the_conflict(
         venue: tuple[str, IssuerStore, Organizer], browser: Any,
         gates: Callable[[str, str], Gate], tmp_path: Path) -> None:
-    base, _, org = venue
+    base, _, _ = venue
     shots = _shots(tmp_path)
-    event_id = org.event(general_event("Riverside Night", tz="Europe/Berlin"))
-    tickets = org.issue(event_id, 6)
     ctx = browser(DESKTOP)
     outside = _only_local(ctx, base)
     page = ctx.new_page()
     _sign_in(page, base, "boss@example.org")
+    event_id = _create_event(page)
+    tickets = _claimed(base, _import_attendees(page, 500)[:6])
 
     page.goto(f"{base}/console/events/{event_id}/devices")
     page.fill("#dev_name", "North lane 1")
@@ -99,7 +169,7 @@ def test_enroll_from_the_page_live_counts_move_and_a_usb_stick_brings_the_confli
     page.screenshot(path=str(shots / "device-qr-desktop.png"))
     north = gates("north", "Gate 1")
     enrolled = north.enroll(_read_qr(page.locator("figure.qr").screenshot()))
-    assert enrolled.gate == "Gate 1" and enrolled.tickets == 6
+    assert enrolled.gate == "Gate 1" and enrolled.tickets == 500
     south = gates("south", "Gate 2")  # the USB-only gate
     page.goto(f"{base}/console/events/{event_id}/devices")
     page.fill("#dev_name", "South (USB only)")
