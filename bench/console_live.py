@@ -35,6 +35,7 @@ from typing import Any
 
 import httpx
 from server import enroll, fresh_schema, issue, machine, ok, push_all, start_server, store_line
+from sqlalchemy import event as sa_event
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -170,12 +171,28 @@ def profile_live(settings: Any, event_id: int) -> None:
         event = store.event(event_id)
         assert event is not None
         live.live_view(store, event_id, event.policy, now=time.time())  # warm the cache
+        took: list[tuple[float, str]] = []
+
+        def before(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
+            conn.info["bench_t0"] = time.perf_counter()
+
+        def after(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
+            took.append((time.perf_counter() - conn.info["bench_t0"], statement))
+
+        engine = store.db.engine
+        sa_event.listen(engine, "before_cursor_execute", before)
+        sa_event.listen(engine, "after_cursor_execute", after)
         prof = cProfile.Profile()
         prof.enable()
         live.live_view(store, event_id, event.policy, now=time.time())
         prof.disable()
+        sa_event.remove(engine, "before_cursor_execute", before)
+        sa_event.remove(engine, "after_cursor_execute", after)
     print("== profile of one live view (in-process)")
-    pstats.Stats(prof).sort_stats("cumulative").print_stats(18)
+    pstats.Stats(prof).sort_stats("cumulative").print_stats(8)
+    print("  slowest statements (execute only, rows fetched after):")
+    for seconds, statement in sorted(took, reverse=True)[:6]:
+        print(f"  {seconds * 1000:8.1f} ms  {' '.join(statement.split())[:150]}")
 
 
 if __name__ == "__main__":
