@@ -23,25 +23,17 @@ import io
 import json
 import logging
 import os
-import queue
 import sqlite3
 import sys
-import threading
 import time
-from collections.abc import Callable, Generator, Iterator
-from contextlib import closing, contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from operator import itemgetter
 from typing import IO
 
 from gatescan.gate.ledger.lookup import name_key
-from gatescan.protocol.manifest import (
-    Batch,
-    ManifestError,
-    ManifestHeader,
-    ManifestReader,
-    TrustedKey,
-)
+from gatescan.protocol.manifest import ManifestError, ManifestHeader, ManifestReader, TrustedKey
 from gatescan.protocol.policy import EventPolicy
 
 log = logging.getLogger(__name__)
@@ -195,47 +187,6 @@ def _reporter(progress: Progress, total: int | None, label: str) -> Iterator[Pro
         yield update
 
 
-def _read_ahead(batches: Iterator[Batch], depth: int = 2) -> Generator[Batch, None, None]:
-    """`batches`, read and checked in a thread while SQLite writes the ones before.
-
-    SQLite releases the GIL while it runs a statement, so on two cores reading and
-    writing overlap. A reader's error comes out where it happened in the stream, and the
-    end comes out only once the reader has checked the signature, as without the thread.
-    """
-    handoff: queue.Queue[Batch | BaseException | None] = queue.Queue(depth)
-    stop = threading.Event()
-
-    def put(item: Batch | BaseException | None) -> bool:
-        while not stop.is_set():
-            try:
-                handoff.put(item, timeout=0.05)
-                return True
-            except queue.Full:
-                continue
-        return False  # the importer gave up (an error of its own): stop reading
-
-    def read() -> None:
-        try:
-            for batch in batches:
-                if not put(batch):
-                    return
-        except BaseException as exc:  # handed to the importer, which raises it
-            put(exc)
-            return
-        put(None)
-
-    reader = threading.Thread(target=read, name="manifest-reader", daemon=True)
-    reader.start()
-    try:
-        while (item := handoff.get()) is not None:
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-    finally:
-        stop.set()
-        reader.join()
-
-
 def _has_json(conn: sqlite3.Connection) -> bool:
     """Whether this SQLite has the JSON functions (built in since 3.38, an option before)."""
     try:
@@ -303,11 +254,9 @@ def import_manifest(conn: sqlite3.Connection, source: str | os.PathLike[str] | I
                     _drop_event(conn)
                 _store_header(conn, header, time.time() if now is None else now)
                 done = f.tell() if f.seekable() else 0
-                label = f"Importing {header.policy.name}"[:40]
-                with _reporter(progress, total, label) as report, \
-                        closing(_read_ahead(reader.batches())) as batches:
+                with _reporter(progress, total, f"Importing {header.policy.name}"[:40]) as report:
                     report(done, total)
-                    for batch in batches:
+                    for batch in reader.batches():
                         if batch.ticket_array is not None:
                             conn.execute(array_sql, (batch.ticket_array,))
                         if batch.tickets:
