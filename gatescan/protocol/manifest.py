@@ -92,6 +92,10 @@ class Batch:
     revocations: list[RevocationRow]
     bytes_read: int
     attendees: list[AttendeeRow] = field(default_factory=list)  # opt-in events only
+    # Instead of `tickets`, with `ticket_arrays`: a block of canonical 5-field ticket lines as
+    # one JSON array (exactly the rows json.loads gives, in listed order), for a consumer
+    # that parses it in C (the gate's ledger, through SQLite's json_each).
+    ticket_array: str | None = None
 
 
 class ManifestWriter:
@@ -273,6 +277,42 @@ def _canonical_tickets(block: bytes) -> list[TicketRow] | None:
     return list(zip(tids, types, serials, seats, strict=True))
 
 
+def _at_most(limit: int) -> bytes:
+    """A regex matching the JSON integers 0..`limit` (no sign, no leading zero, no exponent)."""
+    digits = str(limit)
+    size = len(digits)
+    same = []  # as many digits as `limit`: a smaller digit at some place, any digits after
+    for i, d in enumerate(digits):
+        low = 1 if i == 0 else 0
+        if int(d) > low:
+            rest = size - i - 1
+            same.append(digits[:i] + f"[{low}-{int(d) - 1}]" + (rf"\d{{{rest}}}" if rest else ""))
+    same.append(digits)
+    shorter = [rf"[1-9]\d{{0,{size - 2}}}"] if size > 1 else []
+    return ("(?:" + "|".join([*same, *shorter, "0"]) + ")").encode()
+
+
+# A block of ticket lines exactly as the writer makes them, every value in range: json.loads
+# of each line and SQLite's JSON parser agree on every value (integers within int64, strings
+# without escapes or control characters, which must also decode as strict UTF-8). A seat of
+# up to 64 bytes (the limit is 64 characters: longer UTF-8 seats take the line parser).
+_TICKET_BLOCK = re.compile(
+    rb'(?:\["t",' + _at_most(MAX_INT64) + rb',' + _at_most(0xFFFF) + rb',' + _at_most(0xFFFF)
+    + rb',(?:null|"[^"\\\x00-\x1f]{0,64}")\]\n)+')
+
+
+def _ticket_array(block: bytes) -> str | None:
+    """The block as one JSON array of its records if it is only canonical, in-range 5-field
+    ticket lines (see `_TICKET_BLOCK`), else None (the block takes the other paths)."""
+    if _TICKET_BLOCK.fullmatch(block) is None:
+        return None
+    try:
+        text = block.decode("utf-8")  # strict: no encoded lone surrogates
+    except UnicodeDecodeError:
+        return None
+    return "[" + text[:-1].replace("\n", ",") + "]"
+
+
 def _str_or_none(raw: bytes | None) -> str | None:
     # Same decoding as json.loads(bytes): UTF-8 with surrogatepass.
     return None if raw is None else raw.decode("utf-8", "surrogatepass")
@@ -313,8 +353,10 @@ class ManifestReader:
     signature has been checked).
     """
 
-    def __init__(self, source: IO[bytes], *, batch_size: int = 20_000) -> None:
+    def __init__(self, source: IO[bytes], *, batch_size: int = 20_000,
+                 ticket_arrays: bool = False) -> None:
         self._src = source
+        self._ticket_arrays = ticket_arrays  # see Batch.ticket_array
         self._hash = hashlib.sha256()
         self._batch_size = batch_size
         self._line_no = 1
@@ -341,8 +383,21 @@ class ManifestReader:
             if last:  # the trailer is the last line: everything before it is records
                 cut = block.rfind(b"\n", 0, len(block) - 1) + 1
                 block, trailer = block[:cut], block[cut:]
-            rows = _canonical_tickets(block)
-            if rows is not None:  # the whole block is canonical ticket lines (the bulk)
+            array = _ticket_array(block) if self._ticket_arrays else None
+            rows = None if array is not None else _canonical_tickets(block)
+            if array is not None:  # the bulk, parsed by the consumer
+                if tickets or revocations:  # listed before this block: loaded before it
+                    yield Batch(tickets, revocations, 0, attendees)
+                    self.tickets += len(tickets)
+                    self.revocations += len(revocations)
+                    tickets, revocations, attendees = [], [], []
+                self._hash.update(block)
+                count = block.count(b"\n")
+                self._line_no += count
+                self.tickets += count
+                yield Batch([], [], read, ticket_array=array)
+                read = 0
+            elif rows is not None:  # the whole block is canonical ticket lines (the bulk)
                 self._hash.update(block)
                 self._line_no += len(rows)
                 tickets += rows
