@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
+from gatescan.protocol.mesh import PeerScan
 from gatescan.protocol.movements import (
     ENTRY_ADMITS,
     MOVEMENT_OUTCOMES,
@@ -29,26 +29,24 @@ from gatescan.protocol.policy import EventPolicy
 from gatescan.protocol.token import parse_ticket_id
 from gatescan.protocol.wire import ConflictEntry, ConflictScan, Direction
 
-if TYPE_CHECKING:
-    from gatescan.gate.mesh.store import Incoming
-
+Arriving = tuple[str, PeerScan]  # (the sending device, its scan)
 _KINDS = (*MOVEMENT_OUTCOMES, UNDONE)
 _ARRIVING = 1 << 62  # incoming scans come after everything in the log (arrival order)
 
 
 def found_conflicts(conn: sqlite3.Connection, policy: EventPolicy | None,
-                    batch: Sequence[Incoming], now: float) -> list[ConflictEntry]:
-    """Conflict changes for the tickets that `batch` over-admits and this gate admitted too."""
-    incoming: dict[int, list[tuple[int, Incoming]]] = {}
-    for item in batch:
-        scan = item.scan
+                    batch: Sequence[Arriving], now: float) -> list[ConflictEntry]:
+    """Conflict changes for the tickets that `batch` (sender, scan) over-admits and this
+    gate admitted too."""
+    incoming: dict[int, list[tuple[int, Arriving]]] = {}
+    for _, scan in batch:
         if scan.outcome in ENTRY_ADMITS and scan.direction == "entry":
             incoming.setdefault(parse_ticket_id(scan.ticket_id), [])
     if not incoming or policy is None:
         return []
     for i, item in enumerate(batch):
-        tid = parse_ticket_id(item.scan.ticket_id)
-        if tid in incoming and item.scan.outcome in _KINDS:
+        tid = parse_ticket_id(item[1].ticket_id)
+        if tid in incoming and item[1].outcome in _KINDS:
             incoming[tid].append((i, item))
     found = []
     for tid, arriving in incoming.items():
@@ -59,7 +57,7 @@ def found_conflicts(conn: sqlite3.Connection, policy: EventPolicy | None,
 
 
 def _conflict(conn: sqlite3.Connection, policy: EventPolicy, tid: int,
-              arriving: list[tuple[int, Incoming]], now: float) -> ConflictEntry | None:
+              arriving: list[tuple[int, Arriving]], now: float) -> ConflictEntry | None:
     rows = conn.execute(
         "SELECT scan_id, seq, device_id, device_time, direction, outcome, serial, gate, source "
         f"FROM scans WHERE ticket_id = ? AND outcome IN ({', '.join('?' * len(_KINDS))}) "
@@ -73,16 +71,15 @@ def _conflict(conn: sqlite3.Connection, policy: EventPolicy, tid: int,
               for r in rows]
     named = [ConflictScan(str(r[0]), r[6], str(r[7]), r[2], r[4], str(r[5]), float(r[3]),
                           False) for r in rows if r[5] != UNDONE]
-    for i, item in arriving:
-        scan = item.scan
+    for i, (sender, scan) in arriving:
         if scan.scan_id in known:
             continue
         known.add(scan.scan_id)
-        logged.append(Logged(scan.scan_id, _ARRIVING + i, item.sender, scan.device_time,
+        logged.append(Logged(scan.scan_id, _ARRIVING + i, sender, scan.device_time,
                              scan.direction, scan.outcome))
         if scan.outcome != UNDONE:
             way: Direction = "exit" if scan.direction == "exit" else "entry"
-            named.append(ConflictScan(scan.scan_id, scan.serial, scan.gate, item.sender, way,
+            named.append(ConflictScan(scan.scan_id, scan.serial, scan.gate, sender, way,
                                       scan.outcome, scan.device_time, False))
     moves = without_undone(logged)
     row = conn.execute("SELECT type_id FROM tickets WHERE ticket_id = ?", (tid,)).fetchone()

@@ -123,7 +123,8 @@ class MeshStore:
             self.conn.execute("BEGIN IMMEDIATE")
             try:
                 now = time.time()
-                conflicts = found_conflicts(self.conn, self.ledger.event(event_id), batch, now)
+                conflicts = found_conflicts(self.conn, self.ledger.event(event_id),
+                                            [(i.sender, i.scan) for i in batch], now)
                 changes.extend(conflicts)
                 row = self.conn.execute("SELECT value FROM sync_state WHERE key = ?",
                                         (replica.CURSOR_KEY,)).fetchone()
