@@ -71,16 +71,20 @@ def _conflict(conn: sqlite3.Connection, policy: EventPolicy, tid: int,
               for r in rows]
     named = [ConflictScan(str(r[0]), r[6], str(r[7]), r[2], r[4], str(r[5]), float(r[3]),
                           False) for r in rows if r[5] != UNDONE]
+    fresh = False
     for i, (sender, scan) in arriving:
         if scan.scan_id in known:
-            continue
+            continue  # held already (a resent datagram): it found its conflict back then
         known.add(scan.scan_id)
+        fresh = True
         logged.append(Logged(scan.scan_id, _ARRIVING + i, sender, scan.device_time,
                              scan.direction, scan.outcome))
         if scan.outcome != UNDONE:
             way: Direction = "exit" if scan.direction == "exit" else "entry"
             named.append(ConflictScan(scan.scan_id, scan.serial, scan.gate, sender, way,
                                       scan.outcome, scan.device_time, False))
+    if not fresh:
+        return None
     moves = without_undone(logged)
     row = conn.execute("SELECT type_id FROM tickets WHERE ticket_id = ?", (tid,)).fetchone()
     ttype = policy.ticket_type(int(row[0])) if row is not None and row[0] is not None else None
