@@ -12,6 +12,7 @@ import sqlite3
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import click
@@ -131,6 +132,16 @@ def progress_bar(total: int, label: str) -> Iterator[Callable[[int], None] | Non
 
     with tqdm(total=total, unit=" tickets", desc=label, file=sys.stderr, leave=False) as bar:
         yield bar.update
+
+
+def read_upload(file: Path, limit: int) -> bytes:
+    """Up to `limit` + 1 bytes of an organizer's file (its reader refuses a larger one);
+    `CliError` naming the file if it cannot be read."""
+    try:
+        with file.open("rb") as f:
+            return f.read(limit + 1)
+    except OSError as exc:
+        raise CliError(f"cannot read {file}: {exc.strerror}") from None
 
 
 def emit(as_json: bool, data: dict[str, Any], text: str) -> None:

@@ -19,7 +19,7 @@ import click
 
 from gatescan.protocol import scan_export
 from gatescan.server import scan_import
-from gatescan.server.cli_common import CliError, default_event, emit
+from gatescan.server.cli_common import CliError, default_event, emit, read_upload
 from gatescan.server.console import accounts, audit, events, plans, roles
 from gatescan.server.errors import IssuerError
 from gatescan.server.settings import ServerSettings
@@ -178,11 +178,7 @@ def scans_import(settings: ServerSettings, file: Path, event_id: int | None,
     Every scan is stored once: importing twice, or after the gate synced, counts duplicates.
     Exit status 1 when some rows were rejected (the others are stored), 2 for a bad file.
     """
-    try:
-        with file.open("rb") as f:
-            data = f.read(scan_export.MAX_FILE + 1)  # read_export refuses a larger file
-    except OSError as exc:
-        raise CliError(f"cannot read {file}: {exc.strerror}") from None
+    data = read_upload(file, scan_export.MAX_FILE)
     try:
         export = scan_export.read_export(data)
     except scan_export.ExportFileError as exc:

@@ -17,7 +17,7 @@ import click
 
 from gatescan.protocol.files import atomic_write
 from gatescan.server import attendees
-from gatescan.server.cli_common import CliError, default_event, emit
+from gatescan.server.cli_common import CliError, default_event, emit, read_upload
 from gatescan.server.console import audit
 from gatescan.server.settings import ServerSettings
 from gatescan.server.store import IssuerStore, StoredEvent
@@ -71,11 +71,7 @@ def import_command(ctx: click.Context, file: Path, event_id: int | None, url: st
     """
     settings: ServerSettings = ctx.obj
     base = cli_wallet.server_base(settings, url)
-    try:
-        with file.open("rb") as f:
-            data = f.read(attendees.MAX_BYTES + 1)
-    except OSError as exc:
-        raise CliError(f"cannot read {file}: {exc.strerror}") from None
+    data = read_upload(file, attendees.MAX_BYTES)
     try:
         parsed = attendees.read_file(data)
     except attendees.AttendeeFileError as exc:
