@@ -87,6 +87,8 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=30.0)
     ap.add_argument("--drop", type=float, default=0.05)
     ap.add_argument("--dir", type=Path, default=None)
+    ap.add_argument("--profile", action="store_true",
+                    help="run gate 0's node under cProfile and print where its time went")
     args = ap.parse_args()
     root = Path(args.dir or tempfile.mkdtemp(prefix="gatescan-bench-mesh-"))
     root.mkdir(parents=True, exist_ok=True)
@@ -118,9 +120,12 @@ def main() -> None:
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
         for i, data in enumerate(datas):
             host = f"127.0.0.{i + 2}"
+            run = [sys.executable, "-c", "from gatescan.gate.cli import main; main()"]
+            if args.profile and i == 0:
+                run = [sys.executable, "-m", "cProfile", "-o", str(root / "gate0.prof"),
+                       str(BIN / "gatescan")]
             meshes.append(subprocess.Popen(
-                [sys.executable, "-c", "from gatescan.gate.cli import main; main()",
-                 "--data", str(data), "mesh", "--listen", f"{host}:{free_udp(host)}",
+                [*run, "--data", str(data), "mesh", "--listen", f"{host}:{free_udp(host)}",
                  "--roster-every", "1", "--drop-rate", str(args.drop), "--no-discovery"],
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env))
         deadline = time.monotonic() + 60
@@ -148,6 +153,10 @@ def main() -> None:
         if server.poll() is None:
             server.kill()
     report(datas, results, traffic, args)
+    if args.profile:
+        import pstats
+        print("gate 0's node, by own time:")
+        pstats.Stats(str(root / "gate0.prof")).sort_stats("tottime").print_stats(14)
 
 
 def run_load(datas: list[Path], tickets: list[str], demo: dict[str, Any],

@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from nacl.exceptions import BadSignatureError, CryptoError
@@ -103,25 +103,40 @@ class PeerScan:
 
 @dataclass(frozen=True, slots=True)
 class Heads:
-    """Anti-entropy: the sender's own log head and what it holds of each sender it names."""
+    """Anti-entropy: the sender's own log head, what it holds of each sender it names
+    (`have`, contiguous), and the highest place it has *seen* of each (`seen`: a scan
+    that came past a gap, or a peer's announced head). Everything between `have` and
+    `seen` is known missing, so the peer resends it at once instead of waiting for
+    it to settle. `seen` is optional on the wire (older gates send only `have`)."""
 
     head: int
     have: dict[str, int]
+    seen: dict[str, int] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         """The wire object."""
-        return {"head": self.head, "have": dict(sorted(self.have.items()))}
+        out: dict[str, Any] = {"head": self.head, "have": dict(sorted(self.have.items()))}
+        if self.seen:
+            out["seen"] = dict(sorted(self.seen.items()))
+        return out
 
     @classmethod
     def from_json(cls, raw: Any) -> Heads:
         """Parse the wire object; `MeshFormatError` if any field is off."""
-        obj = _object(raw, {"head", "have"}, "heads")
-        have = obj["have"]
-        if not isinstance(have, dict) or len(have) > MAX_HAVE:
-            raise MeshFormatError(f"have must be an object of at most {MAX_HAVE} entries")
-        return cls(_int(obj["head"], 0, MAX_SEQ, "head"),
-                   {_match(k, DEVICE_ID, "have key"): _int(v, 0, MAX_SEQ, "have")
-                    for k, v in have.items()})
+        if isinstance(raw, dict) and "seen" in raw:
+            obj = _object(raw, {"head", "have", "seen"}, "heads")
+            seen = _marks(obj["seen"], "seen")
+        else:
+            obj = _object(raw, {"head", "have"}, "heads")
+            seen = {}
+        return cls(_int(obj["head"], 0, MAX_SEQ, "head"), _marks(obj["have"], "have"), seen)
+
+
+def _marks(raw: Any, what: str) -> dict[str, int]:
+    if not isinstance(raw, dict) or len(raw) > MAX_HAVE:
+        raise MeshFormatError(f"{what} must be an object of at most {MAX_HAVE} entries")
+    return {_match(k, DEVICE_ID, f"{what} key"): _int(v, 0, MAX_SEQ, what)
+            for k, v in raw.items()}
 
 
 @dataclass(frozen=True, slots=True)

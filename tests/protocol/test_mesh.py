@@ -42,6 +42,7 @@ def scans(draw: st.DrawFn) -> PeerScan:
 
 
 heads = st.builds(Heads, st.integers(0, 2**40),
+                  st.dictionaries(device_ids, st.integers(0, 2**40), max_size=64),
                   st.dictionaries(device_ids, st.integers(0, 2**40), max_size=64))
 
 
@@ -122,3 +123,16 @@ def test_scan_fields_out_of_shape_are_refused(bad: dict[str, object]) -> None:
             "prev": 1, **bad}
     with pytest.raises(MeshFormatError):
         PeerScan.from_json(wire)
+
+
+def test_heads_without_seen_still_parse_and_seen_is_checked_like_have() -> None:
+    """Older gates send heads with `have` only; `seen` takes the same shape and bounds."""
+    sender = "dev_" + "d" * 12
+    old = encode("heads", 1, sender, 1, 1.0, Heads(3, {sender: 2}), KEY)
+    assert b"seen" not in old and parse(old).body == Heads(3, {sender: 2}, {})
+    for bad in ({"dev_x": 1}, {sender: -1}, {sender: True}, [], {sender: 2**62 + 1},
+                {f"dev_{i:012x}": 1 for i in range(65)}):
+        with pytest.raises(MeshFormatError):
+            Heads.from_json({"head": 1, "have": {}, "seen": bad})
+    with pytest.raises(MeshFormatError):
+        Heads.from_json({"head": 1, "have": {}, "seen": {}, "more": 1})

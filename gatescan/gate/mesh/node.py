@@ -53,6 +53,8 @@ STATUS_EVERY_S = 1.0
 RCVBUF = 4 << 20
 IN_FLIGHT_S = 0.5       # a scan pushed this recently is in flight, not missing
 MAX_DRAIN = 256         # datagrams handled before the node looks at its own log again
+FLUSH_GAP_S = 0.010     # peer scans are written at most this often (one transaction per
+                        # batch: under load, many per transaction; idle, no added wait)
 MAX_DISCOVERED = 256    # addresses kept from mDNS (roster devices or not)
 
 
@@ -114,7 +116,7 @@ class MeshNode:
         self._version = store.changed()
         self._stop = threading.Event()
         self._incoming: list[Incoming] = []
-        self._moved: dict[str, bool] = {}
+        self._burst_senders: set[str] = set()  # peers whose scans wait in _incoming
         self._offered: Roster | None = None
         self._found: list[tuple[str, int, tuple[str, int]]] = []
         self._discovered: dict[str, tuple[str, int]] = {}
@@ -219,8 +221,13 @@ class MeshNode:
         return self._counter
 
     def _send(self, kind: Kind, body: PeerScan | Heads, to: tuple[str, int]) -> None:
-        data = encode(kind, self.event_id, self.me, self._next_counter(), self.clock(), body,
+        self._transmit(self._encode(kind, body), to)
+
+    def _encode(self, kind: Kind, body: PeerScan | Heads) -> bytes:
+        return encode(kind, self.event_id, self.me, self._next_counter(), self.clock(), body,
                       self.key)
+
+    def _transmit(self, data: bytes, to: tuple[str, int]) -> None:
         if self.settings.drop_rate and self._random.random() < self.settings.drop_rate:
             return  # fault injection (tests, bench): the datagram is lost
         try:
@@ -240,8 +247,10 @@ class MeshNode:
         scans = self.store.own_after(self.event_id, self._pushed, 1000)
         targets = self._targets()
         for scan in scans:
+            # One signed message for every peer: each receiver sees its counter once.
+            data = self._encode("scan", scan)
             for addr, _ in targets:
-                self._send("scan", scan, addr)
+                self._transmit(data, addr)
         if scans:
             self._pushed = scans[-1].seq
             self._recent.append((time.monotonic(), self._pushed))
@@ -256,11 +265,15 @@ class MeshNode:
 
     def _heads_for(self, device_id: str | None) -> Heads:
         have: dict[str, int] = {}
+        seen: dict[str, int] = {}
         if device_id is not None:
             dev = self.gatekeeper.roster.devices.get(device_id)
             if dev is not None:
                 have[device_id] = self._progress(dev).have
-        return Heads(self._pushed, have)
+                peer = self.peers.get(device_id)
+                if peer is not None and peer.their_head > have[device_id]:
+                    seen[device_id] = peer.their_head
+        return Heads(self._pushed, have, seen)
 
     def send_heads(self, only: str | None = None) -> None:
         """Anti-entropy: tell peers our head and how far we hold each of them."""
@@ -304,14 +317,14 @@ class MeshNode:
         self._incoming.append(Incoming(dev.device_id, dev.sender_key, scan, prog, msg.counter))
         peer = self.peers[dev.device_id]
         peer.their_head = max(peer.their_head, scan.seq)
-        self._moved[dev.device_id] = prog.note(scan.prev, scan.seq) or \
-            self._moved.get(dev.device_id, False)
+        prog.note(scan.prev, scan.seq)
+        self._burst_senders.add(dev.device_id)
 
     def flush(self) -> int:
         """Write the queued peer scans; rows added. On a ledger failure nothing is lost: the
         progress goes back to what is on disk and anti-entropy brings the scans again."""
         batch, self._incoming = self._incoming, []
-        moved, self._moved = self._moved, {}
+        senders, self._burst_senders = self._burst_senders, set()
         if not batch:
             return 0
         try:
@@ -324,10 +337,12 @@ class MeshNode:
                 self.progress.pop(item.sender_key, None)
             return 0
         self.counters.applied_scans += added
-        for device_id, did_move in moved.items():
+        for device_id in senders:
             peer = self.peers.get(device_id)
             dev = self.gatekeeper.roster.devices.get(device_id)
-            if did_move and peer is not None and dev is not None and \
+            # Still behind after this burst: a gap (a datagram lost) or more to fetch. Ask
+            # now, naming what we have seen, so the gap is resent at once.
+            if peer is not None and dev is not None and \
                     self._progress(dev).have < peer.their_head:
                 self._ask(peer)
         return added
@@ -336,10 +351,12 @@ class MeshNode:
         peer.their_head = max(peer.their_head, heads.head)
         they_have = heads.have.get(self.me, 0)
         peer.they_have = they_have
-        settled = self._settled_head()
-        if they_have < settled and peer.address is not None:
+        # What the peer has seen past its `have` is known lost (not in flight): resend it
+        # now; beyond that, only what was pushed more than IN_FLIGHT_S ago.
+        limit = max(self._settled_head(), min(heads.seen.get(self.me, 0), self._pushed))
+        if they_have < limit and peer.address is not None:
             for scan in self.store.own_after(self.event_id, they_have, self.settings.batch):
-                if scan.seq > settled:
+                if scan.seq > limit:
                     break
                 self._send("scan", scan, peer.address)
         if self._progress(dev).have < peer.their_head:
@@ -361,6 +378,7 @@ class MeshNode:
         """Run until `stop()`: push, receive, anti-entropy, status."""
         next_heads = 0.0
         next_status = 0.0
+        last_flush = 0.0
         try:
             while not self._stop.is_set():
                 self._take_offer()
@@ -375,7 +393,10 @@ class MeshNode:
                             log.debug("mesh receive: %s", exc)
                             continue
                         self.handle(datagram, source)
+                now = time.monotonic()
+                if self._incoming and now - last_flush >= FLUSH_GAP_S:
                     self.flush()
+                    last_flush = now
                 self.push_new()
                 now = time.monotonic()
                 if now >= next_heads:
@@ -386,6 +407,7 @@ class MeshNode:
                         on_tick(self)
                     self.write_status()
                     next_status = now + STATUS_EVERY_S
+            self.flush()  # what was believed but not yet written
         finally:
             self.write_status(running=False)
 

@@ -76,6 +76,12 @@ class MeshStore:
         self.ledger = ledger
         self.conn: sqlite3.Connection = ledger.conn
         self.conflicts = 0  # conflicts found in peers' scans since start (status)
+        # Peers' scans commit without waiting for the disk (WAL stays atomic and ordered):
+        # a power cut can lose the last few, together with the `have` marks that count
+        # them, so anti-entropy fetches them again. The gate's own scans (the scanner's
+        # connection) and the counter reservations below stay synchronous=FULL.
+        with translated():
+            self.conn.execute("PRAGMA synchronous = NORMAL")
 
     def event_id(self) -> int | None:
         """The loaded event."""
@@ -172,7 +178,12 @@ class MeshStore:
     def reserve_counter(self, at_least: int) -> int:
         """Reserve message counters up to a new mark (stored before use); the mark."""
         mark = at_least + COUNTER_BLOCK
-        self.ledger.set_setting(COUNTER_SETTING, str(mark))
+        with translated():
+            self.conn.execute("PRAGMA synchronous = FULL")
+            try:
+                self.ledger.set_setting(COUNTER_SETTING, str(mark))
+            finally:
+                self.conn.execute("PRAGMA synchronous = NORMAL")
         return mark
 
     def counter_start(self) -> int:
