@@ -72,6 +72,12 @@ def pct(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def status(data: Path) -> dict[str, Any]:
     try:
         raw: dict[str, Any] = json.loads((data / "mesh-status.json").read_text())
@@ -139,9 +145,14 @@ def main() -> None:
         print(f"{args.gates} gates, {args.rate:g} scans/s/gate, {args.seconds:g} s, "
               f"{args.drop:.0%} of datagrams dropped, server stopped; {pairs} tickets scanned "
               "twice at two gates")
+        cpu_before = [cpu_seconds(p.pid) for p in meshes]
+        began = time.monotonic()
         results = run_load(datas, tickets, demo, args)
         time.sleep(5)  # let anti-entropy repair what was dropped
         traffic = [status(d) for d in datas]
+        elapsed = time.monotonic() - began
+        cpu = [(cpu_seconds(p.pid) - b) / elapsed for p, b in zip(meshes, cpu_before,
+                                                                   strict=True)]
     finally:
         for p in meshes:
             p.send_signal(signal.SIGTERM)
@@ -153,6 +164,9 @@ def main() -> None:
         if server.poll() is None:
             server.kill()
     report(datas, results, traffic, args)
+    print(f"mesh node CPU per gate: mean {statistics.mean(cpu):.1%} of a core, max "
+          f"{max(cpu):.1%} (all {len(cpu)} nodes together {sum(cpu):.2f} cores of "
+          f"{os.cpu_count()})")
     if args.profile:
         import pstats
         print("gate 0's node, by own time:")
