@@ -40,6 +40,7 @@ def rows() -> list[Row]:
     from tests.gate import test_cli_environment as cli
     from tests.gate.ledger import test_file_identity as identity
     from tests.gate.ledger import test_power_loss as power
+    from tests.gate.mesh import test_mesh_power_loss as mesh_power
     from tests.gate.sync import test_faults as net
     from tests.server import test_power_loss as server_power
 
@@ -54,6 +55,12 @@ def rows() -> list[Row]:
         Row("power cut during a sync round (apply_changes, record_upload_results)",
             "tests/gate/ledger/test_power_loss.py::test_power_cuts_lose_no_recorded_verdict[sync]",
             power.CUTS["sync"], "cuts", "page and cursor together; acks all or none"),
+        Row("power cut while the mesh writes peers' scans (synchronous=NORMAL) beside the "
+            "scanner",
+            "tests/gate/mesh/test_mesh_power_loss.py::"
+            "test_power_cuts_under_the_mesh_lose_no_own_scan_and_no_reservation",
+            mesh_power.CUTS, "cuts", "own scans and counter reservations kept; have marks "
+            "match the peer scans kept; chain"),
         Row("power cut under the server's SQLite store during pushes (ingest) and a refund",
             "tests/server/test_power_loss.py::test_power_cuts_under_the_server_store",
             server_power.CUTS, "cuts", "every acknowledged scan and refund kept, once"),
