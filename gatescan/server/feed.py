@@ -27,6 +27,7 @@ from sqlalchemy import Connection, and_, literal_column, or_, select
 
 from gatescan.protocol.token import format_ticket_id
 from gatescan.protocol.wire import FeedEntry, FeedPage, ScanEntry, ServerView, entry_from_json
+from gatescan.server import compact
 from gatescan.server.errors import IssuerError
 from gatescan.server.instance import flag_rollback, skip_past
 from gatescan.server.storage import schema as s
@@ -120,6 +121,8 @@ def page(store: IssuerStore, event_id: int, device_id: str | None, cursor: Curso
         raise IssuerError("cursor_ahead", "cursor is ahead of this server (was its "
                           "database replaced or restored from a backup?): pull the manifest "
                           "again")
+    if device_id is not None:  # it holds every ticket-side change up to its cursor
+        compact.note_pull(store, device_id, cursor.tickets)
     return Page([make(row) for _, make, row in merged], after, more)
 
 
