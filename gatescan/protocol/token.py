@@ -342,5 +342,6 @@ def parse_compact(text: str | bytes) -> CompactToken:
 
 def is_compact(text: str | bytes) -> bool:
     """Whether the text is meant as a v2 code (its prefix, after surrounding whitespace)."""
-    head = text[:40].lstrip(" \r\n\t\x00" if isinstance(text, str) else b" \r\n\t\x00")
-    return head.startswith(COMPACT_PREFIX if isinstance(text, str) else COMPACT_PREFIX.encode())
+    if isinstance(text, bytes):
+        return text[:40].lstrip(b" \r\n\t\x00").startswith(COMPACT_PREFIX.encode())
+    return isinstance(text, str) and text[:40].lstrip(" \r\n\t\x00").startswith(COMPACT_PREFIX)

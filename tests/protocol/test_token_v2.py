@@ -3,9 +3,11 @@ hostile input."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 
+import base45
 import pytest
 import segno
 from hypothesis import given
@@ -38,7 +40,6 @@ QR_ALPHANUMERIC = set("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:")
 
 
 def _b45(raw: bytes) -> str:
-    import base45
     return str(base45.b45encode(raw).decode("ascii"))
 
 
@@ -112,7 +113,8 @@ def test_the_step_is_rebuilt_from_its_low_bits(now_step: int, offset: int) -> No
 
 @pytest.mark.parametrize("text,code", [
     ("", "empty"), ("GS2:", "empty"), ("GS2:20", "bad_length"), ("GS2:AB", "not_base45"),
-    ("GS2:" + "0" * 117, "bad_version"), ("GS2:abc", "not_base45"), ("GS2:" + "Z" * 500, "too_long"),
+    ("GS2:" + "0" * 117, "bad_version"), ("GS2:abc", "not_base45"),
+    ("GS2:" + "Z" * 500, "too_long"),
     ("GS1:" + "0" * 10, "not_gatescan"),
 ])
 def test_bad_compact_texts_get_typed_errors(text: str, code: str) -> None:
@@ -131,18 +133,14 @@ def test_an_out_of_range_ticket_id_is_refused() -> None:
 @given(st.text(max_size=300))
 def test_compact_parser_never_raises_anything_else_on_text(text: str) -> None:
     for candidate in (text, COMPACT_PREFIX + text):
-        try:
+        with contextlib.suppress(TokenError):
             parse_compact(candidate)
-        except TokenError:
-            pass
 
 
 @given(st.binary(max_size=200))
 def test_compact_parser_never_raises_anything_else_on_bytes(data: bytes) -> None:
-    try:
+    with contextlib.suppress(TokenError):
         parse_compact(COMPACT_PREFIX.encode() + data)
-    except TokenError:
-        pass
     assert is_compact(COMPACT_PREFIX.encode() + data)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
+import base45
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -149,7 +150,6 @@ def test_hostile_compact_codes_never_admit_or_raise(data: bytes) -> None:
     view = holding(issuer, phone)
     genuine = decode_text("GS1:" + phone.compact(T0)[len(COMPACT_PREFIX):])
     for raw in (data, genuine[:14] + data[:64].ljust(64, b"\0")):
-        import base45
         text = COMPACT_PREFIX + str(base45.b45encode(raw).decode("ascii"))
         v = verify(text, T0, view, GATE1)
         assert not v.admit and (v.ticket is None or v.outcome.verified)
