@@ -79,6 +79,13 @@ def manifest_credentials(conn: Connection, event_id: int) -> Iterator[bytes]:
             yield signed
 
 
+def pulled(conn: Connection, device_id: str) -> int | None:
+    """The feed position the device last asked from (None: it never pulled)."""
+    value = conn.execute(select(s.devices.c.feed_cursor)
+                         .where(s.devices.c.device_id == device_id)).scalar_one_or_none()
+    return None if value is None else int(value)
+
+
 def note_pull(store: IssuerStore, device_id: str, position: int) -> None:
     """Remember that the device holds the feed's ticket side up to `position`."""
     d = s.devices.c
