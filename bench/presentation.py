@@ -22,11 +22,11 @@ its own sees, and it keeps the run repeatable (the same seed gives the same
 frames read, unless a frame's decoding takes close to a frame interval).
 A scene not read within `--cap` seconds of the phone entering counts as never read.
 
-Token forms: today's v1 text (QR version 10 at M) and, because the compact form
-of issue 15 item 2 is not on main, a STAND-IN: random Base45 text of the v1
-alphabet and prefix sized to QR version 6 at M (154 characters). The ledger
-refuses it (it is not a real ticket), which still goes through verify and a
-durable commit of the refusal; only its decoding speed stands for a v6 token.
+Token forms: real tokens of both forms, each scene a different ticket. v1 (`GS1:`,
+294 characters, QR version 10 at M) and the compact v2 (`GS2:`, 121 characters,
+QR version 5 at M, docs/token-format.md) of tickets whose signed credentials the
+manifest carries, so the ledger admits both (v2 verifies against the stored
+credential: the same two signatures as v1).
 
 Decoder strategies (issue 15 item 4) are compared on the same rendered frames,
 with the median and p95 decode time of empty 720p frames measured in the same run.
@@ -48,8 +48,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import base45
 import numpy as np
+import segno
 from machine import summary
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -67,7 +67,6 @@ from gatescan.gate.camera.frames import Frame, Image
 from gatescan.gate.camera.pipeline import PipelineSettings, ScanPipeline
 from gatescan.gate.ledger.ledger import Ledger
 from gatescan.gate.verify.view import GateContext
-from gatescan.protocol.token import TEXT_PREFIX
 from tests.factories import T0, Issuer
 
 FPS = 30.0
@@ -271,11 +270,6 @@ def run_scenes(scenes: Sequence[SceneFrames], decoder: Decoder, ledger_path: Pat
     return Outcome(times, outcomes)
 
 
-def stand_in_v6(rng: np.random.Generator) -> str:
-    """A STAND-IN payload: v1 prefix and Base45 alphabet, 154 characters (QR version 6 at M)."""
-    return TEXT_PREFIX + str(base45.b45encode(rng.bytes(99)).decode("ascii"))
-
-
 def make_scenes(texts: Sequence[str], camera: Camera, distance_mm: float, seed: int,
                 cap_s: float) -> list[SceneFrames]:
     """Seeded presentations of `texts` at one distance, with their first in-view frame."""
@@ -341,10 +335,10 @@ def main() -> None:
           f"{scenes_n} scenes per row, cap {args.cap} s, seed {args.seed}")
     issuer = Issuer()
     phones = [issuer.issue(t) for t in range(1, 401)]
-    rng = np.random.default_rng(args.seed)
     with tempfile.TemporaryDirectory() as tmp:
         manifest = issuer.write_manifest(Path(tmp) / "m.jsonl",
-                                         [(t, 1, 0, None) for t in range(1, 401)])
+                                         [(t, 1, 0, None) for t in range(1, 401)],
+                                         credentials=[p.signed_credential for p in phones])
         ledger = Path(tmp) / "ledger.db"
         with Ledger(ledger) as loading:
             loading.import_manifest(str(manifest))
@@ -352,17 +346,21 @@ def main() -> None:
 
         def texts(form: str) -> list[str]:
             nonlocal next_ticket
-            if form == "v1":
-                chosen = phones[next_ticket:next_ticket + scenes_n]
-                next_ticket += scenes_n
-                return [p.token(T0) for p in chosen]
-            return [stand_in_v6(rng) for _ in range(scenes_n)]
+            chosen = phones[next_ticket:next_ticket + scenes_n]
+            next_ticket += scenes_n
+            return [p.token(T0) if form == "v1" else p.compact(T0) for p in chosen]
+
+        for form in ("v1", "v2"):
+            sample = phones[0].token(T0) if form == "v1" else phones[0].compact(T0)
+            qr = segno.make(sample, error="m", micro=False, boost_error=False)
+            print(f"{form}: {len(sample)} characters, QR version {qr.version}-M "
+                  f"({qr.symbol_size(border=0)[0]} modules)")
 
         print("\ntime from the first frame with the phone in view to the committed verdict "
               "(default decoder)")
         kept: dict[tuple[str, str, float], list[SceneFrames]] = {}
-        for form, label in (("v1", "v1 token (QR v10-M)"),
-                            ("v6", "STAND-IN v6-sized payload (QR v6-M)")):
+        for form, label in (("v1", "v1 token GS1: (QR v10-M)"),
+                            ("v2", "v2 compact token GS2: (QR v5-M)")):
             for camera in (AUTO, PHONE, SHORTER, SHORT):
                 for d in distances:
                     scenes = make_scenes(texts(form), camera, d,
@@ -371,7 +369,7 @@ def main() -> None:
                     if form == "v1" and d in STRATEGY_DISTANCES and camera in (AUTO, PHONE):
                         kept[(form, camera.name, d)] = scenes  # frames reused below
                     bad = {o for o in result.outcomes if o not in ("admitted", "never read")}
-                    note = f"  outcomes {sorted(bad)}" if form == "v1" and bad else ""
+                    note = f"  outcomes {sorted(bad)}" if bad else ""
                     print(f"  {label:36s} {camera.name:22s} {d / 10:4.0f} cm  "
                           f"{summarise(result.times)}{note}", flush=True)
         if not args.no_strategies:

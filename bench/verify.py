@@ -137,6 +137,9 @@ class MemoryView:
     def ticket(self, ticket_id: int) -> TicketRecord | None:
         return self._tickets.get(ticket_id)
 
+    def credential(self, ticket_id: int) -> bytes | None:
+        return None
+
     def movements(self, ticket_id: int) -> list[Movement]:
         return []
 

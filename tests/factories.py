@@ -16,7 +16,14 @@ from nacl.signing import SigningKey
 from gatescan.gate.verify.view import Movement, TicketRecord
 from gatescan.protocol.manifest import ManifestWriter
 from gatescan.protocol.policy import EventPolicy, Gate, TicketType, TimeSlot
-from gatescan.protocol.token import Credential, build_token, key_id, sign_credential, step_for
+from gatescan.protocol.token import (
+    Credential,
+    build_compact_token,
+    build_token,
+    key_id,
+    sign_credential,
+    step_for,
+)
 
 T0 = 1_790_000_000  # a fixed "now" for tests: 2026-09-21T14:13:20Z
 
@@ -61,6 +68,10 @@ class Phone:
         """The code the phone shows at unix time `at`."""
         return build_token(self.signed_credential, self.holder, step_for(at, period))
 
+    def compact(self, at: float, period: int = 30) -> str:
+        """The compact v2 code the phone shows at unix time `at`."""
+        return build_compact_token(self.signed_credential, self.holder, step_for(at, period))
+
 
 @dataclass
 class Issuer:
@@ -89,15 +100,18 @@ class Issuer:
 
     def manifest(self, tickets: list[tuple[int, int, int, str | None]],
                  revocations: list[tuple[int, int | None, str]] = (),  # type: ignore[assignment]
-                 *, sequence: int = 1, extra_keys: list[bytes] = ()) -> bytes:  # type: ignore[assignment]
-        """A signed manifest as bytes."""
+                 *, sequence: int = 1, extra_keys: list[bytes] = (),  # type: ignore[assignment]
+                 credentials: list[bytes] = (), version: int = 2) -> bytes:  # type: ignore[assignment]
+        """A signed manifest as bytes (`credentials`: signed credentials of claimed tickets)."""
         out = io.BytesIO()
         w = ManifestWriter(out, self.policy, [self.public, *extra_keys], self.key,
-                           sequence=sequence, generated_at=T0)
+                           sequence=sequence, generated_at=T0, version=version)
         for t in tickets:
             w.ticket(*t)
         for r in revocations:
             w.revocation(*r)
+        for c in credentials:
+            w.credential(c)
         w.finish()
         return out.getvalue()
 
@@ -114,6 +128,7 @@ class DictView:
     issuer: Issuer
     tickets: dict[int, TicketRecord] = field(default_factory=dict)
     moves: dict[int, list[Movement]] = field(default_factory=dict)
+    credentials: dict[int, bytes] = field(default_factory=dict)
 
     def event(self, event_id: int) -> EventPolicy | None:
         return self.issuer.policy if event_id == self.issuer.policy.event_id else None
@@ -126,3 +141,6 @@ class DictView:
 
     def movements(self, ticket_id: int) -> list[Movement]:
         return list(self.moves.get(ticket_id, []))
+
+    def credential(self, ticket_id: int) -> bytes | None:
+        return self.credentials.get(ticket_id)

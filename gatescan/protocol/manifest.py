@@ -2,18 +2,21 @@
 
 Layout (JSON Lines, UTF-8; see docs/manifest-format.md):
 
-    line 1     header  {"format": "gatescan-manifest", "version": 1, "sequence": N,
+    line 1     header  {"format": "gatescan-manifest", "version": 2, "sequence": N,
                         "generated_at": T, "signer": KID, "policy": {...}, "keys": [...],
                         "withdrawn_keys": [...] (optional)}
     lines      records ["t", ticket_id, type_id, serial, seat|null]
                        ["t", ticket_id, type_id, serial, seat|null, name|null, order|null]
                                                    (only if the policy has attendee_data)
                        ["r", ticket_id, serial|null, reason]        (revocation)
+                       ["c", credential]  (version 2: a claimed ticket's 125-byte signed
+                                           credential, base64url, for compact v2 codes)
     last line  trailer {"end": true, "tickets": N, "revocations": M, "sig": HEX}
 
 The trailer's signature is Ed25519 by the signer key over
 ``MANIFEST_DOMAIN + SHA-256(every byte before the trailer line)``, so a reader
 can stream the file once, hash as it goes, and accept it only at the end.
+Version 1 files (no credential records) still import.
 """
 
 from __future__ import annotations
@@ -28,10 +31,12 @@ from typing import IO, Any
 from nacl.signing import SigningKey
 
 from gatescan.protocol.policy import EventPolicy, PolicyError
-from gatescan.protocol.token import _verify, key_id
+from gatescan.protocol.token import CREDENTIAL_LEN, _verify, key_id, parse_credential
+from gatescan.protocol.wire import CREDENTIAL_B64_LEN, WireError, b64url, unb64url
 
 FORMAT = "gatescan-manifest"
-VERSION = 1
+VERSION = 2  # what the writer writes
+VERSIONS = frozenset({1, 2})  # what the reader reads (1: before credential records)
 MANIFEST_DOMAIN = b"GATESCAN/v1/manifest"
 KEY_DOMAIN = b"GATESCAN/v1/key"  # a trusted key vouching for a new one (a feed `key` change)
 MAX_LINE = 64 * 1024
@@ -68,6 +73,7 @@ class ManifestHeader:
     policy: EventPolicy
     keys: tuple[TrustedKey, ...]
     withdrawn: tuple[TrustedKey, ...] = ()  # keys the signer says to stop trusting
+    version: int = VERSION
 
     def signer_key(self) -> TrustedKey:
         """The key that signed this manifest (one of `keys`)."""
@@ -80,6 +86,7 @@ class ManifestHeader:
 TicketRow = tuple[int, int, int, str | None]          # ticket_id, type_id, serial, seat
 RevocationRow = tuple[int, int | None, str]            # ticket_id, serial (None: all), reason
 AttendeeRow = tuple[str | None, str | None, int]       # name, order code, ticket_id
+CredentialRow = tuple[int, int, bytes]                 # ticket_id, serial, signed credential
 MAX_NAME = 200
 MAX_ORDER_CODE = 64
 
@@ -92,6 +99,7 @@ class Batch:
     revocations: list[RevocationRow]
     bytes_read: int
     attendees: list[AttendeeRow] = field(default_factory=list)  # opt-in events only
+    credentials: list[CredentialRow] = field(default_factory=list)  # claimed tickets (v2)
     # Instead of `tickets`, with `ticket_arrays`: a block of canonical 5-field ticket lines as
     # one JSON array (exactly the rows json.loads gives, in listed order), for a consumer
     # that parses it in C (the gate's ledger, through SQLite's json_each).
@@ -103,7 +111,10 @@ class ManifestWriter:
 
     def __init__(self, out: IO[bytes], policy: EventPolicy, keys: list[bytes],
                  signer: SigningKey, *, sequence: int, generated_at: int,
-                 withdrawn: list[bytes] | None = None) -> None:
+                 withdrawn: list[bytes] | None = None, version: int = VERSION) -> None:
+        if version not in VERSIONS:
+            raise ValueError(f"no manifest version {version}")
+        self._version = version
         self._out = out
         self._signer = signer
         self._hash = hashlib.sha256()
@@ -115,7 +126,7 @@ class ManifestWriter:
             keys = [*keys, signer_public]
         header = {
             "format": FORMAT,
-            "version": VERSION,
+            "version": version,
             "sequence": sequence,
             "generated_at": generated_at,
             "signer": key_id(signer_public).hex(),
@@ -147,6 +158,14 @@ class ManifestWriter:
         """Add one revocation (serial None revokes every credential of the ticket)."""
         self._line(json.dumps(["r", ticket_id, serial, reason], separators=(",", ":")))
         self._revocations += 1
+
+    def credential(self, signed: bytes) -> None:
+        """Add a ticket's signed credential (version 2), after its ticket record."""
+        if self._version < 2:
+            raise ValueError("credential records need manifest version 2")
+        if len(signed) != CREDENTIAL_LEN:
+            raise ValueError("a signed credential has 125 bytes")
+        self._line(json.dumps(["c", b64url(signed)], separators=(",", ":")))
 
     def finish(self) -> None:
         """Write the signed trailer; the manifest is invalid without it."""
@@ -200,7 +219,8 @@ def _parse_header(line: bytes) -> ManifestHeader:
                             "not a GateScan manifest (first line is not JSON)") from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise ManifestError("not_manifest", "not a GateScan manifest")
-    if data.get("version") != VERSION:
+    version = data.get("version")
+    if type(version) is not int or version not in VERSIONS:
         raise ManifestError("bad_version", f"unsupported manifest version {data.get('version')!r}")
     seq, gen = data.get("sequence"), data.get("generated_at")
     if not isinstance(seq, int) or isinstance(seq, bool) or not 0 <= seq <= MAX_INT64:
@@ -220,7 +240,7 @@ def _parse_header(line: bytes) -> ManifestHeader:
         raise ManifestError("bad_header", "withdrawn_keys must be a list")
     withdrawn = _key_list(raw_withdrawn)
     header = ManifestHeader(seq, gen, _hex(data.get("signer"), 4, "signer"), policy, keys,
-                            withdrawn)
+                            withdrawn, int(version))
     signer = header.signer_key()
     if any(k.public_key == signer.public_key for k in withdrawn):
         raise ManifestError("bad_header", "the signer cannot withdraw its own key")
@@ -339,6 +359,17 @@ def _text(value: Any, limit: int) -> str | None:
     return _utf8(value)
 
 
+def _credential(value: Any) -> CredentialRow:
+    """A credential record's (ticket_id, serial, bytes): canonical base64url of 125 bytes
+    that parse as a v1 credential (its signature is the verifier's to check)."""
+    if not isinstance(value, str) or len(value) != CREDENTIAL_B64_LEN:
+        raise ValueError("bad credential")
+    if not value.isascii() or not all(c.isalnum() or c in "-_" for c in value):
+        raise ValueError("bad credential")
+    cred = parse_credential(unb64url(value)).credential
+    return cred.ticket_id, cred.serial, unb64url(value)
+
+
 def _int_field(value: Any, lo: int, hi: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
         raise ValueError("bad integer")
@@ -376,6 +407,7 @@ class ManifestReader:
         tickets: list[TicketRow] = []
         revocations: list[RevocationRow] = []
         attendees: list[AttendeeRow] = []
+        creds: list[CredentialRow] = []
         read = 0
         for block, last in self._blocks():
             read += len(block)
@@ -386,11 +418,11 @@ class ManifestReader:
             array = _ticket_array(block) if self._ticket_arrays else None
             rows = None if array is not None else _canonical_tickets(block)
             if array is not None:  # the bulk, parsed by the consumer
-                if tickets or revocations:  # listed before this block: loaded before it
-                    yield Batch(tickets, revocations, 0, attendees)
+                if tickets or revocations or creds:  # listed before this block: loaded first
+                    yield Batch(tickets, revocations, 0, attendees, credentials=creds)
                     self.tickets += len(tickets)
                     self.revocations += len(revocations)
-                    tickets, revocations, attendees = [], [], []
+                    tickets, revocations, attendees, creds = [], [], [], []
                 self._hash.update(block)
                 count = block.count(b"\n")
                 self._line_no += count
@@ -402,7 +434,7 @@ class ManifestReader:
                 self._line_no += len(rows)
                 tickets += rows
             else:
-                self._records(block, tickets, revocations, attendees)
+                self._records(block, tickets, revocations, attendees, creds)
             if trailer:
                 self._line_no += 1
                 if not trailer.endswith(b"\n") or len(trailer) > MAX_LINE + 1:
@@ -411,14 +443,14 @@ class ManifestReader:
                 self.tickets += len(tickets)
                 self.revocations += len(revocations)
                 self._check_trailer(trailer)
-                if tickets or revocations:
-                    yield Batch(tickets, revocations, read, attendees)
+                if tickets or revocations or creds:
+                    yield Batch(tickets, revocations, read, attendees, credentials=creds)
                 return
-            if len(tickets) + len(revocations) >= self._batch_size:
-                yield Batch(tickets, revocations, read, attendees)
+            if len(tickets) + len(revocations) + len(creds) >= self._batch_size:
+                yield Batch(tickets, revocations, read, attendees, credentials=creds)
                 self.tickets += len(tickets)
                 self.revocations += len(revocations)
-                tickets, revocations, attendees, read = [], [], [], 0
+                tickets, revocations, attendees, creds, read = [], [], [], [], 0
         raise ManifestError("truncated", "manifest is truncated (no signed trailer)")
 
     def _blocks(self) -> Iterator[tuple[bytes, bool]]:
@@ -449,7 +481,8 @@ class ManifestReader:
                 return
 
     def _records(self, block: bytes, tickets: list[TicketRow],
-                 revocations: list[RevocationRow], attendees: list[AttendeeRow]) -> None:
+                 revocations: list[RevocationRow], attendees: list[AttendeeRow],
+                 credentials: list[CredentialRow]) -> None:
         """Parse and check a block line by line (records other than canonical tickets)."""
         with_attendees = self.header.policy.attendee_data
         loads = json.loads
@@ -478,9 +511,11 @@ class ManifestReader:
                     if not isinstance(rec[3], str) or len(rec[3]) > 200:
                         raise ValueError("bad reason")
                     revocations.append((_int_field(rec[1], 0, 2**63 - 1), serial, _utf8(rec[3])))
+                elif kind == "c" and len(rec) == 2 and self.header.version >= 2:
+                    credentials.append(_credential(rec[1]))
                 else:
                     raise ValueError("unknown record")
-            except (*_JSON_ERRORS, TypeError, IndexError, KeyError):
+            except (*_JSON_ERRORS, TypeError, IndexError, KeyError, WireError):
                 message = f"manifest line {self._line_no} is not a valid record"
                 raise ManifestError("bad_record", message) from None
 

@@ -1,8 +1,10 @@
-"""Token format v1: an issuer-signed credential plus a holder-signed time step.
+"""Token formats: v1 (`GS1:`, the issuer-signed credential plus a holder-signed time step)
+and v2 (`GS2:`, the compact code: ticket, serial, step and holder signature only, checked
+against the signed credential the gate already holds).
 
-The layout is documented byte by byte in docs/token-format.md. This module is
+The layouts are documented byte by byte in docs/token-format.md. This module is
 pure (no I/O): it builds tokens (for the issuer and the simulated wallet),
-parses them into typed values, and checks their two signatures. Every parse
+parses them into typed values, and checks their signatures. Every parse
 failure is a `TokenError` with a stable `code`; nothing else escapes.
 """
 
@@ -20,6 +22,9 @@ VERSION = 1
 TEXT_PREFIX = "GS1:"  # marks a GateScan v1 code; also keeps Base45's space digit off the front
 CREDENTIAL_DOMAIN = b"GATESCAN/v1/credential"
 STEP_DOMAIN = b"GATESCAN/v1/step"
+COMPACT_VERSION = 2
+COMPACT_PREFIX = "GS2:"  # marks a GateScan v2 (compact) code
+COMPACT_STEP_DOMAIN = b"GATESCAN/v2/step"
 
 # version, key id, event id, ticket id, type id, serial, valid_from, valid_until, holder key
 _CRED = struct.Struct(">B4sIQHHII32s")
@@ -36,7 +41,7 @@ MAX_TYPED_TIME = 0xFFFFFFFF
 
 
 class TokenError(ValueError):
-    """A token text that is not a well-formed v1 GateScan token."""
+    """A token text that is not a well-formed GateScan token (v1 or v2)."""
 
     def __init__(self, code: str, message: str) -> None:
         super().__init__(message)
@@ -181,8 +186,8 @@ def decode_text(text: str) -> bytes:
         raise TokenError("not_base45", "damaged GateScan ticket code (bad characters)") from None
 
 
-def parse_token(text: str | bytes) -> Token:
-    """Parse token text into a `Token`; raises only `TokenError` whatever the input."""
+def _clean_text(text: str | bytes) -> str:
+    """The code's text, surrounding whitespace stripped and bounded; raises `TokenError`."""
     if isinstance(text, bytes):
         try:
             text = text.decode("ascii")
@@ -197,13 +202,23 @@ def parse_token(text: str | bytes) -> Token:
         raise TokenError("empty", "empty code")
     if len(text) > MAX_TEXT_LEN:
         raise TokenError("too_long", f"code is {len(text)} characters, too long for a ticket")
-    raw = decode_text(text)
+    return text
+
+
+def parse_token(text: str | bytes) -> Token:
+    """Parse v1 token text into a `Token`; raises only `TokenError` whatever the input."""
+    raw = decode_text(_clean_text(text))
     if not raw:
         raise TokenError("empty", "empty code")
     if raw[0] != VERSION:
         raise TokenError("bad_version", f"unknown ticket code version {raw[0]}")
     if len(raw) != TOKEN_LEN:
         raise TokenError("bad_length", f"ticket code has {len(raw)} bytes, expected {TOKEN_LEN}")
+    return _token(raw)
+
+
+def _token(raw: bytes) -> Token:
+    """A `Token` of 193 raw bytes whose version byte is checked."""
     (_, kid, event_id, ticket_id, type_id, serial, valid_from, valid_until, holder_key) = (
         _CRED.unpack_from(raw, 0)
     )
@@ -227,3 +242,106 @@ def parse_token(text: str | bytes) -> Token:
         holder_sig=raw[CREDENTIAL_LEN + _STEP.size:],
         raw=raw,
     )
+
+
+def parse_credential(signed: bytes) -> Token:
+    """A 125-byte signed credential as a `Token` whose step and holder signature are zero
+    (what a gate stores for v2 codes); raises `TokenError`."""
+    if len(signed) != CREDENTIAL_LEN:
+        raise TokenError("bad_length", f"a credential has {CREDENTIAL_LEN} bytes")
+    if signed[0] != VERSION:
+        raise TokenError("bad_version", f"unknown credential version {signed[0]}")
+    return _token(bytes(signed) + bytes(TOKEN_LEN - CREDENTIAL_LEN))
+
+
+# -- v2: the compact code -----------------------------------------------------------------
+
+# version, event tag (low byte of the event id), ticket id, serial, low 16 bits of the step
+_COMPACT = struct.Struct(">BBQHH")
+COMPACT_LEN = _COMPACT.size + SIG_LEN  # 14 + 64 = 78
+STEP16 = 1 << 16
+
+
+@dataclass(frozen=True, slots=True)
+class CompactToken:
+    """A parsed v2 code: which ticket and serial, the step's low bits, the holder signature.
+
+    Nothing in it is trustworthy until `holder_signature_ok` holds against the
+    signed credential the gate holds for (ticket_id, serial) and was itself
+    checked against a trusted issuer key.
+    """
+
+    event_tag: int
+    ticket_id: int
+    serial: int
+    step16: int
+    holder_sig: bytes
+    raw: bytes
+
+    def full_step(self, now_step: int) -> int:
+        """The step nearest `now_step` whose low 16 bits are `step16` (ties go back)."""
+        return nearest_step(self.step16, now_step)
+
+    def holder_signature_ok(self, signed_credential: bytes, step: int) -> bool:
+        """True if the credential's holder key signed `step` over this signed credential,
+        and the code names that credential's event, ticket and serial."""
+        cred = parse_credential(signed_credential).credential
+        if (cred.event_id & 0xFF, cred.ticket_id, cred.serial) != (
+                self.event_tag, self.ticket_id, self.serial) or not 0 <= step <= 0xFFFFFFFF:
+            return False
+        return _verify(cred.holder_key, compact_message(signed_credential, step),
+                       self.holder_sig)
+
+
+def nearest_step(step16: int, now_step: int) -> int:
+    """The step within [now_step - 32768, now_step + 32767] whose low 16 bits are `step16`."""
+    delta = (step16 - now_step) % STEP16
+    if delta >= STEP16 // 2:
+        delta -= STEP16
+    return now_step + delta
+
+
+def compact_message(signed_credential: bytes, step: int) -> bytes:
+    """What a v2 holder signature covers: the domain, the whole signed credential, the
+    full u32 step (the code carries only its low 16 bits)."""
+    return COMPACT_STEP_DOMAIN + signed_credential + _STEP.pack(step)
+
+
+def build_compact_token(signed_credential: bytes, holder: SigningKey, step: int) -> str:
+    """Holder side (the phone): the v2 code text for one time step."""
+    if len(signed_credential) != CREDENTIAL_LEN:
+        raise ValueError("signed credential must be 125 bytes")
+    cred = parse_credential(signed_credential).credential
+    signature = holder.sign(compact_message(signed_credential, step)).signature
+    raw = _COMPACT.pack(COMPACT_VERSION, cred.event_id & 0xFF, cred.ticket_id, cred.serial,
+                        step % STEP16) + signature
+    return COMPACT_PREFIX + str(base45.b45encode(raw).decode("ascii"))
+
+
+def parse_compact(text: str | bytes) -> CompactToken:
+    """Parse v2 code text into a `CompactToken`; raises only `TokenError` whatever the input."""
+    text = _clean_text(text)
+    if not text.startswith(COMPACT_PREFIX):
+        raise TokenError("not_gatescan", "not a GateScan ticket code")
+    try:
+        raw = bytes(base45.b45decode(text[len(COMPACT_PREFIX):]))
+    except (ValueError, KeyError, TypeError, IndexError, UnicodeError):
+        raise TokenError("not_base45", "damaged GateScan ticket code (bad characters)") from None
+    if not raw:
+        raise TokenError("empty", "empty code")
+    if raw[0] != COMPACT_VERSION:
+        raise TokenError("bad_version", f"unknown compact code version {raw[0]}")
+    if len(raw) != COMPACT_LEN:
+        raise TokenError("bad_length",
+                         f"compact code has {len(raw)} bytes, expected {COMPACT_LEN}")
+    _, tag, ticket_id, serial, step16 = _COMPACT.unpack_from(raw, 0)
+    if ticket_id > MAX_TICKET_ID:
+        raise TokenError("bad_ticket_id", "ticket id out of range")
+    return CompactToken(tag, ticket_id, serial, step16, raw[_COMPACT.size:], raw)
+
+
+def is_compact(text: str | bytes) -> bool:
+    """Whether the text is meant as a v2 code (its prefix, after surrounding whitespace)."""
+    if isinstance(text, bytes):
+        return text[:40].lstrip(b" \r\n\t\x00").startswith(COMPACT_PREFIX.encode())
+    return isinstance(text, str) and text[:40].lstrip(" \r\n\t\x00").startswith(COMPACT_PREFIX)

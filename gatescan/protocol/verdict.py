@@ -43,6 +43,9 @@ class Outcome(StrEnum):
     WRONG_GATE = "wrong_gate"
     CLOCK_UNSET = "clock_unset"
     MALFORMED = "malformed"
+    # A compact (v2) code for a ticket whose signed credential this gate does not hold (sold
+    # or claimed after its last sync): nothing in the code is proved; ask for the full code.
+    NEEDS_FULL_CODE = "needs_full_code"
     # Supervisor actions (gatescan.gate.ledger.supervisor), never a verifier result:
     OVERRIDE_ADMITTED = "override_admitted"  # "admit anyway" after a refusal, with a reason
     ADMISSION_UNDONE = "admission_undone"  # the person did not go through: un-counts an entry
@@ -70,7 +73,7 @@ class Outcome(StrEnum):
 # A repeat read is not an admission: it opens nothing and counts nowhere.
 _ADMITTING = frozenset({Outcome.ADMITTED, Outcome.EXIT_RECORDED, Outcome.OVERRIDE_ADMITTED})
 UNVERIFIED = frozenset({Outcome.MALFORMED, Outcome.BAD_SIGNATURE, Outcome.UNKNOWN_KEY,
-                        Outcome.WRONG_EVENT})
+                        Outcome.WRONG_EVENT, Outcome.NEEDS_FULL_CODE})
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,6 +14,8 @@ A page or answer holds many items from the other side; one bad item becomes an
 
 from __future__ import annotations
 
+import base64
+import binascii
 import math
 import re
 from collections.abc import Callable, Mapping
@@ -474,6 +476,61 @@ class TransferEntry:
 
 
 @dataclass(frozen=True, slots=True)
+class CredentialEntry:
+    """The ticket's current signed credential (125 bytes, base64url), for compact v2 codes.
+
+    The gate stores it as it comes and checks its issuer signature at each scan, so a
+    relay or a forged feed cannot make a code verify; `ticket_id` and `serial` must be
+    the credential's own.
+    """
+
+    KIND: ClassVar[str] = "credential"
+    seq: int
+    ticket_id: int
+    serial: int
+    credential: bytes
+
+    def to_json(self) -> dict[str, Any]:
+        """The change, data keys sorted."""
+        return {"seq": self.seq, "kind": self.KIND, "ticket_id": _ticket_hex(self.ticket_id),
+                "credential": b64url(self.credential), "serial": self.serial}
+
+    @classmethod
+    def from_json(cls, obj: object) -> CredentialEntry:
+        """Read a `credential` change."""
+        r = _entry(obj, cls.KIND)
+        entry = cls(r.integer("seq", 0, MAX_SEQ), r.ticket_id(), r.integer("serial", 0, MAX_U16),
+                    unb64url(r.text("credential", min_len=CREDENTIAL_B64_LEN,
+                                    max_len=CREDENTIAL_B64_LEN, pattern=_B64URL)))
+        r.done()
+        # The credential's own ticket id (offset 9) and serial (offset 19).
+        if int.from_bytes(entry.credential[9:17], "big") != entry.ticket_id or \
+                int.from_bytes(entry.credential[19:21], "big") != entry.serial:
+            raise WireError("bad_value", "credential change names another ticket or serial")
+        return entry
+
+
+CREDENTIAL_B64_LEN = 167  # base64url of 125 bytes, no padding
+_B64URL = re.compile(r"[A-Za-z0-9_-]*")
+
+
+def b64url(data: bytes) -> str:
+    """Base64url without padding (credentials in the feed and the manifest)."""
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def unb64url(text: str) -> bytes:
+    """The bytes of unpadded base64url text whose alphabet is already checked."""
+    try:
+        data = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    except (ValueError, binascii.Error):
+        raise WireError("bad_format", "not base64url") from None
+    if b64url(data) != text:  # one canonical spelling only
+        raise WireError("bad_format", "not canonical base64url")
+    return data
+
+
+@dataclass(frozen=True, slots=True)
 class RevocationEntry:
     """Refuse the ticket: credentials up to `serial` (None: every credential)."""
 
@@ -691,10 +748,10 @@ class ConflictEntry:
 
 
 FeedEntry = (TicketEntry | TransferEntry | RevocationEntry | KeyEntry | PolicyEntry | ScanEntry
-             | ConflictEntry)
+             | ConflictEntry | CredentialEntry)
 ENTRY_KINDS: Mapping[str, Callable[[object], FeedEntry]] = {
     c.KIND: c.from_json for c in (TicketEntry, TransferEntry, RevocationEntry, KeyEntry,
-                                  PolicyEntry, ScanEntry, ConflictEntry)}
+                                  PolicyEntry, ScanEntry, ConflictEntry, CredentialEntry)}
 
 
 def _entry(obj: object, kind: str) -> _Reader:
@@ -743,7 +800,8 @@ class FeedPage:
         return page
 
 
-__all__ = ["ENTRY_KINDS", "ConflictEntry", "ConflictScan", "FeedEntry", "FeedPage",
+__all__ = ["ENTRY_KINDS", "ConflictEntry", "ConflictScan", "CredentialEntry", "FeedEntry",
+           "FeedPage",
            "KeyEntry", "PolicyEntry", "PushAnswer", "PushResult", "PushedScan",
            "RevocationEntry", "ScanEntry", "ServerView", "TicketEntry", "TransferEntry",
            "Unreadable", "WireError", "entry_from_json"]

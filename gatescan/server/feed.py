@@ -27,6 +27,7 @@ from sqlalchemy import Connection, and_, literal_column, or_, select
 
 from gatescan.protocol.token import format_ticket_id
 from gatescan.protocol.wire import FeedEntry, FeedPage, ScanEntry, ServerView, entry_from_json
+from gatescan.server import compact
 from gatescan.server.errors import IssuerError
 from gatescan.server.instance import flag_rollback, skip_past
 from gatescan.server.storage import schema as s
@@ -96,6 +97,8 @@ def page(store: IssuerStore, event_id: int, device_id: str | None, cursor: Curso
     unless `own` (a gate rebuilding its ledger from the manifest asks for them)."""
     with store.snapshot() as conn:
         end = current_seq(conn)
+        # Only a cursor that moved costs a write: a gate polling an idle feed writes nothing.
+        held = compact.pulled(conn, device_id) if device_id is not None else None
         # A number this server never handed out, or one it now uses for something else (it
         # was restored from a backup and handed the number out again): the gate's view of
         # the feed cannot be continued from here.
@@ -120,6 +123,8 @@ def page(store: IssuerStore, event_id: int, device_id: str | None, cursor: Curso
         raise IssuerError("cursor_ahead", "cursor is ahead of this server (was its "
                           "database replaced or restored from a backup?): pull the manifest "
                           "again")
+    if device_id is not None and (held is None or held < cursor.tickets):
+        compact.note_pull(store, device_id, cursor.tickets)  # it holds every change up to it
     return Page([make(row) for _, make, row in merged], after, more)
 
 

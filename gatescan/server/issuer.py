@@ -29,7 +29,7 @@ from gatescan.protocol.policy import (
     plan_problems,
 )
 from gatescan.protocol.token import Credential, format_ticket_id, key_id, sign_credential
-from gatescan.server import inventory
+from gatescan.server import compact, inventory
 from gatescan.server.entropy import Entropy, SystemEntropy, new_signing_key
 from gatescan.server.errors import IssuerError
 from gatescan.server.storage.changelog import current_seq
@@ -302,6 +302,8 @@ def build_manifest(store: IssuerStore, event_id: int, out: IO[bytes], *,
         for ticket_id, reason in store.manifest_revocations(event_id):
             writer.revocation(ticket_id, None, reason)
             revocations += 1
+        for signed in compact.manifest_credentials(conn, event_id):  # claimed tickets
+            writer.credential(signed)
         writer.finish()
     return ManifestInfo(event_id, None, sequence, tickets, revocations, cursor, now)
 

@@ -160,3 +160,23 @@ def test_check_without_an_event_explains_what_to_do(tmp_path: Path) -> None:
 def test_status_without_an_event(tmp_path: Path) -> None:
     out = gatescan("--data", str(tmp_path / "empty"), "status", "--json")
     assert out.returncode == 0 and json.loads(out.stdout)["event"] is None
+
+
+def test_check_a_compact_code_from_a_manifest_with_credentials(tmp_path: Path) -> None:
+    issuer = Issuer()
+    claimed, other = issuer.issue(5), issuer.issue(6)
+    manifest = tmp_path / "event.gsm"
+    manifest.write_bytes(issuer.manifest([(5, 1, 0, "A5"), (6, 1, 0, "A6")],
+                                         credentials=[claimed.signed_credential]))
+    data = tmp_path / "gate"
+    assert gatescan("--data", str(data), "import-manifest", str(manifest), "--expect-key",
+                    hashlib.sha256(issuer.public).hexdigest()).returncode == 0
+    ok = gatescan("--data", str(data), "check", claimed.compact(T0), "--at", str(T0), "--json")
+    assert ok.returncode == 0, ok.stderr
+    assert (json.loads(ok.stdout)["outcome"], json.loads(ok.stdout)["seat"]) == ("admitted", "A5")
+    short = gatescan("--data", str(data), "check", other.compact(T0), "--at", str(T0), "--json")
+    verdict = json.loads(short.stdout)
+    assert short.returncode != 0 and verdict["outcome"] == "needs_full_code"
+    assert verdict["level"] == "check" and verdict["ticket_id"] is None
+    full = gatescan("--data", str(data), "check", other.token(T0), "--at", str(T0), "--json")
+    assert full.returncode == 0 and json.loads(full.stdout)["outcome"] == "admitted"

@@ -16,6 +16,7 @@ from gatescan.protocol.wire import (
     OUTCOMES,
     ConflictEntry,
     ConflictScan,
+    CredentialEntry,
     FeedPage,
     KeyEntry,
     PolicyEntry,
@@ -88,6 +89,16 @@ def tickets(draw: st.DrawFn) -> TicketEntry:
                        draw(st.none() | st.text(max_size=200)), attendee, *extra)
 
 
+@st.composite
+def credentials(draw: st.DrawFn) -> CredentialEntry:
+    """A credential change: 125 bytes whose ticket id and serial are the change's own."""
+    ticket_id, serial = draw(ticket_ids), draw(u16)
+    body = bytearray(draw(st.binary(min_size=125, max_size=125)))
+    body[9:17] = ticket_id.to_bytes(8, "big")
+    body[19:21] = serial.to_bytes(2, "big")
+    return CredentialEntry(draw(seqs), ticket_id, serial, bytes(body))
+
+
 conflict_scans = st.builds(ConflictScan, scan_ids, st.none() | u16, names, devices, directions,
                            outcomes, times, st.booleans())
 entries: st.SearchStrategy[Any] = st.one_of(
@@ -103,7 +114,8 @@ entries: st.SearchStrategy[Any] = st.one_of(
               outcomes, times, devices),
     st.builds(ConflictEntry, seqs, ticket_ids, st.integers(0, 2**63 - 1),
               st.integers(0, 2**63 - 1), times, st.integers(0, 2**63 - 1),
-              st.lists(conflict_scans, max_size=4).map(tuple)))
+              st.lists(conflict_scans, max_size=4).map(tuple)),
+    credentials())
 pages = st.builds(FeedPage, st.lists(entries, max_size=6).map(tuple),
                   st.text(min_size=1, max_size=64), st.booleans(), st.none() | server_views(),
                   st.none() | times)
@@ -144,7 +156,7 @@ readers: list[Callable[[object], Any]] = [
     PushedScan.from_json, PushResult.from_json, ServerView.from_json, entry_from_json,
     FeedPage.from_json, PushAnswer.from_json, TicketEntry.from_json, TransferEntry.from_json,
     RevocationEntry.from_json, KeyEntry.from_json, PolicyEntry.from_json, ScanEntry.from_json,
-    ConflictEntry.from_json, ConflictScan.from_json]
+    ConflictEntry.from_json, ConflictScan.from_json, CredentialEntry.from_json]
 
 
 def _only_wire_errors(read: Callable[[object], Any], obj: object) -> Any:
@@ -251,3 +263,17 @@ def test_an_unhashable_value_in_a_scan_entry_is_a_wire_error(field: str) -> None
     good = ScanEntry(4, "ab" * 16, 0x1001, 0, "Gate 2", "entry", "admitted", 1e9).to_json()
     with pytest.raises(WireError):
         ScanEntry.from_json({**good, field: {}})
+
+
+def test_a_credential_change_must_name_its_own_ticket_and_serial() -> None:
+    entry = CredentialEntry(5, 0x1234, 2, bytes(9) + (0x1234).to_bytes(8, "big") + bytes(2)
+                            + (2).to_bytes(2, "big") + bytes(104))
+    wire = _over_the_wire(entry.to_json())
+    assert CredentialEntry.from_json(wire) == entry
+    for key, value in (("serial", 3), ("ticket_id", "0000000000001235")):
+        with pytest.raises(WireError):
+            CredentialEntry.from_json({**wire, key: value})
+    text = wire["credential"]
+    for bad in (text[:-1], text + "A", text[:-1] + "=", text[:-1] + "B", text.replace("A", "+")):
+        with pytest.raises(WireError):
+            CredentialEntry.from_json({**wire, "credential": bad})

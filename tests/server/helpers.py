@@ -61,6 +61,9 @@ class ManifestView:
     def ticket(self, ticket_id: int) -> TicketRecord | None:
         return self.tickets.get(ticket_id)
 
+    def credential(self, ticket_id: int) -> bytes | None:
+        return None
+
     def movements(self, ticket_id: int) -> list[Movement]:
         return list(self.moves.get(ticket_id, []))
 

@@ -227,6 +227,40 @@ def test_claim_admit_stale_offline_transfer(venue: Venue, chromium: Any) -> None
     carol.screenshot(path=str(venue.shots / "9-carol-refused.png"))
 
 
+def _sync(venue: Venue) -> None:
+    """The gate pulls the feed into its ledger (each pull also tells the server how far)."""
+    venue.ledger.apply_changes(venue.event_id, venue.gate.pull(), venue.gate.cursor)
+
+
+def test_the_short_code_once_every_gate_holds_the_claim_and_the_full_code_on_demand(
+        venue: Venue, chromium: Any) -> None:
+    alice = chromium("alice").new_page()
+    alice.goto(venue.link)
+    _page_step(alice)
+    assert alice.get_attribute("#qr", "data-form") == "v1"  # the gate has not synced yet
+    assert alice.is_hidden("#form-row")
+    full, _ = _shot(alice, venue, "c1-full-before-sync")
+    _sync(venue)
+    _sync(venue)  # asked from past the claim: the server knows this gate holds it
+    alice.reload()
+    alice.wait_for_function("() => document.querySelector('#qr')?.dataset.form === 'v2'",
+                            timeout=20_000)
+    assert int(alice.get_attribute("#qr", "data-version")) <= 6
+    venue.shots.mkdir(exist_ok=True)
+    alice.screenshot(path=str(venue.shots / "c2-short-code.png"))
+    short = _read_both(venue.shots / "c2-short-code.png", "c2-short-code")[0]
+    assert short.startswith("GS2:") and len(short) == 121
+    assert _redeem(venue, short) is Outcome.ADMITTED
+    assert alice.inner_text("#full-code") == "Full code"
+    alice.click("#full-code")
+    alice.wait_for_function("() => document.querySelector('#qr')?.dataset.form === 'v1'",
+                            timeout=20_000)
+    again, again_text = _shot(alice, venue, "c3-full-on-demand")
+    assert again.credential == full.credential
+    assert _redeem(venue, again_text, dry_run=True) is Outcome.ADMITTED  # a Pair: person 2
+    assert alice.inner_text("#full-code") == "Short code"
+
+
 def test_webcrypto_vectors_and_installable(venue: Venue, chromium: Any) -> None:
     """Chromium's Ed25519 (seeds imported as PKCS#8) signs the shared vectors byte for byte,
     and Chromium finds the page installable (manifest, icon, service worker)."""
@@ -244,16 +278,20 @@ def test_webcrypto_vectors_and_installable(venue: Venue, chromium: Any) -> None:
       const key = (seed) => crypto.subtle.importKey("pkcs8", pkcs8(seed), {name: "Ed25519"},
                                                     false, ["sign"]);
       const out = [];
+      const compact = [];
       for (const v of vectors) {
         const credential = tok.hexToBytes(v.token_hex.slice(0, 250));
         const holder = await key(v.holder_seed);
         out.push(await tok.buildToken(credential, tok.stepFor(v.unix_time, v.period),
                                       tok.webCryptoSigner(crypto.subtle, holder)));
+        compact.push(await tok.buildCompactToken(credential, tok.stepFor(v.unix_time, v.period),
+                                                 tok.webCryptoSigner(crypto.subtle, holder)));
       }
       const made = await crypto.subtle.generateKey({name: "Ed25519"}, false, ["sign", "verify"]);
-      return {texts: out, extractable: made.privateKey.extractable};
+      return {texts: out, compact, extractable: made.privateKey.extractable};
     }""", vectors)
     assert results["texts"] == [v["token_text"] for v in vectors]
+    assert results["compact"] == [v["compact_text"] for v in vectors]
     assert results["extractable"] is False
 
 

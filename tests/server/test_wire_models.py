@@ -18,6 +18,7 @@ from gatescan.protocol.wire import (
     Unreadable,
 )
 from gatescan.server.api.sync_models import Change, ItemResultOut, ScanItem
+from gatescan.server.wallet import links
 from tests.protocol.test_wire import pushed_scans
 from tests.server.client import Gate, Organizer, general_event, scan
 
@@ -48,6 +49,13 @@ def test_every_feed_page_and_push_answer_is_exactly_a_wire_record(server: str,
                json={"holder_public_key": bytes(SigningKey.generate().verify_key).hex()})
         org.ok("POST", f"/api/v1/admin/events/{event_id}/keys", 201)  # an endorsed key
         org.ok("PUT", f"/api/v1/admin/events/{event_id}", json=general_event("Renamed"))
+        made = org.ok("POST", f"/api/v1/admin/events/{event_id}/wallet-tickets", 201,
+                      json={"type_id": 1, "valid_from": 0, "valid_until": 2**32 - 1})
+        claim, phone = made["url"].split("#claim=")[1], SigningKey.generate()
+        claimed = org.http.post("/api/v1/wallet/claim", json={  # a `credential` change
+            "claim": claim, "holder_public_key": bytes(phone.verify_key).hex(),
+            "proof": phone.sign(links.CLAIM_DOMAIN + claim.encode()).signature.hex()})
+        assert claimed.status_code == 200, claimed.text
         kinds: set[str] = set()
         cursor = "0"
         while True:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 
-from gatescan.protocol.token import TokenError, format_ticket_id, parse_token
+from gatescan.protocol.token import TokenError, format_ticket_id, parse_compact, parse_token
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +24,11 @@ def debounce_key(text: str) -> str:
     try:
         token = parse_token(text)
     except TokenError:
-        return "text:" + text
+        try:  # a compact v2 code names its event by the id's low byte only
+            code = parse_compact(text)
+        except TokenError:
+            return "text:" + text
+        return f"ticket:~{code.event_tag}:{format_ticket_id(code.ticket_id)}"
     cred = token.credential
     return f"ticket:{cred.event_id}:{format_ticket_id(cred.ticket_id)}"
 

@@ -33,6 +33,7 @@ from operator import itemgetter
 from typing import IO
 
 from gatescan.gate.ledger.lookup import name_key
+from gatescan.gate.ledger.schema import CREDENTIAL_SQL
 from gatescan.protocol.manifest import ManifestError, ManifestHeader, ManifestReader, TrustedKey
 from gatescan.protocol.policy import EventPolicy
 
@@ -133,7 +134,7 @@ def apply_revocations(conn: sqlite3.Connection) -> None:
 
 def _drop_event(conn: sqlite3.Connection) -> None:
     # Scans stay: they are the log (and may not be uploaded yet).
-    for table in ("tickets", "revocations", "keys", "events"):
+    for table in ("tickets", "credentials", "revocations", "keys", "events"):
         conn.execute(f"DELETE FROM {table}")
 
 
@@ -266,6 +267,8 @@ def import_manifest(conn: sqlite3.Connection, source: str | os.PathLike[str] | I
                             conn.executemany(ticket_sql, batch.tickets)
                         if batch.revocations:
                             conn.executemany(revocation_sql, batch.revocations)
+                        if batch.credentials:
+                            conn.executemany(CREDENTIAL_SQL, batch.credentials)
                         if batch.attendees:
                             conn.executemany(attendee_sql, [
                                 (name, order, name_key(name), tid)

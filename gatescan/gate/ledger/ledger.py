@@ -193,6 +193,12 @@ class Ledger:
         return TicketRecord(ticket_id, type_id=0, serial=rev[0] or 0, revoked=True,
                             revoked_reason=rev[1])
 
+    def credential(self, ticket_id: int) -> bytes | None:
+        """The ticket's signed credential as synced (for compact codes), or None."""
+        row = self.conn.execute("SELECT credential FROM credentials WHERE ticket_id = ?",
+                                (ticket_id,)).fetchone()
+        return None if row is None else bytes(row[0])
+
     def find_tickets(self, query: str) -> list[lookup.TicketMatch]:
         """Tickets for a manual lookup: by ticket number, order code or name (docs/ledger.md)."""
         with translated():

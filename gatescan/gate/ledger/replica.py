@@ -22,6 +22,7 @@ from typing import Any
 from gatescan.gate.ledger import chain
 from gatescan.gate.ledger.errors import LedgerError
 from gatescan.gate.ledger.lookup import name_key
+from gatescan.gate.ledger.schema import CREDENTIAL_SQL
 from gatescan.protocol.manifest import MAX_NAME, MAX_ORDER_CODE, endorsed
 from gatescan.protocol.policy import PolicyError
 from gatescan.protocol.token import TokenError, key_id
@@ -29,6 +30,7 @@ from gatescan.protocol.verdict import Outcome
 from gatescan.protocol.wire import (
     MAX_REASON,
     ConflictEntry,
+    CredentialEntry,
     FeedEntry,
     KeyEntry,
     PolicyEntry,
@@ -105,6 +107,7 @@ class AppliedChanges:
     scans: int = 0
     conflicts: int = 0
     skipped: list[str] = field(default_factory=list)
+    credentials: int = 0
 
     def __iadd__(self, other: AppliedChanges) -> AppliedChanges:
         self.tickets += other.tickets
@@ -114,6 +117,7 @@ class AppliedChanges:
         self.scans += other.scans
         self.conflicts += other.conflicts
         self.skipped += other.skipped
+        self.credentials += other.credentials
         return self
 
 
@@ -229,7 +233,7 @@ def wipe_event(conn: sqlite3.Connection) -> None:
     The scan log stays: it is append-only and tamper-evident, and its unsent
     scans can still be exported for the organizer.
     """
-    for table in ("tickets", "revocations", "keys", "events", "sync_state"):
+    for table in ("tickets", "credentials", "revocations", "keys", "events", "sync_state"):
         conn.execute(f"DELETE FROM {table}")
 
 
@@ -274,6 +278,8 @@ class _Page:
                 self.policy(change)
             elif isinstance(change, ScanEntry):
                 self.scans.append(change)
+            elif isinstance(change, CredentialEntry):
+                self.credential(change)
             else:
                 self.conflict(change)
         except (ValueError, TokenError, PolicyError) as exc:
@@ -310,6 +316,11 @@ class _Page:
             self.conn.execute("UPDATE tickets SET holder_name = ?, order_code = ?, "
                               "name_key = ? WHERE ticket_id = ? AND serial = ?",
                               (name, order, name_key(name), tid, serial))
+
+    def credential(self, ch: CredentialEntry) -> None:
+        """Keep the ticket's newest signed credential (a serial never goes down)."""
+        store_credential(self.conn, ch.ticket_id, ch.serial, ch.credential)
+        self.result.credentials += 1
 
     def revocation(self, ch: RevocationEntry) -> None:
         reason = ch.reason or "revoked"
@@ -389,6 +400,12 @@ class _Page:
         return (ch.scan_id, self.event_id, ch.ticket_id, ch.serial,
                 ch.device_id or REMOTE_DEVICE, gate, ch.direction, outcome, admit, reason,
                 ch.device_time)
+
+
+def store_credential(conn: sqlite3.Connection, ticket_id: int, serial: int,
+                     credential: bytes) -> None:
+    """Store a ticket's signed credential unless the ledger holds a newer serial's."""
+    conn.execute(CREDENTIAL_SQL, (ticket_id, serial, credential))
 
 
 def _attendee_text(value: str | None, limit: int) -> str | None:

@@ -17,6 +17,10 @@ log = logging.getLogger(__name__)
 Migration = Callable[[sqlite3.Connection], None]
 
 GENESIS_HASH = "0" * 64  # prev_hash of the first scan in the chain
+# Store a ticket's signed credential (ticket_id, serial, bytes) unless a newer serial's is held.
+CREDENTIAL_SQL = ("INSERT INTO credentials (ticket_id, serial, credential) VALUES (?, ?, ?) "
+                  "ON CONFLICT(ticket_id) DO UPDATE SET serial = excluded.serial, "
+                  "credential = excluded.credential WHERE excluded.serial >= credentials.serial")
 
 
 class SchemaTooNewError(RuntimeError):
@@ -128,7 +132,21 @@ def _v3_attendees(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX tickets_name_key ON tickets(name_key) WHERE name_key IS NOT NULL")
 
 
-MIGRATIONS: tuple[Migration, ...] = (_v1_initial, _v2_sync, _v3_attendees)
+def _v4_credentials(conn: sqlite3.Connection) -> None:
+    """Signed credentials (125 bytes, as the issuer signed them) for compact v2 codes.
+
+    Apart from `tickets` so the bulk import of ticket rows stays as it is: only a
+    claimed ticket has one. Stored unchecked; the verifier checks the issuer
+    signature at each scan, as it does for a v1 code.
+    """
+    conn.execute("""CREATE TABLE credentials (
+        ticket_id  INTEGER PRIMARY KEY,
+        serial     INTEGER NOT NULL,           -- the credential's serial (bytes 19-20)
+        credential BLOB NOT NULL CHECK (length(credential) = 125)
+    )""")
+
+
+MIGRATIONS: tuple[Migration, ...] = (_v1_initial, _v2_sync, _v3_attendees, _v4_credentials)
 
 
 def schema_version(conn: sqlite3.Connection) -> int:

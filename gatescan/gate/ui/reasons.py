@@ -42,6 +42,7 @@ def _headlines() -> dict[Outcome, str]:
         Outcome.WRONG_GATE: translate("Verdict", "Wrong entrance"),
         Outcome.CLOCK_UNSET: translate("Verdict", "Gate clock not set"),
         Outcome.MALFORMED: translate("Verdict", "Not a ticket code"),
+        Outcome.NEEDS_FULL_CODE: translate("Verdict", "Ask for the full code"),
         Outcome.OVERRIDE_ADMITTED: translate("Verdict", "Admitted by a supervisor"),
         Outcome.ADMISSION_UNDONE: translate("Verdict", "Admission undone"),
     }

@@ -145,6 +145,9 @@ def _refused(verdict: Verdict) -> str:
                                                   "phone's clock or this gate's clock"),
         Outcome.SUPERSEDED: translate("Verdict",
                                       "Old ticket: it was transferred to someone else"),
+        Outcome.NEEDS_FULL_CODE: translate("Verdict", "Short code this gate cannot check yet: "
+                                                      "ask for the full code ('Full code' in "
+                                                      "the wallet)"),
     }
     return fixed.get(outcome, "")
 

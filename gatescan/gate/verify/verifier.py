@@ -17,7 +17,17 @@ from dataclasses import dataclass, replace
 from gatescan.gate.verify.view import GateContext, LedgerView, Movement, TicketRecord
 from gatescan.protocol import clock
 from gatescan.protocol.policy import EventPolicy, TicketType
-from gatescan.protocol.token import Token, TokenError, parse_token, step_for
+from gatescan.protocol.token import (
+    CompactToken,
+    Credential,
+    Token,
+    TokenError,
+    is_compact,
+    parse_compact,
+    parse_credential,
+    parse_token,
+    step_for,
+)
 from gatescan.protocol.verdict import Because, Level, Outcome, TicketFacts, Verdict
 
 
@@ -50,7 +60,9 @@ PLAIN = Because()  # a sentence with nothing to fill in
 
 
 def verify(text: str | bytes, now: float, view: LedgerView, gate: GateContext) -> Verdict:
-    """Decide one scan. Pure: reads `view`, writes nothing."""
+    """Decide one scan (a v1 or a compact v2 code). Pure: reads `view`, writes nothing."""
+    if is_compact(text):
+        return _verify_compact(text, now, view, gate)
     try:
         token = parse_token(text)
     except TokenError as exc:
@@ -81,7 +93,66 @@ def _verify_for_event(token: Token, now: float, view: LedgerView, gate: GateCont
     if not token.holder_signature_ok():
         return unverified(Outcome.BAD_SIGNATURE, "Forged or altered code (phone signature)",
                           Because(phone_signature=True))
+    return _signed(cred, token.step, now, view, gate, policy)
 
+
+def _verify_compact(text: str | bytes, now: float, view: LedgerView,
+                    gate: GateContext) -> Verdict:
+    """A v2 code: the signed credential comes from the ledger, checked like a v1 code's.
+
+    The code proves nothing by itself (no issuer signature in it), so a ticket
+    whose credential for exactly this serial the gate lacks is `needs_full_code`
+    (amber, never admitted), with no ticket facts.
+    """
+    try:
+        code = parse_compact(text)
+    except TokenError as exc:
+        return Verdict(Outcome.MALFORMED, f"Not a valid ticket code: {exc.message}",
+                       because=Because(problem=exc.message))
+    signed = view.credential(code.ticket_id)
+    held = _held_credential(signed, code)
+    if held is None or signed is None:
+        return Verdict(Outcome.NEEDS_FULL_CODE, "Short code this gate cannot check yet: "
+                       "ask for the full code ('Full code' in the wallet)", level=Level.CHECK)
+    policy = view.event(held.event_id)
+    if policy is None:
+        return Verdict(Outcome.WRONG_EVENT, "Ticket is for a different event",
+                       event_id=held.event_id)
+
+    def unverified(outcome: Outcome, reason: str, because: Because = PLAIN) -> Verdict:
+        return Verdict(outcome, reason, None, event_id=policy.event_id, because=because)
+
+    token = parse_credential(signed)
+    keys = view.issuer_keys(policy.event_id, held.kid)
+    if not keys:
+        return unverified(Outcome.UNKNOWN_KEY,
+                          "Ticket signed by an issuer key this gate does not trust (sync needed?)")
+    if not any(token.issuer_signature_ok(k) for k in keys):
+        return unverified(Outcome.BAD_SIGNATURE, "Forged or altered ticket (issuer signature)")
+    step = code.full_step(step_for(now, policy.rotation_period))
+    if not code.holder_signature_ok(signed, step):
+        return unverified(Outcome.BAD_SIGNATURE, "Forged or altered code (phone signature)",
+                          Because(phone_signature=True))
+    return _signed(held, step, now, view, gate, policy)
+
+
+def _held_credential(signed: bytes | None, code: CompactToken) -> Credential | None:
+    """The gate's credential if it is for the code's ticket, serial and event tag."""
+    if signed is None:
+        return None
+    try:
+        cred = parse_credential(signed).credential
+    except TokenError:
+        return None
+    if (cred.ticket_id, cred.serial, cred.event_id & 0xFF) != (
+            code.ticket_id, code.serial, code.event_tag):
+        return None
+    return cred
+
+
+def _signed(cred: Credential, step: int, now: float, view: LedgerView, gate: GateContext,
+            policy: EventPolicy) -> Verdict:
+    """Both signatures held: the clock and time step, then the ticket-level checks."""
     claim = TicketClaim(cred.ticket_id, cred.type_id, cred.serial, cred.valid_from,
                         cred.valid_until)
     record = view.ticket(cred.ticket_id)
@@ -94,11 +165,11 @@ def _verify_for_event(token: Token, now: float, view: LedgerView, gate: GateCont
         return _clock_unset(facts, policy)
     now_step = step_for(now, policy.rotation_period)
     tolerance = policy.clock_tolerance_steps
-    if token.step < now_step - tolerance:
-        age = int(now - token.step * policy.rotation_period)
+    if step < now_step - tolerance:
+        age = int(now - step * policy.rotation_period)
         return refuse(Outcome.STALE_CODE,
                       f"Screenshot or old code: it expired {_age(age)} ago", Because(code_age=age))
-    if token.step > now_step + tolerance:
+    if step > now_step + tolerance:
         return refuse(Outcome.FUTURE_CODE,
                       "Code is from the future: check the phone's clock or this gate's clock")
     # The phone's code agreed with this clock to within the tolerance: the time is confirmed.

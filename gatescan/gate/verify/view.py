@@ -56,7 +56,8 @@ class GateContext:
 
 
 class LedgerView(Protocol):
-    """Read-only access to event policy, trusted keys, tickets and earlier movements."""
+    """Read-only access to event policy, trusted keys, tickets, signed credentials and
+    earlier movements."""
 
     def event(self, event_id: int) -> EventPolicy | None:
         """The policy of a loaded event, or None if this gate does not hold that event."""
@@ -68,6 +69,11 @@ class LedgerView(Protocol):
 
     def ticket(self, ticket_id: int) -> TicketRecord | None:
         """The ticket as last synced, or None if this gate has not heard of it."""
+        ...
+
+    def credential(self, ticket_id: int) -> bytes | None:
+        """The ticket's current signed credential (125 bytes) as synced, for compact codes;
+        None if this gate holds none (untrusted until its issuer signature is checked)."""
         ...
 
     def movements(self, ticket_id: int) -> list[Movement]:

@@ -217,7 +217,8 @@ class Change(BaseModel):
 
     model_config = ConfigDict(extra="allow")
     seq: int
-    kind: Literal["ticket", "transfer", "revocation", "key", "policy", "scan", "conflict"]
+    kind: Literal["ticket", "transfer", "revocation", "key", "policy", "scan", "conflict",
+                  "credential"]
 
 
 class ChangesOut(BaseModel):

@@ -178,7 +178,13 @@ def _v10(conn: Connection) -> None:
     conn.execute(text("DROP INDEX IF EXISTS idx_scans_event_time"))
 
 
-MIGRATIONS: list[Migration] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9, _v10]
+def _v11(conn: Connection) -> None:
+    """Compact codes: the change that published a ticket's credential; each device's feed
+    position."""
+    _add_missing_columns(conn, s.V11_COLUMNS)
+
+
+MIGRATIONS: list[Migration] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9, _v10, _v11]
 
 
 def current_version(conn: Connection) -> int:

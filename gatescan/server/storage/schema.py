@@ -85,6 +85,9 @@ tickets = Table(
     Column("change_seq", BigInteger, nullable=False),
     Column("holder_name", Text),   # v8: optional, reaches gates only if the event opts in
     Column("order_code", Text),    # v8
+    # v11: the change that published the ticket's signed credential for compact v2 codes
+    # (a wallet claim), NULL if none: see gatescan/server/compact.py.
+    Column("credential_seq", BigInteger),
     Index("idx_tickets_event_id_issue_seq", "event_id", "issue_seq", unique=True),
     Index("idx_tickets_event_id_change_seq", "event_id", "change_seq"),
 )
@@ -210,6 +213,9 @@ devices = Table(
     Column("app_version", String(64)),
     Column("pending_uploads", Integer),
     Column("mesh_peers", Text),
+    # v11: the ticket-side feed position the device last asked from (it holds every change
+    # up to it): when every gate holds a claim, the wallet shows the compact code.
+    Column("feed_cursor", BigInteger),
     UniqueConstraint("event_id", "name", name="uq_devices_event_name"),
 )
 
@@ -354,3 +360,6 @@ V9_COLUMNS = {"devices": ("device_key", "mesh_address", "mesh_seen_at")}
 # v10: what each device last reported about itself. (No index of scans by device time:
 # SQLite then walks it for "one ticket's scans ORDER BY device_time", 200 ms a query.)
 V10_COLUMNS = {"devices": ("app_version", "pending_uploads", "mesh_peers")}
+
+# v11: compact codes (gatescan/server/compact.py).
+V11_COLUMNS = {"tickets": ("credential_seq",), "devices": ("feed_cursor",)}

@@ -38,7 +38,7 @@ from gatescan.protocol.token import (
     parse_token,
     sign_credential,
 )
-from gatescan.server import authtokens, issuer
+from gatescan.server import authtokens, compact, issuer
 from gatescan.server.errors import IssuerError
 from gatescan.server.storage import schema as s
 from gatescan.server.store import REVOKED, IssuerStore, StoredEvent, StoredTicket
@@ -89,6 +89,7 @@ class HolderStatus:
     event: StoredEvent
     transfer_pending: bool
     used: FirstUse | None = None
+    compact_ready: bool = False  # every gate holds this credential: show the compact code
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,6 +227,9 @@ def claim(store: IssuerStore, token: str, holder_key: bytes, proof: bytes, *,
             raise IssuerError("claim_stale", "the ticket changed hands after this link was "
                               "made")
         issued = issuer.transfer(store, ticket.ticket_id, holder_key, now=int(now))
+        # For compact codes: gates learn the phone's credential from the feed.
+        compact.publish_credential(conn, ticket.event_id, ticket.ticket_id, issued.signed,
+                                   now=int(now))
         _mark_used(conn, row.link_hash, holder_key, issued.credential.serial, now)
         ticket = issuer.existing_ticket(store, ticket.ticket_id)
     log.info("ticket %s claimed by a phone (serial %d)", format_ticket_id(ticket.ticket_id),
@@ -329,7 +333,10 @@ def status(store: IssuerStore, signed: bytes, at: int, signature: bytes, *,
     with store.snapshot() as conn:
         pending = _pending(conn, ticket, now)
         used = first_use(conn, ticket)
-    return HolderStatus(_state(token, ticket), ticket, event, pending, used)
+    state = _state(token, ticket)
+    ready = state == CURRENT and token.credential.serial == ticket.serial \
+        and compact.compact_ready(store, ticket)
+    return HolderStatus(state, ticket, event, pending, used, ready)
 
 
 def transfer_link(store: IssuerStore, signed: bytes, at: int, signature: bytes, *,

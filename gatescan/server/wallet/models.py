@@ -79,6 +79,9 @@ class StatusOut(BaseModel):
     ticket: TicketFacts
     transfer_pending: bool
     used: UsedOut | None = None
+    compact_ready: bool = Field(False, description="true: every active gate of the event has "
+                                "synced this credential, so the short (v2, GS2:) code verifies "
+                                "there; false: show the full code (GS1:)")
     server_time: float
 
 

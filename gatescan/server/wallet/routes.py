@@ -86,7 +86,7 @@ def api_router() -> APIRouter:
                            transfer_pending=found.transfer_pending,
                            used=None if found.used is None else w.UsedOut(
                                at=found.used.at, gate=found.used.gate),
-                           server_time=time.time())
+                           compact_ready=found.compact_ready, server_time=time.time())
 
     @r.post("/transfer", status_code=201, response_model=w.LinkOut)
     def transfer(body: w.HolderRequestIn, store: StoreDep, settings: SettingsDep,

@@ -109,3 +109,11 @@ def test_key_cache_is_bounded_and_consistent(issuer: Issuer) -> None:
     assert len(deb._keys) <= 64
     token = issuer.issue(77).token(T0)
     assert deb.key(token) == deb.key(token) == debounce_key(token)
+
+
+def test_a_rotating_compact_code_is_keyed_by_its_ticket(issuer: Issuer) -> None:
+    phone = issuer.issue(0xABC)
+    first, later = phone.compact(T0), phone.compact(T0 + 60)
+    assert first != later
+    assert debounce_key(first) == debounce_key(later) == f"ticket:~7:{format_ticket_id(0xABC)}"
+    assert debounce_key(issuer.issue(0xABD).compact(T0)) != debounce_key(first)

@@ -129,6 +129,8 @@ SCENARIOS: dict[str, Callable[[], Verdict]] = {
     "wrong gate, one": lambda: scan(40, type_id=7),
     "wrong gate, none": lambda: scan(43, type_id=10),
     "clock unset": lambda: scan(3, gate=replace(GATE1, clock_trusted=False)),
+    "short code, credential not held": lambda: verify(ISSUER.issue(3).compact(T0), T0,
+                                                      fresh_view(), GATE1),
     "manual admitted": lambda: manual(2),
     "manual group": lambda: manual(23, moved(fresh_view(), 23, T0 - 5)),
     "manual unknown number": lambda: manual(999),

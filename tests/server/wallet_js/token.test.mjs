@@ -5,8 +5,9 @@ import assert from "node:assert/strict";
 import { createHash, createPrivateKey, sign } from "node:crypto";
 import { readFileSync } from "node:fs";
 import {
-  CREDENTIAL_LEN, STATUS_DOMAIN, STEP_DOMAIN, TEXT_PREFIX, base45Decode, base45Encode, buildToken,
-  bytesToHex, concat, hexToBytes, readCredential, requestMessage, stepFor, stepMessage, u32,
+  COMPACT_LEN, COMPACT_PREFIX, COMPACT_STEP_DOMAIN, CREDENTIAL_LEN, STATUS_DOMAIN, STEP_DOMAIN,
+  TEXT_PREFIX, base45Decode, base45Encode, buildCompactToken, buildToken, bytesToHex,
+  compactStepMessage, concat, hexToBytes, readCredential, requestMessage, stepFor, stepMessage, u32,
 } from "../../../gatescan/server/wallet/static/token.js";
 
 const vectorText = readFileSync(new URL("../../protocol/vectors.json", import.meta.url), "utf8");
@@ -55,6 +56,34 @@ test("the shared vectors: same text and bytes as the Python issuer and gate", as
     assert.deepEqual([fields.typeId, fields.serial, fields.validFrom, fields.validUntil, fields.holderKey, fields.kid],
       [v.type_id, v.serial, v.valid_from, v.valid_until, v.holder_public, v.kid]);
   }
+});
+
+test("the compact (v2) vectors: same text and bytes as the Python phone", async () => {
+  for (const v of vectors) {
+    const credential = hexToBytes(v.token_hex.slice(0, CREDENTIAL_LEN * 2));
+    const text = await buildCompactToken(credential, v.step, signer(v.holder_seed));
+    assert.equal(text, v.compact_text);
+    assert.equal(text.length, 121);
+    assert.ok(text.startsWith(COMPACT_PREFIX));
+    const raw = base45Decode(text.slice(COMPACT_PREFIX.length));
+    assert.equal(raw.length, COMPACT_LEN);
+    assert.equal(bytesToHex(raw), v.compact_hex);
+  }
+});
+
+test("the compact code signs domain ‖ credential ‖ u32 step and carries the low 16 bits", async () => {
+  const credential = Uint8Array.from({ length: CREDENTIAL_LEN }, (_, i) => i);
+  let seen = null;
+  const text = await buildCompactToken(credential, 0x01020304, async (m) => { seen = m; return new Uint8Array(64).fill(9); });
+  assert.deepEqual(seen, concat(COMPACT_STEP_DOMAIN, credential, Uint8Array.of(1, 2, 3, 4)));
+  assert.deepEqual(compactStepMessage(credential, 0x01020304), seen);
+  const raw = base45Decode(text.slice(COMPACT_PREFIX.length));
+  assert.deepEqual(raw.subarray(0, 14), concat(Uint8Array.of(2, 8), credential.subarray(9, 17),
+    credential.subarray(19, 21), Uint8Array.of(3, 4)));
+  assert.ok(raw.subarray(14).every((b) => b === 9));
+  await assert.rejects(buildCompactToken(new Uint8Array(124), 1, async () => new Uint8Array(64)), RangeError);
+  await assert.rejects(buildCompactToken(credential, 1, async () => new Uint8Array(63)), RangeError);
+  await assert.rejects(buildCompactToken(credential, 2 ** 32, async () => new Uint8Array(64)), RangeError);
 });
 
 test("the holder signs exactly domain ‖ credential ‖ u32 step", async () => {

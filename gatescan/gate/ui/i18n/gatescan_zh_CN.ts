@@ -1155,6 +1155,16 @@
         <translation>闸机时钟未设置</translation>
     </message>
     <message>
+        <location filename="../reasons.py" line="46"/>
+        <source>Ask for the full code</source>
+        <translation>请出示完整码</translation>
+    </message>
+    <message>
+        <location filename="../sentences.py" line="147"/>
+        <source>Short code this gate cannot check yet: ask for the full code (&apos;Full code&apos; in the wallet)</source>
+        <translation>此闸机暂时无法核验短码：请对方出示完整码（在票夹中点“完整码”）</translation>
+    </message>
+    <message>
         <location filename="../reasons.py" line="44"/>
         <source>Not a ticket code</source>
         <translation>不是门票二维码</translation>

@@ -3,7 +3,7 @@
 // WebCrypto key kept in IndexedDB: it never leaves the phone. docs/wallet.md.
 
 import {
-  CLAIM_DOMAIN, STATUS_DOMAIN, TRANSFER_DOMAIN, buildToken, bytesToHex, concat, hexToBytes,
+  CLAIM_DOMAIN, STATUS_DOMAIN, TRANSFER_DOMAIN, buildCompactToken, buildToken, bytesToHex, concat, hexToBytes,
   requestMessage, stepFor, webCryptoSigner,
 } from "./token.js";
 import { encodeQR, toSvg } from "./qr.js";
@@ -14,7 +14,7 @@ const QUIET_ZONE = 6;
 const STATUS_EVERY_MS = 30_000;
 const $ = (id) => document.getElementById(id);
 const subtle = globalThis.crypto?.subtle;
-const state = { tickets: [], currentId: null, offset: 0, shown: { id: null, step: null }, timer: null, firstCode: false };
+const state = { tickets: [], currentId: null, offset: 0, shown: { id: null, step: null, form: null }, timer: null, firstCode: false, full: false };
 
 // ---- time: the phone's clock corrected by what the server said last time ---------
 
@@ -145,7 +145,7 @@ function renderTicket() {
     b.type = "button";
     b.textContent = `${x.facts.type_name}${x.facts.seat ? ` · ${x.facts.seat}` : ""}`;
     b.setAttribute("aria-current", String(x.id === ticket.id));
-    b.onclick = () => { state.currentId = x.id; db.setMeta("current", x.id); state.shown = { id: null, step: null }; renderTicket(); };
+    b.onclick = () => { state.currentId = x.id; db.setMeta("current", x.id); state.shown = { id: null, step: null }; state.full = false; renderTicket(); };
     return b;
   }));
   show("screen-ticket");
@@ -161,15 +161,24 @@ function renderTicket() {
 
 let drawing = null;
 
-async function drawCode(ticket, step) {
-  const token = await buildToken(hexToBytes(ticket.credential), step, webCryptoSigner(subtle, ticket.privateKey));
+// The short code (v2) only once the server said every gate holds this credential
+// (`compact_ready`); the full code (v1) otherwise, or when the person asks for it.
+function codeForm(ticket) {
+  return ticket.compactReady && !state.full ? "v2" : "v1";
+}
+
+async function drawCode(ticket, step, form) {
+  const build = form === "v2" ? buildCompactToken : buildToken;
+  const token = await build(hexToBytes(ticket.credential), step, webCryptoSigner(subtle, ticket.privateKey));
   const qr = encodeQR(token, { level: "M", maxVersion: 10 });
   const box = $("qr");
   box.innerHTML = toSvg(qr, { quiet: QUIET_ZONE });
   box.dataset.step = String(step);
   box.dataset.ticket = ticket.id;
+  box.dataset.form = form;
+  box.dataset.version = String(qr.version ?? "");
   box.setAttribute("aria-label", `${ticket.facts.type_name} ${ticket.id}`);
-  state.shown = { id: ticket.id, step };
+  state.shown = { id: ticket.id, step, form };
   if (!state.firstCode) {
     state.firstCode = true;
     performance.mark("gatescan-first-code");
@@ -183,8 +192,11 @@ function tick() {
   const period = ticket.facts.rotation_period;
   const t0 = now();
   const step = stepFor(t0, period);
-  if (!drawing && (state.shown.id !== ticket.id || state.shown.step !== step)) {
-    drawing = drawCode(ticket, step).catch((err) => {
+  const form = codeForm(ticket);
+  $("form-row").hidden = !ticket.compactReady;
+  $("full-code").textContent = t(state.full ? "short_code" : "full_code");
+  if (!drawing && (state.shown.id !== ticket.id || state.shown.step !== step || state.shown.form !== form)) {
+    drawing = drawCode(ticket, step, form).catch((err) => {
       console.error("cannot sign the code", err);
       message(t("unsupported_title"), t("unsupported_text"));
     }).finally(() => { drawing = null; });
@@ -265,11 +277,12 @@ async function refreshStatus() {
   if (!ticket || !navigator.onLine || ticket.state !== "current") return;
   const res = await signedRequest("/api/v1/wallet/status", STATUS_DOMAIN, ticket);
   if (!res.ok) return;
-  const seen = () => JSON.stringify([ticket.state, ticket.transferPending, ticket.facts, ticket.used]);
+  const seen = () => JSON.stringify([ticket.state, ticket.transferPending, ticket.facts, ticket.used, ticket.compactReady]);
   const before = seen();
   ticket.state = res.data.state;
   ticket.transferPending = res.data.transfer_pending;
   ticket.used = res.data.used ?? null;
+  ticket.compactReady = res.data.compact_ready === true;
   if (res.data.state === "current") ticket.facts = res.data.ticket;
   if (seen() !== before) {
     await db.put(db.TICKETS, ticket);
@@ -339,6 +352,7 @@ function wire() {
     if (current()) renderTicket();
   };
   $("transfer").onclick = () => transfer();
+  $("full-code").onclick = () => { state.full = !state.full; tick(); };
   $("remove").onclick = async () => {
     const ticket = current();
     if (!ticket || !(await ask(t("remove_confirm"), t("remove")))) return;

@@ -2,6 +2,9 @@
 // The issuer's 125-byte signed credential, then u32 step, then the holder's
 // Ed25519 signature over "GATESCAN/v1/step" ‖ credential ‖ step; the text is
 // "GS1:" ‖ Base45 of those 193 bytes.
+// The compact v2 code (for gates that already hold the credential): 0x02, the event
+// id's low byte, u64 ticket id, u16 serial, the step's low 16 bits, then the holder's
+// signature over "GATESCAN/v2/step" ‖ credential ‖ u32 step; "GS2:" ‖ Base45 of 78 bytes.
 // Pure functions (no DOM): the page, the service worker and node tests share them.
 
 export const CREDENTIAL_LEN = 125;
@@ -9,6 +12,9 @@ export const TOKEN_LEN = 193;
 export const TEXT_PREFIX = "GS1:";
 const ascii = (text) => new TextEncoder().encode(text);
 export const STEP_DOMAIN = ascii("GATESCAN/v1/step");
+export const COMPACT_PREFIX = "GS2:";
+export const COMPACT_LEN = 78;
+export const COMPACT_STEP_DOMAIN = ascii("GATESCAN/v2/step");
 export const CLAIM_DOMAIN = ascii("GATESCAN/v1/wallet/claim");
 export const STATUS_DOMAIN = ascii("GATESCAN/v1/wallet/status");
 export const TRANSFER_DOMAIN = ascii("GATESCAN/v1/wallet/transfer");
@@ -96,6 +102,26 @@ export async function buildToken(credential, step, sign) {
   const signature = new Uint8Array(await sign(stepMessage(credential, step)));
   if (signature.length !== 64) throw new RangeError("an Ed25519 signature has 64 bytes");
   return TEXT_PREFIX + base45Encode(concat(head, signature));
+}
+
+/** The exact bytes the holder key signs for one step of a compact code. */
+export function compactStepMessage(credential, step) {
+  if (credential.length !== CREDENTIAL_LEN) throw new RangeError("a credential has 125 bytes");
+  return concat(COMPACT_STEP_DOMAIN, credential, u32(step));
+}
+
+/** The compact (v2) code text for one step; `sign` as for `buildToken`. */
+export async function buildCompactToken(credential, step, sign) {
+  const message = compactStepMessage(credential, step);
+  const signature = new Uint8Array(await sign(message));
+  if (signature.length !== 64) throw new RangeError("an Ed25519 signature has 64 bytes");
+  const head = new Uint8Array(14);
+  head[0] = 2;
+  head[1] = credential[8]; // low byte of the u32 event id at offset 5
+  head.set(credential.subarray(9, 17), 2); // ticket id
+  head.set(credential.subarray(19, 21), 10); // serial
+  new DataView(head.buffer).setUint16(12, step % 65536);
+  return COMPACT_PREFIX + base45Encode(concat(head, signature));
 }
 
 /** The bytes a holder signs to ask the server about its credential (status, transfer). */
