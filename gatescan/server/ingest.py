@@ -164,6 +164,7 @@ def ingest(store: IssuerStore, event_id: int, items: Sequence[ScanIn | ItemResul
                 if sc.device_id is None:
                     anonymous.add(sc.scan_id)
         fresh = list(new.values())
+        first: int | None = None
         if fresh:
             types = _types(conn, event_id, sorted({sc.ticket_id for sc in fresh
                                                    if sc.outcome not in UNVERIFIED_OUTCOMES}))
@@ -179,7 +180,7 @@ def ingest(store: IssuerStore, event_id: int, items: Sequence[ScanIn | ItemResul
             checkpoints.record(
                 conn, [sc.chain() for sc in scans if sc.device_id == device_id],
                 {sid: item for (dev, sid), item in existing.items() if dev == device_id},
-                {sid for (dev, sid) in new if dev == device_id}, now)
+                {sid for (dev, sid) in new if dev == device_id}, now, stored_from=first)
         moved = sorted({sc.ticket_id for sc in scans
                         if sc.outcome in MOVEMENT_OUTCOMES or sc.outcome == UNDONE})
         conflicted = conflicts.recheck(conn, event_id, event.policy, moved, now)
