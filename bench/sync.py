@@ -14,6 +14,14 @@ Prints the time for:
   * delta pulls on another gate: a handful of ticket changes (revocations and
     transfers), and the 100,000 scans of the first gate as remote scans.
 
+Under load the wall time says more about the other jobs than about the code, so
+the reconcile also prints the CPU seconds the gate (this process) and the server
+process spent on it. To compare with another checkout (e.g. main before a change),
+run both in one session, alternated, each with its own tree on PYTHONPATH:
+
+    for i in 1 2; do for src in /tmp/base $PWD; do (cd $src && PYTHONPATH=$src \
+        .venv/bin/python bench/sync.py --server-data /tmp/bench-sync); done; done
+
 The server runs as a subprocess on a free loopback port with its data on the
 same filesystem as --dir. The offline scans are appended to the gate's ledger
 directly (hash-chained rows exactly as `Ledger.redeem` writes them, one
@@ -28,6 +36,7 @@ import argparse
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -115,6 +124,15 @@ def offline_scans(settings: ScannerSettings, tickets: list[str], count: int,
     return time.perf_counter() - started
 
 
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU seconds of a process so far (Linux /proc; None elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def timed(label: str, fn: Any) -> Any:
     started = time.perf_counter()
     result = fn()
@@ -133,7 +151,8 @@ def main() -> None:
                         help="keep the demo server data here and reuse it on later runs")
     parser.add_argument("--profile", type=Path, default=None,
                         help="write cProfile data of the reconcile: DIR/gate.prof (the gate's "
-                             "round) and DIR/server.prof (the whole server process)")
+                             "round) and DIR/server.prof (the server process's main thread: "
+                             "the event loop, not the route handlers in its thread pool)")
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="gatescan-bench-sync-", dir=args.dir))
@@ -154,15 +173,17 @@ def main() -> None:
         args.profile.mkdir(parents=True, exist_ok=True)
     proc, url = serve(data, None if args.profile is None else args.profile / "server.prof")
     try:
-        run(data, url, work, demo, args.scans, args.profile)
+        run(data, url, work, demo, args.scans, args.profile, proc.pid)
     finally:
-        proc.terminate()
-        proc.wait(10)
+        # uvicorn re-raises the signal it shut down on: SIGTERM would kill cProfile before it
+        # writes its file, SIGINT ends in a KeyboardInterrupt that lets it write.
+        proc.send_signal(signal.SIGINT if args.profile is not None else signal.SIGTERM)
+        proc.wait(30)
         shutil.rmtree(work, ignore_errors=True)
 
 
 def run(data: Path, url: str, work: Path, demo: dict[str, Any], scans: int,
-        profile: Path | None = None) -> None:
+        profile: Path | None = None, server_pid: int | None = None) -> None:
     tickets: list[str] = demo["tickets"]
     event_id = int(demo["event_id"])
     print(f"server: gatescan-server serve (SQLite), {len(tickets):,} tickets")
@@ -194,10 +215,18 @@ def run(data: Path, url: str, work: Path, demo: dict[str, Any], scans: int,
                 result = engine_a.sync_once()
             prof.dump_stats(str(profile / "gate.prof"))
             return result
+    server_cpu = None if server_pid is None else cpu_seconds(server_pid)
+    gate_cpu = time.process_time()
     status, took = timed(f"reconcile {scans:,} offline scans (push + pull)", round_a)
+    gate_cpu = time.process_time() - gate_cpu
+    if server_cpu is not None:
+        server_cpu = (cpu_seconds(server_pid) or 0.0) - server_cpu  # type: ignore[arg-type]
     assert status.online and status.pending_uploads == 0 and status.error is None, status
     print(f"  {'':<52} {scans / took:8.0f} scans/s "
           f"({engine_a.last_report.pushed:,} pushed)")
+    print(f"  {'CPU: gate (this process)':<52} {gate_cpu:8.2f} s")
+    if server_cpu is not None:
+        print(f"  {'CPU: server process':<52} {server_cpu:8.2f} s")
 
     print("delta pull (gate-b):")
     changed = tickets[10:20]

@@ -66,31 +66,36 @@ def mismatch_of(row: Any) -> dict[str, Any] | None:
 
 
 def record(conn: Connection, pushed: Sequence[ChainItem], stored_before: Mapping[str, ChainItem],
-           fresh: set[str], now: float) -> None:
+           fresh: set[str], now: float, *, stored_from: int | None = None) -> None:
     """Compare a stored batch with the devices' chains; move checkpoints, flag mismatches.
 
     `pushed`: the batch's valid items; `stored_before`: scans of the batch that
-    were already stored, as stored; `fresh`: scan ids this batch stored. Call in
-    the write transaction that stored the batch.
+    were already stored, as stored; `fresh`: scan ids this batch stored, in the
+    order of `pushed`; `stored_from`: the first `seq` this batch's scans took (the
+    scans stored before it are then the only ones read back). Call in the write
+    transaction that stored the batch.
     """
     by_device: dict[str, list[ChainItem]] = defaultdict(list)
     for item in pushed:
         if item.device_id is not None and item.seq is not None and item.hash is not None:
             by_device[item.device_id].append(item)
     for device_id, items in by_device.items():
-        _device(conn, device_id, items, stored_before, fresh, now)
+        _device(conn, device_id, items, stored_before, fresh, now, stored_from)
 
 
-def _first_at(conn: Connection, device_id: str, seqs: list[int],
-              since: float) -> dict[int, ChainItem]:
-    """For each chain seq, the first scan the device stored there since it enrolled."""
+def _first_at(conn: Connection, device_id: str, seqs: list[int], since: float,
+              below: int | None) -> dict[int, ChainItem]:
+    """For each chain seq, the first scan the device stored there since it enrolled
+    (and, with `below`, before the scan numbered `below`)."""
     sc = s.scans.c
     first: dict[int, ChainItem] = {}
+    wanted = [sc.device_id == device_id, sc.received_at >= since]
+    if below is not None:
+        wanted.append(sc.seq < below)
     for part in bulk.chunks(conn, seqs):
         for row in conn.execute(
                 select(sc.scan_id, sc.chain_seq, sc.chain_hash)
-                .where(and_(sc.device_id == device_id, bulk.member(conn, sc.chain_seq, part),
-                            sc.received_at >= since))
+                .where(and_(bulk.member(conn, sc.chain_seq, part), *wanted))
                 .order_by(sc.seq)):
             first.setdefault(row.chain_seq, ChainItem(row.scan_id, device_id, row.chain_seq,
                                                       row.chain_hash))
@@ -98,15 +103,22 @@ def _first_at(conn: Connection, device_id: str, seqs: list[int],
 
 
 def _device(conn: Connection, device_id: str, items: list[ChainItem],
-            stored_before: Mapping[str, ChainItem], fresh: set[str], now: float) -> None:
+            stored_before: Mapping[str, ChainItem], fresh: set[str], now: float,
+            stored_from: int | None) -> None:
     d = s.devices.c
     row = conn.execute(select(d.enrolled_at, d.chain_seq, d.chain_hash, d.chain_at,
                               d.chain_mismatch, d.chain_mismatches)
                        .where(d.device_id == device_id)).first()
     if row is None:
         return
-    first = _first_at(conn, device_id, sorted({it.seq for it in items if it.seq is not None}),
-                      row.enrolled_at or 0.0)
+    first = _first_at(conn, device_id, sorted({it.seq for it in items if it.seq is not None
+                                               and it.scan_id in fresh}),
+                      row.enrolled_at or 0.0, stored_from)
+    placed: set[str] = set()
+    for it in items:  # this batch's scans come after every scan stored before it, in order
+        if it.scan_id in fresh and it.scan_id not in placed and it.seq is not None:
+            placed.add(it.scan_id)  # its first copy in the batch is the one stored
+            first.setdefault(it.seq, it)
     found: list[dict[str, Any]] = []
     consistent: list[ChainItem] = []
     judged: set[str] = set()

@@ -56,9 +56,11 @@ def recheck(conn: Connection, event_id: int, policy: EventPolicy, ticket_ids: Se
             rows[row.ticket_id].append(row)
     found: dict[int, tuple[int, int, list[str]]] = {}
     for ticket_id, ticket_scans in logged.items():
-        ticket_moves = without_undone(ticket_scans)
         type_id = types.get(ticket_id)
         ttype = policy.ticket_type(type_id) if type_id is not None else None
+        if len(ticket_scans) == 1 and (ttype is None or ttype.max_entries >= 1):
+            continue  # one movement is never more than the type allows (most tickets)
+        ticket_moves = without_undone(ticket_scans)
         excess = over_admitted(ticket_moves, ttype, policy)
         if excess:
             found[ticket_id] = (admitted_entries(ticket_moves),

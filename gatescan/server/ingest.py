@@ -148,6 +148,11 @@ def ingest(store: IssuerStore, event_id: int, items: Sequence[ScanIn | ItemResul
            via: str, now: float) -> list[ItemResult]:
     """Store a batch; `items` holds validated scans, or the rejection of a bad item."""
     scans = [it for it in items if isinstance(it, ScanIn)]
+    # A ticket's type never changes once issued: read before the write lock, which every
+    # writer waits for (on PostgreSQL one lock for all the workers).
+    with store.snapshot() as conn:
+        types = _types(conn, event_id, sorted({sc.ticket_id for sc in scans
+                                               if sc.outcome not in UNVERIFIED_OUTCOMES}))
     with store.transaction() as conn:
         event = store.event(event_id)
         if event is None:
@@ -164,9 +169,8 @@ def ingest(store: IssuerStore, event_id: int, items: Sequence[ScanIn | ItemResul
                 if sc.device_id is None:
                     anonymous.add(sc.scan_id)
         fresh = list(new.values())
+        first: int | None = None
         if fresh:
-            types = _types(conn, event_id, sorted({sc.ticket_id for sc in fresh
-                                                   if sc.outcome not in UNVERIFIED_OUTCOMES}))
             first = next_seqs(conn, len(fresh))
             _insert_scans(conn, [
                 (sc.scan_id, first + i, event_id, sc.ticket_id, sc.serial,
@@ -179,7 +183,7 @@ def ingest(store: IssuerStore, event_id: int, items: Sequence[ScanIn | ItemResul
             checkpoints.record(
                 conn, [sc.chain() for sc in scans if sc.device_id == device_id],
                 {sid: item for (dev, sid), item in existing.items() if dev == device_id},
-                {sid for (dev, sid) in new if dev == device_id}, now)
+                {sid for (dev, sid) in new if dev == device_id}, now, stored_from=first)
         moved = sorted({sc.ticket_id for sc in scans
                         if sc.outcome in MOVEMENT_OUTCOMES or sc.outcome == UNDONE})
         conflicted = conflicts.recheck(conn, event_id, event.policy, moved, now)

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from gatescan.protocol.policy import Gate, TicketType
-from gatescan.server import issuer
+from gatescan.server import devices, issuer
 from gatescan.server.ingest import DUPLICATE, STORED, ScanIn, ingest
 from gatescan.server.storage import bulk
 from gatescan.server.storage import schema as s
@@ -127,3 +127,41 @@ def test_rows_for_finds_any_text_as_stored(store: IssuerStore, ids: list[str],
         conn.rollback()
     expected = {w for w in wanted if w in ids}
     assert sorted(found) == sorted((w, w, w) for w in expected)
+
+
+def _chained(scan_id: str, ticket_id: int, device: str, seq: int, tag: str) -> ScanIn:
+    return ScanIn(scan_id, ticket_id, 0, "Gate 1", "entry", "already_used", 1000.0 + seq,
+                  "camera", None, device, seq, (tag * 64)[:64])
+
+
+def test_chain_places_are_judged_against_earlier_batches_and_within_one(
+        store: IssuerStore) -> None:
+    # The checkpoint check reads back only what earlier batches stored; a place taken
+    # twice within one batch, or by an earlier batch, is still a mismatch, and a scan
+    # sent twice in one batch (its copy at another place) is judged by its first copy.
+    event_id, (ticket, *_) = _event(store)
+    dev = devices.add_device(store, event_id, "north", "Gate 1", ttl=600, now=time.time())
+    device = devices.enroll(store, dev.code, now=time.time())[0].device_id
+    ids = [f"{i:032x}" for i in range(1, 8)]
+
+    def mismatches() -> int:
+        return devices.get_device(store, device).chain_mismatches
+
+    got = ingest(store, event_id, [_chained(ids[0], ticket, device, 1, "a"),
+                                   _chained(ids[1], ticket, device, 2, "b"),
+                                   _chained(ids[1], ticket, device, 5, "c")],
+                 via="push", now=time.time())
+    assert [r.status for r in got] == [STORED, STORED, DUPLICATE]
+    assert mismatches() == 0
+    assert devices.get_device(store, device).checkpoint.seq == 2  # type: ignore[union-attr]
+    # Place 5 was never taken (only named by a copy): a scan there is consistent.
+    ingest(store, event_id, [_chained(ids[2], ticket, device, 5, "d")], via="push",
+           now=time.time())
+    assert mismatches() == 0
+    # Place 2 was taken by an earlier batch, place 6 twice in this one.
+    ingest(store, event_id, [_chained(ids[3], ticket, device, 2, "e"),
+                             _chained(ids[4], ticket, device, 6, "f"),
+                             _chained(ids[5], ticket, device, 6, "g")],
+           via="push", now=time.time())
+    assert mismatches() == 2
+    assert devices.get_device(store, device).checkpoint.seq == 6  # type: ignore[union-attr]

@@ -20,6 +20,7 @@ import random
 import tempfile
 import threading
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
 import httpx
@@ -42,7 +43,7 @@ from gatescan.gate.sync.errors import (
 from gatescan.gate.sync.rollback import ROLLBACK, RollbackWatch, stored_rollback
 from gatescan.gate.sync.status import ClockState, SyncStatus
 from gatescan.protocol.manifest import ManifestError
-from gatescan.protocol.wire import PushResult, Unreadable
+from gatescan.protocol.wire import PushAnswer, PushResult, Unreadable
 
 log = logging.getLogger(__name__)
 
@@ -253,22 +254,32 @@ class SyncEngine:
             self._succeeded(ledger, report)
 
     def _push(self, api: SyncClient, ledger: Ledger) -> RoundReport:
-        """Send every unsent scan, batch by batch, applying each batch's results as they come."""
-        after, totals = 0, [0, 0, 0]
-        while True:
-            batch = ledger.unsent_scans(after_seq=after, limit=self.config.batch_size)
-            if not batch:
-                break
-            for i, n in enumerate(self._send(api, ledger, batch)):
-                totals[i] += n
-            after = batch[-1].seq
-            if self._interrupted.is_set():
-                break
+        """Send every unsent scan, batch by batch, applying each batch's results as they come.
+
+        One batch is in flight at a time, and the next is sent only once this one's
+        results are recorded (a crash loses at most the answer to one batch). While
+        the server stores a batch, the gate reads the next one from its log.
+        """
+        totals = [0, 0, 0]
+        batch = ledger.unsent_scans(after_seq=0, limit=self.config.batch_size)
+        with ThreadPoolExecutor(1, thread_name_prefix="sync-push") as sender:
+            while batch:
+                wire = [s.as_wire() for s in batch]
+                reply = sender.submit(api.push, wire)
+                following = [] if self._interrupted.is_set() else ledger.unsent_scans(
+                    after_seq=batch[-1].seq, limit=self.config.batch_size)
+                for i, n in enumerate(self._send(api, ledger, batch, reply)):
+                    totals[i] += n
+                if self._interrupted.is_set():
+                    break
+                batch = following
         return RoundReport(pushed=totals[0], rejected=totals[1], conflicts=totals[2])
 
-    def _send(self, api: SyncClient, ledger: Ledger, batch: list[UnsentScan]) -> tuple[int, ...]:
+    def _send(self, api: SyncClient, ledger: Ledger, batch: list[UnsentScan],
+              sent: Future[PushAnswer] | None = None) -> tuple[int, ...]:
+        """Push one batch (or wait for `sent`, its push already under way); record the results."""
         try:
-            reply = api.push([s.as_wire() for s in batch])
+            reply = api.push([s.as_wire() for s in batch]) if sent is None else sent.result()
         except Refused as exc:
             if exc.status not in BATCH_REFUSALS:
                 raise

@@ -1,19 +1,21 @@
-"""Set-at-a-time statements for the ingest path: one round trip per batch on PostgreSQL.
+"""Set-at-a-time statements for the ingest path: one statement per set, whatever its size.
 
-A batch of scans asks about a few hundred ids at once. On SQLite (in-process,
-no round trips) an `IN (...)` list in chunks of 500 is cheapest. On
-PostgreSQL each statement is a round trip and each distinct `IN` length a
-distinct statement (parsed and planned anew, never reused), so the whole set
-travels as one array parameter: `col = ANY(:ids)`, one statement text for
-every batch size. The array goes as one text literal (`{1,2,3}`) built here:
-psycopg's own array dumper quotes element by element in Python, which cost
-more than the query. Rows are inserted with one `COPY ... FROM STDIN` (rows
-formatted by psycopg's C code), instead of one execution per row.
+A batch of scans asks about a few hundred ids at once. The whole set travels
+as one parameter, so every batch size runs the same statement text (parsed
+and planned once, never re-expanded per value): on SQLite a JSON array read
+by `json_each` (`col IN (SELECT value FROM json_each(:ids))`, which SQLite
+answers with one index probe per value), on PostgreSQL an array
+(`col = ANY(:ids)`). The PostgreSQL array goes as one text literal (`{1,2,3}`)
+built here: psycopg's own array dumper quotes element by element in Python,
+which cost more than the query. An `IN` list of bound parameters cost more on
+SQLite too: SQLAlchemy expands and binds it value by value on every execution.
+Rows are inserted with one `COPY ... FROM STDIN` on PostgreSQL (rows formatted
+by psycopg's C code), a driver-level `executemany` on SQLite.
 
 `rows_for` asks "the rows for each of these keys" without leaning on the
 planner's statistics: on PostgreSQL it probes the index once per key (a
-lateral subquery over `unnest` of the keys, as SQLite does with an `IN`
-list). With `col = ANY(:ids)` the planner picks a sequential scan, or the
+lateral subquery over `unnest` of the keys, as SQLite does with `IN`).
+With `col = ANY(:ids)` the planner picks a sequential scan, or the
 wrong index, whenever the statistics of a table that is filling up lag behind
 it (a new event's `scans` in its first minutes: autovacuum analyzes once a
 minute at most), and a push then reads the whole event.
@@ -21,6 +23,7 @@ minute at most), and a push then reads the whole event.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
@@ -38,11 +41,9 @@ from sqlalchemy import (
     true,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.types import NullType
+from sqlalchemy.types import NullType, Text
 
-CHUNK = 500  # SQLite: bound parameters per IN list (well below its limit of 32,766)
-
-__all__ = ["CHUNK", "array_literal", "chunks", "insert_rows", "is_postgresql", "member",
+__all__ = ["array_literal", "chunks", "insert_rows", "is_postgresql", "json_list", "member",
            "rows_for"]
 
 
@@ -52,21 +53,31 @@ def is_postgresql(conn: Connection) -> bool:
 
 
 def chunks(conn: Connection, values: Sequence[Any]) -> Iterator[Sequence[Any]]:
-    """`values` in as few parts as this database takes in one `member` test (none if empty)."""
-    if not values:
-        return
-    if is_postgresql(conn):
+    """`values` in as few parts as this database takes in one `member` test (none if empty).
+
+    One part on both databases (a set is one parameter); kept for callers written for parts.
+    """
+    if values:
         yield values
-        return
-    for i in range(0, len(values), CHUNK):
-        yield values[i:i + CHUNK]
+
+
+def json_list(values: Sequence[Any]) -> str:
+    """The values as one JSON array, the SQLite parameter of a `member` test (UTF-8 as is)."""
+    return json.dumps(list(values), ensure_ascii=False, separators=(",", ":"))
+
+
+def _sqlite_member(column: ColumnElement[Any], values: Sequence[Any]) -> ColumnElement[bool]:
+    """`column IN (SELECT value FROM json_each(:values))`: one parameter for any count."""
+    each = func.json_each(bindparam(None, json_list(values), type_=Text())
+                          ).table_valued("value")
+    return column.in_(select(each.c.value).scalar_subquery())
 
 
 def member(conn: Connection, column: ColumnElement[Any], values: Sequence[Any]) -> \
         ColumnElement[bool]:
     """`column IN values`: one array parameter on PostgreSQL, a list of parameters on SQLite."""
     if not is_postgresql(conn):
-        return column.in_(values)
+        return _sqlite_member(column, values)
     literal = array_literal(values)
     if literal is None:
         return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
@@ -82,8 +93,8 @@ def rows_for(conn: Connection, column: ColumnElement[Any], values: Sequence[Any]
     `query` builds the select from the membership condition; its rows come in no set order.
     """
     if not is_postgresql(conn):
-        for part in chunks(conn, values):
-            yield from conn.execute(query(column.in_(part)))
+        if values:
+            yield from conn.execute(query(_sqlite_member(column, values)))
         return
     values = list(dict.fromkeys(values))  # a key asked twice: its rows once, as with IN
     if not values:

@@ -27,6 +27,11 @@ from sqlalchemy.engine import URL, make_url
 log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_S = 15
+# SQLite page cache per connection (KiB; SQLite's default is 2 MiB). A pushed batch inserts
+# into four indexes keyed by random ids (scan id, ticket id): with the default cache most
+# of their pages are read again from the OS for every batch once an event holds a few
+# tens of thousands of scans. Pages are allocated as they are used, not up front.
+SQLITE_CACHE_KIB = 32 * 1024
 # pg_advisory_xact_lock key of "the change log": any fixed 64-bit number, same in every worker.
 WRITE_LOCK_KEY = 0x6A7E5CA7
 _WRITE_OPTION = "gatescan_write"
@@ -114,6 +119,7 @@ def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
     try:
         _wal(cur)
         cur.execute("PRAGMA synchronous=FULL")
+        cur.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB:d}")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_S * 1000}")
     finally:
