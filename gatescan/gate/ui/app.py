@@ -65,6 +65,7 @@ Clock = Callable[[], float]
 STATS_REFRESH_MS = 5000
 MESH_REFRESH_MS = 1000
 AFTER_VERDICT_MS = 250  # the counters update by then even if the verdict was never painted
+SETTLE_S = 0.030  # the longest the decode thread pauses for a verdict: under a frame at 30 fps
 
 
 @dataclass
@@ -83,6 +84,10 @@ class AppDeps:
     # Camera codes go straight from the camera thread to the ledger thread; False routes
     # them through the UI thread first, as before (bench/ui.py measures both).
     direct_scans: bool = True
+    # The verdict's way to the screen since issue 15 (the decoder pauses until the verdict is
+    # shown, the panel paints over nothing, the inset and the aiming frame are drawn from
+    # ready-sized pictures); False keeps the way before it (bench/ui.py measures both).
+    quick_verdict: bool = True
 
 
 class GateApp(QObject):
@@ -101,6 +106,7 @@ class GateApp(QObject):
     info_requested = Signal()
     source_requested = Signal(str)
     preview_resized = Signal(int, int)
+    inset_resized = Signal(int, int)
     sync_requested = Signal()
     sync_soon_requested = Signal()
     enroll_requested = Signal(str)
@@ -108,7 +114,6 @@ class GateApp(QObject):
     # events for tests and the bench
     ready_to_scan = Signal()
     verdict_displayed = Signal(object)  # VerdictDisplay
-    verdict_settled = Signal()  # the verdict is painted and the counters show it too
 
     def __init__(self, deps: AppDeps) -> None:
         super().__init__()
@@ -204,7 +209,7 @@ class GateApp(QObject):
             PipelineSettings(preview_fps=self.options.preview_fps))
         self.camera.frame_ready.connect(self._frame_ready)
         self.camera.code_decoded.connect(self._camera_decoded)
-        self.intake = CameraIntake(self)
+        self.intake = CameraIntake(self, settle_s=SETTLE_S if deps.quick_verdict else 0.0)
         if deps.direct_scans:
             # Decided on the camera's decode thread and queued to the ledger thread: the
             # verdict does not wait for the UI thread's event loop twice (paints, timers).
@@ -220,6 +225,7 @@ class GateApp(QObject):
         self.camera.fps_measured.connect(self._camera_fps)
         self.source_requested.connect(self.camera.open_source)
         self.preview_resized.connect(self.camera.set_preview_size)
+        self.inset_resized.connect(self.camera.set_inset_size)
         self._threads.append(WorkerThread(self.camera, "gatescan-camera"))
 
         self.sync: SyncWorker | None = None
@@ -242,7 +248,7 @@ class GateApp(QObject):
         app = QApplication.instance()
         if isinstance(app, QApplication):
             app.setStyleSheet(theme.STYLE_SHEET)
-        gate = GateScreen()
+        gate = GateScreen(quick=self.deps.quick_verdict)
         manager = ManagerView()
         window = MainWindow(gate, manager, check_pin=self.check_pin, kiosk=self.options.kiosk)
         window.set_setup(self._build_setup())
@@ -250,6 +256,9 @@ class GateApp(QObject):
         gate.lookup.search_requested.connect(self.lookup_search_requested)
         gate.verdict.painted.connect(self._verdict_painted)
         gate.preview.resized.connect(self.preview_resized.emit)
+        if self.deps.quick_verdict:  # the camera thread also scales each frame to the inset
+            gate.verdict.inset.resized.connect(self.inset_resized.emit)
+            self.inset_resized.emit(gate.verdict.inset.width(), gate.verdict.inset.height())
         gate.strip.set_gate(self.gate_name or "—", self.direction)
         gate.strip.set_sync(self.sync_status)
         gate.strip.set_counts(self.info.admitted, self.info.pending_uploads)
@@ -380,6 +389,7 @@ class GateApp(QObject):
             self._after_verdict.append(self._show_deferred_counts)
             QTimer.singleShot(AFTER_VERDICT_MS, self, self._run_after_verdict)  # no paint?
         else:
+            self.intake.settled()
             self._counts_changed(*counts)
         if self.sync_status is not None and self.sync_status.online:
             self.sync_soon_requested.emit()  # push the scan up within moments, while online
@@ -395,7 +405,8 @@ class GateApp(QObject):
 
     def _scan_failed(self, failure: ScanFailure) -> None:
         self._pending_latency = failure.decoded_at
-        self._show(reasons.describe_failure(failure.code, failure.message))
+        if not self._show(reasons.describe_failure(failure.code, failure.message)):
+            self.intake.settled()
         self.messages.post(self.tr("Scans are NOT being recorded: {reason}").format(
             reason=failure.message), "error")
 
@@ -410,7 +421,8 @@ class GateApp(QObject):
         return True
 
     def _verdict_painted(self) -> None:
-        if self._pending_latency is not None:
+        if self._pending_latency is not None:  # a verdict's first paint
+            self.intake.settled()  # the camera's decode thread goes on
             self.latencies.append(time.perf_counter() - self._pending_latency)
             self._pending_latency = None
         if self.latency_log.painted():
@@ -426,14 +438,12 @@ class GateApp(QObject):
         work, self._after_verdict = self._after_verdict, []
         for job in work:
             job()
-        if work:
-            self.verdict_settled.emit()
 
     # -- camera -----------------------------------------------------------------------------
-    def _frame_ready(self, image: QImage) -> None:
+    def _frame_ready(self, image: QImage, inset: QImage | None) -> None:
         screen = self._screen()
         if screen is Screen.GATE:
-            self.window.gate.show_frame(image)
+            self.window.gate.show_frame(image, inset)
         elif screen is Screen.SETUP:
             self.setup.preview.show_frame(image)
 

@@ -32,17 +32,17 @@ class GateScreen(QWidget):
 
     manual_requested = Signal(str)  # a ticket number typed in for a visitor with a dead phone
     manager_requested = Signal()
-    verdict_shown = Signal(object)  # VerdictDisplay, after it is on screen
     ready_shown = Signal()
 
     def __init__(self, parent: QWidget | None = None, *,
-                 hold_ms: dict[Tone, int] | None = None) -> None:
+                 hold_ms: dict[Tone, int] | None = None, quick: bool = True) -> None:
         super().__init__(parent)
         self.setObjectName("gate_screen")
         self._hold_ms = dict(HOLD_MS if hold_ms is None else hold_ms)
         self.camera_down = False  # READY is replaced by CAMERA NOT WORKING while True
         self._fitted_height = 0
         self._frame: QImage | None = None  # the newest camera frame
+        self._inset_frame: QImage | None = None  # ... scaled to the verdict's inset, if sent
         self.strip = StatusStrip(self)
         self.warning = QLabel(self)
         self.warning.setObjectName("warning_banner")
@@ -51,8 +51,8 @@ class GateScreen(QWidget):
         self.warning.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.warning.setStyleSheet(f"background: {theme.WARN}; color: #111111; padding: 10px;")
         self.warning.hide()
-        self.preview = CameraPreview(self)
-        self.verdict = VerdictView(self)
+        self.preview = CameraPreview(self, cache_guides=quick)
+        self.verdict = VerdictView(self, opaque=quick)
         self.pages = QStackedWidget(self)
         self.pages.addWidget(self._ready_page())
         self.pages.addWidget(self.verdict)
@@ -155,7 +155,7 @@ class GateScreen(QWidget):
         if display.source != "manual" and self._frame is not None:
             # The inset starts from the picture the code was read in, not from the last
             # verdict's (someone else): the same paint, a fresher frame.
-            self.verdict.inset.show_frame(self._frame)
+            self.verdict.inset.show_frame(self._inset_frame or self._frame)
         self.pages.setCurrentWidget(self.verdict)
         hold = self._hold_ms.get(display.tone, 5000)
         self._return.start(hold)
@@ -165,7 +165,6 @@ class GateScreen(QWidget):
         word = f"{display.word} · {display.title}" if display.title else display.word
         self.last_label.setText(self.tr("Last: {verdict} at {time}").format(
             verdict=word, time=self.strip.now_text()))
-        self.verdict_shown.emit(display)
 
     def show_ready(self) -> None:
         """Back to the camera preview and the ready prompt."""
@@ -183,13 +182,16 @@ class GateScreen(QWidget):
         self.verdict.set_remaining(1.0 - self._shown.elapsed() / hold)
 
     # -- feeds ------------------------------------------------------------------------------
-    def show_frame(self, image: QImage) -> None:
-        """A new camera frame: to the big preview, or the inset while a verdict shows."""
-        self._frame = image
+    def show_frame(self, image: QImage, inset: QImage | None = None) -> None:
+        """A new camera frame: to the big preview, or the inset while a verdict shows.
+
+        `inset` is the same frame already scaled to the inset (the camera thread's work).
+        """
+        self._frame, self._inset_frame = image, inset
         if self.is_ready():
             self.preview.show_frame(image)
         else:
-            self.verdict.inset.show_frame(image)
+            self.verdict.inset.show_frame(inset or image)
 
     def set_event(self, name: str | None) -> None:
         """The loaded event's name under the ready prompt."""

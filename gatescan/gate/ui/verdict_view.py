@@ -123,9 +123,12 @@ class VerdictView(QWidget):
 
     painted = Signal()  # after each paint: the bench measures "verdict shown" with it
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, *, opaque: bool = True) -> None:
         super().__init__(parent)
         self.setObjectName("verdict")
+        # It fills its whole rectangle: nothing under it (window, screen, page stack) needs
+        # painting first when a verdict comes up.
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent, opaque)
         self._display: VerdictDisplay | None = None
         self._remaining = 0.0
         self._fitted: tuple[int, int, float] | None = None
