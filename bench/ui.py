@@ -4,11 +4,15 @@ Runs the real app (real ledger with durable commits, real decoder, real demo
 tokens) with a 1280x720, 30 fps phone video as the camera and the preview at
 30 fps, then starts the app again in a fresh process to time start -> ready.
 
-The latency runs alternate between the app's scan path ("direct": camera thread
--> ledger thread -> UI) and the old one ("via-ui": camera -> UI -> ledger -> UI),
-each on a fresh copy of the same ledger, and print where the time goes.
+The latency runs alternate between the app's verdict path ("quick": camera thread
+-> ledger thread -> UI, the decoder paused until the verdict is shown, the panel
+painted over nothing, inset and aiming frame from ready-made pictures) and the one
+before it ("direct": AppDeps(quick_verdict=False)), or the older "via-ui" (camera ->
+UI -> ledger -> UI), each on a fresh copy of the same ledger, and print where the
+time goes. "Verdict shown" is the end of the window's paint pass that has the verdict
+panel in it (children painted, handed to the screen).
 
-    .venv/bin/python bench/ui.py [--scans 40] [--rounds 2] [--paths direct,via-ui]
+    .venv/bin/python bench/ui.py [--scans 40] [--rounds 2] [--paths quick,direct]
 Uses the X display if $DISPLAY is set (e.g. under xvfb-run), else Qt offscreen.
 """
 
@@ -27,7 +31,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from machine import cpu_model
+from machine import cpu_model, summary
 
 if not os.environ.get("DISPLAY"):
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -67,6 +71,10 @@ def machine() -> str:
             f"Python {platform.python_version()}, PySide6 {PySide6.__version__}")
 
 
+PATHS = {"quick": (True, True), "direct": (True, False), "via-ui": (False, False)}
+# name -> (AppDeps.direct_scans, AppDeps.quick_verdict)
+
+
 def prepare(root: Path, scans: int) -> tuple[Path, Path, float]:
     """A gate loaded from the demo manifest, a 720p video of `scans` phones, its start time."""
     issuer, gate = root / "issuer", root / "gate"
@@ -96,7 +104,8 @@ def percentile(values: list[float], share: float) -> float:
 
 
 def run_in_process(gate: Path, video: Path, scans: int, video_start: float,
-                   direct: bool = True, poll: bool = False) -> dict[str, float]:
+                   direct: bool = True, poll: bool = False,
+                   quick: bool = True) -> dict[str, float]:
     """Play the video through the app; measure latency, stalls and memory.
 
     The gate's clock runs as if the video started now, so each round's codes are fresh.
@@ -109,7 +118,7 @@ def run_in_process(gate: Path, video: Path, scans: int, video_start: float,
         return time.time() - shift
 
     gate_app = GateApp(AppDeps(ScannerSettings.build(gate), options, clock=clock,
-                               direct_scans=direct))
+                               direct_scans=direct, quick_verdict=quick))
     gate_app.window.gate._hold_ms = {tone: 300 for tone in Tone}
     shown: list[Tone] = []
     gate_app.verdict_displayed.connect(lambda d: shown.append(d.tone))
@@ -168,6 +177,7 @@ def run_in_process(gate: Path, video: Path, scans: int, video_start: float,
     steps = {stage: [s.steps_ms()[stage] for s in samples] for stage in STAGES}
     flushed = [(s.flushed - s.decoded) * 1000 for s in samples]
     ui_cpu = [s.ui_cpu_ms for s in samples]
+    ui_wall = [(s.painted - s.received) * 1000 for s in samples]
     return {
         **{f"{stage}_median": statistics.median(v) if v else float("nan")
            for stage, v in steps.items()},
@@ -176,6 +186,8 @@ def run_in_process(gate: Path, video: Path, scans: int, video_start: float,
         "total_flushed_p95": percentile(flushed, 0.95),
         "ui_cpu_median": statistics.median(ui_cpu) if ui_cpu else float("nan"),
         "ui_cpu_p95": percentile(ui_cpu, 0.95),
+        "ui_wall_median": statistics.median(ui_wall) if ui_wall else float("nan"),
+        "ui_wall_p95": percentile(ui_wall, 0.95),
         "verdicts": len(shown), "admitted": shown.count(Tone.ADMIT),
         "median_ms": statistics.median(latencies) if latencies else float("nan"),
         "p95_ms": latencies[int(0.95 * (len(latencies) - 1))] if latencies else float("nan"),
@@ -232,14 +244,19 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scans", type=int, default=40)
     parser.add_argument("--rounds", type=int, default=2, help="latency runs per path")
-    parser.add_argument("--paths", default="direct,via-ui",
-                        help="scan paths to alternate: direct, via-ui")
+    parser.add_argument("--paths", default="quick,direct",
+                        help="verdict paths to alternate: quick (the app's), direct (before "
+                             "it), via-ui (older)")
     parser.add_argument("--no-startup", action="store_true", help="skip start -> ready")
     parser.add_argument("--poll", action="store_true",
                         help="drive Qt with processEvents() + sleep(1 ms), as this bench did "
                              "before, instead of the event loop the app runs")
     args = parser.parse_args()
     paths = [p for p in args.paths.split(",") if p]
+    unknown = [p for p in paths if p not in PATHS]
+    if unknown or not paths:
+        parser.error(f"unknown path(s) {unknown}: choose from {', '.join(PATHS)}")
+    loads = [os.getloadavg()]
     runs: dict[str, list[dict[str, float]]] = {p: [] for p in paths}
     ready: list[float] = []
     app_rss = 0.0
@@ -247,34 +264,50 @@ def main() -> int:
         gate, video, video_start = prepare(Path(tmp), args.scans)
         template = Path(tmp) / "gate-template"
         shutil.copytree(gate, template)
-        for _ in range(args.rounds):
-            for path in paths:
+        # One short unmeasured run first (fonts, glyph and paint caches, imports), then the
+        # paths in turn, the order reversed every other round (ABBA): neither path is always
+        # the one that runs first or on a warmer machine.
+        direct, quick = PATHS[paths[0]]
+        run_in_process(gate, video, min(8, args.scans), video_start, direct=direct,
+                       poll=args.poll, quick=quick)
+        for n in range(args.rounds):
+            for path in paths if n % 2 == 0 else paths[::-1]:
                 shutil.rmtree(gate)
                 shutil.copytree(template, gate)
+                direct, quick = PATHS[path]
                 runs[path].append(run_in_process(gate, video, args.scans, video_start,
-                                                 direct=path == "direct", poll=args.poll))
+                                                 direct=direct, poll=args.poll, quick=quick))
+                loads.append(os.getloadavg())
         if not args.no_startup:
             ready, app_rss = start_to_ready(gate, video)
     qpa = os.environ.get("QT_QPA_PLATFORM") or "xcb"
-    print(f"machine: {machine()}, Qt platform {qpa}, "
+    print(f"machine: {summary()}")
+    print(f"    {machine()}, Qt platform {qpa}, "
           f"{'processEvents + 1 ms sleep' if args.poll else 'Qt event loop'}")
+    print("    1-minute load average before and after each latency run: "
+          + ", ".join(f"{x[0]:.1f}" for x in loads))
     for path in paths:
         for n, r in enumerate(runs[path]):
             print(f"[{path} #{n + 1}] {int(r['verdicts'])} verdicts ({int(r['admitted'])} "
                   f"admitted), {int(r['preview_frames'])} preview frames painted; decoded "
-                  f"frame -> verdict painted: median {r['median_ms']:.1f} ms, p95 "
+                  f"frame -> verdict shown: median {r['median_ms']:.1f} ms, p95 "
                   f"{r['p95_ms']:.1f} ms, max {r['max_ms']:.1f} ms; event loop back after "
                   f"the paint: median {r['total_flushed_median']:.1f} ms, p95 "
-                  f"{r['total_flushed_p95']:.1f} ms; UI-thread CPU from verdict received to "
-                  f"painted: median {r['ui_cpu_median']:.2f} ms, p95 {r['ui_cpu_p95']:.2f} ms")
+                  f"{r['total_flushed_p95']:.1f} ms")
+            print(f"    UI thread, median / p95 ms: CPU from verdict received to the loop "
+                  f"back {r['ui_cpu_median']:.2f} / {r['ui_cpu_p95']:.2f}, wall from verdict "
+                  "received to shown "
+                  f"{r['ui_wall_median']:.2f} / {r['ui_wall_p95']:.2f}")
             print("    steps, median / p95 ms: " + ", ".join(
                 f"{stage} {r[stage + '_median']:.2f} / {r[stage + '_p95']:.2f}"
                 for stage in STAGES))
     if len(paths) == 2 and all(runs.values()):
         a, b = (runs[p] for p in paths)
-        for key in ("median_ms", "p95_ms"):
+        for key in ("median_ms", "p95_ms", "ui_wall_median", "ui_wall_p95", "ui_cpu_median",
+                    "ui_cpu_p95"):
             ratio = statistics.median(x[key] for x in a) / statistics.median(x[key] for x in b)
-            print(f"{paths[0]} / {paths[1]} {key[:-3]}: {ratio:.2f} (same run, alternating)")
+            print(f"{paths[0]} / {paths[1]} {key.removesuffix('_ms')}: {ratio:.2f} "
+                  "(same run, alternating)")
     r = runs[paths[0]][-1]
     print(f"camera: 1280x720 video at 30 fps, preview 30 fps; {int(r['verdicts'])} verdicts "
           f"({int(r['admitted'])} admitted), {int(r['preview_frames'])} preview frames painted")
@@ -283,9 +316,10 @@ def main() -> int:
     print(f"longest UI-thread stall: {r['stall_ms']:.1f} ms wall (target < 16), of which at "
           f"most {r['busy_ms']:.1f} ms UI-thread CPU (the rest: waiting for a core); "
           f"{STALL_TICK_MS} ms timer p99 interval {r['tick_p99_ms']:.1f} ms")
-    print(f"resident memory of the app (own process, 720p video camera, 8 s in): "
-          f"{app_rss:.0f} MB (target < 250); this bench process, which also made the "
-          f"video: {r['bench_rss_mb']:.0f} MB")
+    own = (f"{app_rss:.0f} MB (target < 250)" if not args.no_startup
+           else "not measured (--no-startup starts no app process)")
+    print(f"resident memory of the app (own process, 720p video camera, 8 s in): {own}; "
+          f"this bench process, which also made the video: {r['bench_rss_mb']:.0f} MB")
     if args.no_startup:
         pass
     elif ready:

@@ -130,6 +130,7 @@ class GateApp(QObject):
         self._after_verdict: list[Callable[[], None]] = []  # run once the verdict is painted
         self._deferred_counts: tuple[int, int] | None = None
         self._pending_latency: float | None = None
+        self._verdict_in_paint = False  # the verdict panel painted in the pass under way
         self._ready_announced = False
         self._camera_live = False
         self._camera_health = CameraHealth.STARTING.value
@@ -254,7 +255,7 @@ class GateApp(QObject):
         window.set_setup(self._build_setup())
         gate.manual_requested.connect(self._manual_typed)
         gate.lookup.search_requested.connect(self.lookup_search_requested)
-        gate.verdict.painted.connect(self._verdict_painted)
+        gate.verdict.painted.connect(self._verdict_painting)
         gate.preview.resized.connect(self.preview_resized.emit)
         if self.deps.quick_verdict:  # the camera thread also scales each frame to the inset
             gate.verdict.inset.resized.connect(self.inset_resized.emit)
@@ -277,6 +278,7 @@ class GateApp(QObject):
         self.supervisor.attach(window)  # manager buttons, F4 "admit anyway" behind the PIN
         window.manager_opened.connect(self._manager_opened)
         window.screen_changed.connect(self._screen_changed)
+        window.repainted.connect(self._window_repainted)
         window.resize(self.options.width, self.options.height)
         self._open_intake(Screen(window.current_screen()))
         return window
@@ -419,6 +421,15 @@ class GateApp(QObject):
         self.sound.play(display.tone)
         self.verdict_displayed.emit(display)
         return True
+
+    def _verdict_painting(self) -> None:
+        self._verdict_in_paint = True
+
+    def _window_repainted(self) -> None:
+        """A paint pass reached the screen: if the verdict panel was in it, the verdict shows."""
+        if self._verdict_in_paint:
+            self._verdict_in_paint = False
+            self._verdict_painted()
 
     def _verdict_painted(self) -> None:
         if self._pending_latency is not None:  # a verdict's first paint

@@ -23,8 +23,8 @@ class LatencySample:
     recorded: float  # the scan was durably committed
     received: float  # the UI thread got the verdict
     updated: float = 0.0  # the widgets hold the verdict (texts, colours, page)
-    painted: float = 0.0  # the verdict panel painted
-    flushed: float = 0.0  # the event loop came back after that paint (children painted too)
+    painted: float = 0.0  # the window's paint pass with the verdict panel in it is done
+    flushed: float = 0.0  # the event loop came back after that paint
     ui_cpu_ms: float = 0.0  # UI-thread CPU time from `received` to `flushed` (not wall time)
     _cpu: float = 0.0  # time.thread_time() at `received`
 
@@ -68,7 +68,7 @@ class LatencyLog:
             self._pending.updated = time.perf_counter()
 
     def painted(self) -> bool:
-        """The verdict panel painted; True if that completed a pending sample's paint."""
+        """The verdict is on screen; True if that completed a pending sample's paint."""
         sample, self._pending = self._pending, None
         if sample is None or sample.updated == 0.0:
             self._pending = sample
