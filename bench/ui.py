@@ -44,8 +44,8 @@ from gatescan.demo import video as demo_video
 from gatescan.gate.ledger.ledger import Ledger
 from gatescan.gate.settings import ScannerSettings
 from gatescan.gate.ui.app import AppDeps, GateApp
-from gatescan.gate.ui.display import Tone
-from gatescan.gate.ui.latency import STAGES
+from gatescan.gate.ui.display import Tone, VerdictDisplay
+from gatescan.gate.ui.latency import STAGES, LatencySample
 from gatescan.gate.ui.options import UiOptions
 from gatescan.gate.ui.ui_settings import UiSettings
 
@@ -103,11 +103,34 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[int(share * (len(ordered) - 1))] if ordered else float("nan")
 
 
+def latency_stats(samples: list[LatencySample]) -> dict[str, float]:
+    """Median and p95 of each step, of decoded -> shown, and of the UI thread's part."""
+    steps = {stage: [s.steps_ms()[stage] for s in samples] for stage in STAGES}
+    shown = sorted((s.painted - s.decoded) * 1000 for s in samples)
+    series = {
+        **steps,
+        "total_flushed": [(s.flushed - s.decoded) * 1000 for s in samples],
+        "ui_cpu": [s.ui_cpu_ms for s in samples],
+        "ui_wall": [(s.painted - s.received) * 1000 for s in samples],
+    }
+    return {
+        **{f"{name}_median": statistics.median(v) if v else float("nan")
+           for name, v in series.items()},
+        **{f"{name}_p95": percentile(v, 0.95) for name, v in series.items()},
+        "median_ms": statistics.median(shown) if shown else float("nan"),
+        "p95_ms": percentile(shown, 0.95),
+        "max_ms": shown[-1] if shown else float("nan"),
+        "samples": float(len(samples)),
+    }
+
+
 def run_in_process(gate: Path, video: Path, scans: int, video_start: float,
                    direct: bool = True, poll: bool = False,
-                   quick: bool = True) -> dict[str, float]:
+                   quick: bool | None = True) -> dict[str, dict[str, float]]:
     """Play the video through the app; measure latency, stalls and memory.
 
+    With `quick` None, the verdicts alternate between the quick path and the one before
+    it (GateApp.set_quick_verdict), one verdict each; the figures come back by path name.
     The gate's clock runs as if the video started now, so each round's codes are fresh.
     """
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -118,10 +141,22 @@ def run_in_process(gate: Path, video: Path, scans: int, video_start: float,
         return time.time() - shift
 
     gate_app = GateApp(AppDeps(ScannerSettings.build(gate), options, clock=clock,
-                               direct_scans=direct, quick_verdict=quick))
+                               direct_scans=direct, quick_verdict=quick is not False))
     gate_app.window.gate._hold_ms = {tone: 300 for tone in Tone}
     shown: list[Tone] = []
-    gate_app.verdict_displayed.connect(lambda d: shown.append(d.tone))
+    path_of: dict[float, str] = {}  # a sample's decode time -> the path its verdict took
+
+    def displayed(display: VerdictDisplay) -> None:
+        shown.append(display.tone)
+        sample = gate_app.latency_log.pending()
+        if sample is not None:
+            path_of[sample.decoded] = "quick" if gate_app.quick_verdict else (
+                "direct" if direct else "via-ui")
+        if quick is None:  # the next code (>= 0.3 s on) takes the other path
+            QTimer.singleShot(100, lambda: gate_app.set_quick_verdict(
+                not gate_app.quick_verdict))
+
+    gate_app.verdict_displayed.connect(displayed)
     gaps: list[float] = []
     busy: list[float] = []  # UI-thread CPU time inside each gap: the app's own work
     cpu = [time.thread_time()]
@@ -170,34 +205,20 @@ def run_in_process(gate: Path, video: Path, scans: int, video_start: float,
         gate_app.window.gate.verdict.inset.frames_painted
     gate_app.window.allow_close()
     gate_app.stop()
-    latencies = sorted(x * 1000 for x in gate_app.latencies)
     steady = gaps[20:] or gaps
     steady_busy = busy[20:] or busy
-    samples = list(gate_app.latency_log.samples)
-    steps = {stage: [s.steps_ms()[stage] for s in samples] for stage in STAGES}
-    flushed = [(s.flushed - s.decoded) * 1000 for s in samples]
-    ui_cpu = [s.ui_cpu_ms for s in samples]
-    ui_wall = [(s.painted - s.received) * 1000 for s in samples]
-    return {
-        **{f"{stage}_median": statistics.median(v) if v else float("nan")
-           for stage, v in steps.items()},
-        **{f"{stage}_p95": percentile(v, 0.95) for stage, v in steps.items()},
-        "total_flushed_median": statistics.median(flushed) if flushed else float("nan"),
-        "total_flushed_p95": percentile(flushed, 0.95),
-        "ui_cpu_median": statistics.median(ui_cpu) if ui_cpu else float("nan"),
-        "ui_cpu_p95": percentile(ui_cpu, 0.95),
-        "ui_wall_median": statistics.median(ui_wall) if ui_wall else float("nan"),
-        "ui_wall_p95": percentile(ui_wall, 0.95),
+    by_path: dict[str, list[LatencySample]] = {}
+    for sample in gate_app.latency_log.samples:
+        by_path.setdefault(path_of.get(sample.decoded, "?"), []).append(sample)
+    run = {
         "verdicts": len(shown), "admitted": shown.count(Tone.ADMIT),
-        "median_ms": statistics.median(latencies) if latencies else float("nan"),
-        "p95_ms": latencies[int(0.95 * (len(latencies) - 1))] if latencies else float("nan"),
-        "max_ms": latencies[-1] if latencies else float("nan"),
         "stall_ms": max(steady) - STALL_TICK_MS if steady else float("nan"),
         "tick_p99_ms": sorted(steady)[int(0.99 * (len(steady) - 1))] if steady else 0.0,
         "busy_ms": max(steady_busy) if steady_busy else float("nan"),
         "bench_rss_mb": max((m[0] for m in memory), default=rss_mb()[0]),
         "preview_frames": float(painted),
     }
+    return {path: {**run, **latency_stats(samples)} for path, samples in by_path.items()}
 
 
 def proc_rss_mb(pid: int) -> float:
@@ -247,6 +268,9 @@ def main() -> int:
     parser.add_argument("--paths", default="quick,direct",
                         help="verdict paths to alternate: quick (the app's), direct (before "
                              "it), via-ui (older)")
+    parser.add_argument("--by-run", action="store_true",
+                        help="quick and direct in separate runs (ABBA) instead of verdict by "
+                             "verdict in one run")
     parser.add_argument("--no-startup", action="store_true", help="skip start -> ready")
     parser.add_argument("--poll", action="store_true",
                         help="drive Qt with processEvents() + sleep(1 ms), as this bench did "
@@ -257,26 +281,32 @@ def main() -> int:
     if unknown or not paths:
         parser.error(f"unknown path(s) {unknown}: choose from {', '.join(PATHS)}")
     loads = [os.getloadavg()]
-    runs: dict[str, list[dict[str, float]]] = {p: [] for p in paths}
+    runs: dict[str, list[dict[str, float]]] = {p: [] for p in paths}  # one per round
     ready: list[float] = []
     app_rss = 0.0
     with tempfile.TemporaryDirectory(prefix="gatescan-bench-ui-") as tmp:
         gate, video, video_start = prepare(Path(tmp), args.scans)
         template = Path(tmp) / "gate-template"
         shutil.copytree(gate, template)
-        # One short unmeasured run first (fonts, glyph and paint caches, imports), then the
-        # paths in turn, the order reversed every other round (ABBA): neither path is always
-        # the one that runs first or on a warmer machine.
-        direct, quick = PATHS[paths[0]]
-        run_in_process(gate, video, min(8, args.scans), video_start, direct=direct,
-                       poll=args.poll, quick=quick)
+        # quick and direct share one run, verdict by verdict in turn (the same seconds of
+        # the same machine); another path runs on its own, the order reversed every other
+        # round. One short unmeasured run first: fonts, glyph and paint caches, imports.
+        jobs: list[tuple[bool, bool | None]] = []
+        if {"quick", "direct"} <= set(paths) and not args.by_run:
+            jobs.append((True, None))
+        jobs += [PATHS[p] for p in paths
+                 if not (jobs and p in ("quick", "direct"))]
+        run_in_process(gate, video, min(8, args.scans), video_start, direct=jobs[0][0],
+                       poll=args.poll, quick=jobs[0][1])
         for n in range(args.rounds):
-            for path in paths if n % 2 == 0 else paths[::-1]:
+            for direct, quick in jobs if n % 2 == 0 else jobs[::-1]:
                 shutil.rmtree(gate)
                 shutil.copytree(template, gate)
-                direct, quick = PATHS[path]
-                runs[path].append(run_in_process(gate, video, args.scans, video_start,
-                                                 direct=direct, poll=args.poll, quick=quick))
+                result = run_in_process(gate, video, args.scans, video_start,
+                                        direct=direct, poll=args.poll, quick=quick)
+                for path, figures in result.items():
+                    if path in runs:
+                        runs[path].append(figures)
                 loads.append(os.getloadavg())
         if not args.no_startup:
             ready, app_rss = start_to_ready(gate, video)
@@ -288,8 +318,9 @@ def main() -> int:
           + ", ".join(f"{x[0]:.1f}" for x in loads))
     for path in paths:
         for n, r in enumerate(runs[path]):
-            print(f"[{path} #{n + 1}] {int(r['verdicts'])} verdicts ({int(r['admitted'])} "
-                  f"admitted), {int(r['preview_frames'])} preview frames painted; decoded "
+            print(f"[{path} #{n + 1}] {int(r['samples'])} of the run's {int(r['verdicts'])} "
+                  f"verdicts ({int(r['admitted'])} admitted), {int(r['preview_frames'])} "
+                  f"preview frames painted; decoded "
                   f"frame -> verdict shown: median {r['median_ms']:.1f} ms, p95 "
                   f"{r['p95_ms']:.1f} ms, max {r['max_ms']:.1f} ms; event loop back after "
                   f"the paint: median {r['total_flushed_median']:.1f} ms, p95 "
@@ -305,9 +336,11 @@ def main() -> int:
         a, b = (runs[p] for p in paths)
         for key in ("median_ms", "p95_ms", "ui_wall_median", "ui_wall_p95", "ui_cpu_median",
                     "ui_cpu_p95"):
-            ratio = statistics.median(x[key] for x in a) / statistics.median(x[key] for x in b)
+            ratio = statistics.median(x[key] / y[key] for x, y in zip(a, b, strict=False))
+            how = ("same runs, verdict by verdict" if {"quick", "direct"} == set(paths)
+                   and not args.by_run else "alternating runs")
             print(f"{paths[0]} / {paths[1]} {key.removesuffix('_ms')}: {ratio:.2f} "
-                  "(same run, alternating)")
+                  f"(median of {min(len(a), len(b))} rounds' ratios, {how})")
     r = runs[paths[0]][-1]
     print(f"camera: 1280x720 video at 30 fps, preview 30 fps; {int(r['verdicts'])} verdicts "
           f"({int(r['admitted'])} admitted), {int(r['preview_frames'])} preview frames painted")

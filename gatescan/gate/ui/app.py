@@ -85,8 +85,8 @@ class AppDeps:
     # them through the UI thread first, as before (bench/ui.py measures both).
     direct_scans: bool = True
     # The verdict's way to the screen since issue 15 (the decoder pauses until the verdict is
-    # shown, the panel paints over nothing, the inset and the aiming frame are drawn from
-    # ready-sized pictures); False keeps the way before it (bench/ui.py measures both).
+    # shown, the panel paints over nothing, the aiming frame is drawn once); False keeps the
+    # way before it (bench/ui.py measures both).
     quick_verdict: bool = True
 
 
@@ -106,7 +106,6 @@ class GateApp(QObject):
     info_requested = Signal()
     source_requested = Signal(str)
     preview_resized = Signal(int, int)
-    inset_resized = Signal(int, int)
     sync_requested = Signal()
     sync_soon_requested = Signal()
     enroll_requested = Signal(str)
@@ -131,6 +130,7 @@ class GateApp(QObject):
         self._deferred_counts: tuple[int, int] | None = None
         self._pending_latency: float | None = None
         self._verdict_in_paint = False  # the verdict panel painted in the pass under way
+        self.quick_verdict = deps.quick_verdict
         self._ready_announced = False
         self._camera_live = False
         self._camera_health = CameraHealth.STARTING.value
@@ -226,7 +226,6 @@ class GateApp(QObject):
         self.camera.fps_measured.connect(self._camera_fps)
         self.source_requested.connect(self.camera.open_source)
         self.preview_resized.connect(self.camera.set_preview_size)
-        self.inset_resized.connect(self.camera.set_inset_size)
         self._threads.append(WorkerThread(self.camera, "gatescan-camera"))
 
         self.sync: SyncWorker | None = None
@@ -249,7 +248,7 @@ class GateApp(QObject):
         app = QApplication.instance()
         if isinstance(app, QApplication):
             app.setStyleSheet(theme.STYLE_SHEET)
-        gate = GateScreen(quick=self.deps.quick_verdict)
+        gate = GateScreen(quick=self.quick_verdict)
         manager = ManagerView()
         window = MainWindow(gate, manager, check_pin=self.check_pin, kiosk=self.options.kiosk)
         window.set_setup(self._build_setup())
@@ -257,9 +256,6 @@ class GateApp(QObject):
         gate.lookup.search_requested.connect(self.lookup_search_requested)
         gate.verdict.painted.connect(self._verdict_painting)
         gate.preview.resized.connect(self.preview_resized.emit)
-        if self.deps.quick_verdict:  # the camera thread also scales each frame to the inset
-            gate.verdict.inset.resized.connect(self.inset_resized.emit)
-            self.inset_resized.emit(gate.verdict.inset.width(), gate.verdict.inset.height())
         gate.strip.set_gate(self.gate_name or "—", self.direction)
         gate.strip.set_sync(self.sync_status)
         gate.strip.set_counts(self.info.admitted, self.info.pending_uploads)
@@ -282,6 +278,13 @@ class GateApp(QObject):
         window.resize(self.options.width, self.options.height)
         self._open_intake(Screen(window.current_screen()))
         return window
+
+    def set_quick_verdict(self, quick: bool) -> None:
+        """Switch between the verdict path since issue 15 and the one before (the bench
+        alternates them verdict by verdict)."""
+        self.quick_verdict = quick
+        self.intake.set_settle(SETTLE_S if quick else 0.0)
+        self.window.gate.set_quick(quick)
 
     def _open_intake(self, screen: Screen) -> None:
         """Camera codes go to the ledger only while the gate screen shows (and it is open)."""
@@ -451,10 +454,10 @@ class GateApp(QObject):
             job()
 
     # -- camera -----------------------------------------------------------------------------
-    def _frame_ready(self, image: QImage, inset: QImage | None) -> None:
+    def _frame_ready(self, image: QImage) -> None:
         screen = self._screen()
         if screen is Screen.GATE:
-            self.window.gate.show_frame(image, inset)
+            self.window.gate.show_frame(image)
         elif screen is Screen.SETUP:
             self.setup.preview.show_frame(image)
 

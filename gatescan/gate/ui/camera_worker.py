@@ -27,17 +27,6 @@ DecoderFactory = Callable[[], Decoder]
 PREVIEW_WIDTH = 800  # about the preview's size on a 1280x800 screen
 
 
-def shrink(image: Image, max_width: int, max_height: int = 0) -> Image:
-    """`image` scaled down (never up) to fit max_width x max_height (0: any height)."""
-    scale = max_width / image.shape[1]
-    if max_height > 0:
-        scale = min(scale, max_height / image.shape[0])
-    if scale >= 1.0:
-        return image
-    size = (max(1, round(image.shape[1] * scale)), max(1, round(image.shape[0] * scale)))
-    return as_image(cv2.resize(image, size, interpolation=cv2.INTER_AREA))
-
-
 def to_qimage(image: Image, max_width: int = PREVIEW_WIDTH, max_height: int = 0) -> QImage:
     """A QImage (own pixels) of a BGR or grayscale frame, shrunk to fit the preview box.
 
@@ -45,7 +34,12 @@ def to_qimage(image: Image, max_width: int = PREVIEW_WIDTH, max_height: int = 0)
     a 1:1 copy in the window's own pixel format to paint: no per-paint conversion
     ahead of a verdict.
     """
-    image = shrink(image, max_width, max_height)
+    scale = max_width / image.shape[1]
+    if max_height > 0:
+        scale = min(scale, max_height / image.shape[0])
+    if scale < 1.0:
+        size = (max(1, round(image.shape[1] * scale)), max(1, round(image.shape[0] * scale)))
+        image = as_image(cv2.resize(image, size, interpolation=cv2.INTER_AREA))
     code = cv2.COLOR_GRAY2BGRA if image.ndim == 2 else cv2.COLOR_BGR2BGRA
     pixels = as_image(cv2.cvtColor(image, code))  # B, G, R, 255: little-endian 0xffRRGGBB
     height, width = pixels.shape[:2]
@@ -57,7 +51,7 @@ def to_qimage(image: Image, max_width: int = PREVIEW_WIDTH, max_height: int = 0)
 class CameraWorker(QObject):
     """Runs one frame source at a time through the decoder; reports frames, codes, state."""
 
-    frame_ready = Signal(QImage, object)  # preview-sized frame, inset-sized copy or None
+    frame_ready = Signal(QImage)
     code_decoded = Signal(str, float)  # text, time.perf_counter() when decoded
     state_changed = Signal(str, str)  # SourceState value, detail for the operator
     camera_health_changed = Signal(str, str)  # CameraHealth value, detail for the log
@@ -72,7 +66,6 @@ class CameraWorker(QObject):
         self._settings = settings or PipelineSettings(preview_fps=30.0)
         self._preview_width = preview_width
         self._preview_height = 0
-        self._inset: tuple[int, int] | None = None  # the verdict's camera inset, once known
         self._pipeline: ScanPipeline | None = None
         self._decoder: Decoder | None = None
         self._timer: QTimer | None = None
@@ -126,11 +119,6 @@ class CameraWorker(QObject):
         self._preview_width = max(64, width)
         self._preview_height = max(36, height)
 
-    @Slot(int, int)
-    def set_inset_size(self, width: int, height: int) -> None:
-        """The verdict's camera inset: each frame also comes scaled to it, ready to paint."""
-        self._inset = (max(16, width), max(9, height))
-
     def pipeline(self) -> ScanPipeline | None:
         """The running pipeline (for the bench's statistics)."""
         return self._pipeline
@@ -140,10 +128,7 @@ class CameraWorker(QObject):
         self.code_decoded.emit(text, time.perf_counter())
 
     def _preview(self, image: Image, _frame_time: float) -> None:
-        preview = shrink(image, self._preview_width, self._preview_height)
-        inset = None if self._inset is None else to_qimage(preview, *self._inset)
-        self.frame_ready.emit(to_qimage(preview, self._preview_width, self._preview_height),
-                              inset)
+        self.frame_ready.emit(to_qimage(image, self._preview_width, self._preview_height))
 
     def _state(self, state: SourceState, detail: str) -> None:
         self.state_changed.emit(state.value, detail)

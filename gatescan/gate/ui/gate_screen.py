@@ -42,7 +42,6 @@ class GateScreen(QWidget):
         self.camera_down = False  # READY is replaced by CAMERA NOT WORKING while True
         self._fitted_height = 0
         self._frame: QImage | None = None  # the newest camera frame
-        self._inset_frame: QImage | None = None  # ... scaled to the verdict's inset, if sent
         self.strip = StatusStrip(self)
         self.warning = QLabel(self)
         self.warning.setObjectName("warning_banner")
@@ -51,8 +50,9 @@ class GateScreen(QWidget):
         self.warning.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.warning.setStyleSheet(f"background: {theme.WARN}; color: #111111; padding: 10px;")
         self.warning.hide()
-        self.preview = CameraPreview(self, cache_guides=quick)
-        self.verdict = VerdictView(self, opaque=quick)
+        self.preview = CameraPreview(self)
+        self.verdict = VerdictView(self)
+        self.set_quick(quick)
         self.pages = QStackedWidget(self)
         self.pages.addWidget(self._ready_page())
         self.pages.addWidget(self.verdict)
@@ -148,6 +148,13 @@ class GateScreen(QWidget):
         row.addWidget(self.manager_button)
         return bar
 
+    def set_quick(self, quick: bool) -> None:
+        """The verdict's way to the screen since issue 15 (True), or the one before it:
+        the panel paints over its parents and the aiming frame is stroked on each paint
+        (bench/ui.py measures both)."""
+        self.preview.set_cache_guides(quick)
+        self.verdict.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent, quick)
+
     # -- verdicts -------------------------------------------------------------------------
     def show_display(self, display: VerdictDisplay) -> None:
         """Fill the screen with a verdict; it returns to ready after the tone's hold time."""
@@ -155,7 +162,7 @@ class GateScreen(QWidget):
         if display.source != "manual" and self._frame is not None:
             # The inset starts from the picture the code was read in, not from the last
             # verdict's (someone else): the same paint, a fresher frame.
-            self.verdict.inset.show_frame(self._inset_frame or self._frame)
+            self.verdict.inset.show_frame(self._frame)
         self.pages.setCurrentWidget(self.verdict)
         hold = self._hold_ms.get(display.tone, 5000)
         self._return.start(hold)
@@ -182,16 +189,13 @@ class GateScreen(QWidget):
         self.verdict.set_remaining(1.0 - self._shown.elapsed() / hold)
 
     # -- feeds ------------------------------------------------------------------------------
-    def show_frame(self, image: QImage, inset: QImage | None = None) -> None:
-        """A new camera frame: to the big preview, or the inset while a verdict shows.
-
-        `inset` is the same frame already scaled to the inset (the camera thread's work).
-        """
-        self._frame, self._inset_frame = image, inset
+    def show_frame(self, image: QImage) -> None:
+        """A new camera frame: to the big preview, or the inset while a verdict shows."""
+        self._frame = image
         if self.is_ready():
             self.preview.show_frame(image)
         else:
-            self.verdict.inset.show_frame(inset or image)
+            self.verdict.inset.show_frame(image)
 
     def set_event(self, name: str | None) -> None:
         """The loaded event's name under the ready prompt."""

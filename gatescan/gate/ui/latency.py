@@ -62,6 +62,10 @@ class LatencyLog:
         self._pending = LatencySample(decoded_at, self._routed.pop(decoded_at, None), started,
                                       recorded, time.perf_counter(), _cpu=time.thread_time())
 
+    def pending(self) -> LatencySample | None:
+        """The sample of the verdict on its way to the screen, if any."""
+        return self._pending
+
     def updated(self) -> None:
         """The widgets now show the pending verdict (it is painted next)."""
         if self._pending is not None:

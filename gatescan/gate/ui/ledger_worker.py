@@ -124,6 +124,11 @@ class CameraIntake(QObject):
         if waits:  # never on the UI thread itself: it is the one that settles
             self._settled.wait(self._settle_s)
 
+    def set_settle(self, seconds: float) -> None:
+        """How long the decode thread may pause for a verdict from now on (0: not at all)."""
+        self._settle_s = seconds
+        self._settled.set()
+
     def settled(self) -> None:
         """Set by the UI thread once a verdict is on screen (or will not be): decoding resumes."""
         self._settled.set()

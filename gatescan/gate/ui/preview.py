@@ -36,6 +36,10 @@ class CameraPreview(QWidget):
         if self.isVisible():
             self.update()
 
+    def set_cache_guides(self, cache: bool) -> None:
+        """Draw the aiming frame from a pixmap drawn once (True) or stroke it on each paint."""
+        self._cache_guides = cache
+
     def set_message(self, text: str) -> None:
         """Text drawn over the preview ('' for none): camera starting, unplugged, ..."""
         if text != self._message:

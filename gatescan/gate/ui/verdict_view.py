@@ -125,12 +125,12 @@ class VerdictView(QWidget):
 
     painted = Signal()  # after each paint of the panel (its children paint after it)
 
-    def __init__(self, parent: QWidget | None = None, *, opaque: bool = True) -> None:
+    def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("verdict")
         # It fills its whole rectangle: nothing under it (window, screen, page stack) needs
         # painting first when a verdict comes up.
-        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent, opaque)
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
         self._display: VerdictDisplay | None = None
         self._remaining = 0.0
         self._fitted: tuple[int, int, float] | None = None
