@@ -76,6 +76,8 @@ class CameraPreview(QWidget):
             self.frames_painted += 1
         if self._guides and self._cache_guides:
             p.drawPixmap(0, 0, self._guides_overlay(target))
+            # as stroking them leaves the painter: the message band's edges antialiased too
+            p.setRenderHint(QPainter.RenderHint.Antialiasing)
         elif self._guides:
             self._draw_guides(p, target)
         if self._message:
