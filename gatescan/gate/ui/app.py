@@ -388,6 +388,10 @@ class GateApp(QObject):
         self.latency_log.received(result.decoded_at, result.started_at, result.recorded_at)
         shown = self._show(display)
         self.latency_log.updated()
+        if shown and self.quick_verdict:
+            # Painted and handed to the screen now, not after whatever else is queued for
+            # the UI thread (camera frames, timers): the verdict goes first.
+            self.window.gate.verdict.repaint()
         counts = (result.admitted, result.pending_uploads)
         if shown:  # the counters repaint after the verdict, not in the same paint before it
             self._deferred_counts = counts

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QEvent, QObject
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QImage
 from pytestqt.qtbot import QtBot
 
@@ -56,6 +56,7 @@ def test_the_decode_thread_goes_on_only_once_the_verdict_is_on_screen(
     with qtbot.waitSignal(app.verdict_displayed, timeout=10_000):
         thread, returned = decode_on_a_thread(app, issuer.issue(0x1001).token(clock.now))
     qtbot.waitUntil(lambda: not thread.is_alive(), timeout=10_000)
+    qtbot.waitUntil(lambda: len(app.latency_log.samples) == 1, timeout=10_000)
     [sample] = app.latency_log.samples
     assert sample.painted > 0 and returned[0] >= sample.painted
     assert app.intake.is_settled()
@@ -193,3 +194,36 @@ def test_the_aiming_frame_from_its_pixmap_matches_the_strokes(
     for preview in (cached, stroked):
         preview.resize(*size)
     assert difference(cached.grab().toImage(), stroked.grab().toImage()) <= 2
+
+
+def test_the_verdict_is_painted_before_work_queued_behind_it(
+        qtbot: QtBot, make_app: AppMaker, data_dir: Path, issuer: Issuer,
+        clock: FakeClock) -> None:
+    """Defect: the verdict waited for the window's paint request, after every camera frame
+    and timer already queued for the UI thread when it arrived."""
+    app = make_app(data_dir)
+    order: list[str] = []
+    marker = Marker(order)
+    # Posted to the UI thread just after the verdict (on the ledger thread, as it is sent),
+    # as a camera frame arriving meanwhile would be.
+    app.ledger.scan_decided.connect(lambda _result: marker.poked.emit(),
+                                    Qt.ConnectionType.DirectConnection)
+    app.window.gate.verdict.painted.connect(lambda: order.append("painted"))
+    with qtbot.waitSignal(app.verdict_displayed, timeout=10_000):
+        app.camera.code_decoded.emit(issuer.issue(0x1001).token(clock.now), 0.0)
+    qtbot.waitUntil(lambda: "queued" in order and "painted" in order, timeout=10_000)
+    assert order.index("painted") < order.index("queued")
+
+
+class Marker(QObject):
+    """Notes 'queued' when its signal, emitted on another thread, reaches the UI thread."""
+
+    poked = Signal()
+
+    def __init__(self, order: list[str]) -> None:
+        super().__init__()
+        self._order = order
+        self.poked.connect(self.note)
+
+    def note(self) -> None:
+        self._order.append("queued")
