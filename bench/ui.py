@@ -4,13 +4,13 @@ Runs the real app (real ledger with durable commits, real decoder, real demo
 tokens) with a 1280x720, 30 fps phone video as the camera and the preview at
 30 fps, then starts the app again in a fresh process to time start -> ready.
 
-The latency runs alternate between the app's verdict path ("quick": camera thread
--> ledger thread -> UI, the decoder paused until the verdict is shown, the panel
-painted over nothing, inset and aiming frame from ready-made pictures) and the one
-before it ("direct": AppDeps(quick_verdict=False)), or the older "via-ui" (camera ->
-UI -> ledger -> UI), each on a fresh copy of the same ledger, and print where the
-time goes. "Verdict shown" is the end of the window's paint pass that has the verdict
-panel in it (children painted, handed to the screen).
+The latency runs compare the app's verdict path ("quick": camera thread -> ledger
+thread -> UI, the verdict painted at once, over nothing, the aiming frame drawn
+once) with the one before it ("direct": the same with GateApp.set_quick_verdict(False)),
+verdict by verdict in the same run; the older "via-ui" (camera -> UI -> ledger -> UI)
+runs on its own. Each run starts from a fresh copy of the same ledger and prints
+where the time goes. "Verdict shown" is the end of the window's paint pass that has
+the verdict panel in it (children painted, handed to the screen).
 
     .venv/bin/python bench/ui.py [--scans 40] [--rounds 2] [--paths quick,direct]
 Uses the X display if $DISPLAY is set (e.g. under xvfb-run), else Qt offscreen.

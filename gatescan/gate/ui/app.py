@@ -65,7 +65,6 @@ Clock = Callable[[], float]
 STATS_REFRESH_MS = 5000
 MESH_REFRESH_MS = 1000
 AFTER_VERDICT_MS = 250  # the counters update by then even if the verdict was never painted
-SETTLE_S = 0.030  # the longest the decode thread pauses for a verdict: under a frame at 30 fps
 
 
 @dataclass
@@ -84,9 +83,9 @@ class AppDeps:
     # Camera codes go straight from the camera thread to the ledger thread; False routes
     # them through the UI thread first, as before (bench/ui.py measures both).
     direct_scans: bool = True
-    # The verdict's way to the screen since issue 15 (the decoder pauses until the verdict is
-    # shown, the panel paints over nothing, the aiming frame is drawn once); False keeps the
-    # way before it (bench/ui.py measures both).
+    # The verdict's way to the screen since issue 15 (painted at once, the panel over
+    # nothing, the aiming frame drawn once); False keeps the way before it (bench/ui.py
+    # measures both, verdict by verdict).
     quick_verdict: bool = True
 
 
@@ -210,7 +209,7 @@ class GateApp(QObject):
             PipelineSettings(preview_fps=self.options.preview_fps))
         self.camera.frame_ready.connect(self._frame_ready)
         self.camera.code_decoded.connect(self._camera_decoded)
-        self.intake = CameraIntake(self, settle_s=SETTLE_S if deps.quick_verdict else 0.0)
+        self.intake = CameraIntake(self)
         if deps.direct_scans:
             # Decided on the camera's decode thread and queued to the ledger thread: the
             # verdict does not wait for the UI thread's event loop twice (paints, timers).
@@ -283,7 +282,6 @@ class GateApp(QObject):
         """Switch between the verdict path since issue 15 and the one before (the bench
         alternates them verdict by verdict)."""
         self.quick_verdict = quick
-        self.intake.set_settle(SETTLE_S if quick else 0.0)
         self.window.gate.set_quick(quick)
 
     def _open_intake(self, screen: Screen) -> None:
@@ -398,7 +396,6 @@ class GateApp(QObject):
             self._after_verdict.append(self._show_deferred_counts)
             QTimer.singleShot(AFTER_VERDICT_MS, self, self._run_after_verdict)  # no paint?
         else:
-            self.intake.settled()
             self._counts_changed(*counts)
         if self.sync_status is not None and self.sync_status.online:
             self.sync_soon_requested.emit()  # push the scan up within moments, while online
@@ -414,8 +411,7 @@ class GateApp(QObject):
 
     def _scan_failed(self, failure: ScanFailure) -> None:
         self._pending_latency = failure.decoded_at
-        if not self._show(reasons.describe_failure(failure.code, failure.message)):
-            self.intake.settled()
+        self._show(reasons.describe_failure(failure.code, failure.message))
         self.messages.post(self.tr("Scans are NOT being recorded: {reason}").format(
             reason=failure.message), "error")
 
@@ -440,7 +436,6 @@ class GateApp(QObject):
 
     def _verdict_painted(self) -> None:
         if self._pending_latency is not None:  # a verdict's first paint
-            self.intake.settled()  # the camera's decode thread goes on
             self.latencies.append(time.perf_counter() - self._pending_latency)
             self._pending_latency = None
         if self.latency_log.painted():

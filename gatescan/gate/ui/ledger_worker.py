@@ -84,22 +84,14 @@ class CameraIntake(QObject):
     `offer` runs on the thread that decoded the code (a direct connection) and
     decides there, as the code is read, whether the gate is taking scans; the
     ledger then gets it without a detour through the UI thread's event loop.
-    With `settle_s`, the decode thread then pauses (at most that long) until the
-    UI reports the verdict shown: for those few milliseconds the ledger and UI
-    threads do not wait for the interpreter lock or a core behind the decoder,
-    which has nothing to read meanwhile (it keeps only the newest frame).
     """
 
     accepted = Signal(str, object, float)  # text, ScanSource, time.perf_counter() when decoded
 
-    def __init__(self, parent: QObject | None = None, *, settle_s: float = 0.0) -> None:
+    def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._screen = threading.Event()  # the UI: the gate screen is current
         self._ledger = threading.Event()  # the ledger thread: the ledger is open
-        self._settled = threading.Event()  # the UI: the last accepted code's verdict is shown
-        self._settled.set()
-        self._settle_s = settle_s
-        self._owner = threading.get_ident()  # the UI thread, which built it
 
     def set_screen(self, scanning: bool) -> None:
         """Set by the UI thread: whether the gate screen (not set-up or manager) shows."""
@@ -115,27 +107,8 @@ class CameraIntake(QObject):
 
     def offer(self, text: str, decoded_at: float) -> None:
         """A decoded code (on the decoding thread): to the ledger if the gate takes scans."""
-        if not self.is_open():
-            return
-        waits = self._settle_s > 0 and threading.get_ident() != self._owner
-        if waits:
-            self._settled.clear()
-        self.accepted.emit(text, ScanSource.CAMERA, decoded_at)
-        if waits:  # never on the UI thread itself: it is the one that settles
-            self._settled.wait(self._settle_s)
-
-    def set_settle(self, seconds: float) -> None:
-        """How long the decode thread may pause for a verdict from now on (0: not at all)."""
-        self._settle_s = seconds
-        self._settled.set()
-
-    def settled(self) -> None:
-        """Set by the UI thread once a verdict is on screen (or will not be): decoding resumes."""
-        self._settled.set()
-
-    def is_settled(self) -> bool:
-        """False while the decode thread waits for the verdict of the code it handed on."""
-        return self._settled.is_set()
+        if self.is_open():
+            self.accepted.emit(text, ScanSource.CAMERA, decoded_at)
 
 
 class LedgerWorker(QObject):
