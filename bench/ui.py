@@ -4,11 +4,15 @@ Runs the real app (real ledger with durable commits, real decoder, real demo
 tokens) with a 1280x720, 30 fps phone video as the camera and the preview at
 30 fps, then starts the app again in a fresh process to time start -> ready.
 
-The latency runs alternate between the app's scan path ("direct": camera thread
--> ledger thread -> UI) and the old one ("via-ui": camera -> UI -> ledger -> UI),
-each on a fresh copy of the same ledger, and print where the time goes.
+The latency runs compare the app's verdict path ("quick": camera thread -> ledger
+thread -> UI, the verdict painted at once, over nothing, the aiming frame drawn
+once) with the one before it ("direct": the same with GateApp.set_quick_verdict(False)),
+verdict by verdict in the same run; the older "via-ui" (camera -> UI -> ledger -> UI)
+runs on its own. Each run starts from a fresh copy of the same ledger and prints
+where the time goes. "Verdict shown" is the end of the window's paint pass that has
+the verdict panel in it (children painted, handed to the screen).
 
-    .venv/bin/python bench/ui.py [--scans 40] [--rounds 2] [--paths direct,via-ui]
+    .venv/bin/python bench/ui.py [--scans 40] [--rounds 2] [--paths quick,direct]
 Uses the X display if $DISPLAY is set (e.g. under xvfb-run), else Qt offscreen.
 """
 
@@ -27,7 +31,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from machine import cpu_model
+from machine import cpu_model, summary
 
 if not os.environ.get("DISPLAY"):
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -40,8 +44,8 @@ from gatescan.demo import video as demo_video
 from gatescan.gate.ledger.ledger import Ledger
 from gatescan.gate.settings import ScannerSettings
 from gatescan.gate.ui.app import AppDeps, GateApp
-from gatescan.gate.ui.display import Tone
-from gatescan.gate.ui.latency import STAGES
+from gatescan.gate.ui.display import Tone, VerdictDisplay
+from gatescan.gate.ui.latency import STAGES, LatencySample
 from gatescan.gate.ui.options import UiOptions
 from gatescan.gate.ui.ui_settings import UiSettings
 
@@ -65,6 +69,10 @@ def machine() -> str:
     load = os.getloadavg()[0]
     return (f"{cpu}, {os.cpu_count()} cores (load average {load:.1f} at the end), "
             f"Python {platform.python_version()}, PySide6 {PySide6.__version__}")
+
+
+PATHS = {"quick": (True, True), "direct": (True, False), "via-ui": (False, False)}
+# name -> (AppDeps.direct_scans, AppDeps.quick_verdict)
 
 
 def prepare(root: Path, scans: int) -> tuple[Path, Path, float]:
@@ -95,10 +103,34 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[int(share * (len(ordered) - 1))] if ordered else float("nan")
 
 
+def latency_stats(samples: list[LatencySample]) -> dict[str, float]:
+    """Median and p95 of each step, of decoded -> shown, and of the UI thread's part."""
+    steps = {stage: [s.steps_ms()[stage] for s in samples] for stage in STAGES}
+    shown = sorted((s.painted - s.decoded) * 1000 for s in samples)
+    series = {
+        **steps,
+        "total_flushed": [(s.flushed - s.decoded) * 1000 for s in samples],
+        "ui_cpu": [s.ui_cpu_ms for s in samples],
+        "ui_wall": [(s.painted - s.received) * 1000 for s in samples],
+    }
+    return {
+        **{f"{name}_median": statistics.median(v) if v else float("nan")
+           for name, v in series.items()},
+        **{f"{name}_p95": percentile(v, 0.95) for name, v in series.items()},
+        "median_ms": statistics.median(shown) if shown else float("nan"),
+        "p95_ms": percentile(shown, 0.95),
+        "max_ms": shown[-1] if shown else float("nan"),
+        "samples": float(len(samples)),
+    }
+
+
 def run_in_process(gate: Path, video: Path, scans: int, video_start: float,
-                   direct: bool = True, poll: bool = False) -> dict[str, float]:
+                   direct: bool = True, poll: bool = False,
+                   quick: bool | None = True) -> dict[str, dict[str, float]]:
     """Play the video through the app; measure latency, stalls and memory.
 
+    With `quick` None, the verdicts alternate between the quick path and the one before
+    it (GateApp.set_quick_verdict), one verdict each; the figures come back by path name.
     The gate's clock runs as if the video started now, so each round's codes are fresh.
     """
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -109,10 +141,22 @@ def run_in_process(gate: Path, video: Path, scans: int, video_start: float,
         return time.time() - shift
 
     gate_app = GateApp(AppDeps(ScannerSettings.build(gate), options, clock=clock,
-                               direct_scans=direct))
+                               direct_scans=direct, quick_verdict=quick is not False))
     gate_app.window.gate._hold_ms = {tone: 300 for tone in Tone}
     shown: list[Tone] = []
-    gate_app.verdict_displayed.connect(lambda d: shown.append(d.tone))
+    path_of: dict[float, str] = {}  # a sample's decode time -> the path its verdict took
+
+    def displayed(display: VerdictDisplay) -> None:
+        shown.append(display.tone)
+        sample = gate_app.latency_log.pending()
+        if sample is not None:
+            path_of[sample.decoded] = "quick" if gate_app.quick_verdict else (
+                "direct" if direct else "via-ui")
+        if quick is None:  # the next code (>= 0.3 s on) takes the other path
+            QTimer.singleShot(100, lambda: gate_app.set_quick_verdict(
+                not gate_app.quick_verdict))
+
+    gate_app.verdict_displayed.connect(displayed)
     gaps: list[float] = []
     busy: list[float] = []  # UI-thread CPU time inside each gap: the app's own work
     cpu = [time.thread_time()]
@@ -161,31 +205,20 @@ def run_in_process(gate: Path, video: Path, scans: int, video_start: float,
         gate_app.window.gate.verdict.inset.frames_painted
     gate_app.window.allow_close()
     gate_app.stop()
-    latencies = sorted(x * 1000 for x in gate_app.latencies)
     steady = gaps[20:] or gaps
     steady_busy = busy[20:] or busy
-    samples = list(gate_app.latency_log.samples)
-    steps = {stage: [s.steps_ms()[stage] for s in samples] for stage in STAGES}
-    flushed = [(s.flushed - s.decoded) * 1000 for s in samples]
-    ui_cpu = [s.ui_cpu_ms for s in samples]
-    return {
-        **{f"{stage}_median": statistics.median(v) if v else float("nan")
-           for stage, v in steps.items()},
-        **{f"{stage}_p95": percentile(v, 0.95) for stage, v in steps.items()},
-        "total_flushed_median": statistics.median(flushed) if flushed else float("nan"),
-        "total_flushed_p95": percentile(flushed, 0.95),
-        "ui_cpu_median": statistics.median(ui_cpu) if ui_cpu else float("nan"),
-        "ui_cpu_p95": percentile(ui_cpu, 0.95),
+    by_path: dict[str, list[LatencySample]] = {}
+    for sample in gate_app.latency_log.samples:
+        by_path.setdefault(path_of.get(sample.decoded, "?"), []).append(sample)
+    run = {
         "verdicts": len(shown), "admitted": shown.count(Tone.ADMIT),
-        "median_ms": statistics.median(latencies) if latencies else float("nan"),
-        "p95_ms": latencies[int(0.95 * (len(latencies) - 1))] if latencies else float("nan"),
-        "max_ms": latencies[-1] if latencies else float("nan"),
         "stall_ms": max(steady) - STALL_TICK_MS if steady else float("nan"),
         "tick_p99_ms": sorted(steady)[int(0.99 * (len(steady) - 1))] if steady else 0.0,
         "busy_ms": max(steady_busy) if steady_busy else float("nan"),
         "bench_rss_mb": max((m[0] for m in memory), default=rss_mb()[0]),
         "preview_frames": float(painted),
     }
+    return {path: {**run, **latency_stats(samples)} for path, samples in by_path.items()}
 
 
 def proc_rss_mb(pid: int) -> float:
@@ -232,49 +265,82 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scans", type=int, default=40)
     parser.add_argument("--rounds", type=int, default=2, help="latency runs per path")
-    parser.add_argument("--paths", default="direct,via-ui",
-                        help="scan paths to alternate: direct, via-ui")
+    parser.add_argument("--paths", default="quick,direct",
+                        help="verdict paths to alternate: quick (the app's), direct (before "
+                             "it), via-ui (older)")
+    parser.add_argument("--by-run", action="store_true",
+                        help="quick and direct in separate runs (ABBA) instead of verdict by "
+                             "verdict in one run")
     parser.add_argument("--no-startup", action="store_true", help="skip start -> ready")
     parser.add_argument("--poll", action="store_true",
                         help="drive Qt with processEvents() + sleep(1 ms), as this bench did "
                              "before, instead of the event loop the app runs")
     args = parser.parse_args()
     paths = [p for p in args.paths.split(",") if p]
-    runs: dict[str, list[dict[str, float]]] = {p: [] for p in paths}
+    unknown = [p for p in paths if p not in PATHS]
+    if unknown or not paths:
+        parser.error(f"unknown path(s) {unknown}: choose from {', '.join(PATHS)}")
+    loads = [os.getloadavg()]
+    runs: dict[str, list[dict[str, float]]] = {p: [] for p in paths}  # one per round
     ready: list[float] = []
     app_rss = 0.0
     with tempfile.TemporaryDirectory(prefix="gatescan-bench-ui-") as tmp:
         gate, video, video_start = prepare(Path(tmp), args.scans)
         template = Path(tmp) / "gate-template"
         shutil.copytree(gate, template)
-        for _ in range(args.rounds):
-            for path in paths:
+        # quick and direct share one run, verdict by verdict in turn (the same seconds of
+        # the same machine); another path runs on its own, the order reversed every other
+        # round. One short unmeasured run first: fonts, glyph and paint caches, imports.
+        jobs: list[tuple[bool, bool | None]] = []
+        if {"quick", "direct"} <= set(paths) and not args.by_run:
+            jobs.append((True, None))
+        jobs += [PATHS[p] for p in paths
+                 if not (jobs and p in ("quick", "direct"))]
+        run_in_process(gate, video, min(8, args.scans), video_start, direct=jobs[0][0],
+                       poll=args.poll, quick=jobs[0][1])
+        for n in range(args.rounds):
+            for direct, quick in jobs if n % 2 == 0 else jobs[::-1]:
                 shutil.rmtree(gate)
                 shutil.copytree(template, gate)
-                runs[path].append(run_in_process(gate, video, args.scans, video_start,
-                                                 direct=path == "direct", poll=args.poll))
+                result = run_in_process(gate, video, args.scans, video_start,
+                                        direct=direct, poll=args.poll, quick=quick)
+                for path, figures in result.items():
+                    if path in runs:
+                        runs[path].append(figures)
+                loads.append(os.getloadavg())
         if not args.no_startup:
             ready, app_rss = start_to_ready(gate, video)
     qpa = os.environ.get("QT_QPA_PLATFORM") or "xcb"
-    print(f"machine: {machine()}, Qt platform {qpa}, "
+    print(f"machine: {summary()}")
+    print(f"    {machine()}, Qt platform {qpa}, "
           f"{'processEvents + 1 ms sleep' if args.poll else 'Qt event loop'}")
+    print("    1-minute load average before and after each latency run: "
+          + ", ".join(f"{x[0]:.1f}" for x in loads))
     for path in paths:
         for n, r in enumerate(runs[path]):
-            print(f"[{path} #{n + 1}] {int(r['verdicts'])} verdicts ({int(r['admitted'])} "
-                  f"admitted), {int(r['preview_frames'])} preview frames painted; decoded "
-                  f"frame -> verdict painted: median {r['median_ms']:.1f} ms, p95 "
+            print(f"[{path} #{n + 1}] {int(r['samples'])} of the run's {int(r['verdicts'])} "
+                  f"verdicts ({int(r['admitted'])} admitted), {int(r['preview_frames'])} "
+                  f"preview frames painted; decoded "
+                  f"frame -> verdict shown: median {r['median_ms']:.1f} ms, p95 "
                   f"{r['p95_ms']:.1f} ms, max {r['max_ms']:.1f} ms; event loop back after "
                   f"the paint: median {r['total_flushed_median']:.1f} ms, p95 "
-                  f"{r['total_flushed_p95']:.1f} ms; UI-thread CPU from verdict received to "
-                  f"painted: median {r['ui_cpu_median']:.2f} ms, p95 {r['ui_cpu_p95']:.2f} ms")
+                  f"{r['total_flushed_p95']:.1f} ms")
+            print(f"    UI thread, median / p95 ms: CPU from verdict received to the loop "
+                  f"back {r['ui_cpu_median']:.2f} / {r['ui_cpu_p95']:.2f}, wall from verdict "
+                  "received to shown "
+                  f"{r['ui_wall_median']:.2f} / {r['ui_wall_p95']:.2f}")
             print("    steps, median / p95 ms: " + ", ".join(
                 f"{stage} {r[stage + '_median']:.2f} / {r[stage + '_p95']:.2f}"
                 for stage in STAGES))
     if len(paths) == 2 and all(runs.values()):
         a, b = (runs[p] for p in paths)
-        for key in ("median_ms", "p95_ms"):
-            ratio = statistics.median(x[key] for x in a) / statistics.median(x[key] for x in b)
-            print(f"{paths[0]} / {paths[1]} {key[:-3]}: {ratio:.2f} (same run, alternating)")
+        for key in ("median_ms", "p95_ms", "ui_wall_median", "ui_wall_p95", "ui_cpu_median",
+                    "ui_cpu_p95"):
+            ratio = statistics.median(x[key] / y[key] for x, y in zip(a, b, strict=False))
+            how = ("same runs, verdict by verdict" if {"quick", "direct"} == set(paths)
+                   and not args.by_run else "alternating runs")
+            print(f"{paths[0]} / {paths[1]} {key.removesuffix('_ms')}: {ratio:.2f} "
+                  f"(median of {min(len(a), len(b))} rounds' ratios, {how})")
     r = runs[paths[0]][-1]
     print(f"camera: 1280x720 video at 30 fps, preview 30 fps; {int(r['verdicts'])} verdicts "
           f"({int(r['admitted'])} admitted), {int(r['preview_frames'])} preview frames painted")
@@ -283,9 +349,10 @@ def main() -> int:
     print(f"longest UI-thread stall: {r['stall_ms']:.1f} ms wall (target < 16), of which at "
           f"most {r['busy_ms']:.1f} ms UI-thread CPU (the rest: waiting for a core); "
           f"{STALL_TICK_MS} ms timer p99 interval {r['tick_p99_ms']:.1f} ms")
-    print(f"resident memory of the app (own process, 720p video camera, 8 s in): "
-          f"{app_rss:.0f} MB (target < 250); this bench process, which also made the "
-          f"video: {r['bench_rss_mb']:.0f} MB")
+    own = (f"{app_rss:.0f} MB (target < 250)" if not args.no_startup
+           else "not measured (--no-startup starts no app process)")
+    print(f"resident memory of the app (own process, 720p video camera, 8 s in): {own}; "
+          f"this bench process, which also made the video: {r['bench_rss_mb']:.0f} MB")
     if args.no_startup:
         pass
     elif ready:

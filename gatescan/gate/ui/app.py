@@ -83,6 +83,10 @@ class AppDeps:
     # Camera codes go straight from the camera thread to the ledger thread; False routes
     # them through the UI thread first, as before (bench/ui.py measures both).
     direct_scans: bool = True
+    # The verdict's way to the screen since issue 15 (painted at once, the panel over
+    # nothing, the aiming frame drawn once); False keeps the way before it (bench/ui.py
+    # measures both, verdict by verdict).
+    quick_verdict: bool = True
 
 
 class GateApp(QObject):
@@ -108,7 +112,6 @@ class GateApp(QObject):
     # events for tests and the bench
     ready_to_scan = Signal()
     verdict_displayed = Signal(object)  # VerdictDisplay
-    verdict_settled = Signal()  # the verdict is painted and the counters show it too
 
     def __init__(self, deps: AppDeps) -> None:
         super().__init__()
@@ -125,6 +128,8 @@ class GateApp(QObject):
         self._after_verdict: list[Callable[[], None]] = []  # run once the verdict is painted
         self._deferred_counts: tuple[int, int] | None = None
         self._pending_latency: float | None = None
+        self._verdict_in_paint = False  # the verdict panel painted in the pass under way
+        self.quick_verdict = deps.quick_verdict
         self._ready_announced = False
         self._camera_live = False
         self._camera_health = CameraHealth.STARTING.value
@@ -242,13 +247,13 @@ class GateApp(QObject):
         app = QApplication.instance()
         if isinstance(app, QApplication):
             app.setStyleSheet(theme.STYLE_SHEET)
-        gate = GateScreen()
+        gate = GateScreen(quick=self.quick_verdict)
         manager = ManagerView()
         window = MainWindow(gate, manager, check_pin=self.check_pin, kiosk=self.options.kiosk)
         window.set_setup(self._build_setup())
         gate.manual_requested.connect(self._manual_typed)
         gate.lookup.search_requested.connect(self.lookup_search_requested)
-        gate.verdict.painted.connect(self._verdict_painted)
+        gate.verdict.painted.connect(self._verdict_painting)
         gate.preview.resized.connect(self.preview_resized.emit)
         gate.strip.set_gate(self.gate_name or "—", self.direction)
         gate.strip.set_sync(self.sync_status)
@@ -268,9 +273,16 @@ class GateApp(QObject):
         self.supervisor.attach(window)  # manager buttons, F4 "admit anyway" behind the PIN
         window.manager_opened.connect(self._manager_opened)
         window.screen_changed.connect(self._screen_changed)
+        window.repainted.connect(self._window_repainted)
         window.resize(self.options.width, self.options.height)
         self._open_intake(Screen(window.current_screen()))
         return window
+
+    def set_quick_verdict(self, quick: bool) -> None:
+        """Switch between the verdict path since issue 15 and the one before (the bench
+        alternates them verdict by verdict)."""
+        self.quick_verdict = quick
+        self.window.gate.set_quick(quick)
 
     def _open_intake(self, screen: Screen) -> None:
         """Camera codes go to the ledger only while the gate screen shows (and it is open)."""
@@ -374,6 +386,10 @@ class GateApp(QObject):
         self.latency_log.received(result.decoded_at, result.started_at, result.recorded_at)
         shown = self._show(display)
         self.latency_log.updated()
+        if shown and self.quick_verdict:
+            # Painted and handed to the screen now, not after whatever else is queued for
+            # the UI thread (camera frames, timers): the verdict goes first.
+            self.window.gate.verdict.repaint()
         counts = (result.admitted, result.pending_uploads)
         if shown:  # the counters repaint after the verdict, not in the same paint before it
             self._deferred_counts = counts
@@ -409,8 +425,17 @@ class GateApp(QObject):
         self.verdict_displayed.emit(display)
         return True
 
+    def _verdict_painting(self) -> None:
+        self._verdict_in_paint = True
+
+    def _window_repainted(self) -> None:
+        """A paint pass reached the screen: if the verdict panel was in it, the verdict shows."""
+        if self._verdict_in_paint:
+            self._verdict_in_paint = False
+            self._verdict_painted()
+
     def _verdict_painted(self) -> None:
-        if self._pending_latency is not None:
+        if self._pending_latency is not None:  # a verdict's first paint
             self.latencies.append(time.perf_counter() - self._pending_latency)
             self._pending_latency = None
         if self.latency_log.painted():
@@ -426,8 +451,6 @@ class GateApp(QObject):
         work, self._after_verdict = self._after_verdict, []
         for job in work:
             job()
-        if work:
-            self.verdict_settled.emit()
 
     # -- camera -----------------------------------------------------------------------------
     def _frame_ready(self, image: QImage) -> None:

@@ -32,11 +32,10 @@ class GateScreen(QWidget):
 
     manual_requested = Signal(str)  # a ticket number typed in for a visitor with a dead phone
     manager_requested = Signal()
-    verdict_shown = Signal(object)  # VerdictDisplay, after it is on screen
     ready_shown = Signal()
 
     def __init__(self, parent: QWidget | None = None, *,
-                 hold_ms: dict[Tone, int] | None = None) -> None:
+                 hold_ms: dict[Tone, int] | None = None, quick: bool = True) -> None:
         super().__init__(parent)
         self.setObjectName("gate_screen")
         self._hold_ms = dict(HOLD_MS if hold_ms is None else hold_ms)
@@ -53,6 +52,7 @@ class GateScreen(QWidget):
         self.warning.hide()
         self.preview = CameraPreview(self)
         self.verdict = VerdictView(self)
+        self.set_quick(quick)
         self.pages = QStackedWidget(self)
         self.pages.addWidget(self._ready_page())
         self.pages.addWidget(self.verdict)
@@ -148,6 +148,13 @@ class GateScreen(QWidget):
         row.addWidget(self.manager_button)
         return bar
 
+    def set_quick(self, quick: bool) -> None:
+        """The verdict's way to the screen since issue 15 (True), or the one before it:
+        the panel paints over its parents and the aiming frame is stroked on each paint
+        (bench/ui.py measures both)."""
+        self.preview.set_cache_guides(quick)
+        self.verdict.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent, quick)
+
     # -- verdicts -------------------------------------------------------------------------
     def show_display(self, display: VerdictDisplay) -> None:
         """Fill the screen with a verdict; it returns to ready after the tone's hold time."""
@@ -165,7 +172,6 @@ class GateScreen(QWidget):
         word = f"{display.word} · {display.title}" if display.title else display.word
         self.last_label.setText(self.tr("Last: {verdict} at {time}").format(
             verdict=word, time=self.strip.now_text()))
-        self.verdict_shown.emit(display)
 
     def show_ready(self) -> None:
         """Back to the camera preview and the ready prompt."""

@@ -23,8 +23,8 @@ class LatencySample:
     recorded: float  # the scan was durably committed
     received: float  # the UI thread got the verdict
     updated: float = 0.0  # the widgets hold the verdict (texts, colours, page)
-    painted: float = 0.0  # the verdict panel painted
-    flushed: float = 0.0  # the event loop came back after that paint (children painted too)
+    painted: float = 0.0  # the window's paint pass with the verdict panel in it is done
+    flushed: float = 0.0  # the event loop came back after that paint
     ui_cpu_ms: float = 0.0  # UI-thread CPU time from `received` to `flushed` (not wall time)
     _cpu: float = 0.0  # time.thread_time() at `received`
 
@@ -62,13 +62,17 @@ class LatencyLog:
         self._pending = LatencySample(decoded_at, self._routed.pop(decoded_at, None), started,
                                       recorded, time.perf_counter(), _cpu=time.thread_time())
 
+    def pending(self) -> LatencySample | None:
+        """The sample of the verdict on its way to the screen, if any."""
+        return self._pending
+
     def updated(self) -> None:
         """The widgets now show the pending verdict (it is painted next)."""
         if self._pending is not None:
             self._pending.updated = time.perf_counter()
 
     def painted(self) -> bool:
-        """The verdict panel painted; True if that completed a pending sample's paint."""
+        """The verdict is on screen; True if that completed a pending sample's paint."""
         sample, self._pending = self._pending, None
         if sample is None or sample.updated == 0.0:
             self._pending = sample

@@ -6,7 +6,7 @@ import logging
 import time
 from collections.abc import Callable
 
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import QEvent, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QResizeEvent
 from PySide6.QtWidgets import QLayout, QMainWindow, QMessageBox, QStackedWidget, QWidget
 
@@ -36,6 +36,7 @@ class MainWindow(QMainWindow):
     screen_changed = Signal(str)  # "setup", "gate" or "manager"
     manager_opened = Signal()
     pin_confirmed = Signal(str)  # the purpose given to `request_pin`, once the PIN was right
+    repainted = Signal()  # a paint pass of the window is done and handed to the screen
 
     def __init__(self, gate: GateScreen, manager: ManagerView, *,
                  check_pin: Callable[[str], bool], kiosk: bool = False) -> None:
@@ -69,6 +70,13 @@ class MainWindow(QMainWindow):
         gate.manager_requested.connect(self.request_manager)
         manager.back_requested.connect(self.show_gate)
         manager.quit_requested.connect(self.request_exit)
+
+    def event(self, event: QEvent) -> bool:
+        """As QMainWindow; after a paint pass (children included, flushed), `repainted`."""
+        handled = super().event(event)
+        if event.type() == QEvent.Type.UpdateRequest:
+            self.repainted.emit()
+        return handled
 
     # -- screens ----------------------------------------------------------------------
     def set_setup(self, setup: QWidget) -> None:

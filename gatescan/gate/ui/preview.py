@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QImage, QPainter, QPaintEvent, QPen, QResizeEvent
+from PySide6.QtGui import QColor, QImage, QPainter, QPaintEvent, QPen, QPixmap, QResizeEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from gatescan.gate.ui import theme
@@ -14,11 +14,14 @@ class CameraPreview(QWidget):
 
     resized = Signal(int, int)  # the camera worker scales frames to this size
 
-    def __init__(self, parent: QWidget | None = None, *, guides: bool = True) -> None:
+    def __init__(self, parent: QWidget | None = None, *, guides: bool = True,
+                 cache_guides: bool = True) -> None:
         super().__init__(parent)
         self._image: QImage | None = None
         self._message = ""
         self._guides = guides
+        self._cache_guides = cache_guides
+        self._overlay: tuple[tuple[float, ...], QPixmap] | None = None  # (key, drawn guides)
         self.frames_painted = 0
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
@@ -32,6 +35,10 @@ class CameraPreview(QWidget):
         self._image = image
         if self.isVisible():
             self.update()
+
+    def set_cache_guides(self, cache: bool) -> None:
+        """Draw the aiming frame from a pixmap drawn once (True) or stroke it on each paint."""
+        self._cache_guides = cache
 
     def set_message(self, text: str) -> None:
         """Text drawn over the preview ('' for none): camera starting, unplugged, ..."""
@@ -67,7 +74,11 @@ class CameraPreview(QWidget):
                 p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
             p.drawImage(target, image)
             self.frames_painted += 1
-        if self._guides:
+        if self._guides and self._cache_guides:
+            p.drawPixmap(0, 0, self._guides_overlay(target))
+            # as stroking them leaves the painter: the message band's edges antialiased too
+            p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        elif self._guides:
             self._draw_guides(p, target)
         if self._message:
             p.setPen(QColor(theme.TEXT))
@@ -77,6 +88,22 @@ class CameraPreview(QWidget):
             p.drawText(band, Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
                        self._message)
         p.end()
+
+    def _guides_overlay(self, target: QRectF) -> QPixmap:
+        """The aiming frame drawn once on a clear pixmap: the antialiased strokes cost more
+        than the picture under them, on every frame."""
+        ratio = self.devicePixelRatioF()
+        key = (target.x(), target.y(), target.width(), target.height(), float(self.width()),
+               float(self.height()), ratio)
+        if self._overlay is None or self._overlay[0] != key:
+            pixmap = QPixmap(self.size() * ratio)
+            pixmap.setDevicePixelRatio(ratio)
+            pixmap.fill(Qt.GlobalColor.transparent)
+            painter = QPainter(pixmap)
+            self._draw_guides(painter, target)
+            painter.end()
+            self._overlay = (key, pixmap)
+        return self._overlay[1]
 
     @staticmethod
     def _draw_guides(p: QPainter, area: QRectF) -> None:

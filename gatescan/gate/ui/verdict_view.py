@@ -86,6 +86,8 @@ class CachedLabel(QLabel):
 
     def paintEvent(self, event: QPaintEvent) -> None:
         """The cached pixmap, or an ordinary paint (and the cache filled just after)."""
+        if not self.text() and not self.cache.rendering:
+            return  # no text on a clear background paints nothing (a camera scan's source)
         if not self.cache.paint():
             super().paintEvent(event)
 
@@ -121,11 +123,14 @@ def _label(parent: QWidget, name: str) -> QLabel:
 class VerdictView(QWidget):
     """Shows one `VerdictDisplay`, readable from two metres; a bar counts down to ready."""
 
-    painted = Signal()  # after each paint: the bench measures "verdict shown" with it
+    painted = Signal()  # after each paint of the panel (its children paint after it)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("verdict")
+        # It fills its whole rectangle: nothing under it (window, screen, page stack) needs
+        # painting first when a verdict comes up.
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
         self._display: VerdictDisplay | None = None
         self._remaining = 0.0
         self._fitted: tuple[int, int, float] | None = None
