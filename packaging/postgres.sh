@@ -53,6 +53,17 @@ url() {
     printf 'postgresql+psycopg://%s@/%s?host=%s&port=%s' "$SUPERUSER" "$DB" "$SOCK" "$PORT"
 }
 
+# Tests run without waiting for the disk; benchmarks that compare with SQLite's
+# synchronous=FULL need a durable cluster: GATESCAN_PG_DURABLE=1 (with its own
+# GATESCAN_PG_DIR, since the setting is fixed when the cluster starts).
+durability() {
+    if [[ "${GATESCAN_PG_DURABLE:-0}" == 1 ]]; then
+        echo "-c fsync=on -c synchronous_commit=on -c full_page_writes=on"
+    else
+        echo "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+    fi
+}
+
 running() { as_owner "$BIN/pg_ctl" -D "$DATA" status >/dev/null 2>&1; }
 
 psql_() { "$BIN/psql" -X -q -h "$SOCK" -p "$PORT" -U "$SUPERUSER" -d postgres "$@"; }
@@ -71,8 +82,8 @@ start() {
     if ! running; then
         log "starting PostgreSQL ($("$BIN/postgres" --version)) on socket $SOCK"
         as_owner "$BIN/pg_ctl" -D "$DATA" -l "$STATE/server.log" -w -t 60 start -o \
-            "-c listen_addresses='' -k $SOCK -p $PORT -c fsync=off -c synchronous_commit=off \
-             -c full_page_writes=off -c max_connections=200" >/dev/null \
+            "-c listen_addresses='' -k $SOCK -p $PORT $(durability) -c max_connections=200" \
+            >/dev/null \
             || { tail -n 20 "$STATE/server.log" >&2; exit 1; }
     fi
     if [[ "$(psql_ -tAc "SELECT 1 FROM pg_database WHERE datname = '$DB'")" != "1" ]]; then

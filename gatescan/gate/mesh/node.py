@@ -52,6 +52,7 @@ REASK_S = 0.05          # a gate still behind a peer asks again this soon
 STATUS_EVERY_S = 1.0
 RCVBUF = 4 << 20
 IN_FLIGHT_S = 0.5       # a scan pushed this recently is in flight, not missing
+RESEND_HOLD_S = 0.25    # the same resend goes to a peer again only after this long
 MAX_DRAIN = 256         # datagrams handled before the node looks at its own log again
 FLUSH_GAP_S = 0.010     # peer scans are written at most this often (one transaction per
                         # batch: under load, many per transaction; idle, no added wait)
@@ -68,6 +69,8 @@ class PeerState:
     their_head: int = 0
     they_have: int = 0                  # how far the peer holds our log (from its heads)
     last_ask: float = 0.0
+    resent_from: int = -1               # the `have` our latest resend to this peer started at
+    resent_at: float = float("-inf")    # when (monotonic)
 
 
 @dataclass(slots=True)
@@ -354,7 +357,15 @@ class MeshNode:
         # What the peer has seen past its `have` is known lost (not in flight): resend it
         # now; beyond that, only what was pushed more than IN_FLIGHT_S ago.
         limit = max(self._settled_head(), min(heads.seen.get(self.me, 0), self._pushed))
-        if they_have < limit and peer.address is not None:
+        now = time.monotonic()
+        # A peer that asks again before our last resend reached it (its `have` has not moved
+        # past where that resend started) gets nothing new: resending the same batch on
+        # every ask would fill its receive buffer, lose more, and make it ask again
+        # (congestion collapse). Once its `have` moves, or the resend is presumed lost
+        # after RESEND_HOLD_S, it gets the next batch.
+        fresh_ask = they_have > peer.resent_from or now - peer.resent_at >= RESEND_HOLD_S
+        if they_have < limit and peer.address is not None and fresh_ask:
+            peer.resent_from, peer.resent_at = they_have, now
             for scan in self.store.own_after(self.event_id, they_have, self.settings.batch):
                 if scan.seq > limit:
                     break

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import secrets
 import select
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +21,7 @@ import pytest
 from nacl.signing import SigningKey
 
 from gatescan.gate.ledger.ledger import Ledger
-from gatescan.gate.mesh.node import MeshNode
+from gatescan.gate.mesh.node import RESEND_HOLD_S, MeshNode
 from gatescan.gate.mesh.store import MeshStore
 from gatescan.gate.sync.mesh_roster import MeshSettings, Roster, RosterDevice
 from gatescan.gate.verify.view import GateContext
@@ -111,3 +112,34 @@ def test_a_lost_push_is_resent_at_once_when_the_next_one_shows_the_gap(
     assert b.flush() == 1
     assert b.progress[b.gatekeeper.roster.devices[a.me].sender_key].have == \
         parse(second).body.seq  # type: ignore[union-attr]
+
+
+def test_a_peer_asking_again_before_the_resend_landed_gets_it_once_not_on_every_ask(
+        pair: Pair) -> None:
+    """Resending the same batch on every ask is what collapsed a 30-minute bench run: the
+    receiver's buffer overflowed, it lost more, and asked again."""
+    a, b, a_scanner, issuer = pair.a, pair.b, pair.a_scanner, pair.issuer
+    here = GateContext("Gate 1", "entry", a.me)
+    for i in range(3):
+        assert a_scanner.redeem(issuer.issue(0x5000 + i).token(T0), T0 + i, here).verdict.admit
+    assert a.push_new() == 3
+    pushed = [_receive(b) for _ in range(3)]
+    assert b.handle(*pushed[2]) is None  # the first two were "lost"
+    b.flush()
+    peer = b.peers[a.me]
+
+    def ask_again() -> None:
+        peer.last_ask = 0.0  # past the asker's own pacing
+        b._ask(peer)
+        assert a.handle(*_receive(a)) is None
+
+    assert a.handle(*_receive(a)) is None  # B's first ask: A resends up to what B saw
+    resent = [_receive(b) for _ in range(3)]
+    for _ in range(3):  # B asks again (its have has not moved): nothing more is sent
+        ask_again()
+    readable, _, _ = select.select([b.sock], [], [], 0.1)
+    assert not readable, "the same resend was sent again"
+    time.sleep(RESEND_HOLD_S)  # presumed lost now: the next ask gets it again
+    ask_again()
+    again = [_receive(b) for _ in range(3)]
+    assert [parse(d).body for d, _ in again] == [parse(d).body for d, _ in resent]
