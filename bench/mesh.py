@@ -259,7 +259,8 @@ def report(datas: list[Path], results: list[dict[str, Any]], traffic: list[dict[
         if scans[1]["admit"]:
             doubles.append(scans[1]["at"] - scans[0]["done"])
     late = [g for g in doubles if g > 1.0]
-    beyond = [g for g in doubles if g > pct(lat, 99)]
+    p99 = pct(lat, 99)
+    beyond = [g for g in doubles if g > p99]
     print(f"double admissions: with the mesh {len(doubles)} of {baseline} second scans "
           f"(all inside {max(doubles, default=0) * 1000:.0f} ms of the first commit; "
           f"beyond p99: {len(beyond)}; beyond 1 s: {len(late)}); without a mesh: {baseline}")
