@@ -77,10 +77,17 @@ class FaultProxy:
             if self._server is not None:
                 self._server.close()
             me = asyncio.current_task()
-            pending = [t for t in asyncio.all_tasks() if t is not me]
-            for task in pending:
-                task.cancel()
-            await asyncio.gather(*pending, return_exceptions=True)
+            # Until none is left: a connection accepted just before the listener closed
+            # gets its handler task only now, and a task destroyed while pending leaves
+            # its StreamWriter unclosed (a ResourceWarning on Python 3.13).
+            for _ in range(50):
+                await asyncio.sleep(0.01)  # let accepted connections start their handlers
+                pending = [t for t in asyncio.all_tasks() if t is not me]
+                if not pending:
+                    break
+                for task in pending:
+                    task.cancel()
+                await asyncio.gather(*pending, return_exceptions=True)
             await asyncio.sleep(0.05)  # let the closed transports release their sockets
         asyncio.run_coroutine_threadsafe(close(), self._loop).result(10)
         self._loop.call_soon_threadsafe(self._loop.stop)
