@@ -78,22 +78,32 @@ def verify(text: str | bytes, now: float, view: LedgerView, gate: GateContext) -
 
 def _verify_for_event(token: Token, now: float, view: LedgerView, gate: GateContext,
                       policy: EventPolicy) -> Verdict:
-    cred = token.credential
-
-    # Until both signatures hold, nothing read from the code is shown or recorded.
-    def unverified(outcome: Outcome, reason: str, because: Because = PLAIN) -> Verdict:
-        return Verdict(outcome, reason, None, event_id=policy.event_id, because=because)
-
-    keys = view.issuer_keys(policy.event_id, cred.kid)
-    if not keys:
-        return unverified(Outcome.UNKNOWN_KEY,
-                          "Ticket signed by an issuer key this gate does not trust (sync needed?)")
-    if not any(token.issuer_signature_ok(k) for k in keys):
-        return unverified(Outcome.BAD_SIGNATURE, "Forged or altered ticket (issuer signature)")
+    refused = _issuer_refusal(token, view, policy)
+    if refused is not None:
+        return refused
     if not token.holder_signature_ok():
-        return unverified(Outcome.BAD_SIGNATURE, "Forged or altered code (phone signature)",
-                          Because(phone_signature=True))
-    return _signed(cred, token.step, now, view, gate, policy)
+        return _unverified(policy, Outcome.BAD_SIGNATURE,
+                           "Forged or altered code (phone signature)",
+                           Because(phone_signature=True))
+    return _signed(token.credential, token.step, now, view, gate, policy)
+
+
+def _unverified(policy: EventPolicy, outcome: Outcome, reason: str,
+                because: Because = PLAIN) -> Verdict:
+    """Until both signatures hold, nothing read from the code is shown or recorded."""
+    return Verdict(outcome, reason, None, event_id=policy.event_id, because=because)
+
+
+def _issuer_refusal(token: Token, view: LedgerView, policy: EventPolicy) -> Verdict | None:
+    """The refusal if no trusted issuer key of the event signed the credential, else None."""
+    keys = view.issuer_keys(policy.event_id, token.credential.kid)
+    if not keys:
+        return _unverified(policy, Outcome.UNKNOWN_KEY, "Ticket signed by an issuer key this "
+                           "gate does not trust (sync needed?)")
+    if not any(token.issuer_signature_ok(k) for k in keys):
+        return _unverified(policy, Outcome.BAD_SIGNATURE,
+                           "Forged or altered ticket (issuer signature)")
+    return None
 
 
 def _verify_compact(text: str | bytes, now: float, view: LedgerView,
@@ -118,21 +128,14 @@ def _verify_compact(text: str | bytes, now: float, view: LedgerView,
     if policy is None:
         return Verdict(Outcome.WRONG_EVENT, "Ticket is for a different event",
                        event_id=held.event_id)
-
-    def unverified(outcome: Outcome, reason: str, because: Because = PLAIN) -> Verdict:
-        return Verdict(outcome, reason, None, event_id=policy.event_id, because=because)
-
-    token = parse_credential(signed)
-    keys = view.issuer_keys(policy.event_id, held.kid)
-    if not keys:
-        return unverified(Outcome.UNKNOWN_KEY,
-                          "Ticket signed by an issuer key this gate does not trust (sync needed?)")
-    if not any(token.issuer_signature_ok(k) for k in keys):
-        return unverified(Outcome.BAD_SIGNATURE, "Forged or altered ticket (issuer signature)")
+    refused = _issuer_refusal(parse_credential(signed), view, policy)
+    if refused is not None:
+        return refused
     step = code.full_step(step_for(now, policy.rotation_period))
     if not code.holder_signature_ok(signed, step):
-        return unverified(Outcome.BAD_SIGNATURE, "Forged or altered code (phone signature)",
-                          Because(phone_signature=True))
+        return _unverified(policy, Outcome.BAD_SIGNATURE,
+                           "Forged or altered code (phone signature)",
+                           Because(phone_signature=True))
     return _signed(held, step, now, view, gate, policy)
 
 
