@@ -45,6 +45,9 @@ VERDICTS: dict[str, Verdict] = {
                            Level.CHECK),
     "repeat-read": Verdict(Outcome.REPEAT_READ, "Just admitted here (8 s ago)", EARLY,
                            Level.ADMIT, previous_time=NOW - 8, previous_gate="Gate 1"),
+    "needs-full-code": Verdict(Outcome.NEEDS_FULL_CODE, "Short code this gate cannot check "
+                               "yet: ask for the full code ('Full code' in the wallet)", None,
+                               Level.CHECK),
 }
 
 
