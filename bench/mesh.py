@@ -96,6 +96,10 @@ def main() -> None:
     ap.add_argument("--profile", action="store_true",
                     help="run gate 0's node under cProfile and print where its time went")
     args = ap.parse_args()
+    if not 2 <= args.gates <= 250:  # one loopback address per gate: 127.0.0.2 ..
+        ap.error("--gates must be 2 to 250")
+    if args.rate <= 0 or args.seconds < 3 or not 0 <= args.drop < 1:
+        ap.error("--rate must be > 0, --seconds at least 3, --drop in [0, 1)")
     root = Path(args.dir or tempfile.mkdtemp(prefix="gatescan-bench-mesh-"))
     root.mkdir(parents=True, exist_ok=True)
     pairs = int(args.gates * args.rate * args.seconds / 2)
