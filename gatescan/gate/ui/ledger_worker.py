@@ -209,11 +209,17 @@ class LedgerWorker(QObject):
         """The gate's best idea of the time."""
         return self._clock() + self._offset
 
-    def _context(self, now: float) -> GateContext:
+    def _context(self, now: float, *, confirm: bool = True) -> GateContext:
+        """The gate's context for a decision at `now`.
+
+        With `confirm` False the ledger's sync state is not read: a scanned code confirms
+        the time by its own step, so the verifier never asks (one read less before a
+        scan's verdict).
+        """
         generated = self._info.generated_at
         plausible = generated is None or now >= generated - CLOCK_SLACK
         return replace(self._gate, clock_trusted=self._sync_trusts_clock and plausible,
-                       clock_confirmed=self._server_time_known())
+                       clock_confirmed=self._server_time_known() if confirm else False)
 
     def _server_time_known(self) -> bool:
         """Whether a sync on this boot gave the server's time (the engine keeps it in the ledger).
@@ -230,7 +236,8 @@ class LedgerWorker(QObject):
         """Verify and durably record one scanned code, then report it."""
         checked: Source = "wedge" if source is ScanSource.WEDGE else "camera"
         self._record(source, decoded_at,
-                     lambda ledger, now, gate: ledger.redeem(text, now, gate, source=checked))
+                     lambda ledger, now, gate: ledger.redeem(text, now, gate, source=checked),
+                     confirm=False)
 
     @Slot(str, float)
     def redeem_manual(self, ticket: str, decoded_at: float) -> None:
@@ -245,7 +252,8 @@ class LedgerWorker(QObject):
                      lambda ledger, now, gate: ledger.redeem_manual(ticket_id, now, gate))
 
     def _record(self, source: ScanSource, decoded_at: float,
-                redeem: Callable[[Ledger, float, GateContext], Redemption]) -> None:
+                redeem: Callable[[Ledger, float, GateContext], Redemption], *,
+                confirm: bool = True) -> None:
         if self._ledger is None:
             self.scan_failed.emit(ScanFailure("not_open", "the ledger is not open", source,
                                               decoded_at))
@@ -253,7 +261,7 @@ class LedgerWorker(QObject):
         started = time.perf_counter()
         now = self.now()
         try:
-            result = redeem(self._ledger, now, self._context(now))
+            result = redeem(self._ledger, now, self._context(now, confirm=confirm))
         except LedgerError as exc:
             log.error("scan NOT recorded (%s): %s", exc.code, exc.message)
             self.scan_failed.emit(ScanFailure(exc.code, exc.message, source, decoded_at))

@@ -275,3 +275,33 @@ def test_manual_lookup_decides_a_multi_day_pass_only_on_the_servers_time(
     worker.redeem_manual("5005", 0.0)
     assert verdicts[-1].outcome is Outcome.ALREADY_USED  # the same day, by the server's clock
     worker.shutdown()
+
+
+def test_a_scanned_code_is_decided_without_reading_the_sync_state(
+        qtbot: QtBot, tmp_path: Path) -> None:
+    """A code's own time step confirms the clock, so on a scan's way to its verdict the
+    worker does not read the ledger's sync state (issue 15: one read less per verdict);
+    a multi-day pass scanned on an unconfirmed clock is still decided (admitted)."""
+    from gatescan.gate.ledger.ledger import Ledger
+    from gatescan.gate.ui.ledger_worker import LedgerWorker
+    from gatescan.gate.verify.view import GateContext
+    from tests.factories import T0, Issuer
+
+    issuer = Issuer()
+    path = tmp_path / "ledger.db"
+    phone = issuer.issue(0x5005, type_id=5)
+    with Ledger(path) as ledger:
+        ledger.import_manifest(issuer.write_manifest(tmp_path / "e.gsm", [(0x5005, 5, 0, None)]))
+    worker = LedgerWorker(lambda: Ledger(path), GateContext("Gate 1", device_id="g1"),
+                          clock=lambda: T0)
+    worker.start()
+    verdicts: list[Verdict] = []
+    worker.scan_decided.connect(lambda result: verdicts.append(result.verdict))
+    statements: list[str] = []
+    worker._ledger.conn.set_trace_callback(statements.append)  # type: ignore[union-attr]
+    worker.redeem(phone.token(T0), ScanSource.CAMERA, 0.0)
+    assert verdicts[-1].outcome is Outcome.ADMITTED
+    assert statements and not [s for s in statements if "sync_state" in s]
+    worker.redeem_manual("5005", 0.0)  # a typed number still asks whether the time is known
+    assert [s for s in statements if "sync_state" in s]
+    worker.shutdown()
