@@ -5,7 +5,7 @@ tokens) with a 1280x720, 30 fps phone video as the camera and the preview at
 30 fps, then starts the app again in a fresh process to time start -> ready.
 
 The latency runs compare the app's verdict path ("quick": camera thread -> ledger
-thread -> UI, the verdict painted at once, over nothing, the aiming frame drawn
+thread -> UI, the verdict painted at once (once), the aiming frame drawn
 once) with the one before it ("direct": the same with GateApp.set_quick_verdict(False)),
 verdict by verdict in the same run; the older "via-ui" (camera -> UI -> ledger -> UI)
 runs on its own. Each run starts from a fresh copy of the same ledger and prints

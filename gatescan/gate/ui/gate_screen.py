@@ -150,10 +150,8 @@ class GateScreen(QWidget):
 
     def set_quick(self, quick: bool) -> None:
         """The verdict's way to the screen since issue 15 (True), or the one before it:
-        the panel paints over its parents and the aiming frame is stroked on each paint
-        (bench/ui.py measures both)."""
+        the aiming frame is stroked on each paint (bench/ui.py measures both)."""
         self.preview.set_cache_guides(quick)
-        self.verdict.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent, quick)
 
     # -- verdicts -------------------------------------------------------------------------
     def show_display(self, display: VerdictDisplay) -> None:

@@ -128,9 +128,9 @@ class VerdictView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("verdict")
-        # It fills its whole rectangle: nothing under it (window, screen, page stack) needs
-        # painting first when a verdict comes up.
-        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
+        # Not marked opaque (WA_OpaquePaintEvent), although it fills its whole rectangle: an
+        # opaque panel is painted twice when the page switch shows it (whole, then again
+        # under its words and icon), which costs more than the plain page under it.
         self._display: VerdictDisplay | None = None
         self._remaining = 0.0
         self._fitted: tuple[int, int, float] | None = None

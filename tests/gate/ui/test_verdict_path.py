@@ -98,6 +98,24 @@ def test_shown_is_stamped_after_the_words_are_painted(
     assert sample.updated < first_word_paint <= sample.painted
 
 
+def test_a_verdicts_first_paint_paints_the_panel_once(
+        qtbot: QtBot, make_app: AppMaker, data_dir: Path, issuer: Issuer,
+        clock: FakeClock) -> None:
+    """Defect (issue 15): with the panel marked opaque, the page switch painted it twice
+    before the verdict was on screen: the whole panel, then again under its words and icon."""
+    app = make_app(data_dir)
+    panel = PaintTimes()
+    app.window.gate.verdict.installEventFilter(panel)
+    for n, ticket in enumerate((0x1001, 0x1002)):
+        panel.times.clear()
+        with qtbot.waitSignal(app.verdict_displayed, timeout=10_000):
+            app.camera.code_decoded.emit(issuer.issue(ticket).token(clock.now), 0.0)
+        qtbot.waitUntil(lambda n=n: len(app.latency_log.samples) == n + 1, timeout=10_000)
+        sample = app.latency_log.samples[-1]
+        assert len([t for t in panel.times if sample.updated <= t <= sample.painted]) == 1
+        app.window.gate.show_ready()
+
+
 def difference(a: QImage, b: QImage) -> int:
     """The largest difference of any colour channel of any pixel."""
     assert (a.width(), a.height()) == (b.width(), b.height())
@@ -133,7 +151,7 @@ def test_the_quick_path_looks_the_same_as_the_one_before(
         app.camera.code_decoded.emit(issuer.issue(0x1001).token(clock.now), 0.0)
     qtbot.waitUntil(lambda: len(app.latency_log.samples) == 1, timeout=10_000)
     verdict_quick, verdict_before = both()
-    assert difference(verdict_quick, verdict_before) == 0  # the panel over nothing
+    assert difference(verdict_quick, verdict_before) == 0  # the same panel
     assert difference(verdict_quick, ready_quick) > 100  # a verdict, not the ready page
 
 
