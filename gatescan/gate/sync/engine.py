@@ -29,7 +29,7 @@ from gatescan.gate.ledger.errors import LedgerError
 from gatescan.gate.ledger.ledger import Ledger
 from gatescan.gate.ledger.replica import CURSOR_KEY, OWN_SCANS_KEY, UnsentScan
 from gatescan.gate.settings import ScannerSettings
-from gatescan.gate.sync.client import SyncClient, server_view
+from gatescan.gate.sync.client import SyncClient, push_body, server_view
 from gatescan.gate.sync.clock import CLOCK_KEY as CLOCK
 from gatescan.gate.sync.clock import GateClock
 from gatescan.gate.sync.credentials import Credentials, CredentialsError
@@ -266,11 +266,13 @@ class SyncEngine:
         limit = self.config.batch_size
         batch = ledger.unsent_scans(after_seq=0, limit=limit)
         with ThreadPoolExecutor(1, thread_name_prefix="sync-push") as sender:
-            reply = sender.submit(api.push, [s.as_wire() for s in batch]) if batch else None
+            reply = sender.submit(api.push, push_body([s.as_wire() for s in batch])
+                                  ) if batch else None
             while reply is not None:
                 following = [] if self._interrupted.is_set() else ledger.unsent_scans(
                     after_seq=batch[-1].seq, limit=limit)
-                wire = [s.as_wire() for s in following]
+                # Encoded here rather than on the sender thread, so that it leaves at once.
+                body = push_body([s.as_wire() for s in following])
                 answer: PushAnswer | None = None
                 counts: tuple[int, ...] = (0, 0, 0)
                 try:
@@ -283,7 +285,7 @@ class SyncEngine:
                     self.crash_hook("answered")
                 reply = None
                 if following and not self._interrupted.is_set():  # else: stop after this one
-                    reply = sender.submit(api.push, wire)
+                    reply = sender.submit(api.push, body)
                 if answer is not None:
                     counts = self._record(ledger, batch, answer)
                 for i, n in enumerate(counts):
