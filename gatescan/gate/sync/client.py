@@ -8,6 +8,7 @@ The device token travels only in the Authorization header and is never logged.
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 from collections.abc import Callable, Sequence
@@ -29,7 +30,8 @@ DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=3.0)
 SERVER_TIME_HEADER = "x-gatescan-server-time"
 CURSOR_HEADER = "x-gatescan-cursor"
 SEQUENCE_HEADER = "x-gatescan-manifest-sequence"
-__all__ = ["ManifestDownload", "ServerView", "SyncClient", "make_http_client", "server_view"]
+__all__ = ["ManifestDownload", "ServerView", "SyncClient", "make_http_client", "push_body",
+           "server_view"]
 
 TimeListener = Callable[[TimeSample], None]
 
@@ -49,6 +51,12 @@ class ManifestDownload:
     sequence: int | None
     bytes: int
     server_time: float | None
+
+
+def push_body(items: Sequence[PushedScan]) -> bytes:
+    """The body of `POST /scans` for these items (the JSON httpx would send for them)."""
+    return json.dumps({"scans": [i.to_json() for i in items]}, ensure_ascii=False,
+                      separators=(",", ":"), allow_nan=False).encode("utf-8")
 
 
 def server_view(raw: object) -> ServerView | None:
@@ -127,9 +135,12 @@ class SyncClient:
             raise ServerFailed("bad_response", f"the change feed answer is not the protocol "
                                f"({exc.message})") from None
 
-    def push(self, items: Sequence[PushedScan]) -> PushAnswer:
-        """Send one batch of scans; results are per item."""
-        body = self._json("POST", "/scans", json={"scans": [i.to_json() for i in items]})
+    def push(self, items: Sequence[PushedScan] | bytes) -> PushAnswer:
+        """Send one batch of scans (or its body, as `push_body` encoded it ahead of time);
+        results are per item."""
+        content = items if isinstance(items, bytes) else push_body(items)
+        body = self._json("POST", "/scans", content=content,
+                          content_type="application/json")
         try:
             return PushAnswer.from_json(body)
         except WireError as exc:
@@ -154,8 +165,10 @@ class SyncClient:
                 **report_headers(__version__, self.pending)}
 
     def _json(self, method: str, path: str, *, auth: bool = True,
-              **kwargs: Any) -> dict[str, Any]:
+              content_type: str | None = None, **kwargs: Any) -> dict[str, Any]:
         headers = self._headers(auth)
+        if content_type is not None:
+            headers["Content-Type"] = content_type
         sent = self._boot()
         try:
             resp = self.http.request(method, self._url(path), headers=headers, **kwargs)

@@ -20,7 +20,7 @@ import random
 import tempfile
 import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
 import httpx
@@ -29,7 +29,7 @@ from gatescan.gate.ledger.errors import LedgerError
 from gatescan.gate.ledger.ledger import Ledger
 from gatescan.gate.ledger.replica import CURSOR_KEY, OWN_SCANS_KEY, UnsentScan
 from gatescan.gate.settings import ScannerSettings
-from gatescan.gate.sync.client import SyncClient, server_view
+from gatescan.gate.sync.client import SyncClient, push_body, server_view
 from gatescan.gate.sync.clock import CLOCK_KEY as CLOCK
 from gatescan.gate.sync.clock import GateClock
 from gatescan.gate.sync.credentials import Credentials, CredentialsError
@@ -256,48 +256,76 @@ class SyncEngine:
     def _push(self, api: SyncClient, ledger: Ledger) -> RoundReport:
         """Send every unsent scan, batch by batch, applying each batch's results as they come.
 
-        One batch is in flight at a time, and the next is sent only once this one's
-        results are recorded (a crash loses at most the answer to one batch). While
-        the server stores a batch, the gate reads the next one from its log.
+        Batches go in log order, one in flight at a time: batch N+1 is sent once the
+        server has answered batch N, before the gate records N's results, so that the
+        gate's ledger write for N (and its reading N+2 from the log) overlaps the
+        server storing N+1. A crash therefore loses at most the answers to two
+        batches; those scans stay unsent and go again, answered `duplicate`.
         """
         totals = [0, 0, 0]
-        batch = ledger.unsent_scans(after_seq=0, limit=self.config.batch_size)
+        limit = self.config.batch_size
+        batch = ledger.unsent_scans(after_seq=0, limit=limit)
         with ThreadPoolExecutor(1, thread_name_prefix="sync-push") as sender:
-            while batch:
-                wire = [s.as_wire() for s in batch]
-                reply = sender.submit(api.push, wire)
+            reply = sender.submit(api.push, push_body([s.as_wire() for s in batch])
+                                  ) if batch else None
+            while reply is not None:
                 following = [] if self._interrupted.is_set() else ledger.unsent_scans(
-                    after_seq=batch[-1].seq, limit=self.config.batch_size)
-                for i, n in enumerate(self._send(api, ledger, batch, reply)):
+                    after_seq=batch[-1].seq, limit=limit)
+                # Encoded here rather than on the sender thread, so that it leaves at once.
+                body = push_body([s.as_wire() for s in following])
+                answer: PushAnswer | None = None
+                counts: tuple[int, ...] = (0, 0, 0)
+                try:
+                    answer = reply.result()
+                except Refused as exc:
+                    if exc.status not in BATCH_REFUSALS:
+                        raise
+                    counts = self._split(api, ledger, batch, exc)  # before N+1 is sent
+                if self.crash_hook is not None:
+                    self.crash_hook("answered")
+                reply = None
+                if following and not self._interrupted.is_set():  # else: stop after this one
+                    reply = sender.submit(api.push, body)
+                if answer is not None:
+                    counts = self._record(ledger, batch, answer)
+                for i, n in enumerate(counts):
                     totals[i] += n
-                if self._interrupted.is_set():
-                    break
                 batch = following
         return RoundReport(pushed=totals[0], rejected=totals[1], conflicts=totals[2])
 
-    def _send(self, api: SyncClient, ledger: Ledger, batch: list[UnsentScan],
-              sent: Future[PushAnswer] | None = None) -> tuple[int, ...]:
-        """Push one batch (or wait for `sent`, its push already under way); record the results."""
+    def _send(self, api: SyncClient, ledger: Ledger, batch: list[UnsentScan]) -> tuple[int, ...]:
+        """Push one batch and record its results (nothing else in flight)."""
         try:
-            reply = api.push([s.as_wire() for s in batch]) if sent is None else sent.result()
+            answer = api.push([s.as_wire() for s in batch])
         except Refused as exc:
             if exc.status not in BATCH_REFUSALS:
                 raise
-            if len(batch) == 1:  # the batch is this one item: it alone is bad, set it aside
-                log.warning("scan %s refused by the server: %s", batch[0].scan_id, exc.message)
-                ledger.record_upload_results([], [(batch[0].scan_id, f"{exc.code}: "
-                                                                     f"{exc.message}")])
-                return (0, 1, 0)
-            half = len(batch) // 2  # find the bad item without blocking the others
-            a = self._send(api, ledger, batch[:half])
-            b = self._send(api, ledger, batch[half:])
-            return tuple(x + y for x, y in zip(a, b, strict=True))
+            return self._split(api, ledger, batch, exc)
+        return self._record(ledger, batch, answer)
+
+    def _split(self, api: SyncClient, ledger: Ledger, batch: list[UnsentScan],
+               exc: Refused) -> tuple[int, ...]:
+        """The server refused `batch` as malformed: push its halves one after the other
+        until the bad item is alone, and set only that one aside."""
+        if len(batch) == 1:
+            log.warning("scan %s refused by the server: %s", batch[0].scan_id, exc.message)
+            ledger.record_upload_results([], [(batch[0].scan_id, f"{exc.code}: {exc.message}")])
+            return (0, 1, 0)
+        half = len(batch) // 2
+        a = self._send(api, ledger, batch[:half])
+        b = self._send(api, ledger, batch[half:])
+        return tuple(x + y for x, y in zip(a, b, strict=True))
+
+    def _record(self, ledger: Ledger, batch: list[UnsentScan], answer: PushAnswer
+                ) -> tuple[int, ...]:
+        """Record the server's per-item results for `batch`: (acknowledged, rejected,
+        conflicts)."""
         if self.crash_hook is not None:
             self.crash_hook("pushed")
         if self._watch is not None:
-            self._watch.saw(reply.server)
-        acked, rejected, conflicts = _results(batch, reply.results)
-        ledger.record_upload_results(acked, rejected, conflicts, at=reply.server_time)
+            self._watch.saw(answer.server)
+        acked, rejected, conflicts = _results(batch, answer.results)
+        ledger.record_upload_results(acked, rejected, conflicts, at=answer.server_time)
         for scan_id, error in rejected:
             log.warning("scan %s rejected by the server: %s", scan_id, error)
         return (len(acked), len(rejected), len(conflicts))

@@ -32,7 +32,8 @@ from gatescan.server.api.types import (
 )
 from gatescan.server.ingest import ItemResult
 
-# Items are validated one by one (ItemChecker), so a bad item rejects only itself.
+# Items are validated one by one (ItemChecker: a batch of good ones in one pass), so a bad
+# item rejects only itself.
 RawItem = Annotated[Any, WithJsonSchema({"$ref": "#/components/schemas/ScanItem"})]
 
 

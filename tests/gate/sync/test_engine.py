@@ -122,6 +122,39 @@ def test_a_batch_refused_whole_is_split_to_find_the_bad_item(engine: SyncEngine,
     assert set(server.stored) == set(ids) - {poison}
 
 
+def test_a_split_batch_is_stored_before_the_next_batch_is_sent(engine: SyncEngine,
+                                                                server: FakeServer) -> None:
+    ids = scan(engine, server, 12)  # batches of 4: the second one holds the bad item
+    poison = ids[5]
+
+    def strict(request: httpx.Request) -> httpx.Response | None:
+        if request.url.path.endswith("/scans") and poison.encode() in request.content:
+            return error(422, "invalid_request", "body is not valid")
+        return None
+
+    server.before = strict
+    assert engine.sync_once().pending_uploads == 0
+    assert list(server.stored) == [i for i in ids if i != poison]  # log order, halves first
+    assert [len(p) for p in server.pushes] == [4, 1, 2, 4]  # accepted pushes: the split between
+
+
+def test_interrupt_stops_the_push_after_the_batch_in_flight(engine: SyncEngine,
+                                                            server: FakeServer) -> None:
+    ids = scan(engine, server, 20)
+
+    def stop_on_second(request: httpx.Request) -> httpx.Response | None:
+        if request.url.path.endswith("/scans") and len(server.pushes) == 1:
+            engine.interrupt()  # shutdown asked while batch 2 is with the server
+        return None
+
+    server.before = stop_on_second
+    st = engine.sync_once()
+    assert [len(p) for p in server.pushes] == [4, 4]  # batch 2 answered, no batch 3 sent
+    assert st.online and st.pending_uploads == 12 and list(server.stored) == ids[:8]
+    server.before = None
+    assert engine.sync_once().pending_uploads == 0 and list(server.stored) == ids
+
+
 @pytest.mark.parametrize("failure", ["500", "timeout", "refused", "garbage"])
 def test_trouble_means_offline_with_backoff_and_nothing_lost(engine: SyncEngine,
                                                              server: FakeServer,

@@ -125,8 +125,8 @@ def router() -> APIRouter:
         event = store.event(device.event_id)
         if event is None:
             raise ApiError(404, "unknown_event", f"no event {device.event_id}")
-        items = [checker.check(raw, policy=event.policy, device_id=device.device_id,
-                               device_gate=device.gate) for raw in body.scans]
+        items = checker.check_push(body.scans, policy=event.policy, device_id=device.device_id,
+                                   device_gate=device.gate)
         results = ingest.ingest(store, device.event_id, items, via="push", now=time.time())
         answer = PushAnswer(tuple(sm.push_result(x) for x in results),
                             ServerView.from_json(instance.server_view(store, device.device_id)),
