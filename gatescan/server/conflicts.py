@@ -75,19 +75,21 @@ def _record(conn: Connection, event_id: int, found: dict[int, tuple[int, int, li
     c = s.conflicts.c
     ids = sorted(found)
     known: dict[int, tuple[int, float]] = {}
-    for part in bulk.chunks(conn, ids):
-        for tid, entries, detected in conn.execute(
-                select(c.ticket_id, c.entries, c.detected_at).where(and_(
-                    c.event_id == event_id, bulk.member(conn, c.ticket_id, part)))):
-            known[tid] = (entries, detected)
+    for row in bulk.rows_for(conn, c.ticket_id, ids, lambda member: select(
+            c.ticket_id, c.entries, c.detected_at).where(and_(c.event_id == event_id, member))):
+        known[row.ticket_id] = (row.entries, row.detected_at)
     fresh = [tid for tid in ids if tid not in known]
+    if bulk.is_postgresql(conn):
+        _upsert(conn, event_id, found, now)
+    else:
+        if fresh:
+            bulk.insert_rows(conn, s.conflicts, _CONFLICT_COLUMNS, [
+                (event_id, tid, found[tid][0], found[tid][1], now, now) for tid in fresh])
+        if known:
+            _update_entries(conn, event_id, {tid: found[tid][0] for tid in known}, now)
     if fresh:
-        bulk.insert_rows(conn, s.conflicts, _CONFLICT_COLUMNS, [
-            (event_id, tid, found[tid][0], found[tid][1], now, now) for tid in fresh])
         log.warning("%d new conflict(s) in event %d", len(fresh), event_id)
     grown = [tid for tid in ids if tid in known and known[tid][0] != found[tid][0]]
-    if known:
-        _update_entries(conn, event_id, {tid: found[tid][0] for tid in known}, now)
     news = [(tid, known[tid][1] if tid in known else now) for tid in ids
             if tid not in known or tid in grown]
     if news:
@@ -96,20 +98,32 @@ def _record(conn: Connection, event_id: int, found: dict[int, tuple[int, int, li
             for tid, detected in news], now=int(now))
 
 
+def _upsert(conn: Connection, event_id: int, found: dict[int, tuple[int, int, list[str]]],
+            now: float) -> None:
+    """PostgreSQL: insert the new conflicts and set the known ones' entry counts, one statement.
+
+    Each ticket is found through the primary key as its row is inserted (an UPDATE
+    joined to a list of ids may scan the whole table instead); a known conflict keeps
+    its allowance and detection time, as `_update_entries` does on SQLite.
+    """
+    tids = sorted(found)
+    conn.execute(text(
+        "INSERT INTO conflicts (event_id, ticket_id, entries, allowed, detected_at, updated_at) "
+        "SELECT :event_id, v.tid, v.n, v.allowed, :now, :now "
+        "FROM unnest(CAST(:tids AS BIGINT[]), CAST(:ns AS INTEGER[]), "
+        "CAST(:alloweds AS INTEGER[])) AS v(tid, n, allowed) "
+        "ON CONFLICT (event_id, ticket_id) DO UPDATE "
+        "SET entries = excluded.entries, updated_at = excluded.updated_at")
+        .bindparams(*(bindparam(name, type_=NullType()) for name in ("tids", "ns", "alloweds"))),
+        {"now": now, "event_id": event_id, "tids": bulk.array_literal(tids),
+         "ns": bulk.array_literal([found[t][0] for t in tids]),
+         "alloweds": bulk.array_literal([found[t][1] for t in tids])})
+
+
 def _update_entries(conn: Connection, event_id: int, entries: dict[int, int],
                     now: float) -> None:
-    """Set these conflicts' entry counts: one statement on PostgreSQL, one executemany on SQLite."""
+    """SQLite: set these known conflicts' entry counts (one executemany)."""
     c = s.conflicts.c
-    if bulk.is_postgresql(conn):
-        tids = sorted(entries)
-        conn.execute(text(
-            "UPDATE conflicts SET entries = v.n, updated_at = :now "
-            "FROM unnest(CAST(:tids AS BIGINT[]), CAST(:ns AS INTEGER[])) AS v(tid, n) "
-            "WHERE conflicts.event_id = :event_id AND conflicts.ticket_id = v.tid")
-            .bindparams(bindparam("tids", type_=NullType()), bindparam("ns", type_=NullType())),
-            {"now": now, "event_id": event_id, "tids": bulk.array_literal(tids),
-             "ns": bulk.array_literal([entries[t] for t in tids])})
-        return
     conn.execute(update(s.conflicts)
                  .where(and_(c.event_id == event_id, c.ticket_id == bindparam("tid")))
                  .values(entries=bindparam("n"), updated_at=now),
