@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -106,17 +107,23 @@ def test_duplicated_foreign_and_missing_results(engine: SyncEngine, server: Fake
     assert engine.sync_once().pending_uploads == 0 and set(server.stored) == set(ids[2:])
 
 
-def test_a_batch_refused_whole_is_split_to_find_the_bad_item(engine: SyncEngine,
-                                                             server: FakeServer) -> None:
-    ids = scan(engine, server, 8)
-    poison = ids[5]
+def refusing_batches_with(poison: str) -> Callable[[httpx.Request], httpx.Response | None]:
+    """A server hook that refuses, as malformed, any push whose body holds `poison`."""
 
     def strict(request: httpx.Request) -> httpx.Response | None:
         if request.url.path.endswith("/scans") and poison.encode() in request.content:
             return error(422, "invalid_request", "body is not valid")
         return None
 
-    server.before = strict
+    return strict
+
+
+def test_a_batch_refused_whole_is_split_to_find_the_bad_item(engine: SyncEngine,
+                                                             server: FakeServer) -> None:
+    ids = scan(engine, server, 8)
+    poison = ids[5]
+
+    server.before = refusing_batches_with(poison)
     st = engine.sync_once()
     assert st.online and st.pending_uploads == 0 and st.rejected_uploads == 1
     assert set(server.stored) == set(ids) - {poison}
@@ -127,12 +134,7 @@ def test_a_split_batch_is_stored_before_the_next_batch_is_sent(engine: SyncEngin
     ids = scan(engine, server, 12)  # batches of 4: the second one holds the bad item
     poison = ids[5]
 
-    def strict(request: httpx.Request) -> httpx.Response | None:
-        if request.url.path.endswith("/scans") and poison.encode() in request.content:
-            return error(422, "invalid_request", "body is not valid")
-        return None
-
-    server.before = strict
+    server.before = refusing_batches_with(poison)
     assert engine.sync_once().pending_uploads == 0
     assert list(server.stored) == [i for i in ids if i != poison]  # log order, halves first
     assert [len(p) for p in server.pushes] == [4, 1, 2, 4]  # accepted pushes: the split between
