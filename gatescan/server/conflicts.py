@@ -42,29 +42,26 @@ def recheck(conn: Connection, event_id: int, policy: EventPolicy, ticket_ids: Se
     if not ticket_ids:
         return set()
     sc = s.scans.c
-    logged: dict[int, list[Logged]] = defaultdict(list)
-    rows: dict[int, list[Any]] = defaultdict(list)
-    types: dict[int, int | None] = {}
+    by_ticket: dict[int, list[Any]] = defaultdict(list)
     for row in bulk.rows_for(conn, sc.ticket_id, ticket_ids, lambda member: select(
             sc.ticket_id, sc.scan_id, sc.seq, sc.serial, sc.gate, sc.device_id, sc.device_time,
             sc.direction, sc.outcome, sc.type_id).where(and_(
                 sc.event_id == event_id, member, sc.outcome.in_((*MOVEMENT_OUTCOMES, UNDONE))))):
-        logged[row.ticket_id].append(Logged(row.scan_id, row.seq, row.device_id,
-                                            row.device_time, row.direction, row.outcome))
-        types[row.ticket_id] = row.type_id
-        if row.outcome != UNDONE:
-            rows[row.ticket_id].append(row)
+        by_ticket[row.ticket_id].append(row)
+    rows: dict[int, list[Any]] = {}
     found: dict[int, tuple[int, int, list[str]]] = {}
-    for ticket_id, ticket_scans in logged.items():
-        type_id = types.get(ticket_id)
+    for ticket_id, ticket_rows in by_ticket.items():
+        type_id = ticket_rows[-1].type_id
         ttype = policy.ticket_type(type_id) if type_id is not None else None
-        if len(ticket_scans) == 1 and (ttype is None or ttype.max_entries >= 1):
+        if len(ticket_rows) == 1 and (ttype is None or ttype.max_entries >= 1):
             continue  # one movement is never more than the type allows (most tickets)
-        ticket_moves = without_undone(ticket_scans)
+        ticket_moves = without_undone([Logged(r.scan_id, r.seq, r.device_id, r.device_time,
+                                              r.direction, r.outcome) for r in ticket_rows])
         excess = over_admitted(ticket_moves, ttype, policy)
         if excess:
             found[ticket_id] = (admitted_entries(ticket_moves),
                                 ttype.max_entries if ttype else 1, excess)
+            rows[ticket_id] = [r for r in ticket_rows if r.outcome != UNDONE]
     if found:
         _record(conn, event_id, found, rows, now)
     return set(found)

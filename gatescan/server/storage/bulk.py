@@ -91,10 +91,11 @@ def rows_for(conn: Connection, column: ColumnElement[Any], values: Sequence[Any]
     """The rows of `query(column IN values)`, one index probe per value on PostgreSQL.
 
     `query` builds the select from the membership condition; its rows come in no set order.
+    They are fetched in one driver call: fetching row by row cost more than the query.
     """
     if not is_postgresql(conn):
         if values:
-            yield from conn.execute(query(_sqlite_member(column, values)))
+            yield from conn.execute(query(_sqlite_member(column, values))).all()
         return
     values = list(dict.fromkeys(values))  # a key asked twice: its rows once, as with IN
     if not values:
@@ -106,7 +107,6 @@ def rows_for(conn: Connection, column: ColumnElement[Any], values: Sequence[Any]
     # OFFSET 0 keeps the subquery a subquery (never flattened into a join the planner might
     # turn into a scan): it runs once per key, with the key a parameter of its index probe.
     found = query(column == keys.c.key).offset(0).lateral("found")
-    # All rows in one driver call: psycopg's per-row fetch cost more than the query.
     yield from conn.execute(select(found).select_from(keys.join(found, true()))).all()
 
 
