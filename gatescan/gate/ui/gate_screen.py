@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QStackedLayout,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -56,6 +57,12 @@ class GateScreen(QWidget):
         self.pages = QStackedWidget(self)
         self.pages.addWidget(self._ready_page())
         self.pages.addWidget(self.verdict)
+        # Both pages stay shown, the current one on top: a verdict then costs a raise, not
+        # hiding the ready page and showing the verdict (show events and a layout pass
+        # through both, most of the UI thread's time per verdict before).
+        layout_ = self.pages.layout()
+        assert isinstance(layout_, QStackedLayout)
+        layout_.setStackingMode(QStackedLayout.StackingMode.StackAll)
         self.lookup = ManualLookupPanel(self)
         self.lookup.lookup_requested.connect(self.manual_requested)
         self.lookup.setFixedWidth(560)

@@ -7,7 +7,7 @@ import unicodedata
 from collections.abc import Callable, Hashable
 
 from PySide6.QtCore import QPoint, QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPixmap, QRegion, QResizeEvent
+from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent, QPixmap, QRegion, QResizeEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from gatescan.gate.ui import theme
@@ -128,12 +128,14 @@ class VerdictView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("verdict")
-        # Not marked opaque (WA_OpaquePaintEvent), although it fills its whole rectangle: an
-        # opaque panel is painted twice when the page switch shows it (whole, then again
-        # under its words and icon), which costs more than the plain page under it.
+        # Opaque: it fills its whole rectangle, and the gate screen keeps the ready page
+        # shown under it (a verdict is a raise, not a page switch), so nothing under the
+        # panel is painted while it is up.
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
         self._display: VerdictDisplay | None = None
         self._remaining = 0.0
         self._fitted: tuple[int, int, float] | None = None
+        self._word_font: QFont | None = None  # the word's font as fitted last
         self._foreground = ""  # the labels' colour now: re-styled only when it changes
         self.icon = CachedIcon(self)
         self.word = _label(self, "word")
@@ -204,15 +206,18 @@ class VerdictView(QWidget):
         h, w = self.height(), self.width()
         length = _width(self._display.word) if self._display is not None else 0
         word_size = 0.19 if length <= 8 else 0.13 if length <= 14 else 0.105
-        if self._fitted == (w, h, word_size):
-            return  # re-setting fonts re-lays out every label: skip it on each verdict
+        if self._fitted == (w, h, word_size) and self.word.font() == self._word_font:
+            # Re-setting fonts re-lays out every label: skipped on each verdict, unless a
+            # style sheet set since (the window's, the labels' colours) put them back.
+            return
         self._fitted = (w, h, word_size)
         unit = min(h, int(w * 0.62))
         margin = max(12, unit // 14)
         self._row.setContentsMargins(margin, margin, margin, margin + 12)
         self._row.setSpacing(margin)
         self._side.setSpacing(margin // 2)
-        self.word.setFont(theme.font(int(unit * word_size), bold=True))
+        self._word_font = theme.font(int(unit * word_size), bold=True)
+        self.word.setFont(self._word_font)
         self.title.setFont(theme.font(int(unit * 0.085), bold=True))
         self.detail.setFont(theme.font(max(13, int(unit * 0.048))))
         self.reason.setFont(theme.font(max(14, int(unit * 0.054)), bold=True))

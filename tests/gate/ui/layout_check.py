@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QLabel,
     QLineEdit,
+    QStackedWidget,
     QWidget,
 )
 
@@ -32,7 +33,19 @@ _WORDS = re.compile(f"[{_CJK}]|[^\\s{_CJK}]+")
 
 
 def _visible(widget: QWidget, window: QWidget) -> bool:
-    return widget.isVisible() and widget.isVisibleTo(window) and widget.width() > 0
+    return widget.isVisible() and widget.isVisibleTo(window) and widget.width() > 0 and \
+        not _covered(widget)
+
+
+def _covered(widget: QWidget) -> bool:
+    """A page of a stack other than its current one: shown (a stack that keeps every page
+    shown, as the gate screen does), but under the current page, not on screen."""
+    parent = widget.parentWidget()
+    while parent is not None:
+        if isinstance(parent, QStackedWidget) and parent.currentWidget() is not widget:
+            return True
+        widget, parent = parent, parent.parentWidget()
+    return False
 
 
 def _internal(widget: QWidget) -> bool:

@@ -10,15 +10,17 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QCoreApplication, QSize
-from PySide6.QtWidgets import QApplication
+from PySide6.QtGui import QFontInfo
+from PySide6.QtWidgets import QApplication, QVBoxLayout, QWidget
 from pytestqt.exceptions import TimeoutError
 from pytestqt.qtbot import QtBot
 
 from gatescan.gate.sync.status import ClockState, SyncStatus
-from gatescan.gate.ui import reasons, translations
+from gatescan.gate.ui import reasons, theme, translations
 from gatescan.gate.ui.app import GateApp
 from gatescan.gate.ui.display import VerdictDisplay
 from gatescan.gate.ui.kinds import ScanSource
+from gatescan.gate.ui.verdict_view import VerdictView
 from gatescan.protocol.verdict import Level, Outcome, TicketFacts, Verdict
 from tests.gate.ui import layout_check
 from tests.gate.ui.conftest import AppMaker
@@ -156,3 +158,29 @@ def test_the_checker_sees_an_elided_label_and_an_overlap(qtbot: QtBot) -> None:
     assert any("is cut" in p for p in found), found
     assert any("overlaps" in p for p in found), found
     assert any("< 48" in p for p in found), found
+
+
+def test_verdict_fonts_survive_a_restyle_of_the_window(qtbot: QtBot) -> None:
+    """The window re-styles itself once it is shown and whenever its size class changes,
+    which puts the labels' fonts back; the verdict panel, fitted before, fits them again."""
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    before = app.styleSheet()
+    app.setStyleSheet(theme.STYLE_SHEET)  # as GateApp does
+    try:
+        window = QWidget()
+        qtbot.addWidget(window)
+        panel = VerdictView(window)
+        QVBoxLayout(window).addWidget(panel)
+        window.resize(800, 400)
+        window.show()
+        qtbot.waitExposed(window)
+        fitted = panel.word.fontInfo().pixelSize()
+        window.setStyleSheet(theme.sized_style(400))  # what MainWindow._restyle does
+        QApplication.processEvents()
+        panel.show_display(reasons.describe_verdict(VERDICTS["admit"]))
+        QApplication.processEvents()
+        shown = panel.word.fontInfo().pixelSize()
+    finally:
+        app.setStyleSheet(before)
+    assert shown == fitted > 3 * QFontInfo(QApplication.font()).pixelSize(), (fitted, shown)
