@@ -46,7 +46,9 @@ def recheck(conn: Connection, event_id: int, policy: EventPolicy, ticket_ids: Se
     for row in bulk.rows_for(conn, sc.ticket_id, ticket_ids, lambda member: select(
             sc.ticket_id, sc.scan_id, sc.seq, sc.serial, sc.gate, sc.device_id, sc.device_time,
             sc.direction, sc.outcome, sc.type_id).where(and_(
-                sc.event_id == event_id, member, sc.outcome.in_((*MOVEMENT_OUTCOMES, UNDONE))))):
+                sc.event_id == bindparam("event_id"), member,
+                sc.outcome.in_((*MOVEMENT_OUTCOMES, UNDONE)))),
+                             name="conflicts.movements", params={"event_id": event_id}):
         by_ticket[row.ticket_id].append(row)
     rows: dict[int, list[Any]] = {}
     found: dict[int, tuple[int, int, list[str]]] = {}
@@ -73,7 +75,9 @@ def _record(conn: Connection, event_id: int, found: dict[int, tuple[int, int, li
     ids = sorted(found)
     known: dict[int, tuple[int, float]] = {}
     for row in bulk.rows_for(conn, c.ticket_id, ids, lambda member: select(
-            c.ticket_id, c.entries, c.detected_at).where(and_(c.event_id == event_id, member))):
+            c.ticket_id, c.entries, c.detected_at).where(and_(
+                c.event_id == bindparam("event_id"), member)),
+                             name="conflicts.known", params={"event_id": event_id}):
         known[row.ticket_id] = (row.entries, row.detected_at)
     fresh = [tid for tid in ids if tid not in known]
     if bulk.is_postgresql(conn):

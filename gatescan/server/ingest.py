@@ -118,7 +118,8 @@ def _existing(conn: Connection, event_id: int, scan_ids: Sequence[str]) -> dict[
     sc = s.scans.c
     found: dict[Key, ChainItem] = {}
     for row in bulk.rows_for(conn, sc.scan_id, scan_ids, lambda member: select(
-            sc.scan_id, sc.device_id, sc.chain_seq, sc.chain_hash, sc.event_id).where(member)):
+            sc.scan_id, sc.device_id, sc.chain_seq, sc.chain_hash, sc.event_id).where(member),
+                             name="ingest.existing"):
         if row.event_id == event_id:
             found[(row.device_id or "", row.scan_id)] = ChainItem(
                 row.scan_id, row.device_id, row.chain_seq, row.chain_hash)
@@ -138,7 +139,7 @@ def _types(conn: Connection, event_id: int, ticket_ids: Sequence[int]) -> dict[i
     t = s.tickets.c
     # By primary key only: with `event_id` in the WHERE, SQLite may walk the event index.
     for row in bulk.rows_for(conn, t.ticket_id, ticket_ids, lambda member: select(
-            t.ticket_id, t.type_id, t.event_id).where(member)):
+            t.ticket_id, t.type_id, t.event_id).where(member), name="ingest.types"):
         if row.event_id == event_id:
             found[row.ticket_id] = row.type_id
     return found
@@ -148,15 +149,18 @@ def ingest(store: IssuerStore, event_id: int, items: Sequence[ScanIn | ItemResul
            via: str, now: float) -> list[ItemResult]:
     """Store a batch; `items` holds validated scans, or the rejection of a bad item."""
     scans = [it for it in items if isinstance(it, ScanIn)]
-    # A ticket's type never changes once issued: read before the write lock, which every
-    # writer waits for (on PostgreSQL one lock for all the workers).
+    # A ticket's type never changes once issued, nor an event's creation time: read before
+    # the write lock, which every writer waits for (on PostgreSQL one lock for all the
+    # workers). The policy read here is the one in force as the batch arrived; editing a
+    # policy rechecks nothing, so a batch replayed under it is judged as it would have been
+    # a moment earlier.
     with store.snapshot() as conn:
-        types = _types(conn, event_id, sorted({sc.ticket_id for sc in scans
-                                               if sc.outcome not in UNVERIFIED_OUTCOMES}))
-    with store.transaction() as conn:
         event = store.event(event_id)
         if event is None:
             raise IssuerError("unknown_event", f"no event {event_id}")
+        types = _types(conn, event_id, sorted({sc.ticket_id for sc in scans
+                                               if sc.outcome not in UNVERIFIED_OUTCOMES}))
+    with store.transaction() as conn:
         existing = _existing(conn, event_id, sorted({sc.scan_id for sc in scans}))
         # Ids this event already holds (from any device), and those held with no device.
         by_id = {sid for (_, sid) in existing}

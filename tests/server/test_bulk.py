@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select, text
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, bindparam, select, text
 
 from gatescan.server.storage import bulk
 from gatescan.server.storage import schema as s
@@ -58,3 +60,30 @@ def test_postgresql_plans_each_execution_for_its_own_parameters(store: IssuerSto
         return
     with store.snapshot() as conn:
         assert conn.execute(text("SHOW plan_cache_mode")).scalar_one() == "force_custom_plan"
+
+
+def test_rows_for_a_kept_statement_binds_each_call_s_own_keys_and_parameters(
+        store: IssuerStore) -> None:
+    # A kept statement is built once: the keys and the parameters of later calls must still
+    # reach it (a value baked into the first build would answer every later call with it).
+    rows = [_row(i, event_id=7 + i % 2) for i in range(300)]
+    with store.transaction() as conn:
+        bulk.insert_rows(conn, s.scans, COLUMNS, rows)
+    sc = s.scans.c
+
+    def query(member: ColumnElement[bool]) -> Select[Any]:
+        return select(sc.scan_id).where(and_(member, sc.event_id == bindparam("event_id")))
+
+    def found(keys: list[Any], event_id: int, *, name: str | None) -> list[str]:
+        with store.snapshot() as conn:
+            return sorted(r.scan_id for r in bulk.rows_for(
+                conn, sc.scan_id, keys, query, name=name, params={"event_id": event_id}))
+
+    for event_id, keys in ((7, [f"{i:032x}" for i in range(0, 40)]),
+                           (8, [f"{i:032x}" for i in range(20, 90)] + ["absent", "x\"{,}"]),
+                           (7, [f"{i:032x}" for i in (5, 5, 6, 299, 298)])):
+        expected = sorted(k for k in set(keys) if k.isalnum() and len(k) == 32
+                          and 7 + int(k, 16) % 2 == event_id)
+        assert found(keys, event_id, name=None) == expected
+        assert found(keys, event_id, name="test.kept") == expected
+    assert found([], 7, name="test.kept") == []

@@ -24,7 +24,7 @@ minute at most), and a push then reads the whole event.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import (
@@ -87,27 +87,63 @@ def member(conn: Connection, column: ColumnElement[Any], values: Sequence[Any]) 
 
 
 def rows_for(conn: Connection, column: ColumnElement[Any], values: Sequence[Any],
-             query: Callable[[ColumnElement[bool]], Select[Any]]) -> Iterator[Row[Any]]:
+             query: Callable[[ColumnElement[bool]], Select[Any]], *, name: str | None = None,
+             params: Mapping[str, Any] | None = None) -> Iterator[Row[Any]]:
     """The rows of `query(column IN values)`, one index probe per value on PostgreSQL.
 
     `query` builds the select from the membership condition; its rows come in no set order.
     They are fetched in one driver call: fetching row by row cost more than the query.
+    With a `name`, the statement is built once per database kind and kept under that name:
+    `query` must then take every varying value as a named `bindparam`, given in `params`
+    (building and hashing the statement again on every call cost more than running it).
     """
-    if not is_postgresql(conn):
-        if values:
-            yield from conn.execute(query(_sqlite_member(column, values))).all()
+    keys = list(dict.fromkeys(values))  # a key asked twice: its rows once, as with IN
+    if not keys:
         return
-    values = list(dict.fromkeys(values))  # a key asked twice: its rows once, as with IN
-    if not values:
+    postgresql = is_postgresql(conn)
+    literal = array_literal(keys) if postgresql else json_list(keys)
+    if literal is None:  # neither all ints nor all strings: psycopg binds the list itself
+        statement = _statement(column, query, postgresql,
+                               bindparam(None, keys, type_=ARRAY(column.type)))
+        yield from conn.execute(statement, dict(params or {})).all()
         return
-    literal = array_literal(values)
-    param = (bindparam(None, list(values), type_=ARRAY(column.type)) if literal is None else
-             cast(bindparam(None, literal, type_=NullType()), ARRAY(column.type)))
+    if name is None:
+        statement = _statement(column, query, postgresql, _keys_param(postgresql, literal))
+        yield from conn.execute(statement, dict(params or {})).all()
+        return
+    kept = _STATEMENTS.get((name, postgresql))
+    if kept is None:
+        kept = _STATEMENTS[(name, postgresql)] = _statement(column, query, postgresql,
+                                                            _keys_param(postgresql))
+    yield from conn.execute(kept, {**(params or {}), _KEYS: literal}).all()
+
+
+_KEYS = "rows_for_keys"
+_STATEMENTS: dict[tuple[str, bool], Select[Any]] = {}
+
+
+def _keys_param(postgresql: bool, literal: str | None = None) -> ColumnElement[Any]:
+    """The keys as one text parameter: bound to `literal`, or left to bind as `_KEYS`."""
+    kind = NullType() if postgresql else Text()
+    return (bindparam(_KEYS, type_=kind) if literal is None
+            else bindparam(None, literal, type_=kind))
+
+
+def _statement(column: ColumnElement[Any], query: Callable[[ColumnElement[bool]], Select[Any]],
+               postgresql: bool, keys_param: ColumnElement[Any]) -> Select[Any]:
+    """The select of `rows_for`, its keys taken from `keys_param`."""
+    if not postgresql:
+        each = func.json_each(keys_param).table_valued("value")
+        return query(column.in_(select(each.c.value).scalar_subquery()))
+    # An untyped parameter in a CAST takes the array type itself (a constant in the plan, so
+    # the index is used); a text parameter cast to an array would be an opaque expression.
+    param = keys_param if isinstance(keys_param.type, ARRAY) else cast(keys_param,
+                                                                        ARRAY(column.type))
     keys = select(func.unnest(param).label("key")).subquery("keys")
     # OFFSET 0 keeps the subquery a subquery (never flattened into a join the planner might
     # turn into a scan): it runs once per key, with the key a parameter of its index probe.
     found = query(column == keys.c.key).offset(0).lateral("found")
-    yield from conn.execute(select(found).select_from(keys.join(found, true()))).all()
+    return select(found).select_from(keys.join(found, true()))
 
 
 def array_literal(values: Sequence[Any]) -> str | None:
