@@ -10,6 +10,7 @@ place in its gate's hash chain, as a real gate sends it.
 
     .venv/bin/python bench/ingest.py --database-url URL   # e.g. $GATESCAN_TEST_PG_URL
     .venv/bin/python bench/ingest.py --database-url URL --profile postgresql
+    .venv/bin/python bench/ingest.py --database-url URL --rounds 6  # the median ratio
 
 Only the database named is touched (a fresh schema, dropped afterwards).
 """
@@ -22,6 +23,7 @@ import hashlib
 import logging
 import pstats
 import secrets
+import statistics
 import sys
 import tempfile
 import time
@@ -147,6 +149,9 @@ def main() -> None:
     ap.add_argument("--profile", choices=("sqlite", "postgresql"), default=None)
     ap.add_argument("--sort", default="cumulative", help="profile order")
     ap.add_argument("--only", choices=("sqlite", "postgresql"), default=None)
+    ap.add_argument("--rounds", type=int, default=1,
+                    help="runs of each store, alternated (SQLite first, then PostgreSQL first, "
+                         "...); the ratio of each round and their median are printed")
     args = ap.parse_args()
     logging.getLogger("gatescan").setLevel(logging.ERROR)  # conflicts are expected here
     print("== machine")
@@ -154,18 +159,25 @@ def main() -> None:
     print(f"  SQLite: file, WAL, synchronous=FULL; {pg_durability(args.database_url)}")
     print(f"== ingest: {args.devices} devices, {args.scans // args.devices} scans each, "
           f"{args.batch} per batch, every third batch sent twice, {args.threads} threads")
-    rates = {}
-    for label in ("sqlite", "postgresql"):
-        if args.only and label != args.only:
-            continue
-        if label == "sqlite":
-            rates[label] = run("SQLite", None, args, args.profile == label)
-        else:
-            with fresh_schema(args.database_url) as url:
-                rates[label] = run("PostgreSQL", url, args, args.profile == label)
-    if len(rates) == 2:
-        print(f"  PostgreSQL / SQLite: {rates['postgresql'] / rates['sqlite']:.2f}x")
-
+    ratios = []
+    for r in range(args.rounds):
+        order = ("sqlite", "postgresql") if r % 2 == 0 else ("postgresql", "sqlite")
+        rates = {}
+        for label in order:
+            if args.only and label != args.only:
+                continue
+            if label == "sqlite":
+                rates[label] = run("SQLite", None, args, args.profile == label)
+            else:
+                with fresh_schema(args.database_url) as url:
+                    rates[label] = run("PostgreSQL", url, args, args.profile == label)
+        if len(rates) == 2:
+            ratios.append(rates["postgresql"] / rates["sqlite"])
+            print(f"  PostgreSQL / SQLite: {ratios[-1]:.2f}x")
+    if len(ratios) > 1:
+        print(f"== PostgreSQL / SQLite over {len(ratios)} rounds: median "
+              f"{statistics.median(ratios):.2f}x (each: "
+              f"{', '.join(f'{x:.2f}' for x in ratios)})")
 
 if __name__ == "__main__":
     main()
