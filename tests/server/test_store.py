@@ -18,7 +18,7 @@ from gatescan.server.entropy import SeededEntropy
 from gatescan.server.errors import IssuerError
 from gatescan.server.settings import ServerSettings
 from gatescan.server.storage import schema as s
-from gatescan.server.storage.engine import Database
+from gatescan.server.storage.engine import SQLITE_WAL_AUTOCHECKPOINT_PAGES, Database
 from gatescan.server.storage.migrations import MIGRATIONS, current_version
 from gatescan.server.storage.schema import (
     V1_TABLES,
@@ -53,6 +53,12 @@ def test_database_is_versioned_and_reopens(store: IssuerStore,
 def test_sqlite_file_is_wal(store: IssuerStore) -> None:
     with store.db.read() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
+        # Pushed batches rewrite the same index pages: checkpointed every 64 MiB of WAL, not
+        # SQLite's 4 MB, and the file cut back after a checkpoint.
+        assert (conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar()
+                == SQLITE_WAL_AUTOCHECKPOINT_PAGES == 16_384)
+        assert conn.exec_driver_sql("PRAGMA journal_size_limit").scalar() == 8 * 1024 * 1024
 
 
 def test_newer_schema_is_refused(store: IssuerStore, settings: ServerSettings) -> None:

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import secrets
 import sqlite3
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -25,6 +27,19 @@ HASHED_COLUMNS: tuple[str, ...] = (
 )
 
 ScanValues = tuple[object, ...]  # values in HASHED_COLUMNS order
+
+
+def new_scan_id(now_ns: int | None = None) -> str:
+    """A new scan id: 32 hex digits, the wall clock's milliseconds (48 bits) then 80 random bits.
+
+    Like a UUIDv7 (RFC 9562), ids made one after another sort together, so a batch of
+    scans lands on a few pages of every `scan_id` index (the server's idempotency key,
+    this ledger's primary key) rather than one page per scan: a pushed batch of 1,000
+    wrote about 4 MB to the server's WAL with random ids. The 80 random bits keep an id
+    unguessable and unique on its own; a clock set back only costs that locality.
+    """
+    ms = (time.time_ns() if now_ns is None else now_ns) // 1_000_000
+    return f"{ms & 0xFFFF_FFFF_FFFF:012x}{secrets.token_hex(10)}"
 
 
 def row_hash(prev_hash: str, values: Sequence[object]) -> str:

@@ -14,7 +14,6 @@ import json
 import logging
 import math
 import os
-import secrets
 import sqlite3
 import threading
 import time
@@ -297,7 +296,7 @@ class Ledger:
         """Chain one row: `fields` are the hashed columns from event_id to device_time."""
         last_seq, prev = chain.head(self.conn)
         seq = last_seq + 1
-        scan_id = secrets.token_hex(16)
+        scan_id = chain.new_scan_id()
         values: chain.ScanValues = (seq, scan_id, *fields, float(time.time()), source)
         self.conn.execute(_INSERT_SCAN_SQL, (*values, prev, chain.row_hash(prev, values)))
         return scan_id, seq

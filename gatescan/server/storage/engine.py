@@ -32,6 +32,14 @@ BUSY_TIMEOUT_S = 15
 # of their pages are read again from the OS for every batch once an event holds a few
 # tens of thousands of scans. Pages are allocated as they are used, not up front.
 SQLITE_CACHE_KIB = 32 * 1024
+# WAL pages written before a commit copies them back into the database file (SQLite's
+# default is 1,000). A pushed batch rewrites many of the same index pages as the batch
+# before it: checkpointing less often copies each of them once instead of once per few
+# batches (measured: a push of 1,000 scans about a fifth faster than with 1,000 pages).
+# The WAL file grows to about this many pages (4 KiB each: 64 MiB) between
+# checkpoints, and is cut back to `SQLITE_WAL_KEEP_BYTES` after one.
+SQLITE_WAL_AUTOCHECKPOINT_PAGES = 16_384
+SQLITE_WAL_KEEP_BYTES = 8 * 1024 * 1024
 # pg_advisory_xact_lock key of "the change log": any fixed 64-bit number, same in every worker.
 WRITE_LOCK_KEY = 0x6A7E5CA7
 _WRITE_OPTION = "gatescan_write"
@@ -120,6 +128,8 @@ def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
         _wal(cur)
         cur.execute("PRAGMA synchronous=FULL")
         cur.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB:d}")
+        cur.execute(f"PRAGMA wal_autocheckpoint={SQLITE_WAL_AUTOCHECKPOINT_PAGES:d}")
+        cur.execute(f"PRAGMA journal_size_limit={SQLITE_WAL_KEEP_BYTES:d}")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_S * 1000}")
     finally:

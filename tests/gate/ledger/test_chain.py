@@ -5,7 +5,10 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from gatescan.gate.ledger.chain import new_scan_id
 from gatescan.gate.ledger.ledger import Ledger
 from gatescan.gate.ledger.schema import GENESIS_HASH
 from gatescan.gate.verify.view import GateContext
@@ -90,3 +93,24 @@ def test_chain_continues_across_processes_and_reopen(logged: Ledger, issuer: Iss
     logged.redeem(issuer.issue(0x3003, serial=2).token(T0 + 99), T0 + 99, GateContext("Gate 1"))
     report = logged.verify_chain()
     assert report.ok and report.scans == 7
+
+
+def test_scan_ids_are_unguessable_hex_that_sort_in_the_order_they_were_made(
+        loaded: Ledger, issuer: Issuer) -> None:
+    # Time-ordered ids land together in every scan_id index (the server's idempotency key):
+    # random ids cost one index page per scan in a pushed batch.
+    gate = GateContext("Gate 1")
+    for i in range(40):
+        loaded.redeem(issuer.issue(0x3000 + i).token(T0 + i), T0 + i, gate)
+    ids = [r[0] for r in loaded.conn.execute("SELECT scan_id FROM scans ORDER BY seq")]
+    assert all(len(sid) == 32 and int(sid, 16) >= 0 and sid == sid.lower() for sid in ids)
+    assert len(set(ids)) == len(ids)
+    assert [sid[:12] for sid in ids] == sorted(sid[:12] for sid in ids)
+
+
+@given(st.integers(min_value=0, max_value=2**48 - 2), st.integers(min_value=1, max_value=10**6))
+def test_a_later_millisecond_makes_a_larger_scan_id(ms: int, later: int) -> None:
+    first = new_scan_id(ms * 1_000_000 + 999_999)
+    second = new_scan_id(min(ms + later, 2**48 - 1) * 1_000_000)
+    assert first < second and first[:12] == f"{ms:012x}"
+    assert new_scan_id(ms * 1_000_000)[12:] != new_scan_id(ms * 1_000_000)[12:]  # 80 random bits
