@@ -32,7 +32,9 @@ MAX_TICKET_ID = 2**63 - 1
 MAX_GATE = 200
 MAX_REASON = 300
 MAX_ERROR = 1000
-MAX_PUSH = 1000       # items in one push (the server's limit)
+MAX_PUSH = 1000       # items in one push that every server takes
+MAX_PUSH_ADVERTISED = 5000  # the most a server may say it takes (`MAX_PUSH_HEADER`)
+MAX_PUSH_HEADER = "x-gatescan-max-push"
 MAX_PAGE = 5000       # entries in one feed page (the server's largest `limit`)
 MAX_CONFLICT_SCANS = 100
 MAX_CURSOR = 64
@@ -380,6 +382,18 @@ def _server(r: _Reader) -> ServerView | None:
     return None if raw is None else ServerView.from_json(raw)
 
 
+def push_limit(header: str | None) -> int:
+    """How many items a server takes in one push, from its `X-Gatescan-Max-Push` header.
+
+    `MAX_PUSH` when the header is absent (a server from before it) or not a plain
+    number; a server's lower limit as it says; never more than `MAX_PUSH_ADVERTISED`.
+    """
+    value = (header or "").strip().lstrip("0")
+    if not (value.isascii() and value.isdigit()):  # also "", "0", "-1", "1e3", "٥"
+        return MAX_PUSH
+    return MAX_PUSH_ADVERTISED if len(value) > 9 else min(int(value), MAX_PUSH_ADVERTISED)
+
+
 @dataclass(frozen=True, slots=True)
 class PushAnswer:
     """The server's answer to one push: one result per item, in order."""
@@ -398,7 +412,8 @@ class PushAnswer:
     def from_json(cls, obj: object) -> PushAnswer:
         """Read an answer; a bad result becomes `Unreadable`, a bad envelope a `WireError`."""
         r = _Reader(obj, "push answer")
-        results = _items(r._get("results", False), "results", MAX_PUSH, PushResult.from_json)
+        results = _items(r._get("results", False), "results", MAX_PUSH_ADVERTISED,
+                         PushResult.from_json)
         answer = cls(results, _server(r), r.number("server_time", 0, 2**53, optional=True))
         r.done()
         return answer
@@ -800,8 +815,28 @@ class FeedPage:
         return page
 
 
-__all__ = ["ENTRY_KINDS", "ConflictEntry", "ConflictScan", "CredentialEntry", "FeedEntry",
-           "FeedPage",
-           "KeyEntry", "PolicyEntry", "PushAnswer", "PushResult", "PushedScan",
-           "RevocationEntry", "ScanEntry", "ServerView", "TicketEntry", "TransferEntry",
-           "Unreadable", "WireError", "entry_from_json"]
+__all__ = [
+    "ENTRY_KINDS",
+    "MAX_PUSH",
+    "MAX_PUSH_ADVERTISED",
+    "MAX_PUSH_HEADER",
+    "ConflictEntry",
+    "ConflictScan",
+    "CredentialEntry",
+    "FeedEntry",
+    "FeedPage",
+    "KeyEntry",
+    "PolicyEntry",
+    "PushAnswer",
+    "PushResult",
+    "PushedScan",
+    "RevocationEntry",
+    "ScanEntry",
+    "ServerView",
+    "TicketEntry",
+    "TransferEntry",
+    "Unreadable",
+    "WireError",
+    "entry_from_json",
+    "push_limit",
+]

@@ -33,7 +33,7 @@ class ServerSettings:
     enroll_code_ttl: int = 24 * 3600
     session_ttl: int = 12 * 3600
     max_page: int = 5000
-    max_push: int = 1000
+    max_push: int = 5000  # at most wire.MAX_PUSH_ADVERTISED; told to gates in a header
     max_bulk: int = 10_000
     db_pool_size: int = 8
 

@@ -13,6 +13,8 @@ from hypothesis import strategies as st
 
 from gatescan.protocol.wire import (
     DIRECTIONS,
+    MAX_PUSH,
+    MAX_PUSH_ADVERTISED,
     OUTCOMES,
     ConflictEntry,
     ConflictScan,
@@ -31,6 +33,7 @@ from gatescan.protocol.wire import (
     Unreadable,
     WireError,
     entry_from_json,
+    push_limit,
 )
 from tests.factories import demo_policy
 
@@ -277,3 +280,23 @@ def test_a_credential_change_must_name_its_own_ticket_and_serial() -> None:
     for bad in (text[:-1], text + "A", text[:-1] + "=", text[:-1] + "B", text.replace("A", "+")):
         with pytest.raises(WireError):
             CredentialEntry.from_json({**wire, "credential": bad})
+
+
+@given(st.one_of(st.none(), st.text(max_size=30), st.integers(-10, 10**40).map(str),
+                 st.integers(0, 10**6).map(lambda n: f" 00{n} ")))
+def test_push_limit_header_is_a_count_within_the_protocol_whatever_the_server_sends(
+        header: str | None) -> None:
+    limit = push_limit(header)
+    assert 1 <= limit <= MAX_PUSH_ADVERTISED
+    value = (header or "").strip()
+    if not (value.isascii() and value.isdigit()) or int(value) < 1:
+        assert limit == MAX_PUSH  # absent or not a count: what every server takes
+    else:  # a server's own limit as it says, never over the protocol's
+        assert limit == min(int(value), MAX_PUSH_ADVERTISED)
+
+
+def test_push_answer_takes_as_many_results_as_a_server_may_advertise() -> None:
+    result = {"scan_id": "0" * 32, "status": "stored", "conflict": False, "error": None}
+    assert len(PushAnswer.from_json({"results": [result] * MAX_PUSH_ADVERTISED}).results) == 5000
+    with pytest.raises(WireError):
+        PushAnswer.from_json({"results": [result] * (MAX_PUSH_ADVERTISED + 1)})

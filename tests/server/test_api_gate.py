@@ -177,7 +177,7 @@ def test_oversized_and_malformed_bodies_get_4xx(server: str, org: Organizer) -> 
         r = gate.http.post("/api/v1/device/scans", content=b"[" * (9 * 1024 * 1024))
         assert r.status_code == 413 and r.json()["error"]["code"] == "too_large"
         for body in (b"{", b"[]", b'{"scans": 5}', b'{"scans": [], "x": 1}',
-                     json.dumps({"scans": [{}] * 1001}).encode(), b"\xff\xfe"):
+                     json.dumps({"scans": [{}] * 5001}).encode(), b"\xff\xfe"):
             r = gate.http.post("/api/v1/device/scans", content=body,
                                headers={"content-type": "application/json"})
             assert r.status_code == 422, body[:20]
@@ -188,6 +188,23 @@ def test_oversized_and_malformed_bodies_get_4xx(server: str, org: Organizer) -> 
         r = gate.http.post("/api/v1/device/scans", content=surrogate.encode(),
                            headers={"content-type": "application/json"})
         assert r.status_code == 200 and r.json()["results"][0]["status"] == "rejected"
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_the_server_takes_5000_scans_a_push_and_says_so_in_every_gate_answer(
+        server: str, org: Organizer) -> None:
+    """A reconcile after an outage goes in batches of 5,000 (a gate keeps to 1,000, what
+    every server takes, until an answer carries the header)."""
+    event_id = org.event()
+    (ticket, _, _), = org.issue(event_id)
+    with Gate(server, org.device(event_id, "a")["code"]) as gate:
+        me = gate.http.get("/api/v1/device/me")
+        changes = gate.http.get("/api/v1/device/changes", params={"cursor": "0"})
+        items = [scan(ticket, 1000.0 + i, outcome="already_used") for i in range(5000)]
+        pushed = gate.http.post("/api/v1/device/scans", json={"scans": items})
+        for r in (me, changes, pushed):
+            assert r.status_code == 200 and r.headers["x-gatescan-max-push"] == "5000"
+        assert [x["status"] for x in pushed.json()["results"]] == ["stored"] * 5000
 
 
 def test_repeat_reads_and_unverified_codes_are_stored_but_counted_under_no_ticket(

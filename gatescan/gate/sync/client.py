@@ -21,7 +21,16 @@ from gatescan.gate import __version__
 from gatescan.gate.sync.clock import TimeSample, boot_clock
 from gatescan.gate.sync.errors import DeviceRevoked, Refused, ServerFailed, ServerUnreachable
 from gatescan.protocol.device_report import report_headers
-from gatescan.protocol.wire import FeedPage, PushAnswer, PushedScan, ServerView, WireError
+from gatescan.protocol.wire import (
+    MAX_PUSH,
+    MAX_PUSH_HEADER,
+    FeedPage,
+    PushAnswer,
+    PushedScan,
+    ServerView,
+    WireError,
+    push_limit,
+)
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +90,8 @@ class SyncClient:
         self._on_time = on_time
         self._boot = boot
         self.pending: int | None = None  # unsent scans, told the server with every request
+        # Scans per push this server takes: `MAX_PUSH` until an answer says otherwise.
+        self.push_limit = MAX_PUSH
 
     def __repr__(self) -> str:
         return f"SyncClient({self.base_url!r})"
@@ -179,6 +190,8 @@ class SyncClient:
             raise ServerUnreachable("unreachable", f"cannot reach the server ({_kind(exc)})"
                                     ) from None
         self._check(resp, sent)
+        if MAX_PUSH_HEADER in resp.headers:
+            self.push_limit = push_limit(resp.headers.get(MAX_PUSH_HEADER))
         try:
             body = resp.json()
         except ValueError:

@@ -58,7 +58,7 @@ BATCH_REFUSALS = frozenset({400, 413, 422})  # the server refused a whole batch 
 class SyncConfig:
     """Batch sizes and timing of the engine and its runner."""
 
-    batch_size: int = 1000       # scans per push (the server takes up to 1000)
+    batch_size: int = 5000       # scans per push at most (as many as the server says it takes)
     page_size: int = 2000        # changes per pull page (each page is one ledger transaction)
     interval: float = 15.0       # seconds between rounds while online
     backoff_min: float = 2.0     # first retry delay while offline
@@ -263,14 +263,13 @@ class SyncEngine:
         batches; those scans stay unsent and go again, answered `duplicate`.
         """
         totals = [0, 0, 0]
-        limit = self.config.batch_size
-        batch = ledger.unsent_scans(after_seq=0, limit=limit)
+        batch = ledger.unsent_scans(after_seq=0, limit=self._push_limit(api))
         with ThreadPoolExecutor(1, thread_name_prefix="sync-push") as sender:
             reply = sender.submit(api.push, push_body([s.as_wire() for s in batch])
                                   ) if batch else None
             while reply is not None:
                 following = [] if self._interrupted.is_set() else ledger.unsent_scans(
-                    after_seq=batch[-1].seq, limit=limit)
+                    after_seq=batch[-1].seq, limit=self._push_limit(api))
                 # Encoded here rather than on the sender thread, so that it leaves at once.
                 body = push_body([s.as_wire() for s in following])
                 answer: PushAnswer | None = None
@@ -292,6 +291,11 @@ class SyncEngine:
                     totals[i] += n
                 batch = following
         return RoundReport(pushed=totals[0], rejected=totals[1], conflicts=totals[2])
+
+    def _push_limit(self, api: SyncClient) -> int:
+        """Scans in the next push: the configured batch, within what the server takes (it
+        says so in each answer; 1,000 until it has, the most every server takes)."""
+        return max(1, min(self.config.batch_size, api.push_limit))
 
     def _send(self, api: SyncClient, ledger: Ledger, batch: list[UnsentScan]) -> tuple[int, ...]:
         """Push one batch and record its results (nothing else in flight)."""

@@ -20,7 +20,7 @@ from pydantic import (
 )
 
 from gatescan.protocol.verdict import Outcome
-from gatescan.protocol.wire import PushedScan, PushResult
+from gatescan.protocol.wire import MAX_PUSH_ADVERTISED, PushedScan, PushResult
 from gatescan.server.api.types import (
     ChainHashHex,
     DeviceId,
@@ -161,7 +161,7 @@ class PushIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     scans: list[RawItem] = Field(
-        max_length=1000,
+        max_length=MAX_PUSH_ADVERTISED,
         description="scan items: see the ScanItem schema; each is validated on its own")
 
 

@@ -42,6 +42,7 @@ class FakeServer:
     before: Handler | None = None
     reject: Callable[[dict[str, Any]], str | None] = lambda item: None
     manifest_cursor: str = "10.0"
+    max_push: str | None = None  # the X-Gatescan-Max-Push header of its answers (None: none)
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         self.requests.append(request)
@@ -69,8 +70,11 @@ class FakeServer:
         return error(404, "not_found")
 
     def answer(self, body: dict[str, Any]) -> httpx.Response:
+        headers = {"x-gatescan-server-time": str(self.server_time)}
+        if self.max_push is not None:
+            headers["x-gatescan-max-push"] = self.max_push
         return httpx.Response(200, json={**body, "server_time": self.server_time},
-                              headers={"x-gatescan-server-time": str(self.server_time)})
+                              headers=headers)
 
     def push(self, items: list[dict[str, Any]]) -> httpx.Response:
         self.pushes.append(items)

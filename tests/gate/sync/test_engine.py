@@ -15,13 +15,14 @@ from hypothesis import strategies as st
 
 from gatescan.gate.ledger.ledger import Ledger
 from gatescan.gate.ledger.replica import UnsentScan
+from gatescan.gate.sync.client import SyncClient
 from gatescan.gate.sync.clock import GateClock
 from gatescan.gate.sync.credentials import Credentials
 from gatescan.gate.sync.engine import SyncConfig, SyncEngine, _results
 from gatescan.gate.sync.status import ClockState
 from gatescan.gate.verify.view import GateContext
 from gatescan.protocol.token import format_ticket_id
-from gatescan.protocol.wire import PushAnswer, PushResult
+from gatescan.protocol.wire import MAX_PUSH, MAX_PUSH_ADVERTISED, PushAnswer, PushResult
 from tests.factories import T0
 from tests.gate.sync.fake import DEVICE, TOKEN, FakeServer, enrolled_gate, error
 
@@ -64,6 +65,26 @@ def test_push_in_batches_then_pull(engine: SyncEngine, server: FakeServer) -> No
     paths = [r.url.path for r in server.requests]
     assert paths[-1] == "/api/v1/device/changes" and "/api/v1/device/manifest" not in paths
     assert engine.last_report.pushed == 10
+
+
+@pytest.mark.parametrize(("header", "sizes"), [
+    (None, [4, 4, 4, 1]),        # a server from before the header: the gate's own batch
+    ("2", [2] * 6 + [1]),         # said in every answer (the round's first request is /me)
+    ("99999999999", [4, 4, 4, 1]),  # a server that overstates: never over the gate's batch
+    ("0", [4, 4, 4, 1]), ("two", [4, 4, 4, 1]),
+])
+def test_batches_follow_the_push_limit_the_server_states(
+        engine: SyncEngine, server: FakeServer, header: str | None, sizes: list[int]) -> None:
+    server.max_push = header
+    ids = scan(engine, server, 13)
+    assert engine.sync_once().pending_uploads == 0
+    assert [len(p) for p in server.pushes] == sizes
+    assert list(server.stored) == ids
+
+
+def test_a_gate_pushes_up_to_what_the_server_takes_and_1000_until_it_says() -> None:
+    assert SyncConfig().batch_size == MAX_PUSH_ADVERTISED == 5000
+    assert SyncClient(httpx.Client(), "http://127.0.0.1:1").push_limit == MAX_PUSH == 1000
 
 
 def test_rejected_item_is_kept_reported_and_not_retried(engine: SyncEngine,

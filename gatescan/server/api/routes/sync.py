@@ -10,7 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 
-from gatescan.protocol.wire import PushAnswer, ServerView
+from gatescan.protocol.wire import MAX_PUSH_ADVERTISED, MAX_PUSH_HEADER, PushAnswer, ServerView
 from gatescan.server import devices, feed, ingest, instance
 from gatescan.server.api import sync_models as sm
 from gatescan.server.api.deps import DeviceDep, SettingsDep, StoreDep
@@ -19,6 +19,7 @@ from gatescan.server.api.limits import RateLimiter, retry_after, source_of
 from gatescan.server.api.routes.events import MANIFEST_DOC, manifest_response
 from gatescan.server.api.scan_items import ItemChecker
 from gatescan.server.errors import IssuerError
+from gatescan.server.settings import ServerSettings
 
 log = logging.getLogger(__name__)
 
@@ -70,9 +71,11 @@ def router() -> APIRouter:
                             gate=device.gate, issuer_keys=keys, server_time=time.time())
 
     @r.get("/me", response_model=sm.MeOut, responses=AUTH_ERRORS)
-    def me(device: DeviceDep, store: StoreDep) -> sm.MeOut:
+    def me(device: DeviceDep, store: StoreDep, settings: SettingsDep,
+           response: Response) -> sm.MeOut:
         """The asking device (its gate may have been changed by the organizer), and what the
         server holds of its scan log (`server`: checked by the gate before it pushes)."""
+        response.headers.update(push_limit_header(settings))
         return sm.MeOut(device_id=device.device_id, event_id=device.event_id, name=device.name,
                         gate=device.gate, status="active",
                         server=instance.server_view(store, device.device_id),
@@ -113,7 +116,8 @@ def router() -> APIRouter:
         page = feed.page(store, device.event_id, device.device_id, feed.Cursor.parse(cursor),
                          min(limit, settings.max_page), own=own)
         server = ServerView.from_json(instance.server_view(store, device.device_id))
-        return JSONResponse(page.to_wire(server, time.time()).to_json())
+        return JSONResponse(page.to_wire(server, time.time()).to_json(),
+                            headers=push_limit_header(settings))
 
     @r.post("/scans", response_model=None,
             responses={200: {"model": sm.PushOut}, **error_responses(401, 403, 413, 422)})
@@ -131,6 +135,12 @@ def router() -> APIRouter:
         answer = PushAnswer(tuple(sm.push_result(x) for x in results),
                             ServerView.from_json(instance.server_view(store, device.device_id)),
                             time.time())
-        return JSONResponse(answer.to_json())
+        return JSONResponse(answer.to_json(), headers=push_limit_header(settings))
 
     return r
+
+
+def push_limit_header(settings: ServerSettings) -> dict[str, str]:
+    """Tells the gate how many scans it may push at once (a gate from before the header,
+    or one that reads none, keeps to `wire.MAX_PUSH`)."""
+    return {MAX_PUSH_HEADER: str(max(1, min(settings.max_push, MAX_PUSH_ADVERTISED)))}
