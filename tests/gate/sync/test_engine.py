@@ -84,7 +84,8 @@ def test_batches_follow_the_push_limit_the_server_states(
 
 def test_a_gate_pushes_up_to_what_the_server_takes_and_1000_until_it_says() -> None:
     assert SyncConfig().batch_size == MAX_PUSH_ADVERTISED == 5000
-    assert SyncClient(httpx.Client(), "http://127.0.0.1:1").push_limit == MAX_PUSH == 1000
+    with httpx.Client() as http:
+        assert SyncClient(http, "http://127.0.0.1:1").push_limit == MAX_PUSH == 1000
 
 
 def test_rejected_item_is_kept_reported_and_not_retried(engine: SyncEngine,
