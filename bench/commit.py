@@ -6,9 +6,9 @@
 scans one code every second or two and idles in between, and a disk (or the
 virtual disk of a VM) that has been idle flushes more slowly. This bench redeems
 real tokens on a real ledger (WAL, synchronous=FULL) with an idle gap before each
-scan, and before each one, after the same gap, writes the same number of bytes
-that scan added to the WAL into a file on the same filesystem and fdatasyncs it:
-the least any durable commit of that scan can cost on this disk. The two
+scan, and before each one, after the same gap, writes as many bytes as a scan
+adds to the WAL (the latest growth seen) into a file on the same filesystem and
+fdatasyncs it: the least any durable commit of a scan can cost on this disk. The two
 alternate sample by sample, so they share the machine's moments. Printed per gap:
 median and p95 of each, and the redeem's own CPU time, user and kernel (the rest
 is waiting for the disk or a core).
@@ -29,7 +29,7 @@ from verify import GATE, NOW, Bench, machine_info
 from gatescan.gate.ledger.ledger import Ledger
 from gatescan.protocol.verdict import Outcome
 
-WAL_FRAME = 4096 + 24  # a page and its frame header
+WAL_FRAME_HEADER = 24  # bytes before each page in the WAL
 BARE_FILE_BYTES = 16 << 20
 
 
@@ -105,9 +105,10 @@ def main(argv: list[str] | None = None) -> int:
             wal = workdir / "ledger.db-wal"
             sync = ledger.conn.execute("PRAGMA synchronous").fetchone()[0]
             mode = ledger.conn.execute("PRAGMA journal_mode").fetchone()[0]
+            frame = ledger.conn.execute("PRAGMA page_size").fetchone()[0] + WAL_FRAME_HEADER
             for n, gap in enumerate(gaps):
                 redeem_ms, cpu_ms, bare_ms, frames = [], [], [], []
-                written = 4 * WAL_FRAME  # until a scan shows how much it adds
+                written = 6 * frame  # until a scan shows how much it adds
                 for text in texts[n * args.samples:(n + 1) * args.samples]:
                     time.sleep(gap / 1000)
                     bare_ms.append(bare.flush(written))
@@ -121,14 +122,14 @@ def main(argv: list[str] | None = None) -> int:
                     grown = wal.stat().st_size - before
                     if grown > 0:  # 0: the WAL was reused from its start after a checkpoint
                         written = grown
-                        frames.append(grown // WAL_FRAME)
+                        frames.append(grown // frame)
                 rows.append((gap, redeem_ms, cpu_ms, bare_ms, frames))
         bare.close()
 
     print(f"ledger: {args.tickets:,} tickets, journal={mode}, synchronous={sync}; "
           f"{args.samples} scans per gap, each after its bare flush, alternated")
     print(f"{'idle gap':>9} | {'redeem median / p95':>20} | {'its CPU median':>14} | "
-          f"{'bare write+fdatasync median / p95':>33} | WAL frames per scan (4 KiB each)")
+          f"{'bare write+fdatasync median / p95':>33} | WAL pages per scan")
     for gap, redeem_ms, cpu_ms, bare_ms, frames in rows:
         grew = f"{statistics.median(frames):.0f}" if frames else "(WAL reused: no growth)"
         print(f"{gap:>6.0f} ms | {statistics.median(redeem_ms):>8.2f} / {p95(redeem_ms):5.2f} ms"
